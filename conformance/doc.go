@@ -1,0 +1,3 @@
+// Package conformance will hold the property-based, linearizability and trace tests that
+// check the runtime package against the lifecycle model.
+package conformance

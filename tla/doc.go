@@ -1,0 +1,2 @@
+// Package tla will hold a model checker for the subset of TLA+ that real specifications use.
+package tla
