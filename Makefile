@@ -1,0 +1,46 @@
+# gvisorfsm: everyday commands. `make help` lists them.
+GO       ?= go
+PKGS     ?= ./...
+GOBIN    ?= $(shell $(GO) env GOPATH)/bin
+STATICCHECK_VERSION ?= v0.8.2
+
+.PHONY: help deps build test test-short tlc diagrams lint ci bench run
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+
+deps: ## install what the tests need on a fresh Debian machine (runsc, busybox-static, Go modules)
+	@if ! command -v runsc >/dev/null || ! test -x /usr/bin/busybox; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runsc busybox-static; \
+	  else echo "deps: runsc/busybox-static missing; run 'sudo make deps'" >&2; fi; \
+	fi
+	$(GO) mod download
+
+build: ## compile every package and command into bin/
+	$(GO) build $(PKGS)
+	$(GO) build -o bin/ ./cmd/...
+
+tlc: ## model-check spec/ (official TLC when TLA2TOOLS_JAR is set, the Go engine otherwise)
+	tools/tlc.sh
+
+test: deps lint ## the test suite: lint, model check, and every test with the race detector
+	@tools/tlc.sh || { rc=$$?; if [ $$rc -eq 3 ]; then echo "!!!!!! THE SPEC WAS NOT MODEL-CHECKED (no engine available) !!!!!!"; else exit $$rc; fi; }
+	$(GO) test -race -count=1 $(PKGS)
+
+test-short: ## unit tests only: no runsc, no root
+	$(GO) test -short -count=1 $(PKGS)
+
+diagrams: ## regenerate docs/lifecycle.md from the fsm package
+	$(GO) test ./fsm -run TestLifecycleDoc -update
+
+lint: ## gofmt, go vet, staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(GOBIN)/staticcheck $(PKGS)
+
+ci: lint test ## what CI runs
+
+bench: ## benchmarks, printed side by side with their ratios
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
