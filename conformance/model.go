@@ -1,0 +1,381 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Result is how the wrapper reports one operation, in the step-trace vocabulary.
+type Result string
+
+// The results a step can have (the trace format's "result" field).
+const (
+	// ResultOK: runsc did it and the state moved.
+	ResultOK Result = "ok"
+	// ResultRefused: the wrapper refused before runsc ran; nothing changed.
+	ResultRefused Result = "refused"
+	// ResultFailed: runsc ran and failed; nothing changed.
+	ResultFailed Result = "failed"
+	// ResultUnknown: the outcome is not known (timeout, kill); the wrapper reconciled
+	// with runsc and the state is one of the operation's possible outcomes.
+	ResultUnknown Result = "unknown"
+)
+
+// Results lists every Result in a fixed order.
+var Results = []Result{ResultOK, ResultRefused, ResultFailed, ResultUnknown}
+
+// Rule is one row of a model table: Event moves a machine From -> To.
+// It has the shape of fsm.Transition so the two tables compare row by row.
+type Rule struct {
+	Event    Event
+	From, To State
+}
+
+func (r Rule) String() string { return fmt.Sprintf("%s --%s--> %s", r.From, r.Event, r.To) }
+
+// runtimeRules is the runtime machine, written from the lifecycle spec.
+var runtimeRules = []Rule{
+	{EventResolve, Unresolved, Resolved},
+	{EventResolveFail, Unresolved, Unavailable},
+	{EventProbe, Resolved, Available},
+	{EventProbeFail, Resolved, Unavailable},
+	{EventRetry, Unavailable, Unresolved},
+	{EventExecHandover, Available, Done},
+	{EventExecFail, Available, Failed},
+	{EventClose, Available, Closing},
+	{EventCloseDone, Closing, Closed},
+}
+
+// containerRules is one container's machine, written from the lifecycle spec.
+var containerRules = []Rule{
+	{EventCreate, Absent, Created},
+	{EventRun, Absent, Deleted},
+	{EventStart, Created, Running},
+	{EventWait, Running, Running},
+	{EventKill, Running, Running},
+	{EventPause, Running, Paused},
+	{EventResume, Paused, Running},
+	{EventDelete, Stopped, Deleted},
+	{EventForceDelete, Created, Deleted},
+	{EventForceDelete, Running, Deleted},
+	{EventForceDelete, Paused, Deleted},
+	{EventForceDelete, Stopped, Deleted},
+	{EventExit, Running, Stopped},
+	{EventSandboxDied, Created, Stopped},
+	{EventSandboxDied, Running, Stopped},
+	{EventSandboxDied, Paused, Stopped},
+}
+
+// RuntimeRules returns the model's runtime table, sorted.
+func RuntimeRules() []Rule { return sortedRules(runtimeRules) }
+
+// ContainerRules returns the model's container table, sorted.
+func ContainerRules() []Rule { return sortedRules(containerRules) }
+
+func sortedRules(rs []Rule) []Rule {
+	out := slices.Clone(rs)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].From != out[j].From {
+			return out[i].From < out[j].From
+		}
+		return out[i].Event < out[j].Event
+	})
+	return out
+}
+
+func lookup(rs []Rule, from State, e Event) (State, bool) {
+	for _, r := range rs {
+		if r.From == from && r.Event == e {
+			return r.To, true
+		}
+	}
+	return "", false
+}
+
+// ContainerOps are the operations a client issues on one container.
+var ContainerOps = []Event{
+	EventCreate, EventStart, EventWait, EventKill, EventPause, EventResume,
+	EventDelete, EventForceDelete, EventRun,
+}
+
+// EnvironmentEvents happen to a container without a client asking: the
+// wrapper observes them.
+var EnvironmentEvents = []Event{EventExit, EventSandboxDied}
+
+// IsEnvironment reports whether e is an environment event.
+func IsEnvironment(e Event) bool { return slices.Contains(EnvironmentEvents, e) }
+
+// needsAvailable reports whether the wrapper accepts e only while the runtime is
+// Available. Environment events happen whatever the runtime does.
+func needsAvailable(e Event) bool { return !IsEnvironment(e) }
+
+// Container is the model's view of one container: its state and the
+// wrapper-level flags the spec carries next to it.
+type Container struct {
+	State State
+	// WaitArmed: a `runsc wait` is armed, so an Exit will carry the exit code.
+	// Start arms it; Wait re-arms it.
+	WaitArmed bool
+	// KillRequested: a Kill was accepted; the stop arrives later as Exit.
+	KillRequested bool
+	// ExitKnown: in Stopped, the exit code was observed (Exit with a waiter);
+	// false after SandboxDied or an Exit nobody waited for.
+	ExitKnown bool
+}
+
+// NewContainer is a container that does not exist yet.
+func NewContainer() Container { return Container{State: Absent} }
+
+func (c Container) String() string {
+	var f []string
+	if c.WaitArmed {
+		f = append(f, "wait")
+	}
+	if c.KillRequested {
+		f = append(f, "kill")
+	}
+	if c.ExitKnown {
+		f = append(f, "exit")
+	}
+	if len(f) == 0 {
+		return string(c.State)
+	}
+	return string(c.State) + "{" + strings.Join(f, ",") + "}"
+}
+
+// okStep is the container after e succeeded from c (ok is false when the table
+// has no row for (c.State, e)). Deleted is terminal, but an ID may be reused:
+// Create and Run on a Deleted ID start a new machine from Absent.
+func (c Container) okStep(e Event) (Container, bool) {
+	if c.State == Deleted && (e == EventCreate || e == EventRun) {
+		c = NewContainer()
+	}
+	to, ok := lookup(containerRules, c.State, e)
+	if !ok {
+		return c, false
+	}
+	n := c
+	n.State = to
+	switch e {
+	case EventCreate:
+		n = Container{State: to}
+	case EventStart, EventWait:
+		n.WaitArmed = true
+	case EventKill:
+		n.KillRequested = true
+	case EventExit:
+		n.ExitKnown = c.WaitArmed
+		n.WaitArmed, n.KillRequested = false, false
+	case EventSandboxDied:
+		n.ExitKnown = false
+		n.WaitArmed, n.KillRequested = false, false
+	case EventDelete, EventForceDelete, EventRun:
+		n = Container{State: Deleted}
+	}
+	return n, true
+}
+
+// Allowed reports whether the spec has a move for e from c (regardless of the
+// runtime's phase).
+func (c Container) Allowed(e Event) bool {
+	_, ok := c.okStep(e)
+	return ok
+}
+
+// Outcomes returns, for each result the wrapper may report when e is applied
+// to c, the containers it may leave behind. available is whether the runtime
+// is Available. A result missing from the map is one the model forbids.
+//
+//   - no row in the table (or the runtime not Available): only Refused, c unchanged
+//   - a row: OK -> the row's target; Failed -> c unchanged;
+//     Unknown -> c unchanged or the row's target (the wrapper reconciled and
+//     reports what it found)
+//
+// Environment events are always OK when the table has a row.
+func (c Container) Outcomes(e Event, available bool) map[Result][]Container {
+	next, ok := c.okStep(e)
+	if !ok || (needsAvailable(e) && !available) {
+		if IsEnvironment(e) {
+			return map[Result][]Container{}
+		}
+		return map[Result][]Container{ResultRefused: {c}}
+	}
+	if IsEnvironment(e) {
+		return map[Result][]Container{ResultOK: {next}}
+	}
+	unknown := []Container{c}
+	if next != c {
+		unknown = append(unknown, next)
+	}
+	return map[Result][]Container{ResultOK: {next}, ResultFailed: {c}, ResultUnknown: unknown}
+}
+
+// Step applies e with result r to c and returns the possible successors
+// (empty when the model forbids the step). For Unknown, observed (if non-empty)
+// narrows the set to the successors in that state, as the wrapper reports what
+// runsc showed after reconciling.
+func (c Container) Step(e Event, available bool, r Result, observed State) []Container {
+	var out []Container
+	for _, n := range c.Outcomes(e, available)[r] {
+		if observed == "" || n.State == observed {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Model is the whole wrapper as the spec sees it: the runtime phase and, for
+// every container ID, the set of containers it may be (more than one after an
+// Unknown outcome). It is a value: Step returns a new Model and never changes
+// the receiver.
+type Model struct {
+	Phase      State
+	containers map[string][]Container
+}
+
+// NewModel is a runtime that has not resolved runsc yet, with no containers.
+func NewModel() Model { return Model{Phase: Unresolved} }
+
+// AvailableModel is a runtime that resolved and probed runsc: where every
+// container test starts.
+func AvailableModel() Model { return Model{Phase: Available} }
+
+// Possible returns what the model allows id to be (Absent if never seen).
+func (m Model) Possible(id string) []Container {
+	if cs, ok := m.containers[id]; ok {
+		return slices.Clone(cs)
+	}
+	return []Container{NewContainer()}
+}
+
+// States returns the states id may be in, sorted, without duplicates.
+func (m Model) States(id string) []State {
+	var out []State
+	for _, c := range m.Possible(id) {
+		if !slices.Contains(out, c.State) {
+			out = append(out, c.State)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Allows reports whether c is one of the containers id may be.
+func (m Model) Allows(id string, c Container) bool { return slices.Contains(m.Possible(id), c) }
+
+// AllowsState reports whether id may be in state s.
+func (m Model) AllowsState(id string, s State) bool { return slices.Contains(m.States(id), s) }
+
+// IDs returns the IDs the model has seen, sorted.
+func (m Model) IDs() []string {
+	ids := make([]string, 0, len(m.containers))
+	for id := range m.containers {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (m Model) clone() Model {
+	n := Model{Phase: m.Phase, containers: make(map[string][]Container, len(m.containers)+1)}
+	for k, v := range m.containers {
+		n.containers[k] = v
+	}
+	return n
+}
+
+// RuntimeOutcomes is Outcomes for a runtime event. CloseDone needs every
+// container Deleted (or never created).
+func (m Model) RuntimeOutcomes(e Event) map[Result][]State {
+	to, ok := lookup(runtimeRules, m.Phase, e)
+	if ok && e == EventCloseDone {
+		for _, cs := range m.containers {
+			for _, c := range cs {
+				if c.State != Deleted && c.State != Absent {
+					ok = false
+				}
+			}
+		}
+	}
+	if !ok {
+		return map[Result][]State{ResultRefused: {m.Phase}}
+	}
+	return map[Result][]State{ResultOK: {to}, ResultFailed: {m.Phase}, ResultUnknown: {m.Phase, to}}
+}
+
+// StepRuntime applies a runtime event with result r, landing in to (which must
+// be one of the allowed outcomes). Close's effect on containers (force-delete
+// of every live one) is the wrapper's own cleanup and is stepped per container
+// with ForceDelete while the phase is Closing.
+func (m Model) StepRuntime(e Event, r Result, to State) (Model, error) {
+	if !slices.Contains(m.RuntimeOutcomes(e)[r], to) {
+		return m, fmt.Errorf("model: runtime %s in %s: result %s -> %s not allowed (allowed %v)", e, m.Phase, r, to, m.RuntimeOutcomes(e))
+	}
+	n := m.clone()
+	n.Phase = to
+	return n, nil
+}
+
+// accepts reports whether the runtime phase lets the wrapper issue e.
+func (m Model) accepts(e Event) bool {
+	// While Closing the wrapper force-deletes on its own.
+	return m.Phase == Available || (m.Phase == Closing && e == EventForceDelete)
+}
+
+// Outcomes returns what the model allows for e on id: for each result, the
+// states id may end in.
+func (m Model) Outcomes(id string, e Event) map[Result][]State {
+	out := map[Result][]State{}
+	for _, c := range m.Possible(id) {
+		for r, cs := range c.Outcomes(e, m.accepts(e)) {
+			for _, n := range cs {
+				if !slices.Contains(out[r], n.State) {
+					out[r] = append(out[r], n.State)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Step applies a container operation (or environment event) with result r and,
+// for Unknown, the state the wrapper reports ("" = not reported). It returns
+// the new model, or an error naming what the step broke when no container id
+// may be allows it.
+func (m Model) Step(id string, e Event, r Result, observed State) (Model, error) {
+	var succ []Container
+	for _, c := range m.Possible(id) {
+		for _, n := range c.Step(e, m.accepts(e), r, observed) {
+			if !slices.Contains(succ, n) {
+				succ = append(succ, n)
+			}
+		}
+	}
+	if len(succ) == 0 {
+		return m, fmt.Errorf("model: %s %q in %v (runtime %s): result %s (-> %q) not allowed; allowed %v",
+			e, id, m.Possible(id), m.Phase, r, observed, m.Outcomes(id, e))
+	}
+	n := m.clone()
+	n.containers[id] = succ
+	return n, nil
+}
+
+// Settle narrows id to the possibilities in state s: what the harness does
+// when it learns the truth (from runsc or the wrapper) after an Unknown step.
+// It fails if s is not possible.
+func (m Model) Settle(id string, s State) (Model, error) {
+	var keep []Container
+	for _, c := range m.Possible(id) {
+		if c.State == s {
+			keep = append(keep, c)
+		}
+	}
+	if len(keep) == 0 {
+		return m, fmt.Errorf("model: %q cannot be %s; possible %v", id, s, m.Possible(id))
+	}
+	n := m.clone()
+	n.containers[id] = keep
+	return n, nil
+}
