@@ -213,9 +213,9 @@ func (c Container) Outcomes(e Event, available bool) map[Result][]Container {
 }
 
 // Step applies e with result r to c and returns the possible successors
-// (empty when the model forbids the step). For Unknown, observed (if non-empty)
-// narrows the set to the successors in that state, as the wrapper reports what
-// runsc showed after reconciling.
+// (empty when the model forbids the step). observed, if not "", is the state
+// the wrapper reported after the call and narrows the set to successors in
+// that state (for Unknown: what reconciling with runsc found).
 func (c Container) Step(e Event, available bool, r Result, observed State) []Container {
 	var out []Container
 	for _, n := range c.Outcomes(e, available)[r] {
@@ -242,12 +242,42 @@ func NewModel() Model { return Model{Phase: Unresolved} }
 // container test starts.
 func AvailableModel() Model { return Model{Phase: Available} }
 
-// Possible returns what the model allows id to be (Absent if never seen).
+// Possible returns what the model allows id to be (Absent if never seen),
+// including the Stopped a requested kill may already have led to.
 func (m Model) Possible(id string) []Container {
 	if cs, ok := m.containers[id]; ok {
-		return slices.Clone(cs)
+		return Pending(cs)
 	}
 	return []Container{NewContainer()}
+}
+
+// Pending closes cs under the Exit a requested kill leads to: a Kill is a
+// request, and the wrapper may observe the Exit any time after it returns.
+func Pending(cs []Container) []Container {
+	out := slices.Clone(cs)
+	for _, c := range cs {
+		if c.State == Running && c.KillRequested {
+			if n, ok := c.okStep(EventExit); ok && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// Spontaneous widens id by the environment event e (Exit, SandboxDied): the
+// harness made it happen out of band and the wrapper will observe it when it
+// does. Possibilities where e cannot happen stay as they are.
+func (m Model) Spontaneous(id string, e Event) Model {
+	cs := m.Possible(id)
+	for _, c := range cs {
+		if n, ok := c.okStep(e); ok && !slices.Contains(cs, n) {
+			cs = append(cs, n)
+		}
+	}
+	n := m.clone()
+	n.containers[id] = cs
+	return n
 }
 
 // States returns the states id may be in, sorted, without duplicates.

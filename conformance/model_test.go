@@ -151,3 +151,43 @@ func TestModelCloseDoneNeedsEveryContainerDeleted(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestModelKillLeadsToExitLater(t *testing.T) {
+	m := AvailableModel()
+	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
+	m = mustStep(t, m, "a", EventStart, ResultOK, "")
+	if got := m.States("a"); !slices.Equal(got, []State{Running}) {
+		t.Fatalf("before Kill: %v", got)
+	}
+	m = mustStep(t, m, "a", EventKill, ResultOK, "")
+	if got := m.States("a"); !slices.Equal(got, []State{Running, Stopped}) {
+		t.Fatalf("after Kill: %v, want Running or Stopped", got)
+	}
+	// Pause of a container whose kill took effect is refused; of one that
+	// still runs it succeeds: both are allowed until the exit is observed.
+	if _, err := m.Step("a", EventPause, ResultRefused, ""); err != nil {
+		t.Error(err)
+	}
+	if _, err := m.Step("a", EventPause, ResultOK, ""); err != nil {
+		t.Error(err)
+	}
+	m = mustStep(t, m, "a", EventExit, ResultOK, "")
+	if got := m.Possible("a"); len(got) != 1 || got[0] != (Container{State: Stopped, ExitKnown: true}) {
+		t.Errorf("after Exit: %v", got)
+	}
+}
+
+func TestModelSpontaneousSandboxDeath(t *testing.T) {
+	m := AvailableModel()
+	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
+	m = m.Spontaneous("a", EventSandboxDied)
+	if got := m.States("a"); !slices.Equal(got, []State{Created, Stopped}) {
+		t.Fatalf("after an outside kill: %v", got)
+	}
+	if _, err := m.Settle("a", Stopped); err != nil {
+		t.Error(err)
+	}
+	if got := AvailableModel().Spontaneous("b", EventSandboxDied).States("b"); !slices.Equal(got, []State{Absent}) {
+		t.Errorf("outside kill of a missing container: %v", got)
+	}
+}
