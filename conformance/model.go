@@ -145,71 +145,93 @@ func (c Container) String() string {
 	return string(c.State) + "{" + strings.Join(f, ",") + "}"
 }
 
-// okStep is the container after e succeeded from c (ok is false when the table
-// has no row for (c.State, e)). Deleted is terminal, but an ID may be reused:
-// Create and Run on a Deleted ID start a new machine from Absent.
-func (c Container) okStep(e Event) (Container, bool) {
+// okSteps returns the containers e may leave when it succeeds from c (nil when
+// the spec has no such step). It follows the spec's actions:
+//   - Start arms the waiter, but arming may fail on its own: both ways;
+//   - Pause is refused while a kill is on its way (it would hold the stop back);
+//   - Exit knows the status only under an armed waiter; SandboxDied never,
+//     and disarms the waiter;
+//   - Run reports the workload's status.
+//
+// Deleted is terminal, but an ID may be reused: Create and Run on a Deleted ID
+// start a new machine from Absent.
+func (c Container) okSteps(e Event) []Container {
 	if c.State == Deleted && (e == EventCreate || e == EventRun) {
 		c = NewContainer()
 	}
 	to, ok := lookup(containerRules, c.State, e)
 	if !ok {
-		return c, false
+		return nil
 	}
 	n := c
 	n.State = to
 	switch e {
 	case EventCreate:
 		n = Container{State: to}
-	case EventStart, EventWait:
+	case EventStart:
+		unarmed := n
+		n.WaitArmed = true
+		return []Container{n, unarmed}
+	case EventWait:
 		n.WaitArmed = true
 	case EventKill:
 		n.KillRequested = true
+	case EventPause:
+		if c.KillRequested {
+			return nil
+		}
 	case EventExit:
 		n.ExitKnown = c.WaitArmed
-		n.WaitArmed, n.KillRequested = false, false
 	case EventSandboxDied:
-		n.ExitKnown = false
-		n.WaitArmed, n.KillRequested = false, false
-	case EventDelete, EventForceDelete, EventRun:
-		n = Container{State: Deleted}
+		n.ExitKnown, n.WaitArmed = false, false
+	case EventRun:
+		n = Container{State: Deleted, WaitArmed: true, ExitKnown: true}
 	}
-	return n, true
+	return []Container{n}
+}
+
+// okStep is okSteps for a step the spec makes deterministic.
+func (c Container) okStep(e Event) (Container, bool) {
+	ns := c.okSteps(e)
+	if len(ns) == 0 {
+		return c, false
+	}
+	return ns[0], true
 }
 
 // Allowed reports whether the spec has a move for e from c (regardless of the
 // runtime's phase).
-func (c Container) Allowed(e Event) bool {
-	_, ok := c.okStep(e)
-	return ok
-}
+func (c Container) Allowed(e Event) bool { return len(c.okSteps(e)) > 0 }
 
 // Outcomes returns, for each result the wrapper may report when e is applied
 // to c, the containers it may leave behind. available is whether the runtime
-// is Available. A result missing from the map is one the model forbids.
+// accepts the operation. A result missing from the map is one the model
+// forbids.
 //
-//   - no row in the table (or the runtime not Available): only Refused, c unchanged
-//   - a row: OK -> the row's target; Failed -> c unchanged;
-//     Unknown -> c unchanged or the row's target (the wrapper reconciled and
+//   - no step in the spec (or the runtime not accepting): only Refused, c unchanged
+//   - a step: OK -> its targets; Failed -> c unchanged;
+//     Unknown -> c unchanged or a target (the wrapper reconciled and
 //     reports what it found)
 //
-// Environment events are always OK when the table has a row.
+// Environment events are always OK when the spec has the step.
 func (c Container) Outcomes(e Event, available bool) map[Result][]Container {
-	next, ok := c.okStep(e)
-	if !ok || (needsAvailable(e) && !available) {
+	next := c.okSteps(e)
+	if len(next) == 0 || (needsAvailable(e) && !available) {
 		if IsEnvironment(e) {
 			return map[Result][]Container{}
 		}
 		return map[Result][]Container{ResultRefused: {c}}
 	}
 	if IsEnvironment(e) {
-		return map[Result][]Container{ResultOK: {next}}
+		return map[Result][]Container{ResultOK: next}
 	}
 	unknown := []Container{c}
-	if next != c {
-		unknown = append(unknown, next)
+	for _, n := range next {
+		if !slices.Contains(unknown, n) {
+			unknown = append(unknown, n)
+		}
 	}
-	return map[Result][]Container{ResultOK: {next}, ResultFailed: {c}, ResultUnknown: unknown}
+	return map[Result][]Container{ResultOK: next, ResultFailed: {c}, ResultUnknown: unknown}
 }
 
 // Step applies e with result r to c and returns the possible successors
@@ -257,8 +279,10 @@ func Pending(cs []Container) []Container {
 	out := slices.Clone(cs)
 	for _, c := range cs {
 		if c.State == Running && c.KillRequested {
-			if n, ok := c.okStep(EventExit); ok && !slices.Contains(out, n) {
-				out = append(out, n)
+			for _, n := range c.okSteps(EventExit) {
+				if !slices.Contains(out, n) {
+					out = append(out, n)
+				}
 			}
 		}
 	}
@@ -271,8 +295,10 @@ func Pending(cs []Container) []Container {
 func (m Model) Spontaneous(id string, e Event) Model {
 	cs := m.Possible(id)
 	for _, c := range cs {
-		if n, ok := c.okStep(e); ok && !slices.Contains(cs, n) {
-			cs = append(cs, n)
+		for _, n := range c.okSteps(e) {
+			if !slices.Contains(cs, n) {
+				cs = append(cs, n)
+			}
 		}
 	}
 	n := m.clone()

@@ -19,7 +19,7 @@ func TestModelRefusesEverythingOffTheTable(t *testing.T) {
 				row = true // a reused ID is a new machine
 			}
 			if row {
-				if len(out[ResultOK]) != 1 || len(out[ResultRefused]) != 0 {
+				if len(out[ResultOK]) == 0 || len(out[ResultRefused]) != 0 {
 					t.Errorf("%s %s: outcomes %v, want ok and no refusal", s, e, out)
 				}
 				continue
@@ -60,12 +60,13 @@ func TestModelExitCodeKnownOnlyWithAWaiter(t *testing.T) {
 	m := AvailableModel()
 	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
 	m = mustStep(t, m, "a", EventStart, ResultOK, "")
-	if p := m.Possible("a"); len(p) != 1 || !p[0].WaitArmed {
-		t.Fatalf("after Start: %v, want the waiter armed", p)
+	// Start arms the waiter, but arming may fail on its own.
+	if p := m.Possible("a"); !slices.Equal(p, []Container{{State: Running, WaitArmed: true}, {State: Running}}) {
+		t.Fatalf("after Start: %v, want Running with or without a waiter", p)
 	}
-	m = mustStep(t, m, "a", EventKill, ResultOK, "")
+	m = mustStep(t, m, "a", EventWait, ResultOK, "")
 	m1 := mustStep(t, m, "a", EventExit, ResultOK, "")
-	if p := m1.Possible("a"); len(p) != 1 || p[0] != (Container{State: Stopped, ExitKnown: true}) {
+	if p := m1.Possible("a"); len(p) != 1 || p[0] != (Container{State: Stopped, WaitArmed: true, ExitKnown: true}) {
 		t.Errorf("after Exit: %v, want Stopped with the exit code known", p)
 	}
 	m2 := mustStep(t, m, "a", EventSandboxDied, ResultOK, "")
@@ -163,16 +164,15 @@ func TestModelKillLeadsToExitLater(t *testing.T) {
 	if got := m.States("a"); !slices.Equal(got, []State{Running, Stopped}) {
 		t.Fatalf("after Kill: %v, want Running or Stopped", got)
 	}
-	// Pause of a container whose kill took effect is refused; of one that
-	// still runs it succeeds: both are allowed until the exit is observed.
+	// A Pause would hold the stop back: refused whichever way the kill went.
 	if _, err := m.Step("a", EventPause, ResultRefused, ""); err != nil {
 		t.Error(err)
 	}
-	if _, err := m.Step("a", EventPause, ResultOK, ""); err != nil {
-		t.Error(err)
+	if _, err := m.Step("a", EventPause, ResultOK, ""); err == nil {
+		t.Error("Pause after an accepted Kill succeeded")
 	}
 	m = mustStep(t, m, "a", EventExit, ResultOK, "")
-	if got := m.Possible("a"); len(got) != 1 || got[0] != (Container{State: Stopped, ExitKnown: true}) {
+	if got := m.States("a"); !slices.Equal(got, []State{Stopped}) {
 		t.Errorf("after Exit: %v", got)
 	}
 }
