@@ -241,11 +241,17 @@ func (c Container) Outcomes(e Event, available bool) map[Result][]Container {
 func (c Container) Step(e Event, available bool, r Result, observed State) []Container {
 	var out []Container
 	for _, n := range c.Outcomes(e, available)[r] {
-		if observed == "" || n.State == observed {
+		if observed == "" || sameState(n.State, observed) {
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// sameState compares states as the wrapper reports them: it may forget a
+// deleted container and report it Absent.
+func sameState(a, b State) bool {
+	return a == b || (a == Absent || a == Deleted) && (b == Absent || b == Deleted)
 }
 
 // Model is the whole wrapper as the spec sees it: the runtime phase and, for
@@ -418,18 +424,18 @@ func (m Model) Step(id string, e Event, r Result, observed State) (Model, error)
 	return n, nil
 }
 
-// Settle narrows id to the possibilities in state s: what the harness does
-// when it learns the truth (from runsc or the wrapper) after an Unknown step.
-// It fails if s is not possible.
-func (m Model) Settle(id string, s State) (Model, error) {
+// Settle narrows id to the possibilities in one of states ss: what the
+// harness does when it learns the truth (from runsc or the wrapper) after an
+// Unknown step. It fails if none is possible.
+func (m Model) Settle(id string, ss ...State) (Model, error) {
 	var keep []Container
 	for _, c := range m.Possible(id) {
-		if c.State == s {
+		if slices.Contains(ss, c.State) {
 			keep = append(keep, c)
 		}
 	}
 	if len(keep) == 0 {
-		return m, fmt.Errorf("model: %q cannot be %s; possible %v", id, s, m.Possible(id))
+		return m, fmt.Errorf("model: %q cannot be %v; possible %v", id, ss, m.Possible(id))
 	}
 	n := m.clone()
 	n.containers[id] = keep

@@ -1,0 +1,92 @@
+package conformance
+
+import (
+	"context"
+	"time"
+)
+
+// Call is what the wrapper under test reported for one operation.
+type Call struct {
+	Result Result
+	// To is the container's state in the wrapper after the call.
+	To State
+	// Err is the error the wrapper returned (nil for OK).
+	Err error
+}
+
+// Driver runs container operations through the wrapper under test. Adapters
+// for the runtime package implement it; the harness never talks to runsc
+// through it.
+type Driver interface {
+	// Do performs op on id and classifies the outcome. Environment events are
+	// never passed to Do.
+	Do(ctx context.Context, id string, op Event) Call
+	// View is the wrapper's current view of id (Absent when it has none).
+	View(ctx context.Context, id string) (State, error)
+	// Close closes the runtime, force-deleting what is left.
+	Close(ctx context.Context) error
+}
+
+// Observer reads runsc's own view of the containers, bypassing the wrapper.
+type Observer interface {
+	// Status is runsc's state of exactly id mapped onto the spec's states
+	// (Absent when runsc does not know it).
+	Status(ctx context.Context, id string) (State, error)
+	// List returns the IDs runsc knows.
+	List(ctx context.Context) ([]string, error)
+}
+
+// Environment makes out-of-band things happen to a container.
+type Environment interface {
+	// WorkloadExit makes the container's workload exit by itself.
+	WorkloadExit(ctx context.Context, id string) error
+	// KillSandbox kills the container's sandbox from outside (kill -9).
+	KillSandbox(ctx context.Context, id string) error
+}
+
+// Injector arms faults in runsc for the harness.
+type Injector interface {
+	// Kinds lists the faults the injector can arm.
+	Kinds() []Fault
+	// Arm makes the next runsc invocation serving op misbehave as f, and
+	// returns a function that disarms it if it has not fired.
+	Arm(f Fault, op Event) (disarm func())
+}
+
+// Fault is a kind of injected misbehaviour, named as the report counts it.
+type Fault string
+
+// The faults of the matrix. Injector implementations say which they support.
+const (
+	NoFault Fault = ""
+	// runsc exits non-zero before the effect.
+	FaultExit1   Fault = "exit-1"
+	FaultExit128 Fault = "exit-128"
+	// runsc panics (Go panic, exit 2) before the effect.
+	FaultPanic Fault = "panic"
+	// `state`/`list` print garbage, truncated JSON, or JSON with noise around it.
+	FaultGarbageJSON   Fault = "garbage-json"
+	FaultTruncatedJSON Fault = "truncated-json"
+	FaultNoisyJSON     Fault = "noisy-json"
+	// runsc hangs before the effect: the wrapper's deadline fires.
+	FaultHangBefore Fault = "hang-before"
+	// runsc does the effect, then hangs: the outcome is unknown to the wrapper.
+	FaultHangAfter Fault = "hang-after"
+	// runsc is SIGKILLed in the middle (after the effect).
+	FaultSIGKILL Fault = "sigkill"
+	// runsc leaves a child holding its stdout/stderr open after it exits.
+	FaultPipeHang Fault = "pipe-hang"
+	// The caller's context is cancelled at a random point (harness-side).
+	FaultCancel Fault = "cancel"
+	// Out-of-band changes (harness-side, through Environment and the state dir).
+	FaultWorkloadExit Fault = "oob-workload-exit"
+	FaultSandboxKill  Fault = "oob-sandbox-killed"
+)
+
+// Timeouts the harness gives each operation.
+type Timeouts struct {
+	// Op bounds an operation that has no hang fault.
+	Op time.Duration
+	// Hang bounds an operation with a hang fault (the wrapper's deadline path).
+	Hang time.Duration
+}

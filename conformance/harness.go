@@ -1,0 +1,313 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// Harness is the sequential state-machine test: it issues random operations
+// (every operation in every state, the refused ones included) through a
+// Driver, arms faults, makes out-of-band things happen, and after every step
+// checks that the wrapper's view, the model and runsc's own view agree.
+type Harness struct {
+	Driver   Driver
+	Observer Observer
+	// Env, if set, makes workloads exit and sandboxes die out of band.
+	Env Environment
+	// Faults, if set, arms faults in runsc.
+	Faults Injector
+	// IDs are the container IDs operations draw from; prefixes of each other
+	// on purpose, as runsc matches ID prefixes.
+	IDs      []string
+	Timeouts Timeouts
+	// FaultRate is the share of operations that get a fault (0..1).
+	FaultRate float64
+	// Stats and Tier name where the counters go (Stats may be nil).
+	Stats *Stats
+	Tier  string
+	// Strict: an operation without a fault, from a state the model is sure
+	// of, must not fail or be unknown.
+	Strict bool
+
+	model Model
+	view  map[string]State
+	// runscAhead: runsc may report a stop the wrapper has not observed yet.
+	steps int
+}
+
+// DefaultIDs are three IDs where one is a prefix of another.
+var DefaultIDs = []string{"a", "ab", "b"}
+
+// Run drives one rapid case. The caller builds a fresh Driver (new runsc root)
+// per case and registers its own hard cleanup with t.Cleanup; Run closes the
+// runtime at the end and checks nothing is left in runsc.
+func (h *Harness) Run(t *rapid.T) {
+	if len(h.IDs) == 0 {
+		h.IDs = DefaultIDs
+	}
+	if h.Timeouts.Op == 0 {
+		h.Timeouts.Op = 30 * time.Second
+	}
+	if h.Timeouts.Hang == 0 {
+		h.Timeouts.Hang = 200 * time.Millisecond
+	}
+	h.model = AvailableModel()
+	h.view = map[string]State{}
+	// Legal operations twice as often as any operation, so cases get deep;
+	// any operation often enough that every refusal is exercised.
+	actions := map[string]func(*rapid.T){
+		"any":    func(t *rapid.T) { h.op(t, false) },
+		"legal":  func(t *rapid.T) { h.op(t, true) },
+		"legal2": func(t *rapid.T) { h.op(t, true) },
+		"":       h.check,
+	}
+	if h.Env != nil {
+		actions["env"] = h.env
+	}
+	t.Repeat(actions)
+	h.closeAndCheck(t)
+	if h.Stats != nil {
+		h.Stats.Update(h.Tier, func(ts *TierStats) { ts.Cases++ })
+	}
+}
+
+func (h *Harness) faultFor(t *rapid.T) Fault {
+	if rapid.Float64Range(0, 1).Draw(t, "faulty") >= h.FaultRate {
+		return NoFault
+	}
+	kinds := []Fault{FaultCancel}
+	if h.Faults != nil {
+		kinds = append(kinds, h.Faults.Kinds()...)
+	}
+	return rapid.SampledFrom(kinds).Draw(t, "fault")
+}
+
+func (h *Harness) op(t *rapid.T, legalOnly bool) {
+	id := rapid.SampledFrom(h.IDs).Draw(t, "id")
+	ops := ContainerOps
+	if legalOnly {
+		// Allowed operations that keep the container: Run and the deletes
+		// end it, and "any" issues them often enough.
+		var legal []Event
+		for _, e := range ContainerOps {
+			if e == EventRun || e == EventForceDelete || e == EventDelete && !h.model.AllowsState(id, Stopped) {
+				continue
+			}
+			for _, c := range h.model.Possible(id) {
+				if c.Allowed(e) && !slices.Contains(legal, e) {
+					legal = append(legal, e)
+				}
+			}
+		}
+		if len(legal) > 0 {
+			ops = legal
+		}
+	}
+	op := rapid.SampledFrom(ops).Draw(t, "op")
+	fault := h.faultFor(t)
+	before := h.viewOf(id)
+	sure := len(h.model.States(id)) == 1
+
+	timeout := h.Timeouts.Op
+	if fault == FaultHangBefore || fault == FaultHangAfter || fault == FaultPipeHang {
+		timeout = h.Timeouts.Hang
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if fault == FaultCancel {
+		// Cancel somewhere in the first few milliseconds: before, during or
+		// after runsc runs.
+		after := time.Duration(rapid.IntRange(0, 3000).Draw(t, "cancel_us")) * time.Microsecond
+		timer := time.AfterFunc(after, cancel)
+		defer timer.Stop()
+	}
+	disarm := func() {}
+	if h.Faults != nil && fault != NoFault && fault != FaultCancel {
+		disarm = h.Faults.Arm(fault, op)
+	}
+	call := h.Driver.Do(ctx, id, op)
+	disarm()
+	h.steps++
+	t.Logf("step %d: %s(%s) [%s] from %s -> %s %s (err: %v)", h.steps, op, id, fault, before, call.Result, call.To, call.Err)
+	if h.Stats != nil {
+		h.Stats.Update(h.Tier, func(ts *TierStats) {
+			f := fault
+			if call.Result == ResultRefused {
+				f = NoFault // runsc never ran: the fault did not fire
+			}
+			ts.Record(before, op, call.Result, f)
+		})
+	}
+
+	next, err := h.model.Step(id, op, call.Result, call.To)
+	if err != nil {
+		t.Fatalf("%s(%s) with fault %q: %v", op, id, fault, err)
+	}
+	if h.Strict && sure && fault == NoFault && (call.Result == ResultFailed || call.Result == ResultUnknown) {
+		t.Fatalf("%s(%s) from %s without a fault: %s (%v)", op, id, before, call.Result, call.Err)
+	}
+	if (call.Result == ResultOK) != (call.Err == nil) {
+		t.Fatalf("%s(%s): result %s with error %v", op, id, call.Result, call.Err)
+	}
+	h.model = next
+	if call.To != "" {
+		h.view[id] = call.To
+	}
+}
+
+func (h *Harness) env(t *rapid.T) {
+	id := rapid.SampledFrom(h.IDs).Draw(t, "id")
+	kind := rapid.SampledFrom([]Fault{FaultWorkloadExit, FaultSandboxKill}).Draw(t, "env")
+	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
+	defer cancel()
+	st, err := h.Observer.Status(ctx, id)
+	if err != nil {
+		t.Fatalf("runsc state %s: %v", id, err)
+	}
+	switch {
+	case kind == FaultWorkloadExit && st == Running:
+		if err := h.Env.WorkloadExit(ctx, id); err != nil {
+			t.Fatalf("making %s's workload exit: %v", id, err)
+		}
+		h.model = h.model.Spontaneous(id, EventExit)
+	case kind == FaultSandboxKill && (st == Created || st == Running || st == Paused):
+		if err := h.Env.KillSandbox(ctx, id); err != nil {
+			t.Fatalf("killing %s's sandbox: %v", id, err)
+		}
+		h.model = h.model.Spontaneous(id, EventSandboxDied)
+	default:
+		return // nothing to act on: not a step
+	}
+	t.Logf("env: %s on %s (runsc: %s)", kind, id, st)
+	if h.Stats != nil {
+		h.Stats.Update(h.Tier, func(ts *TierStats) { ts.Faults[kind]++ })
+	}
+}
+
+func (h *Harness) viewOf(id string) State {
+	if s, ok := h.view[id]; ok {
+		return s
+	}
+	return Absent
+}
+
+func gone(s State) bool { return s == Absent || s == Deleted }
+
+// settle narrows the model to ss, treating Absent and Deleted alike (the
+// wrapper may forget a deleted container).
+func (h *Harness) settle(id string, ss ...State) error {
+	for _, s := range slices.Clone(ss) {
+		if s == Absent {
+			ss = append(ss, Deleted)
+		}
+		if s == Deleted {
+			ss = append(ss, Absent)
+		}
+	}
+	m, err := h.model.Settle(id, ss...)
+	if err != nil {
+		return err
+	}
+	h.model = m
+	return nil
+}
+
+func (h *Harness) allows(id string, s State) bool {
+	if gone(s) {
+		return h.model.AllowsState(id, Absent) || h.model.AllowsState(id, Deleted)
+	}
+	return h.model.AllowsState(id, s)
+}
+
+// check is the invariant after every step.
+func (h *Harness) check(t *rapid.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
+	defer cancel()
+	if err := h.CheckNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CheckNow compares, for every ID, the wrapper's view, runsc's view and the
+// model, and checks runsc knows no container the model says is gone.
+func (h *Harness) CheckNow(ctx context.Context) error {
+	for _, id := range h.IDs {
+		v, err := h.Driver.View(ctx, id)
+		if err != nil {
+			return fmt.Errorf("wrapper view of %s: %w", id, err)
+		}
+		o, err := h.Observer.Status(ctx, id)
+		if err != nil {
+			return fmt.Errorf("runsc state of %s: %w", id, err)
+		}
+		if !h.allows(id, v) {
+			return fmt.Errorf("%s: the wrapper says %s, the model allows %v", id, v, h.model.Possible(id))
+		}
+		if !h.allows(id, o) {
+			return fmt.Errorf("%s: runsc says %s, the model allows %v (wrapper: %s)", id, o, h.model.Possible(id), v)
+		}
+		settleTo := []State{v}
+		switch {
+		case gone(v) != gone(o):
+			return fmt.Errorf("%s: the wrapper says %s but runsc says %s", id, v, o)
+		case gone(v), v == o:
+		case o == Stopped && (v == Created || v == Running || v == Paused):
+			// runsc is ahead: the stop happened, the wrapper has not
+			// observed it yet. Both stay possible.
+			settleTo = append(settleTo, o)
+		default:
+			return fmt.Errorf("%s: the wrapper says %s but runsc says %s", id, v, o)
+		}
+		if err := h.settle(id, settleTo...); err != nil {
+			return err
+		}
+		h.view[id] = v
+	}
+	listed, err := h.Observer.List(ctx)
+	if err != nil {
+		return fmt.Errorf("runsc list: %w", err)
+	}
+	for _, id := range listed {
+		if !slices.Contains(h.IDs, id) {
+			return fmt.Errorf("runsc lists %q, which no operation created", id)
+		}
+		if gone(h.viewOf(id)) {
+			return fmt.Errorf("runsc lists %q, which the wrapper says is %s: leaked", id, h.viewOf(id))
+		}
+	}
+	return nil
+}
+
+// closeAndCheck closes the runtime and checks nothing is left in runsc and
+// the wrapper refuses new containers.
+func (h *Harness) closeAndCheck(t *rapid.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
+	defer cancel()
+	if err := h.Driver.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	listed, err := h.Observer.List(ctx)
+	if err != nil {
+		t.Fatalf("runsc list after Close: %v", err)
+	}
+	if len(listed) > 0 {
+		t.Fatalf("runsc still lists %v after Close", listed)
+	}
+	for _, id := range h.IDs {
+		v, err := h.Driver.View(ctx, id)
+		if err != nil {
+			t.Fatalf("wrapper view of %s after Close: %v", id, err)
+		}
+		if !gone(v) {
+			t.Fatalf("%s is %s in the wrapper after Close", id, v)
+		}
+	}
+	call := h.Driver.Do(ctx, h.IDs[0], EventCreate)
+	if call.Result != ResultRefused {
+		t.Fatalf("Create after Close: %s (%v), want refused", call.Result, call.Err)
+	}
+}

@@ -1,0 +1,129 @@
+package conformance
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+func refHarness(bug string, stats *Stats) func(*rapid.T) {
+	return func(t *rapid.T) {
+		d := newRefDriver(bug)
+		h := &Harness{Driver: d, Observer: d, Env: d, Faults: d, FaultRate: 0.3, Strict: true,
+			Stats: stats, Tier: "ref"}
+		h.Run(t)
+	}
+}
+
+func TestHarnessPassesTheReferenceWrapper(t *testing.T) {
+	atLeastChecks(t, 500)
+	var stats Stats
+	rapid.Check(t, refHarness("", &stats))
+	ts := stats.Snapshot("ref")
+	if miss := ts.Missing(); len(miss) > 0 {
+		t.Errorf("(state, operation) pairs never exercised: %v", miss)
+	}
+	if ts.Results[ResultRefused] == 0 || ts.Results[ResultUnknown] == 0 || ts.Results[ResultFailed] == 0 {
+		t.Errorf("results %v: every kind should occur", ts.Results)
+	}
+}
+
+// failingTB records failures instead of failing the test; FailNow ends the
+// goroutine like testing.T's does.
+type failingTB struct {
+	mu     sync.Mutex
+	failed bool
+	msgs   []string
+}
+
+func (f *failingTB) Helper()              {}
+func (f *failingTB) Name() string         { return "harness-self-test" }
+func (f *failingTB) Logf(string, ...any)  {}
+func (f *failingTB) Log(...any)           {}
+func (f *failingTB) Skipf(string, ...any) { runtime.Goexit() }
+func (f *failingTB) Skip(...any)          { runtime.Goexit() }
+func (f *failingTB) SkipNow()             { runtime.Goexit() }
+func (f *failingTB) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed = true
+	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
+}
+func (f *failingTB) Error(args ...any) { f.Errorf("%s", fmt.Sprint(args...)) }
+func (f *failingTB) Fatalf(format string, args ...any) {
+	f.Errorf(format, args...)
+	runtime.Goexit()
+}
+func (f *failingTB) Fatal(args ...any) { f.Fatalf("%s", fmt.Sprint(args...)) }
+func (f *failingTB) FailNow()          { f.Fail(); runtime.Goexit() }
+func (f *failingTB) Fail() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failed = true
+}
+func (f *failingTB) Failed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+
+// setFlag sets a rapid flag for the rest of the test.
+func setFlag(t *testing.T, name, value string) {
+	t.Helper()
+	fl := flag.Lookup(name)
+	if fl == nil {
+		t.Fatalf("no flag %s", name)
+	}
+	old := fl.Value.String()
+	if err := fl.Value.Set(value); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fl.Value.Set(old) })
+}
+
+// atLeastChecks raises -rapid.checks to n for this test unless it is set higher.
+func atLeastChecks(t *testing.T, n int) {
+	t.Helper()
+	if fl := flag.Lookup("rapid.checks"); fl != nil {
+		var cur int
+		fmt.Sscan(fl.Value.String(), &cur)
+		if cur < n {
+			setFlag(t, "rapid.checks", fmt.Sprint(n))
+		}
+	}
+}
+
+// expectCaught runs prop under rapid and reports whether rapid found a failure.
+func expectCaught(t *testing.T, prop func(*rapid.T)) (bool, string) {
+	t.Helper()
+	setFlag(t, "rapid.nofailfile", "true")
+	setFlag(t, "rapid.shrinktime", "2s")
+	tb := &failingTB{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rapid.Check(tb, prop)
+	}()
+	<-done
+	return tb.Failed(), strings.Join(tb.msgs, "\n")
+}
+
+func TestHarnessCatchesReferenceBugs(t *testing.T) {
+	for _, bug := range []string{"stale-view", "delete-created", "failed-moves", "timeout-is-failure", "close-leaks"} {
+		t.Run(bug, func(t *testing.T) {
+			start := time.Now()
+			caught, msg := expectCaught(t, refHarness(bug, nil))
+			if !caught {
+				t.Fatalf("the harness passed a wrapper with bug %q", bug)
+			}
+			first, _, _ := strings.Cut(msg, "\n")
+			t.Logf("caught in %v: %s", time.Since(start).Round(time.Millisecond), first)
+		})
+	}
+}

@@ -1,0 +1,153 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+)
+
+// refDriver is an in-memory wrapper over an in-memory runsc, written from the
+// contract. It tests the harness itself: the harness must pass it, and must
+// catch it when one of its bugs is switched on.
+type refDriver struct {
+	mu     sync.Mutex
+	runsc  map[string]State // what runsc knows: Created, Running, Paused, Stopped
+	view   map[string]State
+	kill   map[string]bool
+	closed bool
+	fault  Fault
+	bug    string
+}
+
+func newRefDriver(bug string) *refDriver {
+	return &refDriver{runsc: map[string]State{}, view: map[string]State{}, kill: map[string]bool{}, bug: bug}
+}
+
+var errRef = errors.New("ref: runsc failed")
+
+func (d *refDriver) Do(ctx context.Context, id string, op Event) Call {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	// Observe stops that happened under the wrapper (Exit, SandboxDied).
+	if v := d.view[id]; d.runsc[id] == Stopped && v != Stopped && d.bug != "stale-view" {
+		d.view[id] = Stopped
+	}
+	from := d.view[id]
+	if from == "" {
+		from = Absent
+	}
+	c := Container{State: from, KillRequested: d.kill[id]}
+	if d.closed || !c.Allowed(op) {
+		if !(d.bug == "delete-created" && op == EventDelete && from == Created) {
+			return Call{Result: ResultRefused, To: from, Err: errRef}
+		}
+	}
+	fault := d.fault
+	d.fault = NoFault
+	if ctx.Err() != nil {
+		return Call{Result: ResultFailed, To: from, Err: ctx.Err()}
+	}
+	if fault == FaultExit1 {
+		if d.bug == "failed-moves" {
+			d.apply(id, op)
+		}
+		return Call{Result: ResultFailed, To: from, Err: errRef}
+	}
+	to := d.apply(id, op)
+	if fault == FaultHangAfter {
+		if d.bug == "timeout-is-failure" {
+			return Call{Result: ResultFailed, To: from, Err: context.DeadlineExceeded}
+		}
+		return Call{Result: ResultUnknown, To: to, Err: context.DeadlineExceeded}
+	}
+	return Call{Result: ResultOK, To: to}
+}
+
+// apply does op's effect in runsc and the wrapper; returns the new view.
+func (d *refDriver) apply(id string, op Event) State {
+	switch op {
+	case EventCreate:
+		d.runsc[id], d.view[id], d.kill[id] = Created, Created, false
+	case EventStart, EventResume:
+		d.runsc[id], d.view[id] = Running, Running
+	case EventKill:
+		d.runsc[id], d.kill[id] = Stopped, true // runsc stops it at once
+	case EventPause:
+		d.runsc[id], d.view[id] = Paused, Paused
+	case EventDelete, EventForceDelete, EventRun:
+		delete(d.runsc, id)
+		d.view[id] = Deleted
+	}
+	return d.view[id]
+}
+
+func (d *refDriver) View(_ context.Context, id string) (State, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.view[id]; ok {
+		return v, nil
+	}
+	return Absent, nil
+}
+
+func (d *refDriver) Close(context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	for id := range d.runsc {
+		if d.bug == "close-leaks" && d.runsc[id] == Paused {
+			continue
+		}
+		delete(d.runsc, id)
+		d.view[id] = Deleted
+	}
+	return nil
+}
+
+func (d *refDriver) Status(_ context.Context, id string) (State, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.runsc[id]; ok {
+		return s, nil
+	}
+	return Absent, nil
+}
+
+func (d *refDriver) List(context.Context) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var ids []string
+	for id := range d.runsc {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, nil
+}
+
+func (d *refDriver) WorkloadExit(_ context.Context, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.runsc[id] = Stopped
+	return nil
+}
+
+func (d *refDriver) KillSandbox(_ context.Context, id string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.runsc[id] = Stopped
+	return nil
+}
+
+func (d *refDriver) Kinds() []Fault { return []Fault{FaultExit1, FaultHangAfter} }
+
+func (d *refDriver) Arm(f Fault, _ Event) func() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.fault = f
+	return func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		d.fault = NoFault
+	}
+}

@@ -1,0 +1,226 @@
+package conformance
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Pair is one (state, operation) cell of the coverage matrix.
+type Pair struct {
+	State State
+	Op    Event
+}
+
+// Stats counts what the tiers did, for the summary table. Safe for
+// concurrent use; the zero value is ready.
+type Stats struct {
+	mu         sync.Mutex
+	tiers      map[string]*TierStats
+	tierOrder  []string
+	mutants    []MutantResult
+	checkTimes []time.Duration
+}
+
+// TierStats is one tier's counters.
+type TierStats struct {
+	Cases, Steps, RunscCalls  int
+	Histories, HistoryOps     int
+	Clients                   int
+	Results                   map[Result]int
+	Faults                    map[Fault]int
+	Coverage                  map[Pair]map[Result]int
+	Elapsed                   time.Duration
+	CheckTimes                []time.Duration
+	unknownOps, totalOpsOfAll int
+}
+
+// MutantResult is how one seeded bug fared.
+type MutantResult struct {
+	Name   string
+	Killed bool
+	By     string // the test that failed
+	Time   time.Duration
+}
+
+// Tier returns the counters of the named tier, creating them.
+func (s *Stats) Tier(name string) *TierStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tiers == nil {
+		s.tiers = map[string]*TierStats{}
+	}
+	ts, ok := s.tiers[name]
+	if !ok {
+		ts = &TierStats{Results: map[Result]int{}, Faults: map[Fault]int{}, Coverage: map[Pair]map[Result]int{}}
+		s.tiers[name] = ts
+		s.tierOrder = append(s.tierOrder, name)
+	}
+	return ts
+}
+
+// Update runs f on the named tier under the lock.
+func (s *Stats) Update(name string, f func(*TierStats)) {
+	ts := s.Tier(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(ts)
+}
+
+// Snapshot returns a copy of the named tier's counters.
+func (s *Stats) Snapshot(name string) TierStats {
+	ts := s.Tier(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *ts
+	c.Results = clone(ts.Results)
+	c.Faults = clone(ts.Faults)
+	c.Coverage = map[Pair]map[Result]int{}
+	for k, v := range ts.Coverage {
+		c.Coverage[k] = clone(v)
+	}
+	c.CheckTimes = slices.Clone(ts.CheckTimes)
+	return c
+}
+
+func clone[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// AddMutant records a mutant's fate.
+func (s *Stats) AddMutant(m MutantResult) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mutants = append(s.mutants, m)
+}
+
+// Record counts one operation of a tier: the state the wrapper reported
+// before it, the operation, its result and the fault armed for it.
+func (ts *TierStats) Record(before State, op Event, r Result, f Fault) {
+	ts.Steps++
+	ts.Results[r]++
+	if f != NoFault {
+		ts.Faults[f]++
+	}
+	p := Pair{before, op}
+	if ts.Coverage[p] == nil {
+		ts.Coverage[p] = map[Result]int{}
+	}
+	ts.Coverage[p][r]++
+}
+
+// Missing returns the (state, operation) pairs of the container machine the
+// tier never exercised. Absent and Deleted count for every operation; the
+// refused ones included.
+func (ts *TierStats) Missing() []Pair {
+	var out []Pair
+	for _, s := range []State{Absent, Created, Running, Paused, Stopped, Deleted} {
+		for _, op := range ContainerOps {
+			if len(ts.Coverage[Pair{s, op}]) == 0 {
+				out = append(out, Pair{s, op})
+			}
+		}
+	}
+	return out
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(p * float64(len(s)-1))
+	return s[i]
+}
+
+// WriteSummary prints one table over every tier that ran.
+func (s *Stats) WriteSummary(w io.Writer) {
+	s.mu.Lock()
+	names := slices.Clone(s.tierOrder)
+	mutants := slices.Clone(s.mutants)
+	s.mu.Unlock()
+	if len(names) == 0 && len(mutants) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "=== conformance summary")
+	fmt.Fprintf(w, "%-14s %7s %6s %8s %6s %7s %7s %8s %9s %9s %8s %9s\n",
+		"tier", "cases", "steps", "mean", "runsc", "hist", "ops/h", "clients", "unknown%", "chk p50", "chk p99", "coverage")
+	for _, n := range names {
+		ts := s.Snapshot(n)
+		mean := 0.0
+		if ts.Cases > 0 {
+			mean = float64(ts.Steps) / float64(ts.Cases)
+		}
+		opsPer := 0.0
+		if ts.Histories > 0 {
+			opsPer = float64(ts.HistoryOps) / float64(ts.Histories)
+		}
+		total := 0
+		for _, c := range ts.Results {
+			total += c
+		}
+		unk := 0.0
+		if total > 0 {
+			unk = 100 * float64(ts.Results[ResultUnknown]) / float64(total)
+		}
+		cov := "-"
+		if len(ts.Coverage) > 0 {
+			cells := 6 * len(ContainerOps)
+			cov = fmt.Sprintf("%d/%d", cells-len(ts.Missing()), cells)
+		}
+		fmt.Fprintf(w, "%-14s %7d %6d %8.1f %6d %7d %7.1f %8d %8.2f%% %9s %8s %9s\n",
+			n, ts.Cases, ts.Steps, mean, ts.RunscCalls, ts.Histories, opsPer, ts.Clients, unk,
+			round(percentile(ts.CheckTimes, 0.5)), round(percentile(ts.CheckTimes, 0.99)), cov)
+	}
+	for _, n := range names {
+		ts := s.Snapshot(n)
+		if len(ts.Faults) == 0 {
+			continue
+		}
+		var kinds []string
+		for f := range ts.Faults {
+			kinds = append(kinds, string(f))
+		}
+		sort.Strings(kinds)
+		var parts []string
+		for _, k := range kinds {
+			parts = append(parts, fmt.Sprintf("%s=%d", k, ts.Faults[Fault(k)]))
+		}
+		fmt.Fprintf(w, "faults[%s]: %s\n", n, strings.Join(parts, " "))
+		var res []string
+		for _, r := range Results {
+			res = append(res, fmt.Sprintf("%s=%d", r, ts.Results[r]))
+		}
+		fmt.Fprintf(w, "results[%s]: %s\n", n, strings.Join(res, " "))
+	}
+	if len(mutants) > 0 {
+		killed := 0
+		for _, m := range mutants {
+			if m.Killed {
+				killed++
+			}
+			fmt.Fprintf(w, "mutant %-28s killed=%-5v %8s %s\n", m.Name, m.Killed, round(m.Time), m.By)
+		}
+		fmt.Fprintf(w, "mutation score: %d/%d\n", killed, len(mutants))
+	}
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	default:
+		return d.Round(100 * time.Microsecond).String()
+	}
+}
