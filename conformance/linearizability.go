@@ -31,8 +31,9 @@ type Output struct {
 // LinearizabilityModel is the porcupine model of the wrapper: histories are
 // partitioned per container ID (operations on different IDs commute), the
 // runtime is Available throughout, and each partition's state is one
-// Container. Environment events (Exit, SandboxDied) appear in a history as
-// operations whose interval brackets the out-of-band action.
+// Container. A sandbox killed from outside appears in a history as a
+// SandboxDied operation whose interval brackets the kill; the wrapper may
+// observe it at any later point.
 func LinearizabilityModel() porcupine.Model {
 	nm := porcupine.NondeterministicModel{
 		Partition: partitionByID,
@@ -40,6 +41,13 @@ func LinearizabilityModel() porcupine.Model {
 		Step: func(state, input, output any) []any {
 			in, out := input.(Input), output.(Output)
 			var next []any
+			if in.Op == EventSandboxDied {
+				// The out-of-band kill: the wrapper observes it later.
+				if d, ok := state.(Container).Doomed(); ok {
+					return []any{d}
+				}
+				return nil
+			}
 			for _, c := range Pending([]Container{state.(Container)}) {
 				for _, n := range c.Step(in.Op, true, out.Result, out.To) {
 					next = append(next, n)

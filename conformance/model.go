@@ -123,6 +123,20 @@ type Container struct {
 	// ExitKnown: in Stopped, the exit code was observed (Exit with a waiter);
 	// false after SandboxDied or an Exit nobody waited for.
 	ExitKnown bool
+	// SandboxGone is not in the spec: the harness killed the sandbox from
+	// outside and the wrapper has not observed the SandboxDied yet. Until it
+	// does, operations may fail on the dead sandbox.
+	SandboxGone bool
+}
+
+// Doomed is c after its sandbox was killed from outside, before the wrapper
+// observes it (ok is false when c has no sandbox to kill).
+func (c Container) Doomed() (Container, bool) {
+	if c.State != Created && c.State != Running && c.State != Paused {
+		return c, false
+	}
+	c.SandboxGone = true
+	return c, true
 }
 
 // NewContainer is a container that does not exist yet.
@@ -138,6 +152,9 @@ func (c Container) String() string {
 	}
 	if c.ExitKnown {
 		f = append(f, "exit")
+	}
+	if c.SandboxGone {
+		f = append(f, "dead")
 	}
 	if len(f) == 0 {
 		return string(c.State)
@@ -183,7 +200,7 @@ func (c Container) okSteps(e Event) []Container {
 	case EventExit:
 		n.ExitKnown = c.WaitArmed
 	case EventSandboxDied:
-		n.ExitKnown, n.WaitArmed = false, false
+		n.ExitKnown, n.WaitArmed, n.SandboxGone = false, false, false
 	case EventRun:
 		n = Container{State: Deleted, WaitArmed: true, ExitKnown: true}
 	}
@@ -279,16 +296,22 @@ func (m Model) Possible(id string) []Container {
 	return []Container{NewContainer()}
 }
 
-// Pending closes cs under the Exit a requested kill leads to: a Kill is a
-// request, and the wrapper may observe the Exit any time after it returns.
+// Pending closes cs under the Exit a requested kill leads to (a Kill is a
+// request, and the wrapper may observe the Exit any time after it returns)
+// and under the SandboxDied of a sandbox killed from outside.
 func Pending(cs []Container) []Container {
 	out := slices.Clone(cs)
 	for _, c := range cs {
+		var ns []Container
 		if c.State == Running && c.KillRequested {
-			for _, n := range c.okSteps(EventExit) {
-				if !slices.Contains(out, n) {
-					out = append(out, n)
-				}
+			ns = append(ns, c.okSteps(EventExit)...)
+		}
+		if c.SandboxGone {
+			ns = append(ns, c.okSteps(EventSandboxDied)...)
+		}
+		for _, n := range ns {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"time"
 )
 
 // refDriver is an in-memory wrapper over an in-memory runsc, written from the
@@ -42,6 +43,12 @@ func (d *refDriver) Do(ctx context.Context, id string, op Event) Call {
 		if !(d.bug == "delete-created" && op == EventDelete && from == Created) {
 			return Call{Result: ResultRefused, To: from, Err: errRef}
 		}
+	}
+	if d.bug == "check-then-act" {
+		// The step is decided, then the lock is dropped before it is taken.
+		d.mu.Unlock()
+		time.Sleep(50 * time.Microsecond)
+		d.mu.Lock()
 	}
 	fault := d.fault
 	d.fault = NoFault
@@ -135,6 +142,9 @@ func (d *refDriver) WorkloadExit(_ context.Context, id string) error {
 func (d *refDriver) KillSandbox(_ context.Context, id string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if s := d.runsc[id]; s != Created && s != Running && s != Paused {
+		return errRef // no sandbox process to kill
+	}
 	d.runsc[id] = Stopped
 	return nil
 }
