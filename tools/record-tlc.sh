@@ -74,6 +74,7 @@ parse_output() {
 	/^Error: Invariant .* is violated by the initial state:/ { kind = "invariant"; name = $3; init = 1 }
 	/^Error: Invariant .* is violated\.$/ { kind = "invariant"; name = $3 }
 	/^Error: Action property .* is violated\.$/ { kind = "action"; name = $4 }
+	/^Error: Evaluating invariant .* failed\./ { kind = "eval"; name = $4 }
 	/^Error: Temporal properties were violated\./ { kind = "temporal" }
 	/^Error: Deadlock reached\./ { kind = "deadlock" }
 	/^Error: Assumption .* is false\./ { kind = "assume" }
@@ -85,7 +86,7 @@ parse_output() {
 			else if (code == 11) kind = "deadlock"
 			else if (code == 12) kind = "invariant"
 			else if (code == 14) kind = "assert"
-			else if (code == 75 || code == 255) kind = "eval"
+			else if ((code >= 75 && code < 150) || code == 255) kind = "eval"
 			else if (code == 150) kind = "parse"
 			else if (code == 151) kind = "config"
 		}
