@@ -1,3 +1,36 @@
 // Package fsm encodes the gVisor lifecycle of spec/NucleusSecurity_GVisor_GVisorRuntime.tla
 // as explicit state machines: one for the runtime and one per container.
+//
+// The names are the spec's: State values are what the spec's variables rt
+// (runtime) and cs[c] (container c) hold, and Event values are the spec's
+// action names. RuntimeTable and ContainerTable expose each machine's
+// transitions as data; a test projects the spec's reachable state graph, as
+// recorded from TLC under testdata/, onto one runtime and one container and
+// checks that the projections equal these tables in both directions.
+//
+// The runtime machine:
+//
+//	Unresolved --Resolve--> Resolved --Probe--> Available --Close--> Closing --CloseDone--> Closed
+//	Unresolved --ResolveFail--> Unavailable,  Resolved --ProbeFail--> Unavailable
+//	Unavailable --Retry--> Unresolved
+//	Available --ExecHandover--> Done,  Available --ExecFail--> Failed
+//
+// A container machine:
+//
+//	Absent --Create--> Created --Start--> Running --Exit--> Stopped --Delete--> Deleted
+//	Running --Wait/Kill--> Running (Kill is a request: the stop arrives as Exit)
+//	Running --Pause--> Paused --Resume--> Running
+//	Created|Running|Paused|Stopped --ForceDelete--> Deleted
+//	Created|Running|Paused --SandboxDied--> Stopped
+//	Absent --Run--> Deleted
+//
+// Done, Failed, Closed and Deleted are terminal. A Machine refuses every event
+// its table lacks with a *TransitionError (errors.Is(err, ErrIllegalTransition))
+// and stays where it was, which is the spec's rule for failed operations. The
+// wrapper also relies on the refusals where runsc does not keep that rule: a
+// second Create of a live ID, Pause of a Created container and Delete of a
+// Created one are illegal here and never reach runsc.
+//
+// LifecycleMarkdown renders both machines as Mermaid diagrams (looplab's
+// visualizer); docs/lifecycle.md is its output.
 package fsm
