@@ -371,11 +371,11 @@ func (m Model) clone() Model {
 	return n
 }
 
-// RuntimeOutcomes is Outcomes for a runtime event. CloseDone needs every
-// container Deleted (or never created).
+// RuntimeOutcomes is Outcomes for a runtime event. CloseDone, and exec
+// (which would abandon them), need every container Deleted or never created.
 func (m Model) RuntimeOutcomes(e Event) map[Result][]State {
 	to, ok := lookup(runtimeRules, m.Phase, e)
-	if ok && e == EventCloseDone {
+	if ok && (e == EventCloseDone || e == EventExecHandover || e == EventExecFail) {
 		for _, cs := range m.containers {
 			for _, c := range cs {
 				if c.State != Deleted && c.State != Absent {

@@ -1,57 +1,60 @@
 package conformance
 
-// State is a runtime or container state of the lifecycle spec.
-type State string
+import "github.com/gvisorfsm/gvisorfsm/fsm"
 
-// Event is an action of the lifecycle spec.
-type Event string
+// State is a runtime or container state: the fsm package's, which are the
+// spec's strings.
+type State = fsm.State
+
+// Event is an action of the lifecycle spec: the fsm package's events.
+type Event = fsm.Event
 
 // Runtime states.
 const (
-	Unresolved  State = "Unresolved"
-	Resolved    State = "Resolved"
-	Available   State = "Available"
-	Unavailable State = "Unavailable"
-	Closing     State = "Closing"
-	Closed      State = "Closed"
-	Done        State = "Done"
-	Failed      State = "Failed"
+	Unresolved  = fsm.Unresolved
+	Resolved    = fsm.Resolved
+	Available   = fsm.Available
+	Unavailable = fsm.Unavailable
+	Closing     = fsm.Closing
+	Closed      = fsm.Closed
+	Done        = fsm.Done
+	Failed      = fsm.Failed
 )
 
 // Container states.
 const (
-	Absent  State = "Absent"
-	Created State = "Created"
-	Running State = "Running"
-	Paused  State = "Paused"
-	Stopped State = "Stopped"
-	Deleted State = "Deleted"
+	Absent  = fsm.Absent
+	Created = fsm.Created
+	Running = fsm.Running
+	Paused  = fsm.Paused
+	Stopped = fsm.Stopped
+	Deleted = fsm.Deleted
 )
 
 // Runtime events.
 const (
-	EventResolve      Event = "Resolve"
-	EventResolveFail  Event = "ResolveFail"
-	EventProbe        Event = "Probe"
-	EventProbeFail    Event = "ProbeFail"
-	EventRetry        Event = "Retry"
-	EventExecHandover Event = "ExecHandover"
-	EventExecFail     Event = "ExecFail"
-	EventClose        Event = "Close"
-	EventCloseDone    Event = "CloseDone"
+	EventResolve      = fsm.EventResolve
+	EventResolveFail  = fsm.EventResolveFail
+	EventProbe        = fsm.EventProbe
+	EventProbeFail    = fsm.EventProbeFail
+	EventRetry        = fsm.EventRetry
+	EventExecHandover = fsm.EventExecHandover
+	EventExecFail     = fsm.EventExecFail
+	EventClose        = fsm.EventClose
+	EventCloseDone    = fsm.EventCloseDone
 )
 
 // Container events.
 const (
-	EventCreate      Event = "Create"
-	EventStart       Event = "Start"
-	EventWait        Event = "Wait"
-	EventKill        Event = "Kill"
-	EventPause       Event = "Pause"
-	EventResume      Event = "Resume"
-	EventDelete      Event = "Delete"
-	EventForceDelete Event = "ForceDelete"
-	EventRun         Event = "Run"
-	EventExit        Event = "Exit"
-	EventSandboxDied Event = "SandboxDied"
+	EventCreate      = fsm.EventCreate
+	EventStart       = fsm.EventStart
+	EventWait        = fsm.EventWait
+	EventKill        = fsm.EventKill
+	EventPause       = fsm.EventPause
+	EventResume      = fsm.EventResume
+	EventDelete      = fsm.EventDelete
+	EventForceDelete = fsm.EventForceDelete
+	EventRun         = fsm.EventRun
+	EventExit        = fsm.EventExit
+	EventSandboxDied = fsm.EventSandboxDied
 )
