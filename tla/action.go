@@ -1,0 +1,336 @@
+package tla
+
+// Successor enumeration. An action is evaluated the way TLC does: conjuncts left to
+// right, x' = e and x' \in S assign an unassigned primed variable (generators),
+// disjunctions and \E branch, IF/CASE/LET and operator calls are expanded, and anything
+// else is a guard. In init mode the same applies to unprimed variables of Init.
+
+// resolveVar returns the variable an identifier denotes, following instance
+// substitutions that are plain names.
+func (c *ctx) resolveVar(e Expr, en *env, sc *scope) *Def {
+	id, ok := e.(*Ident)
+	if !ok || id.Args != nil {
+		return nil
+	}
+	var d *Def
+	if id.Prefix != nil {
+		d = c.instanceScope(id, en, sc).lookup(id.Name)
+	} else {
+		if _, local := en.lookup(id.Name); local {
+			return nil
+		}
+		d = sc.lookup(id.Name)
+	}
+	for d != nil {
+		switch d.Kind {
+		case defVar:
+			return d
+		case defSubst:
+			if d.Body == nil {
+				return nil
+			}
+			sub, ok := d.Body.(*Ident)
+			if !ok || sub.Args != nil || sub.Prefix != nil {
+				return nil
+			}
+			d = d.scope.lookup(sub.Name)
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// target reports the variable index e assigns, if e is an unassigned x' (or x in init mode).
+func (c *ctx) target(e Expr, en *env, sc *scope) (int, bool) {
+	if c.initMode {
+		d := c.resolveVar(e, en, sc)
+		if d != nil && c.cur[d.varIdx] == nil {
+			return d.varIdx, true
+		}
+		return 0, false
+	}
+	p, ok := e.(*Prime)
+	if !ok {
+		return 0, false
+	}
+	d := c.resolveVar(p.X, en, sc)
+	if d != nil && c.next[d.varIdx] == nil {
+		return d.varIdx, true
+	}
+	return 0, false
+}
+
+func (c *ctx) slot() []Value {
+	if c.initMode {
+		return c.cur
+	}
+	return c.next
+}
+
+// enum enumerates the assignments that make e true; k is called for each and returns
+// true to stop the enumeration. enum returns true if stopped.
+func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
+	switch x := e.(type) {
+	case *Junction:
+		if x.And {
+			split := c.split
+			c.split = false
+			stop := c.enumConj(x.Items, 0, en, sc, k)
+			c.split = split
+			return stop
+		}
+		saveSp := c.actSpan
+		for _, it := range x.Items {
+			if c.split {
+				c.actSpan = exprSpan(it)
+			}
+			if c.enum(it, en, sc, k) {
+				c.actSpan = saveSp
+				return true
+			}
+		}
+		c.actSpan = saveSp
+		return false
+	case *IfThen:
+		if c.evalBool(x.Cond, en, sc) {
+			return c.enum(x.Then, en, sc, k)
+		}
+		return c.enum(x.Else, en, sc, k)
+	case *Case:
+		for _, a := range x.Arms {
+			if c.evalBool(a.Cond, en, sc) {
+				return c.enum(a.Val, en, sc, k)
+			}
+		}
+		if x.Other != nil {
+			return c.enum(x.Other, en, sc, k)
+		}
+		throw(x.pos(), "Attempted to evaluate a CASE with no conditions true.")
+	case *Let:
+		return c.enum(x.Body, c.bindLet(x, en, sc), sc, k)
+	case *Quant:
+		if !x.Forall {
+			return c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+				return c.enum(x.Body, en2, sc, k)
+			})
+		}
+	case *OpApp:
+		switch x.Op {
+		case "=":
+			if idx, ok := c.target(x.Args[0], en, sc); ok {
+				v := c.canon(c.eval(x.Args[1], en, sc), x.pos())
+				s := c.slot()
+				s[idx] = v
+				stop := k()
+				s[idx] = nil
+				return stop
+			}
+		case "\\in":
+			if idx, ok := c.target(x.Args[0], en, sc); ok {
+				set := c.eval(x.Args[1], en, sc)
+				s := c.slot()
+				for _, v := range c.enumerate(set, x.pos()) {
+					s[idx] = v
+					if k() {
+						s[idx] = nil
+						return true
+					}
+				}
+				s[idx] = nil
+				return false
+			}
+		case "UNCHANGED":
+			if !c.initMode {
+				return c.enumUnchanged(x.Args[0], en, sc, k)
+			}
+		}
+	case *ActionBox:
+		if x.Angle {
+			return c.enum(x.A, en, sc, func() bool {
+				if c.unchangedHolds(x.Sub, en, sc) {
+					return false
+				}
+				return k()
+			})
+		}
+		if c.enum(x.A, en, sc, k) {
+			return true
+		}
+		return c.enumUnchanged(x.Sub, en, sc, k)
+	case *Ident:
+		if d, cl, args := c.expandable(x, en, sc); d != nil {
+			if cl != nil {
+				en2 := cl.env
+				for i, p := range d.Params {
+					en2 = en2.bind(p.Name, args[i])
+				}
+				return c.enum(d.Body, en2, cl.scope, k)
+			}
+			var en2 *env
+			for i, p := range d.Params {
+				en2 = en2.bind(p.Name, args[i])
+			}
+			if d.Kind == defSubst {
+				return c.enum(d.Body, nil, d.scope, k)
+			}
+			if !c.split {
+				return c.enum(d.Body, en2, d.scope, k)
+			}
+			sl, sa, ss, sp := c.label, c.labelArgs, c.labelScope, c.actSpan
+			c.label, c.labelArgs, c.labelScope, c.actSpan = d, args, d.scope, d.bodySp
+			stop := c.enum(d.Body, en2, d.scope, k)
+			c.label, c.labelArgs, c.labelScope, c.actSpan = sl, sa, ss, sp
+			return stop
+		}
+	}
+	if c.evalBool(e, en, sc) {
+		return k()
+	}
+	return false
+}
+
+// expandable returns the user definition an identifier calls, with evaluated arguments,
+// when its body should be enumerated as an action rather than evaluated as a value.
+func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value) {
+	if x.Prefix == nil {
+		if v, ok := en.lookup(x.Name); ok {
+			cl, ok := v.(*closureV)
+			if !ok || cl.def == nil || cl.def.Kind != defOp || cl.env == nil && cl.def.scope == nil {
+				return nil, nil, nil
+			}
+			if len(x.Args) != len(cl.def.Params) {
+				return nil, nil, nil
+			}
+			if cl.env == nil {
+				// a global operator passed as an argument
+				return cl.def, nil, c.argValues(x.Args, cl.def.Params, en, sc)
+			}
+			return cl.def, cl, c.argValues(x.Args, cl.def.Params, en, sc)
+		}
+	}
+	var d *Def
+	if x.Prefix != nil {
+		d = c.instanceScope(x, en, sc).lookup(x.Name)
+	} else {
+		d = sc.lookup(x.Name)
+	}
+	if d == nil {
+		return nil, nil, nil
+	}
+	switch d.Kind {
+	case defOp:
+		if d.cacheSet || d.Body == nil || len(x.Args) != len(d.Params) {
+			return nil, nil, nil
+		}
+		return d, nil, c.argValues(x.Args, d.Params, en, sc)
+	case defSubst:
+		if d.Body != nil && x.Args == nil {
+			return d, nil, nil
+		}
+	}
+	return nil, nil, nil
+}
+
+func (c *ctx) enumConj(items []Expr, i int, en *env, sc *scope, k func() bool) bool {
+	if i == len(items) {
+		return k()
+	}
+	return c.enum(items[i], en, sc, func() bool {
+		return c.enumConj(items, i+1, en, sc, k)
+	})
+}
+
+// unchangedVars lists the variables UNCHANGED e names, or ok=false if e is not a
+// (nested) tuple of variables and names of such tuples.
+func (c *ctx) unchangedVars(e Expr, en *env, sc *scope, out []*Def) ([]*Def, bool) {
+	switch x := e.(type) {
+	case *TupleLit:
+		for _, el := range x.Elems {
+			var ok bool
+			out, ok = c.unchangedVars(el, en, sc, out)
+			if !ok {
+				return out, false
+			}
+		}
+		return out, true
+	case *Ident:
+		if d := c.resolveVar(x, en, sc); d != nil {
+			return append(out, d), true
+		}
+		if x.Args != nil {
+			return out, false
+		}
+		var d *Def
+		if x.Prefix != nil {
+			d = c.instanceScope(x, en, sc).lookup(x.Name)
+		} else {
+			if _, local := en.lookup(x.Name); local {
+				return out, false
+			}
+			d = sc.lookup(x.Name)
+		}
+		if d == nil {
+			return out, false
+		}
+		if d.Kind == defOp && len(d.Params) == 0 && d.Body != nil && !d.cacheSet {
+			return c.unchangedVars(d.Body, nil, d.scope, out)
+		}
+		if d.Kind == defSubst && d.Body != nil {
+			return c.unchangedVars(d.Body, nil, d.scope, out)
+		}
+	}
+	return out, false
+}
+
+func (c *ctx) enumUnchanged(e Expr, en *env, sc *scope, k func() bool) bool {
+	vars, ok := c.unchangedVars(e, en, sc, nil)
+	if !ok {
+		if c.unchangedHolds(e, en, sc) {
+			return k()
+		}
+		return false
+	}
+	var set []int
+	defer func() {
+		for _, i := range set {
+			c.next[i] = nil
+		}
+	}()
+	for _, d := range vars {
+		i := d.varIdx
+		if c.next[i] == nil {
+			c.next[i] = c.cur[i]
+			set = append(set, i)
+		} else if !c.equal(c.next[i], c.cur[i], e.pos()) {
+			return false
+		}
+	}
+	return k()
+}
+
+// enabled decides ENABLED A in the current state.
+func (c *ctx) enabled(a Expr, en *env, sc *scope) bool {
+	saveNext, saveInit, savePrimed := c.next, c.initMode, c.primed
+	c.next = make([]Value, len(c.p.vars))
+	c.initMode, c.primed = false, false
+	defer func() { c.next, c.initMode, c.primed = saveNext, saveInit, savePrimed }()
+	return c.enum(a, en, sc, func() bool { return true })
+}
+
+// exprSpan returns the source range of e (bulleted lists store a negative column).
+func exprSpan(e Expr) span {
+	var sp span
+	switch x := e.(type) {
+	case *Junction:
+		sp = x.sp
+	default:
+		if b, ok := e.(interface{ spanOf() span }); ok {
+			sp = b.spanOf()
+		}
+	}
+	if sp.from.Col < 0 {
+		sp.from.Col = -sp.from.Col
+	}
+	return sp
+}

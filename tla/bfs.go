@@ -1,0 +1,494 @@
+package tla
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+type queued struct {
+	id   int32
+	vals []Value
+}
+
+// stopCheck ends the search from inside successor enumeration.
+type stopCheck struct{}
+
+func (ch *checker) stateKey(vals []Value) string {
+	c := ch.c
+	if ch.view != nil {
+		save := c.cur
+		c.cur = vals
+		v := c.canon(c.eval(ch.view.expr, nil, ch.view.sc), Pos{})
+		c.cur = save
+		ch.buf = encode(ch.buf[:0], v)
+		return string(ch.buf)
+	}
+	if ch.symmetry != nil {
+		best := ""
+		for _, perm := range ch.symmetry {
+			m := permMap(perm)
+			b := ch.buf[:0]
+			for _, v := range vals {
+				b = encode(b, permuteValue(v, m))
+			}
+			ch.buf = b
+			if best == "" || string(b) < best {
+				best = string(b)
+			}
+		}
+		return best
+	}
+	b := ch.buf[:0]
+	for _, v := range vals {
+		b = encode(b, v)
+	}
+	ch.buf = b
+	return string(b)
+}
+
+func encodeState(vals []Value) string {
+	var b []byte
+	for _, v := range vals {
+		b = encode(b, v)
+	}
+	return string(b)
+}
+
+func (ch *checker) decodeState(enc string) []Value {
+	d := &decoder{buf: []byte(enc), models: ch.p.modelList}
+	vals := make([]Value, len(ch.p.vars))
+	for i := range vals {
+		vals[i] = d.value()
+	}
+	return vals
+}
+
+func permMap(perm Value) map[*ModelV]Value {
+	dom, vals, _ := fcnParts(perm)
+	m := map[*ModelV]Value{}
+	for i, d := range dom {
+		if mv, ok := d.(*ModelV); ok {
+			m[mv] = vals[i]
+		}
+	}
+	return m
+}
+
+func permuteValue(v Value, m map[*ModelV]Value) Value {
+	switch x := v.(type) {
+	case *ModelV:
+		if r, ok := m[x]; ok {
+			return r
+		}
+		return x
+	case *TupleV:
+		out := make([]Value, len(x.Elems))
+		for i, e := range x.Elems {
+			out[i] = permuteValue(e, m)
+		}
+		return &TupleV{Elems: out}
+	case *RecordV:
+		out := make([]Value, len(x.Vals))
+		for i, e := range x.Vals {
+			out[i] = permuteValue(e, m)
+		}
+		return &RecordV{Names: x.Names, Vals: out}
+	case *FcnV:
+		dom := make([]Value, len(x.Dom))
+		vals := make([]Value, len(x.Vals))
+		for i := range x.Dom {
+			dom[i] = permuteValue(x.Dom[i], m)
+			vals[i] = permuteValue(x.Vals[i], m)
+		}
+		return makeFcn(dom, vals)
+	case *SetV:
+		out := make([]Value, len(x.Elems))
+		for i, e := range x.Elems {
+			out[i] = permuteValue(e, m)
+		}
+		return newSet(out)
+	}
+	return v
+}
+
+func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
+	c := ch.c
+	sc, sn := c.cur, c.next
+	c.cur, c.next = cur, next
+	defer func() { c.cur, c.next = sc, sn }()
+	v := c.eval(ne.expr, nil, ne.sc)
+	b, ok := v.(BoolV)
+	if !ok {
+		panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+			Msg: fmt.Sprintf("The invariant %s is not a boolean; it evaluated to %s.", ne.name, fmtValue(v))})
+	}
+	return bool(b)
+}
+
+func (ch *checker) trace(id int32, extra []Value) []State {
+	var ids []int32
+	for i := id; i >= 0; i = ch.recs[i].parent {
+		ids = append(ids, i)
+	}
+	var vals [][]Value
+	for k := len(ids) - 1; k >= 0; k-- {
+		vals = append(vals, ch.decodeState(ch.recs[ids[k]].enc))
+	}
+	if extra != nil {
+		vals = append(vals, extra)
+	}
+	names := make([]string, len(ch.p.vars))
+	for i, d := range ch.p.vars {
+		names[i] = d.Name
+	}
+	out := make([]State, len(vals))
+	for i, v := range vals {
+		out[i] = State{Vars: names, Values: v, Action: "<Initial predicate>"}
+		if i > 0 {
+			out[i].Action = ch.labelFor(vals[i-1], v)
+		}
+	}
+	return out
+}
+
+// labelFor re-runs Next from s to find the action that produces t.
+func (ch *checker) labelFor(s, t []Value) (label string) {
+	want := encodeState(t)
+	c := &ctx{p: ch.p, cur: s, next: make([]Value, len(s))}
+	c.split = true
+	defer func() {
+		if r := recover(); r != nil {
+			label = "<Action>"
+		}
+	}()
+	c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
+		for _, v := range c.next {
+			if v == nil {
+				return false
+			}
+		}
+		if encodeState(c.next) == want {
+			label = c.labelString()
+			return true
+		}
+		return false
+	})
+	if label == "" {
+		label = "<Action>"
+	}
+	return label
+}
+
+func (c *ctx) labelString() string {
+	if c.label == nil {
+		return "<Action>"
+	}
+	name := c.label.Name
+	if len(c.labelArgs) > 0 {
+		parts := make([]string, len(c.labelArgs))
+		for i, a := range c.labelArgs {
+			parts[i] = fmtValue(a)
+		}
+		name += "(" + strings.Join(parts, ", ") + ")"
+	}
+	sp := c.actSpan
+	return fmt.Sprintf("<%s line %d, col %d to line %d, col %d of module %s>", name,
+		sp.from.Line, sp.from.Col, sp.to.Line, sp.to.Col, c.label.Module)
+}
+
+func (ch *checker) printTrace(tr []State) {
+	for i, s := range tr {
+		fmt.Fprintf(ch.out, "State %d: %s\n", i+1, s.Action)
+		ch.printState(s.Values)
+		fmt.Fprintln(ch.out)
+	}
+}
+
+func (ch *checker) printState(vals []Value) {
+	if ch.alias != nil {
+		func() {
+			defer func() { _ = recover() }()
+			save := ch.c.cur
+			ch.c.cur = vals
+			v := ch.c.eval(ch.alias.expr, nil, ch.alias.sc)
+			ch.c.cur = save
+			if r, ok := v.(*RecordV); ok {
+				for i, n := range r.Names {
+					if len(r.Names) > 1 {
+						fmt.Fprint(ch.out, "/\\ ")
+					}
+					fmt.Fprintf(ch.out, "%s = %s\n", n, fmtValue(r.Vals[i]))
+				}
+				vals = nil
+			}
+		}()
+		if vals == nil {
+			return
+		}
+	}
+	for i, d := range ch.p.vars {
+		if len(ch.p.vars) > 1 {
+			fmt.Fprint(ch.out, "/\\ ")
+		}
+		fmt.Fprintf(ch.out, "%s = %s\n", d.Name, fmtValue(vals[i]))
+	}
+}
+
+func (ch *checker) printStats(success bool) {
+	r := ch.res
+	if success {
+		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
+		fmt.Fprintf(ch.out, "  States are stored exactly (no fingerprints), so no two distinct states can be confused.\n")
+	}
+	fmt.Fprintf(ch.out, "%d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, ch.queueLeft)
+	fmt.Fprintf(ch.out, "The depth of the complete state graph search is %d.\n", r.Depth)
+}
+
+// bfs explores the state space breadth first.
+func (ch *checker) bfs() (res *Result) {
+	c := ch.c
+	r := ch.res
+	ch.seen = map[string]int32{}
+	nv := len(ch.p.vars)
+	var queue []queued
+	head := 0
+	fmt.Fprintf(ch.out, "Starting... (%s)\n", time.Now().Format("2006-01-02 15:04:05"))
+	fmt.Fprintf(ch.out, "Computing initial states...\n")
+	if ch.dotOut = ch.opts.DumpDot; ch.dotOut != nil {
+		fmt.Fprintln(ch.dotOut, "strict digraph DiskGraph {")
+		defer fmt.Fprintln(ch.dotOut, "}")
+	}
+
+	violation := func(kind, name, msg string, code int, trace []State, initial bool) *Result {
+		r.Violation, r.ViolatedName, r.ExitCode, r.Message = kind, name, code, msg
+		r.Trace = trace
+		if initial {
+			fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
+			ch.printState(trace[0].Values)
+			fmt.Fprintln(ch.out)
+			return r
+		}
+		fmt.Fprintf(ch.out, "Error: %s\n", msg)
+		fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
+		ch.printTrace(trace)
+		ch.printStats(false)
+		return r
+	}
+	defer func() {
+		if x := recover(); x != nil {
+			if ee, ok := x.(*EvalError); ok {
+				if ee.Code == 0 {
+					ee.Code = ExitEval
+				}
+				res = ch.evalFailure(ee)
+				return
+			}
+			panic(x)
+		}
+	}()
+
+	// initial states
+	c.initMode = true
+	c.cur = make([]Value, nv)
+	c.next = nil
+	var initRes *Result
+	var initStates [][]Value
+	c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
+		for i, v := range c.cur {
+			if v == nil {
+				panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+					Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
+			}
+		}
+		initStates = append(initStates, append([]Value(nil), c.cur...))
+		return false
+	})
+	c.initMode = false
+	for _, s := range initStates {
+		r.Generated++
+		key := ch.stateKey(s)
+		if _, ok := ch.seen[key]; ok {
+			continue
+		}
+		if !ch.satisfies(ch.constraints, s) {
+			if res := ch.checkInvariants(s, -1, violation, true); res != nil {
+				return res
+			}
+			continue
+		}
+		id := int32(len(ch.recs))
+		ch.seen[key] = id
+		ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, s), parent: -1, depth: 1})
+		r.Distinct++
+		r.Depth = 1
+		if ch.dotOut != nil {
+			fmt.Fprintf(ch.dotOut, "%d [label=\"%s\",style = filled]\n", id, dotEscape(s, ch.p))
+		}
+		if res := ch.checkInvariants(s, id, violation, true); res != nil {
+			return res
+		}
+		for _, ip := range ch.initProps {
+			if !ch.holds(ip, s, nil) {
+				return violation("temporal", ip.name, "Temporal properties were violated.", ExitTemporal, ch.trace(id, nil), false)
+			}
+		}
+		queue = append(queue, queued{id, s})
+	}
+	if initRes != nil {
+		return initRes
+	}
+	plural := "s"
+	if r.Distinct == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(ch.out, "Finished computing initial states: %d distinct state%s generated at %s.\n", r.Distinct, plural, time.Now().Format("2006-01-02 15:04:05"))
+
+	next := make([]Value, nv)
+	c.split = true
+	lastProgress := time.Now()
+	for head < len(queue) {
+		if ch.ctx != nil && ch.ctx.Err() != nil {
+			ch.queueLeft = len(queue) - head
+			fmt.Fprintf(ch.out, "Error: interrupted: %v\n", ch.ctx.Err())
+			ch.printStats(false)
+			r.ExitCode, r.Violation, r.Message = ExitEval, "eval", ch.ctx.Err().Error()
+			return r
+		}
+		if head%4096 == 0 && time.Since(lastProgress) > time.Minute {
+			lastProgress = time.Now()
+			fmt.Fprintf(ch.out, "Progress: %d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, len(queue)-head)
+		}
+		q := queue[head]
+		queue[head] = queued{}
+		head++
+		ch.queueLeft = len(queue) - head
+		s := q.vals
+		depth := ch.recs[q.id].depth
+		c.cur = s
+		for i := range next {
+			next[i] = nil
+		}
+		c.next = next
+		c.label, c.labelArgs = nil, nil
+		nsucc := 0
+		var stop *Result
+		c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
+			for i, v := range next {
+				if v == nil {
+					panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+						Msg: fmt.Sprintf("Successor state is not completely specified by the next-state action. The following variable is not defined: %s.", ch.p.vars[i].Name)})
+				}
+			}
+			nsucc++
+			r.Generated++
+			t := append([]Value(nil), next...)
+			for _, ap := range ch.actionProps {
+				if !ch.holds(ap, s, t) {
+					ch.queueLeft = len(queue) - head
+					stop = violation("action", ap.name, fmt.Sprintf("Action property %s is violated.", ap.name), ExitTemporal, ch.trace(q.id, t), false)
+					return true
+				}
+			}
+			if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, t) {
+				return false
+			}
+			key := ch.stateKey(t)
+			if old, ok := ch.seen[key]; ok {
+				if ch.dotOut != nil {
+					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
+				}
+				return false
+			}
+			if !ch.satisfies(ch.constraints, t) {
+				ch.queueLeft = len(queue) - head
+				stop = ch.checkInvariants(t, q.id, violation, false)
+				return stop != nil
+			}
+			id := int32(len(ch.recs))
+			ch.seen[key] = id
+			ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, t), parent: q.id, depth: depth + 1})
+			r.Distinct++
+			if int(depth+1) > r.Depth {
+				r.Depth = int(depth + 1)
+			}
+			if ch.dotOut != nil {
+				fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(t, ch.p), q.id, id)
+			}
+			ch.queueLeft = len(queue) - head
+			if res := ch.checkInvariants(t, id, violation, true); res != nil {
+				stop = res
+				return true
+			}
+			queue = append(queue, queued{id, t})
+			return false
+		})
+		if stop != nil {
+			return stop
+		}
+		if nsucc == 0 && ch.checkDeadlock {
+			ch.queueLeft = len(queue) - head
+			return violation("deadlock", "", "Deadlock reached.", ExitDeadlock, ch.trace(q.id, nil), false)
+		}
+	}
+	ch.queueLeft = 0
+	ch.printStats(true)
+	return r
+}
+
+// storeEnc returns the encoding of the state itself (which differs from the key under
+// VIEW or SYMMETRY).
+func (ch *checker) storeEnc(key string, vals []Value) string {
+	if ch.view == nil && ch.symmetry == nil {
+		return key
+	}
+	return encodeState(vals)
+}
+
+func (ch *checker) satisfies(preds []namedExpr, s []Value, t ...[]Value) bool {
+	var next []Value
+	if len(t) > 0 {
+		next = t[0]
+	}
+	for _, p := range preds {
+		if !ch.holds(p, s, next) {
+			return false
+		}
+	}
+	return true
+}
+
+type violationFn func(kind, name, msg string, code int, trace []State, initial bool) *Result
+
+// checkInvariants evaluates the invariants on s, whose BFS parent (or own id when
+// stored) is id.
+func (ch *checker) checkInvariants(s []Value, id int32, violation violationFn, stored bool) *Result {
+	for _, inv := range ch.invariants {
+		if !ch.holds(inv, s, nil) {
+			var tr []State
+			initial := false
+			if stored {
+				tr = ch.trace(id, nil)
+				initial = len(tr) == 1
+			} else if id < 0 {
+				tr = []State{{Values: s, Action: "<Initial predicate>"}}
+				initial = true
+			} else {
+				tr = ch.trace(id, s)
+			}
+			return violation("invariant", inv.name, fmt.Sprintf("Invariant %s is violated.", inv.name), ExitInvariant, tr, initial)
+		}
+	}
+	return nil
+}
+
+func dotEscape(vals []Value, p *program) string {
+	var b strings.Builder
+	for i, d := range p.vars {
+		if i > 0 {
+			b.WriteString("\\n")
+		}
+		b.WriteString("/\\\\ " + d.Name + " = " + fmtValue(vals[i]))
+	}
+	return strings.ReplaceAll(b.String(), "\"", "\\\"")
+}

@@ -1,0 +1,586 @@
+package tla
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Options configures CheckFile.
+type Options struct {
+	Config     string    // cfg path; "" = spec path with .cfg
+	NoDeadlock bool      // like TLC's -deadlock flag: do not report deadlocks
+	Workers    int       // 0 or 1 = one worker
+	Out        io.Writer // TLC-style output (nil = discard)
+	// DumpDot, if set, receives the explored state graph in Graphviz dot format.
+	DumpDot io.Writer
+}
+
+// State is one state of a behaviour: variable values in declaration order.
+type State struct {
+	Vars   []string
+	Values []Value
+	// Action is the TLC-style label of the step that produced the state
+	// ("<Initial predicate>" for the first).
+	Action string
+}
+
+// String prints the state the way TLC does in traces.
+func (s State) String() string {
+	var b strings.Builder
+	for i, n := range s.Vars {
+		if len(s.Vars) > 1 {
+			b.WriteString("/\\ ")
+		}
+		b.WriteString(n + " = " + fmtValue(s.Values[i]) + "\n")
+	}
+	return b.String()
+}
+
+// Result is the outcome of a model-checking run.
+type Result struct {
+	ExitCode            int // TLC's exit codes
+	Generated, Distinct int64
+	Depth               int
+	Violation           string // "", "assume", "deadlock", "invariant", "action", "temporal", "assert", "eval", "parse", "config"
+	ViolatedName        string // invariant / property name where TLC names it
+	Trace               []State
+	// Message is the main error message, if any.
+	Message string
+}
+
+// TLC exit codes.
+const (
+	ExitOK         = 0
+	ExitAssume     = 10
+	ExitDeadlock   = 11
+	ExitInvariant  = 12
+	ExitTemporal   = 13
+	ExitAssert     = 14
+	ExitUnassigned = 75
+	ExitParse      = 150
+	ExitConfig     = 151
+	ExitEval       = 255
+)
+
+// CheckFile model-checks the TLA+ module at specPath with its configuration, the way
+// TLC does with -workers 1. The error is only for I/O problems; problems with the spec
+// are reported in Result.ExitCode and on opts.Out.
+func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, error) {
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	src, err := os.ReadFile(specPath)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := opts.Config
+	if cfgPath == "" {
+		cfgPath = strings.TrimSuffix(specPath, ".tla") + ".cfg"
+	}
+	cfgSrc, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) exact-state breadth-first search with 1 worker\n")
+	fmt.Fprintf(out, "Parsing file %s\n", specPath)
+	m, err := ParseModule(specPath, string(src))
+	if err != nil {
+		return parseFailure(out, err), nil
+	}
+	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	if err != nil {
+		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
+		return &Result{ExitCode: ExitConfig, Violation: "config", Message: err.Error()}, nil
+	}
+	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
+	res := ch.run(m, specPath)
+	if res.ExitCode == ExitOK || res.Violation != "parse" && res.Violation != "config" {
+		fmt.Fprintf(out, "Finished in %s at (%s)\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
+	}
+	return res, nil
+}
+
+func fmtElapsed(d time.Duration) string {
+	s := int(d.Seconds())
+	if s < 60 {
+		return fmt.Sprintf("%02ds", s)
+	}
+	return fmt.Sprintf("%dmin %02ds", s/60, s%60)
+}
+
+func parseFailure(out io.Writer, err error) *Result {
+	var le *loadError
+	if errors.As(err, &le) {
+		fmt.Fprintf(out, "%s\n", le.msg)
+	} else {
+		fmt.Fprintf(out, "***Parse Error***\n%v\n", err)
+	}
+	fmt.Fprintf(out, "Error: Parsing or semantic analysis failed.\n")
+	return &Result{ExitCode: ExitParse, Violation: "parse", Message: err.Error()}
+}
+
+type namedExpr struct {
+	name string
+	expr Expr
+	sc   *scope
+}
+
+type checker struct {
+	out  io.Writer
+	cfg  *Config
+	opts Options
+	ctx  context.Context
+	p    *program
+	c    *ctx
+
+	init, next       *namedExpr
+	invariants       []namedExpr
+	actionProps      []namedExpr
+	constraints      []namedExpr
+	actionConstraint []namedExpr
+	view             *namedExpr
+	alias            *namedExpr
+	symmetry         []Value // permutations (functions), nil without SYMMETRY
+	initProps        []namedExpr
+	queueLeft        int
+	checkDeadlock    bool
+
+	seen   map[string]int32
+	recs   []stateRec
+	buf    []byte
+	res    *Result
+	dotOut io.Writer
+}
+
+// stateRec is a stored state: its canonical encoding, its BFS parent and depth.
+type stateRec struct {
+	enc    string
+	parent int32
+	depth  int32
+}
+
+func (ch *checker) run(m *Module, specPath string) (res *Result) {
+	ch.res = &Result{}
+	p := &program{
+		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*ModelV{},
+		std: standardModules(), texts: map[string]string{}, files: map[string]string{},
+		instMemo: map[*Def]*scope{}, overrides: map[string]map[string]*override{},
+	}
+	ch.p = p
+	ch.c = &ctx{p: p, out: ch.out}
+	defer func() {
+		if r := recover(); r != nil {
+			ee, ok := r.(*EvalError)
+			if !ok {
+				panic(r)
+			}
+			res = ch.evalFailure(ee)
+		}
+	}()
+	p.root = p.newScope(m.Name)
+	// configuration overrides are recorded before building so instances pick them up
+	for _, ca := range ch.cfg.Constants {
+		if ca.Module == "" {
+			continue
+		}
+		if p.overrides[ca.Module] == nil {
+			p.overrides[ca.Module] = map[string]*override{}
+		}
+		ov := &override{isSub: ca.Subst, target: ca.Target}
+		if !ca.Subst {
+			ov.value = p.cfgToValue(ca.Value)
+		}
+		p.overrides[ca.Module][ca.Name] = ov
+	}
+	if err := p.build(m, p.root, nil, map[string]bool{m.Name: true}); err != nil {
+		return parseFailure(ch.out, err)
+	}
+	if err := checkNames(p.root, m); err != nil {
+		return parseFailure(ch.out, err)
+	}
+	fmt.Fprintf(ch.out, "Semantic processing of module %s\n", m.Name)
+	if r := ch.setup(m); r != nil {
+		return r
+	}
+	if r := ch.checkAssumes(m); r != nil {
+		return r
+	}
+	if ch.init == nil {
+		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
+		fmt.Fprintf(ch.out, "0 states generated, 0 distinct states found, 0 states left on queue.\n")
+		return ch.res
+	}
+	return ch.bfs()
+}
+
+func (ch *checker) configError(msg string) *Result {
+	fmt.Fprintf(ch.out, "Error: %s\n", msg)
+	return &Result{ExitCode: ExitConfig, Violation: "config", Message: msg}
+}
+
+func (ch *checker) lookupDef(name string) *Def { return ch.p.root.lookup(name) }
+
+// setup applies the configuration: constants, behaviour spec, checks.
+func (ch *checker) setup(m *Module) *Result {
+	p, cfg := ch.p, ch.cfg
+	for _, ca := range cfg.Constants {
+		if ca.Module != "" {
+			if ca.Module == m.Name {
+				p.applyOverrides(p.root)
+			}
+			continue
+		}
+		d := p.root.lookup(ca.Name)
+		if d == nil {
+			return ch.configError(fmt.Sprintf("The constant %s specified in the configuration file\nis not defined in the specification.", ca.Name))
+		}
+		nd := &Def{Name: d.Name, Kind: defConst, Params: d.Params, Pos: d.Pos, Module: d.Module, scope: p.root}
+		if ca.Subst {
+			t := p.root.lookup(ca.Target)
+			if t == nil {
+				return ch.configError(fmt.Sprintf("The operator %s specified in the configuration file\nis not defined in the specification.", ca.Target))
+			}
+			if d.Kind == defVar {
+				return ch.configError(fmt.Sprintf("%s is a variable and cannot be replaced.", ca.Name))
+			}
+			p.root.defs[ca.Name] = t
+			replaceDef(p.root, d, t)
+			continue
+		}
+		nd.cached, nd.cacheSet = p.cfgToValue(ca.Value), true
+		p.root.defs[ca.Name] = nd
+		replaceDef(p.root, d, nd)
+	}
+	for _, d := range p.root.defs {
+		if d.Kind == defConst && !d.cacheSet {
+			return ch.configError(fmt.Sprintf("The constant parameter %s is not assigned a value by the configuration file.", d.Name))
+		}
+	}
+	named := func(kind, name string) (*namedExpr, *Result) {
+		d := p.root.lookup(name)
+		if d == nil {
+			return nil, ch.configError(fmt.Sprintf("The %s %s specified in the configuration file\nis not defined in the specification.", kind, name))
+		}
+		return &namedExpr{name: name, expr: &Ident{Name: name, exprBase: exprBase{sp: span{d.Pos, d.Pos}}}, sc: p.root}, nil
+	}
+	if cfg.Specification != "" {
+		ne, r := named("specification", cfg.Specification)
+		if r != nil {
+			return r
+		}
+		if r := ch.splitSpec(ne); r != nil {
+			return r
+		}
+	} else {
+		if cfg.Init != "" {
+			ne, r := named("initial predicate", cfg.Init)
+			if r != nil {
+				return r
+			}
+			ch.init = ne
+		}
+		if cfg.Next != "" {
+			ne, r := named("next-state relation", cfg.Next)
+			if r != nil {
+				return r
+			}
+			ch.next = ne
+		}
+	}
+	for _, n := range cfg.Invariants {
+		ne, r := named("invariant", n)
+		if r != nil {
+			return r
+		}
+		ch.invariants = append(ch.invariants, *ne)
+	}
+	for _, n := range cfg.Constraints {
+		ne, r := named("constraint", n)
+		if r != nil {
+			return r
+		}
+		ch.constraints = append(ch.constraints, *ne)
+	}
+	for _, n := range cfg.ActionConstraints {
+		ne, r := named("action constraint", n)
+		if r != nil {
+			return r
+		}
+		ch.actionConstraint = append(ch.actionConstraint, *ne)
+	}
+	for _, n := range cfg.Properties {
+		ne, r := named("property", n)
+		if r != nil {
+			return r
+		}
+		ch.classifyProperty(n, p.root.lookup(n).Body, nil, p.root)
+		_ = ne
+	}
+	if cfg.View != "" {
+		ne, r := named("view", cfg.View)
+		if r != nil {
+			return r
+		}
+		ch.view = ne
+	}
+	if cfg.Alias != "" {
+		ne, r := named("alias", cfg.Alias)
+		if r != nil {
+			return r
+		}
+		ch.alias = ne
+	}
+	if cfg.Symmetry != "" {
+		ne, r := named("symmetry", cfg.Symmetry)
+		if r != nil {
+			return r
+		}
+		v := ch.c.eval(ne.expr, nil, ne.sc)
+		ch.symmetry = ch.c.enumerate(v, Pos{})
+	}
+	ch.checkDeadlock = !ch.opts.NoDeadlock
+	if cfg.CheckDeadlock != nil && !*cfg.CheckDeadlock {
+		ch.checkDeadlock = false
+	}
+	if ch.init != nil && ch.next == nil {
+		return ch.configError("The configuration names an initial predicate but no next-state relation.")
+	}
+	return nil
+}
+
+// replaceDef points every scope entry that referred to old at nd (unnamed instances and
+// extensions share definitions).
+func replaceDef(sc *scope, old, nd *Def) {
+	for k, d := range sc.defs {
+		if d == old {
+			sc.defs[k] = nd
+		}
+	}
+}
+
+// splitSpec finds Init and Next in a specification of the form Init /\ [][Next]_v /\ F.
+func (ch *checker) splitSpec(ne *namedExpr) *Result {
+	var walk func(e Expr, en *env, sc *scope) *Result
+	walk = func(e Expr, en *env, sc *scope) *Result {
+		switch x := e.(type) {
+		case *Junction:
+			if x.And {
+				for _, it := range x.Items {
+					if r := walk(it, en, sc); r != nil {
+						return r
+					}
+				}
+				return nil
+			}
+		case *OpApp:
+			if x.Op == "[]" {
+				if ab, ok := x.Args[0].(*ActionBox); ok && !ab.Angle {
+					ch.next = &namedExpr{name: "Next", expr: ab.A, sc: sc}
+					return nil
+				}
+			}
+		case *Fairness:
+			return nil
+		case *Quant:
+			if x.Forall && isTemporal(x.Body, sc) {
+				return nil
+			}
+		case *Ident:
+			if x.Args == nil {
+				var d *Def
+				if x.Prefix != nil {
+					d = ch.c.instanceScope(x, en, sc).lookup(x.Name)
+				} else {
+					d = sc.lookup(x.Name)
+				}
+				if d != nil && d.Kind == defOp && len(d.Params) == 0 && d.Body != nil && isTemporal(d.Body, d.scope) {
+					return walk(d.Body, nil, d.scope)
+				}
+			}
+		}
+		if isTemporal(e, sc) {
+			fmt.Fprintf(ch.out, "Warning: the temporal formula at line %d, col %d of the specification is not checked.\n", e.pos().Line, e.pos().Col)
+			return nil
+		}
+		if ch.init != nil {
+			prev := ch.init
+			ch.init = &namedExpr{name: "Init", expr: &Junction{And: true, Items: []Expr{prev.expr, e}}, sc: sc}
+			if prev.sc != sc {
+				return ch.configError("The initial predicate is split across modules; this is not supported.")
+			}
+			return nil
+		}
+		ch.init = &namedExpr{name: "Init", expr: e, sc: sc}
+		return nil
+	}
+	d := ch.p.root.lookup(ne.name)
+	return walk(d.Body, nil, d.scope)
+}
+
+// isTemporal reports whether e contains temporal operators ([], <>, ~>, WF, SF).
+func isTemporal(e Expr, sc *scope) bool {
+	found := false
+	var walk func(e Expr, depth int)
+	walk = func(e Expr, depth int) {
+		if found || e == nil || depth > 20 {
+			return
+		}
+		switch x := e.(type) {
+		case *OpApp:
+			if x.Op == "[]" || x.Op == "<>" || x.Op == "~>" || x.Op == "-+->" {
+				found = true
+				return
+			}
+			for _, a := range x.Args {
+				walk(a, depth)
+			}
+		case *Fairness:
+			found = true
+		case *Junction:
+			for _, a := range x.Items {
+				walk(a, depth)
+			}
+		case *Quant:
+			walk(x.Body, depth)
+		case *Ident:
+			if x.Prefix == nil && x.Args == nil {
+				if d := sc.lookup(x.Name); d != nil && d.Kind == defOp && d.Body != nil && d.scope == sc {
+					walk(d.Body, depth+1)
+				}
+			}
+		case *IfThen:
+			walk(x.Then, depth)
+			walk(x.Else, depth)
+		case *Let:
+			walk(x.Body, depth)
+		}
+	}
+	walk(e, 0)
+	return found
+}
+
+// classifyProperty sorts a PROPERTY into checks this engine performs: []P (a state
+// predicate, checked like an invariant) and [][A]_v (checked on every transition).
+func (ch *checker) classifyProperty(name string, e Expr, en *env, sc *scope) {
+	switch x := e.(type) {
+	case *Junction:
+		if x.And {
+			for _, it := range x.Items {
+				ch.classifyProperty(name, it, en, sc)
+			}
+			return
+		}
+	case *Ident:
+		if x.Args == nil && x.Prefix == nil {
+			if d := sc.lookup(x.Name); d != nil && d.Kind == defOp && len(d.Params) == 0 && d.Body != nil {
+				ch.classifyProperty(name, d.Body, nil, d.scope)
+				return
+			}
+		}
+	case *OpApp:
+		if x.Op == "[]" {
+			if ab, ok := x.Args[0].(*ActionBox); ok && !ab.Angle {
+				ch.actionProps = append(ch.actionProps, namedExpr{name: name, expr: ab, sc: sc})
+				return
+			}
+			if !isTemporal(x.Args[0], sc) && !hasPrime(x.Args[0]) {
+				ch.invariants = append(ch.invariants, namedExpr{name: name, expr: x.Args[0], sc: sc})
+				return
+			}
+		}
+	}
+	if !isTemporal(e, sc) {
+		// a state predicate as a property constrains only initial states
+		ch.initProps = append(ch.initProps, namedExpr{name: name, expr: e, sc: sc})
+		return
+	}
+	fmt.Fprintf(ch.out, "Warning: the temporal property %s is not checked (liveness checking is not implemented).\n", name)
+}
+
+func hasPrime(e Expr) bool {
+	found := false
+	var walk func(e Expr)
+	walk = func(e Expr) {
+		if found || e == nil {
+			return
+		}
+		switch x := e.(type) {
+		case *Prime:
+			found = true
+		case *OpApp:
+			if x.Op == "UNCHANGED" || x.Op == "ENABLED" {
+				found = true
+			}
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *Junction:
+			for _, a := range x.Items {
+				walk(a)
+			}
+		case *ActionBox:
+			found = true
+		}
+	}
+	walk(e)
+	return found
+}
+
+func (ch *checker) checkAssumes(m *Module) *Result {
+	var units []unit
+	var collect func(m *Module, seen map[string]bool)
+	collect = func(m *Module, seen map[string]bool) {
+		for _, e := range m.Extends {
+			if seen[e] || ch.p.std[e] != nil {
+				continue
+			}
+			seen[e] = true
+			if em, err := ch.p.parseModuleNamed(e); err == nil {
+				collect(em, seen)
+			}
+		}
+		for _, u := range m.Units {
+			if u.kind == unitAssume {
+				u.assumeNm = m.Name
+				units = append(units, u)
+			}
+		}
+	}
+	collect(m, map[string]bool{})
+	// ASSUMEs of extended modules are evaluated on fresh parses in the root scope
+	for _, u := range units {
+		v := ch.c.eval(u.expr, nil, ch.p.root)
+		b, ok := v.(BoolV)
+		if !ok || !bool(b) {
+			msg := fmt.Sprintf("Assumption line %d, col %d to line %d, col %d of module %s is false.",
+				u.sp.from.Line, u.sp.from.Col, u.sp.to.Line, u.sp.to.Col, u.assumeNm)
+			fmt.Fprintf(ch.out, "Error: %s\n", msg)
+			return &Result{ExitCode: ExitAssume, Violation: "assume", Message: msg}
+		}
+	}
+	return nil
+}
+
+func (ch *checker) evalFailure(ee *EvalError) *Result {
+	r := ch.res
+	r.ExitCode = ee.Code
+	r.Violation = ee.Kind
+	r.Message = ee.Msg
+	fmt.Fprintf(ch.out, "Error: %s\n", ee.Msg)
+	if ee.Pos.Line > 0 {
+		fmt.Fprintf(ch.out, "line %d, col %d\n", ee.Pos.Line, ee.Pos.Col)
+	}
+	if len(r.Trace) > 0 {
+		ch.printTrace(r.Trace)
+	}
+	ch.printStats(false)
+	return r
+}

@@ -1,0 +1,1126 @@
+package tla
+
+import (
+	"fmt"
+	"io"
+	"sort"
+)
+
+// EvalError is an error raised while evaluating an expression. Code is TLC's exit code
+// for it (255 for ordinary evaluation errors).
+type EvalError struct {
+	Pos  Pos
+	Msg  string
+	Code int
+	Kind string // result violation kind: "eval" or "assert"
+}
+
+func (e *EvalError) Error() string { return e.Msg }
+
+func evalErrorf(pos Pos, format string, args ...any) *EvalError {
+	return &EvalError{Pos: pos, Msg: fmt.Sprintf(format, args...), Code: 255, Kind: "eval"}
+}
+
+func throw(pos Pos, format string, args ...any) {
+	panic(evalErrorf(pos, format, args...))
+}
+
+// env is a linked list of local bindings (bound variables, parameters, LET definitions).
+type env struct {
+	name string
+	val  Value
+	next *env
+}
+
+func (e *env) bind(name string, v Value) *env { return &env{name: name, val: v, next: e} }
+
+func (e *env) lookup(name string) (Value, bool) {
+	for ; e != nil; e = e.next {
+		if e.name == name {
+			return e.val, true
+		}
+	}
+	return nil, false
+}
+
+// scope is one module instance: its visible definitions.
+type scope struct {
+	name      string
+	defs      map[string]*Def
+	prog      *program
+	instances map[*Def]*scope
+	// subst maps instance parameters of this module to expressions of the outer scope.
+	outer *scope
+}
+
+func (s *scope) lookup(name string) *Def { return s.defs[name] }
+
+// ctx is the evaluation state: the current (and, for actions, next) state.
+type ctx struct {
+	p        *program
+	cur      []Value
+	next     []Value
+	primed   bool
+	initMode bool
+	varReads int
+	out      io.Writer
+	// action label tracking while enumerating successors
+	label      *Def
+	labelArgs  []Value
+	labelScope *scope
+	actSpan    span
+	split      bool // still splitting Next into actions the way TLC names them
+}
+
+func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {
+	v := c.eval(e, en, sc)
+	b, ok := v.(BoolV)
+	if !ok {
+		throw(e.pos(), "A non-boolean expression (%s) was used as a condition.", fmtValue(v))
+	}
+	return bool(b)
+}
+
+func (c *ctx) evalInt(e Expr, en *env, sc *scope) int64 {
+	v := c.eval(e, en, sc)
+	n, ok := v.(IntV)
+	if !ok {
+		throw(e.pos(), "Expected an integer but got %s.", fmtValue(v))
+	}
+	return int64(n)
+}
+
+// eval evaluates e in local environment en and module scope sc.
+func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
+	switch x := e.(type) {
+	case *NumLit:
+		return IntV(x.Val)
+	case *StrLit:
+		return StrV(x.Val)
+	case *BoolLit:
+		return BoolV(x.Val)
+	case *Ident:
+		return c.evalIdent(x, en, sc)
+	case *OpApp:
+		return c.evalOp(x, en, sc)
+	case *Junction:
+		if x.And {
+			for _, it := range x.Items {
+				if !c.evalBool(it, en, sc) {
+					return BoolV(false)
+				}
+			}
+			return BoolV(true)
+		}
+		for _, it := range x.Items {
+			if c.evalBool(it, en, sc) {
+				return BoolV(true)
+			}
+		}
+		return BoolV(false)
+	case *IfThen:
+		if c.evalBool(x.Cond, en, sc) {
+			return c.eval(x.Then, en, sc)
+		}
+		return c.eval(x.Else, en, sc)
+	case *Case:
+		for _, a := range x.Arms {
+			if c.evalBool(a.Cond, en, sc) {
+				return c.eval(a.Val, en, sc)
+			}
+		}
+		if x.Other != nil {
+			return c.eval(x.Other, en, sc)
+		}
+		throw(x.pos(), "Attempted to evaluate a CASE with no conditions true.")
+	case *Let:
+		return c.eval(x.Body, c.bindLet(x, en, sc), sc)
+	case *Quant:
+		res := x.Forall
+		c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+			b := c.evalBool(x.Body, en2, sc)
+			if b != x.Forall {
+				res = b
+				return true
+			}
+			return false
+		})
+		return BoolV(res)
+	case *Choose:
+		if x.B.Set == nil {
+			throw(x.pos(), "Attempted to evaluate an unbounded CHOOSE; TLC cannot do this (give the definition a model value in the configuration).")
+		}
+		var found Value
+		c.forBinders([]Binder{x.B}, en, sc, func(en2 *env) bool {
+			if c.evalBool(x.Body, en2, sc) {
+				found = c.bindersValue(x.B, en2)
+				return true
+			}
+			return false
+		})
+		if found == nil {
+			throw(x.pos(), "Attempted to compute the value of an expression of form\nCHOOSE x \\in S: P, but no element of S satisfied P.")
+		}
+		return found
+	case *SetEnum:
+		elems := make([]Value, len(x.Elems))
+		for i, el := range x.Elems {
+			elems[i] = c.canon(c.eval(el, en, sc), el.pos())
+		}
+		return newSet(elems)
+	case *SetFilter:
+		set := c.eval(x.B.Set, en, sc)
+		var out []Value
+		for _, el := range c.enumerate(set, x.pos()) {
+			en2, ok := bindPattern(x.B, el, en)
+			if !ok {
+				throw(x.pos(), "Cannot match %s against a tuple pattern.", fmtValue(el))
+			}
+			if c.evalBool(x.Pred, en2, sc) {
+				out = append(out, el)
+			}
+		}
+		return &SetV{Elems: out}
+	case *SetMap:
+		var out []Value
+		c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+			out = append(out, c.canon(c.eval(x.Elem, en2, sc), x.pos()))
+			return false
+		})
+		return newSet(out)
+	case *TupleLit:
+		elems := make([]Value, len(x.Elems))
+		for i, el := range x.Elems {
+			elems[i] = c.canon(c.eval(el, en, sc), el.pos())
+		}
+		return &TupleV{Elems: elems}
+	case *FcnCons:
+		return c.fcnCons(x.Binders, x.Body, en, sc, x.pos())
+	case *FcnSet:
+		return &FcnSetV{Dom: c.eval(x.Dom, en, sc), Rng: c.eval(x.Rng, en, sc)}
+	case *RecordLit:
+		vals := make([]Value, len(x.Vals))
+		for i, v := range x.Vals {
+			vals[i] = c.canon(c.eval(v, en, sc), v.pos())
+		}
+		return newRecord(x.Names, vals)
+	case *RecordSet:
+		sets := make([]Value, len(x.Sets))
+		for i, s := range x.Sets {
+			sets[i] = c.eval(s, en, sc)
+		}
+		r := newRecord(x.Names, sets)
+		return &RecordSetV{Names: r.Names, Sets: r.Vals}
+	case *Except:
+		f := c.eval(x.Fcn, en, sc)
+		for _, u := range x.Updates {
+			keys := make([]Value, len(u.Path))
+			for i, k := range u.Path {
+				keys[i] = c.canon(c.eval(k, en, sc), k.pos())
+			}
+			f = c.except(f, keys, u.Val, en, sc, x.pos())
+		}
+		return f
+	case *FcnApp:
+		f := c.eval(x.Fcn, en, sc)
+		var arg Value
+		if len(x.Args) == 1 {
+			arg = c.eval(x.Args[0], en, sc)
+		} else {
+			elems := make([]Value, len(x.Args))
+			for i, a := range x.Args {
+				elems[i] = c.canon(c.eval(a, en, sc), a.pos())
+			}
+			arg = &TupleV{Elems: elems}
+		}
+		return c.apply(f, arg, x.pos())
+	case *Dot:
+		r := c.eval(x.Rec, en, sc)
+		return c.apply(r, StrV(x.Field), x.pos())
+	case *Prime:
+		if c.next == nil && !c.primed {
+			throw(x.pos(), "Attempted to evaluate a primed expression in a state predicate.")
+		}
+		if c.primed {
+			throw(x.pos(), "Double priming is not allowed.")
+		}
+		c.primed = true
+		defer func() { c.primed = false }()
+		return c.eval(x.X, en, sc)
+	case *ActionBox:
+		if x.Angle {
+			return BoolV(c.evalBool(x.A, en, sc) && !c.unchangedHolds(x.Sub, en, sc))
+		}
+		return BoolV(c.evalBool(x.A, en, sc) || c.unchangedHolds(x.Sub, en, sc))
+	case *At:
+		v, ok := en.lookup("@")
+		if !ok {
+			throw(x.pos(), "@ used outside EXCEPT.")
+		}
+		return v
+	case *Lambda:
+		return &closureV{lambda: x, env: en, scope: sc, arity: len(x.Params)}
+	case *Fairness:
+		throw(x.pos(), "Fairness formulas cannot be evaluated as values.")
+	}
+	throw(e.pos(), "cannot evaluate expression")
+	return nil
+}
+
+func (c *ctx) unchangedHolds(sub Expr, en *env, sc *scope) bool {
+	if c.next == nil {
+		throw(sub.pos(), "UNCHANGED evaluated without a next state.")
+	}
+	a := c.eval(sub, en, sc)
+	c.primed = true
+	b := c.eval(sub, en, sc)
+	c.primed = false
+	return c.equal(a, b, sub.pos())
+}
+
+func (c *ctx) bindLet(l *Let, en *env, sc *scope) *env {
+	for _, d := range l.Defs {
+		cl := &closureV{def: d, scope: sc, arity: len(d.Params)}
+		en = en.bind(d.Name, cl)
+		cl.env = en
+	}
+	return en
+}
+
+// bindPattern binds a binder's names to v.
+func bindPattern(b Binder, v Value, en *env) (*env, bool) {
+	if !b.Tuple {
+		return en.bind(b.Names[0], v), true
+	}
+	t, ok := v.(*TupleV)
+	if !ok || len(t.Elems) != len(b.Names) {
+		return en, false
+	}
+	for i, n := range b.Names {
+		en = en.bind(n, t.Elems[i])
+	}
+	return en, true
+}
+
+func (c *ctx) bindersValue(b Binder, en *env) Value {
+	if !b.Tuple {
+		v, _ := en.lookup(b.Names[0])
+		return v
+	}
+	elems := make([]Value, len(b.Names))
+	for i, n := range b.Names {
+		elems[i], _ = en.lookup(n)
+	}
+	return &TupleV{Elems: elems}
+}
+
+// forBinders calls fn for every binding of the binders, in TLC's order (first binder
+// outermost). fn returns true to stop.
+func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bool {
+	// flatten x, y \in S into separate binders
+	var flat []Binder
+	for _, b := range bs {
+		if !b.Tuple && len(b.Names) > 1 {
+			for _, n := range b.Names {
+				flat = append(flat, Binder{Names: []string{n}, Set: b.Set})
+			}
+			continue
+		}
+		flat = append(flat, b)
+	}
+	var rec func(i int, en *env) bool
+	rec = func(i int, en *env) bool {
+		if i == len(flat) {
+			return fn(en)
+		}
+		b := flat[i]
+		if b.Set == nil {
+			throw(Pos{}, "TLC cannot evaluate an unbounded quantifier over %s.", b.Names[0])
+		}
+		set := c.eval(b.Set, en, sc)
+		for _, el := range c.enumerate(set, b.Set.pos()) {
+			en2, ok := bindPattern(b, el, en)
+			if !ok {
+				throw(b.Set.pos(), "Cannot match %s against a tuple of %d names.", fmtValue(el), len(b.Names))
+			}
+			if rec(i+1, en2) {
+				return true
+			}
+		}
+		return false
+	}
+	return rec(0, en)
+}
+
+func (c *ctx) fcnCons(bs []Binder, body Expr, en *env, sc *scope, pos Pos) Value {
+	var dom, vals []Value
+	single := len(bs) == 1 && (len(bs[0].Names) == 1 || bs[0].Tuple)
+	c.forBinders(bs, en, sc, func(en2 *env) bool {
+		var key Value
+		if single {
+			key = c.bindersValue(bs[0], en2)
+		} else {
+			var elems []Value
+			for _, b := range bs {
+				for _, n := range b.Names {
+					v, _ := en2.lookup(n)
+					elems = append(elems, v)
+				}
+			}
+			key = &TupleV{Elems: elems}
+		}
+		dom = append(dom, key)
+		vals = append(vals, c.canon(c.eval(body, en2, sc), pos))
+		return false
+	})
+	return makeFcn(dom, vals)
+}
+
+// makeFcn builds a function from possibly unsorted keys.
+func makeFcn(dom, vals []Value) Value {
+	sorted := true
+	for i := 1; i < len(dom); i++ {
+		if compare(dom[i-1], dom[i]) >= 0 {
+			sorted = false
+			break
+		}
+	}
+	if !sorted {
+		idx := make([]int, len(dom))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return compare(dom[idx[a]], dom[idx[b]]) < 0 })
+		d2 := make([]Value, 0, len(dom))
+		v2 := make([]Value, 0, len(dom))
+		for _, k := range idx {
+			if len(d2) > 0 && compare(d2[len(d2)-1], dom[k]) == 0 {
+				continue
+			}
+			d2 = append(d2, dom[k])
+			v2 = append(v2, vals[k])
+		}
+		dom, vals = d2, v2
+	}
+	return newFcn(dom, vals)
+}
+
+// evalIdent resolves and evaluates a name.
+func (c *ctx) evalIdent(x *Ident, en *env, sc *scope) Value {
+	if x.Prefix != nil {
+		isc := c.instanceScope(x, en, sc)
+		d := isc.lookup(x.Name)
+		if d == nil || d.Local {
+			throw(x.pos(), "Unknown operator: '%s'.", x.Name)
+		}
+		return c.applyDef(d, x.Args, x.pos(), en, sc)
+	}
+	if x.kind != identGlobal {
+		if v, ok := en.lookup(x.Name); ok {
+			x.kind = identLocal
+			if cl, ok := v.(*closureV); ok && (x.Args != nil || cl.arity == 0) {
+				return c.applyClosure(cl, x.Args, x.pos(), en, sc)
+			}
+			if x.Args != nil {
+				throw(x.pos(), "%s is not an operator.", x.Name)
+			}
+			return v
+		}
+		if x.kind == identLocal {
+			throw(x.pos(), "Unknown operator: '%s'.", x.Name)
+		}
+		d := sc.lookup(x.Name)
+		if d == nil {
+			throw(x.pos(), "Unknown operator: '%s'.", x.Name)
+		}
+		x.def = d
+		x.kind = identGlobal
+	}
+	return c.applyDef(x.def, x.Args, x.pos(), en, sc)
+}
+
+// instanceScope returns the scope M!... refers to.
+func (c *ctx) instanceScope(x *Ident, en *env, sc *scope) *scope {
+	cur := sc
+	for _, ref := range x.Prefix {
+		d := cur.lookup(ref.Name)
+		if d == nil || d.Kind != defInstance {
+			throw(x.pos(), "Unknown instance: '%s'.", ref.Name)
+		}
+		if len(d.inst.Params) > 0 {
+			throw(x.pos(), "parameterized instances (%s) are not supported", ref.Name)
+		}
+		cur = c.p.instScope(d, cur)
+	}
+	return cur
+}
+
+func (c *ctx) argValues(args []Expr, params []Param, en *env, sc *scope) []Value {
+	vals := make([]Value, len(args))
+	for i, a := range args {
+		if i < len(params) && params[i].Arity > 0 {
+			vals[i] = c.opArg(a, params[i].Arity, en, sc)
+			continue
+		}
+		vals[i] = c.eval(a, en, sc)
+	}
+	return vals
+}
+
+// opArg evaluates an argument passed for an operator parameter.
+func (c *ctx) opArg(a Expr, arity int, en *env, sc *scope) Value {
+	switch x := a.(type) {
+	case *Lambda:
+		return &closureV{lambda: x, env: en, scope: sc, arity: len(x.Params)}
+	case *Ident:
+		if x.Args == nil {
+			if x.Prefix == nil {
+				if v, ok := en.lookup(x.Name); ok {
+					return v
+				}
+				if d := sc.lookup(x.Name); d != nil {
+					return &closureV{def: d, scope: d.scope, arity: len(d.Params)}
+				}
+				if isBuiltinOp(x.Name) {
+					return &closureV{def: &Def{Name: x.Name, Kind: defBuiltin, Params: make([]Param, 2)}, arity: 2}
+				}
+			} else {
+				isc := c.instanceScope(x, en, sc)
+				if d := isc.lookup(x.Name); d != nil {
+					return &closureV{def: d, scope: d.scope, arity: len(d.Params)}
+				}
+			}
+		}
+	}
+	return c.eval(a, en, sc)
+}
+
+func (c *ctx) applyClosure(cl *closureV, args []Expr, pos Pos, en *env, sc *scope) Value {
+	if cl.lambda != nil {
+		if len(args) != len(cl.lambda.Params) {
+			throw(pos, "LAMBDA expects %d arguments", len(cl.lambda.Params))
+		}
+		en2 := cl.env
+		for i, a := range args {
+			en2 = en2.bind(cl.lambda.Params[i], c.eval(a, en, sc))
+		}
+		return c.eval(cl.lambda.Body, en2, cl.scope)
+	}
+	d := cl.def
+	if d.Kind == defBuiltin && d.builtin == nil {
+		vals := c.argValues(args, nil, en, sc)
+		return c.binaryOp(d.Name, vals[0], vals[1], pos)
+	}
+	if cl.env == nil && d.Kind != defOp && d.Kind != defFcn {
+		return c.applyDef(d, args, pos, en, sc)
+	}
+	if d.Kind == defFcn {
+		lf := &LazyFcnV{def: d, env: cl.env}
+		if args != nil {
+			throw(pos, "%s is a function; apply it with [ ]", d.Name)
+		}
+		return lf
+	}
+	if len(args) != len(d.Params) {
+		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
+	}
+	vals := c.argValues(args, d.Params, en, sc)
+	en2 := cl.env
+	for i, p := range d.Params {
+		en2 = en2.bind(p.Name, vals[i])
+	}
+	return c.eval(d.Body, en2, cl.scope)
+}
+
+// callValues applies an operator closure to already evaluated arguments.
+func (c *ctx) callValues(cl *closureV, vals []Value, pos Pos) Value {
+	if cl.lambda != nil {
+		en2 := cl.env
+		for i, v := range vals {
+			en2 = en2.bind(cl.lambda.Params[i], v)
+		}
+		return c.eval(cl.lambda.Body, en2, cl.scope)
+	}
+	d := cl.def
+	switch d.Kind {
+	case defBuiltin:
+		if d.builtin == nil {
+			return c.binaryOp(d.Name, vals[0], vals[1], pos)
+		}
+		return d.builtin(c, vals, pos)
+	case defOp:
+		en2 := cl.env
+		for i, p := range d.Params {
+			en2 = en2.bind(p.Name, vals[i])
+		}
+		return c.eval(d.Body, en2, d.scope)
+	}
+	throw(pos, "cannot apply %s", d.Name)
+	return nil
+}
+
+func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
+	switch d.Kind {
+	case defVar:
+		if args != nil {
+			throw(pos, "variable %s applied to arguments", d.Name)
+		}
+		c.varReads++
+		if c.primed {
+			v := c.next[d.varIdx]
+			if v == nil {
+				throw(pos, "The variable %s' was used before it was assigned a value.", d.Name)
+			}
+			return v
+		}
+		v := c.cur[d.varIdx]
+		if v == nil {
+			throw(pos, "The variable %s was used before it was assigned a value.", d.Name)
+		}
+		return v
+	case defConst:
+		if d.cacheSet {
+			if args != nil {
+				if cl, ok := d.cached.(*closureV); ok {
+					return c.applyClosure(cl, args, pos, en, sc)
+				}
+			}
+			return d.cached
+		}
+		throw(pos, "The constant parameter %s is not assigned a value by the configuration file.", d.Name)
+	case defSubst:
+		if d.Body == nil {
+			return d.cached
+		}
+		if args != nil {
+			if cl, ok := c.eval(d.Body, nil, d.scope).(*closureV); ok {
+				return c.applyClosure(cl, args, pos, en, sc)
+			}
+		}
+		return c.eval(d.Body, nil, d.scope)
+	case defBuiltin:
+		if args == nil && len(d.Params) > 0 {
+			return &closureV{def: d, arity: len(d.Params)}
+		}
+		if len(args) != len(d.Params) {
+			throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
+		}
+		return d.builtin(c, c.argValues(args, d.Params, en, sc), pos)
+	case defFcn:
+		if args != nil {
+			throw(pos, "%s is a function; apply it with [ ]", d.Name)
+		}
+		if d.fcnVal == nil {
+			d.fcnVal = &LazyFcnV{def: d}
+		}
+		return d.fcnVal
+	case defInstance:
+		throw(pos, "instance %s used as a value", d.Name)
+	}
+	// defOp
+	if len(d.Params) == 0 {
+		if args != nil && len(args) > 0 {
+			throw(pos, "The operator %s requires 0 arguments.", d.Name)
+		}
+		if d.cacheSet {
+			return d.cached
+		}
+		if d.noCache || c.primed {
+			return c.eval(d.Body, nil, d.scope)
+		}
+		before := c.varReads
+		v := c.eval(d.Body, nil, d.scope)
+		if c.varReads == before {
+			d.cached, d.cacheSet = v, true
+		} else {
+			d.noCache = true
+		}
+		return v
+	}
+	if args == nil {
+		return &closureV{def: d, scope: d.scope, arity: len(d.Params)}
+	}
+	if len(args) != len(d.Params) {
+		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
+	}
+	vals := c.argValues(args, d.Params, en, sc)
+	var en2 *env
+	for i, p := range d.Params {
+		en2 = en2.bind(p.Name, vals[i])
+	}
+	return c.eval(d.Body, en2, d.scope)
+}
+
+// canon materializes lazily represented values so they can be stored and compared.
+func (c *ctx) canon(v Value, pos Pos) Value {
+	switch x := v.(type) {
+	case BoolV, IntV, StrV, *ModelV, *TupleV, *RecordV, *FcnV, *SetV:
+		return v
+	case *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV:
+		return &SetV{Elems: c.enumerate(x, pos)}
+	case *LazyFcnV:
+		dom := c.enumerate(c.lazyDom(x, pos), pos)
+		vals := make([]Value, len(dom))
+		for i, d := range dom {
+			vals[i] = c.canon(c.apply(x, d, pos), pos)
+		}
+		return newFcn(dom, vals)
+	case *SeqSetV, *InfSetV:
+		throw(pos, "Attempted to enumerate the infinite set %s.", fmtValue(v))
+	case *closureV:
+		throw(pos, "An operator cannot be used as a value.")
+	}
+	return v
+}
+
+func (c *ctx) lazyDom(f *LazyFcnV, pos Pos) Value {
+	if f.dom == nil || !f.domConst {
+		before := c.varReads
+		defer func() { f.domConst = c.varReads == before }()
+		if len(f.def.Binders) != 1 || len(f.def.Binders[0].Names) != 1 {
+			// several binders: domain is a product
+			var sets []Value
+			for _, b := range f.def.Binders {
+				s := c.eval(b.Set, f.env, f.def.scope)
+				for range b.Names {
+					sets = append(sets, s)
+				}
+			}
+			f.dom = &ProductSetV{Sets: sets}
+		} else {
+			f.dom = c.eval(f.def.Binders[0].Set, f.env, f.def.scope)
+		}
+	}
+	return f.dom
+}
+
+// equal is TLC's value equality; comparing values of incompatible basic types is an error.
+func (c *ctx) equal(a, b Value, pos Pos) bool {
+	switch x := a.(type) {
+	case IntV:
+		if y, ok := b.(IntV); ok {
+			return x == y
+		}
+	case StrV:
+		if y, ok := b.(StrV); ok {
+			return x == y
+		}
+	case BoolV:
+		if y, ok := b.(BoolV); ok {
+			return x == y
+		}
+	}
+	ra, rb := typeRank(a), typeRank(b)
+	if ra < 3 && rb < 3 && ra != rb {
+		throw(pos, "Attempted to check equality of %s with %s.", fmtValue(a), fmtValue(b))
+	}
+	if ra == 8 || rb == 8 {
+		if isSetLike(a) && isSetLike(b) {
+			if fa, ok := a.(*IntervalV); ok {
+				if fb, ok := b.(*IntervalV); ok {
+					return (fa.Lo > fa.Hi && fb.Lo > fb.Hi) || (fa.Lo == fb.Lo && fa.Hi == fb.Hi)
+				}
+			}
+			if ia, ok := a.(*InfSetV); ok {
+				if ib, ok := b.(*InfSetV); ok {
+					return ia.Name == ib.Name
+				}
+				return false
+			}
+			if _, ok := b.(*InfSetV); ok {
+				return false
+			}
+		}
+		a, b = c.canon(a, pos), c.canon(b, pos)
+	}
+	return compare(a, b) == 0
+}
+
+func isSetLike(v Value) bool {
+	switch v.(type) {
+	case *SetV, *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV:
+		return true
+	}
+	return false
+}
+
+// enumerate lists the elements of a finite set in TLC's normalized order.
+func (c *ctx) enumerate(v Value, pos Pos) []Value {
+	switch s := v.(type) {
+	case *SetV:
+		return s.Elems
+	case *IntervalV:
+		if s.Hi < s.Lo {
+			return nil
+		}
+		out := make([]Value, 0, s.Hi-s.Lo+1)
+		for i := s.Lo; i <= s.Hi; i++ {
+			out = append(out, IntV(i))
+		}
+		return out
+	case *FcnSetV:
+		dom := c.enumerate(s.Dom, pos)
+		rng := c.enumerate(s.Rng, pos)
+		total := 1
+		for range dom {
+			total *= len(rng)
+			if total > 50000000 {
+				throw(pos, "Attempted to enumerate a set of functions that is too large.")
+			}
+		}
+		out := make([]Value, 0, total)
+		idx := make([]int, len(dom))
+		if len(dom) > 0 && len(rng) == 0 {
+			return nil
+		}
+		for {
+			vals := make([]Value, len(dom))
+			for i, k := range idx {
+				vals[i] = rng[k]
+			}
+			out = append(out, newFcn(dom, vals))
+			i := len(idx) - 1
+			for i >= 0 {
+				idx[i]++
+				if idx[i] < len(rng) {
+					break
+				}
+				idx[i] = 0
+				i--
+			}
+			if i < 0 {
+				break
+			}
+		}
+		// canonical order of functions is not the odometer order for records/fcns
+		return newSet(out).Elems
+	case *PowerSetV:
+		base := c.enumerate(s.Base, pos)
+		if len(base) > 24 {
+			throw(pos, "Attempted to enumerate SUBSET of a set with %d elements.", len(base))
+		}
+		out := make([]Value, 0, 1<<len(base))
+		for m := 0; m < 1<<len(base); m++ {
+			var elems []Value
+			for i := range base {
+				if m&(1<<i) != 0 {
+					elems = append(elems, base[i])
+				}
+			}
+			out = append(out, &SetV{Elems: elems})
+		}
+		return newSet(out).Elems
+	case *RecordSetV:
+		sets := make([][]Value, len(s.Sets))
+		for i, st := range s.Sets {
+			sets[i] = c.enumerate(st, pos)
+		}
+		var out []Value
+		cartesian(sets, func(vals []Value) {
+			out = append(out, &RecordV{Names: s.Names, Vals: vals})
+		})
+		return newSet(out).Elems
+	case *ProductSetV:
+		sets := make([][]Value, len(s.Sets))
+		for i, st := range s.Sets {
+			sets[i] = c.enumerate(st, pos)
+		}
+		var out []Value
+		cartesian(sets, func(vals []Value) {
+			out = append(out, &TupleV{Elems: vals})
+		})
+		return out
+	case *InfSetV, *SeqSetV:
+		throw(pos, "Attempted to enumerate the infinite set %s.", fmtValue(v))
+	}
+	throw(pos, "Attempted to enumerate %s, which is not a set.", fmtValue(v))
+	return nil
+}
+
+func cartesian(sets [][]Value, fn func([]Value)) {
+	for _, s := range sets {
+		if len(s) == 0 {
+			return
+		}
+	}
+	idx := make([]int, len(sets))
+	for {
+		vals := make([]Value, len(sets))
+		for i, k := range idx {
+			vals[i] = sets[i][k]
+		}
+		fn(vals)
+		i := len(idx) - 1
+		for i >= 0 {
+			idx[i]++
+			if idx[i] < len(sets[i]) {
+				break
+			}
+			idx[i] = 0
+			i--
+		}
+		if i < 0 {
+			return
+		}
+	}
+}
+
+// member decides x \in s.
+func (c *ctx) member(x, s Value, pos Pos) bool {
+	switch st := s.(type) {
+	case *SetV:
+		x = c.canon(x, pos)
+		n := len(st.Elems)
+		if n > 0 {
+			r0, rx := typeRank(st.Elems[0]), typeRank(x)
+			if r0 < 3 && rx < 3 && r0 != rx {
+				throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
+			}
+		}
+		i := sort.Search(n, func(i int) bool { return compare(st.Elems[i], x) >= 0 })
+		return i < n && compare(st.Elems[i], x) == 0
+	case *IntervalV:
+		n, ok := x.(IntV)
+		if !ok {
+			throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
+		}
+		return int64(n) >= st.Lo && int64(n) <= st.Hi
+	case *InfSetV:
+		switch st.Name {
+		case "Nat":
+			n, ok := x.(IntV)
+			return ok && n >= 0
+		case "Int":
+			_, ok := x.(IntV)
+			return ok
+		case "STRING":
+			_, ok := x.(StrV)
+			return ok
+		}
+	case *FcnSetV:
+		x = c.canon(x, pos)
+		dom, vals, ok := fcnParts(x)
+		if !ok {
+			return false
+		}
+		sdom := c.enumerate(st.Dom, pos)
+		if len(sdom) != len(dom) {
+			return false
+		}
+		for i := range dom {
+			if compare(dom[i], sdom[i]) != 0 {
+				return false
+			}
+			if !c.member(vals[i], st.Rng, pos) {
+				return false
+			}
+		}
+		return true
+	case *PowerSetV:
+		xs, ok := c.canon(x, pos).(*SetV)
+		if !ok {
+			return false
+		}
+		for _, e := range xs.Elems {
+			if !c.member(e, st.Base, pos) {
+				return false
+			}
+		}
+		return true
+	case *RecordSetV:
+		r, ok := c.canon(x, pos).(*RecordV)
+		if !ok || len(r.Names) != len(st.Names) {
+			return false
+		}
+		for i := range r.Names {
+			if r.Names[i] != st.Names[i] || !c.member(r.Vals[i], st.Sets[i], pos) {
+				return false
+			}
+		}
+		return true
+	case *ProductSetV:
+		t, ok := c.canon(x, pos).(*TupleV)
+		if !ok || len(t.Elems) != len(st.Sets) {
+			return false
+		}
+		for i := range t.Elems {
+			if !c.member(t.Elems[i], st.Sets[i], pos) {
+				return false
+			}
+		}
+		return true
+	case *SeqSetV:
+		t, ok := c.canon(x, pos).(*TupleV)
+		if !ok {
+			return false
+		}
+		for _, e := range t.Elems {
+			if !c.member(e, st.Base, pos) {
+				return false
+			}
+		}
+		return true
+	}
+	throw(pos, "Attempted to check if the value %s is an element of %s, which is not a set.", fmtValue(x), fmtValue(s))
+	return false
+}
+
+// fcnParts returns the domain and values of a canonical function value.
+func fcnParts(v Value) (dom, vals []Value, ok bool) {
+	switch f := v.(type) {
+	case *TupleV:
+		dom = make([]Value, len(f.Elems))
+		for i := range f.Elems {
+			dom[i] = IntV(i + 1)
+		}
+		return dom, f.Elems, true
+	case *RecordV:
+		dom = make([]Value, len(f.Names))
+		for i, n := range f.Names {
+			dom[i] = StrV(n)
+		}
+		return dom, f.Vals, true
+	case *FcnV:
+		return f.Dom, f.Vals, true
+	}
+	return nil, nil, false
+}
+
+// apply is function application f[arg].
+func (c *ctx) apply(f, arg Value, pos Pos) Value {
+	switch x := f.(type) {
+	case *TupleV:
+		if n, ok := arg.(IntV); ok && n >= 1 && int(n) <= len(x.Elems) {
+			return x.Elems[n-1]
+		}
+	case *RecordV:
+		if s, ok := arg.(StrV); ok {
+			for i, n := range x.Names {
+				if n == string(s) {
+					return x.Vals[i]
+				}
+			}
+		}
+	case *FcnV:
+		arg = c.canon(arg, pos)
+		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], arg) >= 0 })
+		if i < len(x.Dom) && compare(x.Dom[i], arg) == 0 {
+			return x.Vals[i]
+		}
+	case *LazyFcnV:
+		arg = c.canon(arg, pos)
+		if !c.member(arg, c.lazyDom(x, pos), pos) {
+			break
+		}
+		var key string
+		if x.memo != nil {
+			key = string(encode(nil, arg))
+			if v, ok := x.memo[key]; ok {
+				return v
+			}
+		}
+		en := x.env
+		bs := x.def.Binders
+		if len(bs) == 1 && len(bs[0].Names) == 1 {
+			en = en.bind(bs[0].Names[0], arg)
+		} else if len(bs) == 1 && bs[0].Tuple {
+			var ok bool
+			en, ok = bindPattern(bs[0], arg, en)
+			if !ok {
+				break
+			}
+		} else {
+			t, ok := arg.(*TupleV)
+			if !ok {
+				break
+			}
+			k := 0
+			for _, b := range bs {
+				for _, n := range b.Names {
+					en = en.bind(n, t.Elems[k])
+					k++
+				}
+			}
+		}
+		before := c.varReads
+		v := c.eval(x.def.Body, en, x.def.scope)
+		if c.varReads == before {
+			if x.memo == nil {
+				x.memo = map[string]Value{}
+				key = string(encode(nil, arg))
+			}
+			x.memo[key] = v
+		}
+		return v
+	case *closureV:
+		throw(pos, "An operator was applied with [ ]; use ( ).")
+	default:
+		throw(pos, "Attempted to apply %s, which is not a function, to %s.", fmtValue(f), fmtValue(arg))
+	}
+	throw(pos, "Attempted to apply function:\n%s\nto argument %s, which is not in the domain of the function.", fmtValue(f), fmtValue(arg))
+	return nil
+}
+
+// except is [f EXCEPT ![k1][k2]... = val].
+func (c *ctx) except(f Value, keys []Value, val Expr, en *env, sc *scope, pos Pos) Value {
+	f = c.canon(f, pos)
+	k := keys[0]
+	old, ok := c.tryApply(f, k)
+	if !ok {
+		// TLC leaves the function unchanged when the key is not in its domain.
+		return f
+	}
+	var nv Value
+	if len(keys) == 1 {
+		nv = c.canon(c.eval(val, en.bind("@", old), sc), pos)
+	} else {
+		nv = c.except(old, keys[1:], val, en, sc, pos)
+	}
+	switch x := f.(type) {
+	case *TupleV:
+		n := int(k.(IntV))
+		elems := append([]Value(nil), x.Elems...)
+		elems[n-1] = nv
+		return &TupleV{Elems: elems}
+	case *RecordV:
+		vals := append([]Value(nil), x.Vals...)
+		for i, nm := range x.Names {
+			if nm == string(k.(StrV)) {
+				vals[i] = nv
+			}
+		}
+		return &RecordV{Names: x.Names, Vals: vals}
+	case *FcnV:
+		vals := append([]Value(nil), x.Vals...)
+		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
+		vals[i] = nv
+		return &FcnV{Dom: x.Dom, Vals: vals}
+	}
+	throw(pos, "EXCEPT applied to a non-function %s.", fmtValue(f))
+	return nil
+}
+
+func (c *ctx) tryApply(f, k Value) (Value, bool) {
+	switch x := f.(type) {
+	case *TupleV:
+		if n, ok := k.(IntV); ok && n >= 1 && int(n) <= len(x.Elems) {
+			return x.Elems[n-1], true
+		}
+	case *RecordV:
+		if s, ok := k.(StrV); ok {
+			for i, n := range x.Names {
+				if n == string(s) {
+					return x.Vals[i], true
+				}
+			}
+		}
+	case *FcnV:
+		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
+		if i < len(x.Dom) && compare(x.Dom[i], k) == 0 {
+			return x.Vals[i], true
+		}
+	default:
+		throw(Pos{}, "EXCEPT applied to a non-function %s.", fmtValue(f))
+	}
+	return nil, false
+}

@@ -1,0 +1,579 @@
+package tla
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+)
+
+func isBuiltinOp(name string) bool {
+	switch name {
+	case "+", "-", "*", "^", "%", "\\div", "..", "<", ">", "<=", ">=", "\\o", ":>", "@@", "\\cup", "\\cap", "\\":
+		return true
+	}
+	return false
+}
+
+// evalOp evaluates built-in operator applications.
+func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
+	pos := x.pos()
+	switch x.Op {
+	case "=>":
+		if !c.evalBool(x.Args[0], en, sc) {
+			return BoolV(true)
+		}
+		return BoolV(c.evalBool(x.Args[1], en, sc))
+	case "<=>":
+		return BoolV(c.evalBool(x.Args[0], en, sc) == c.evalBool(x.Args[1], en, sc))
+	case "~":
+		return BoolV(!c.evalBool(x.Args[0], en, sc))
+	case "=":
+		return BoolV(c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+	case "/=":
+		return BoolV(!c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+	case "\\in":
+		return BoolV(c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+	case "\\notin":
+		return BoolV(!c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+	case "-.":
+		v := c.eval(x.Args[0], en, sc)
+		n, ok := v.(IntV)
+		if !ok {
+			if d := sc.lookup("-."); d != nil {
+				return c.callValues(&closureV{def: d, scope: d.scope}, []Value{v}, pos)
+			}
+			throw(pos, "Attempted to negate the non-integer %s.", fmtValue(v))
+		}
+		return IntV(-n)
+	case "SUBSET":
+		return &PowerSetV{Base: c.eval(x.Args[0], en, sc)}
+	case "UNION":
+		var out []Value
+		for _, s := range c.enumerate(c.eval(x.Args[0], en, sc), pos) {
+			out = append(out, c.enumerate(s, pos)...)
+		}
+		return newSet(append([]Value(nil), out...))
+	case "DOMAIN":
+		f := c.eval(x.Args[0], en, sc)
+		if lf, ok := f.(*LazyFcnV); ok {
+			return c.lazyDom(lf, pos)
+		}
+		dom, _, ok := fcnParts(f)
+		if !ok {
+			throw(pos, "Attempted to apply DOMAIN to %s, which is not a function.", fmtValue(f))
+		}
+		if t, ok := f.(*TupleV); ok {
+			return &IntervalV{1, int64(len(t.Elems))}
+		}
+		return &SetV{Elems: dom}
+	case "ENABLED":
+		return BoolV(c.enabled(x.Args[0], en, sc))
+	case "UNCHANGED":
+		return BoolV(c.unchangedHolds(x.Args[0], en, sc))
+	case "[]", "<>", "~>", "-+->":
+		throw(pos, "Temporal operator %s cannot be evaluated as a state or action predicate.", x.Op)
+	case "\\X":
+		sets := make([]Value, len(x.Args))
+		for i, a := range x.Args {
+			sets[i] = c.eval(a, en, sc)
+		}
+		return &ProductSetV{Sets: sets}
+	case "\\subseteq":
+		a, b := c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc)
+		for _, e := range c.enumerate(a, pos) {
+			if !c.member(e, b, pos) {
+				return BoolV(false)
+			}
+		}
+		return BoolV(true)
+	case "\\subset":
+		a, b := c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc)
+		for _, e := range c.enumerate(a, pos) {
+			if !c.member(e, b, pos) {
+				return BoolV(false)
+			}
+		}
+		return BoolV(!c.equal(a, b, pos))
+	case "\\supseteq":
+		a, b := c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc)
+		for _, e := range c.enumerate(b, pos) {
+			if !c.member(e, a, pos) {
+				return BoolV(false)
+			}
+		}
+		return BoolV(true)
+	}
+	// user-defined operator symbols take precedence over the built-in meaning only for
+	// symbols the standard modules leave undefined.
+	if len(x.Args) <= 2 && !isBuiltinOp(x.Op) {
+		if d := sc.lookup(x.Op); d != nil {
+			return c.applyDef(d, x.Args, pos, en, sc)
+		}
+	}
+	if len(x.Args) == 2 {
+		a := c.eval(x.Args[0], en, sc)
+		b := c.eval(x.Args[1], en, sc)
+		return c.binaryOp(x.Op, a, b, pos)
+	}
+	throw(pos, "Unknown operator: '%s'.", x.Op)
+	return nil
+}
+
+func (c *ctx) ints(op string, a, b Value, pos Pos) (int64, int64) {
+	x, ok1 := a.(IntV)
+	y, ok2 := b.(IntV)
+	if !ok1 || !ok2 {
+		bad := a
+		if ok1 {
+			bad = b
+		}
+		throw(pos, "Attempted to apply the operator %s to a non-integer argument %s.", op, fmtValue(bad))
+	}
+	return int64(x), int64(y)
+}
+
+func overflow(pos Pos, op string) {
+	throw(pos, "Overflow when computing %s.", op)
+}
+
+func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
+	switch op {
+	case "+":
+		x, y := c.ints(op, a, b, pos)
+		s := x + y
+		if (s > x) != (y > 0) {
+			overflow(pos, "+")
+		}
+		return IntV(s)
+	case "-":
+		x, y := c.ints(op, a, b, pos)
+		s := x - y
+		if (s < x) != (y > 0) {
+			overflow(pos, "-")
+		}
+		return IntV(s)
+	case "*":
+		x, y := c.ints(op, a, b, pos)
+		hi, lo := bits.Mul64(uint64(abs64(x)), uint64(abs64(y)))
+		if hi != 0 || lo > math.MaxInt64 {
+			overflow(pos, "*")
+		}
+		return IntV(x * y)
+	case "^":
+		x, y := c.ints(op, a, b, pos)
+		if y < 0 {
+			throw(pos, "Attempted to raise %d to the negative power %d.", x, y)
+		}
+		r := int64(1)
+		for i := int64(0); i < y; i++ {
+			hi, lo := bits.Mul64(uint64(abs64(r)), uint64(abs64(x)))
+			if hi != 0 || lo > math.MaxInt64 {
+				overflow(pos, "^")
+			}
+			r *= x
+		}
+		return IntV(r)
+	case "%":
+		x, y := c.ints(op, a, b, pos)
+		if y <= 0 {
+			throw(pos, "The second argument of %% should be a positive number, but instead it is:\n%d", y)
+		}
+		m := x % y
+		if m < 0 {
+			m += y
+		}
+		return IntV(m)
+	case "\\div":
+		x, y := c.ints(op, a, b, pos)
+		if y == 0 {
+			throw(pos, "The second argument of \\div is 0.")
+		}
+		q := x / y
+		if (x%y != 0) && ((x < 0) != (y < 0)) {
+			q--
+		}
+		return IntV(q)
+	case "..":
+		x, y := c.ints(op, a, b, pos)
+		return &IntervalV{x, y}
+	case "<":
+		x, y := c.ints(op, a, b, pos)
+		return BoolV(x < y)
+	case ">":
+		x, y := c.ints(op, a, b, pos)
+		return BoolV(x > y)
+	case "<=":
+		x, y := c.ints(op, a, b, pos)
+		return BoolV(x <= y)
+	case ">=":
+		x, y := c.ints(op, a, b, pos)
+		return BoolV(x >= y)
+	case "\\cup":
+		as, bs := c.enumerate(a, pos), c.enumerate(b, pos)
+		out := make([]Value, 0, len(as)+len(bs))
+		out = append(out, as...)
+		out = append(out, bs...)
+		return newSet(out)
+	case "\\cap":
+		var out []Value
+		for _, e := range c.enumerate(a, pos) {
+			if c.member(e, b, pos) {
+				out = append(out, e)
+			}
+		}
+		return &SetV{Elems: out}
+	case "\\":
+		var out []Value
+		for _, e := range c.enumerate(a, pos) {
+			if !c.member(e, b, pos) {
+				out = append(out, e)
+			}
+		}
+		return &SetV{Elems: out}
+	case "\\o":
+		x, ok1 := c.canon(a, pos).(*TupleV)
+		y, ok2 := c.canon(b, pos).(*TupleV)
+		if !ok1 || !ok2 {
+			throw(pos, "Attempted to concatenate %s and %s, which are not both sequences.", fmtValue(a), fmtValue(b))
+		}
+		elems := make([]Value, 0, len(x.Elems)+len(y.Elems))
+		elems = append(elems, x.Elems...)
+		elems = append(elems, y.Elems...)
+		return &TupleV{Elems: elems}
+	case ":>":
+		return newFcn([]Value{c.canon(a, pos)}, []Value{c.canon(b, pos)})
+	case "@@":
+		d1, v1, ok1 := fcnParts(c.canon(a, pos))
+		d2, v2, ok2 := fcnParts(c.canon(b, pos))
+		if !ok1 || !ok2 {
+			throw(pos, "Attempted to apply @@ to non-functions.")
+		}
+		dom := append(append([]Value(nil), d1...), d2...)
+		vals := append(append([]Value(nil), v1...), v2...)
+		return makeFcn(dom, vals)
+	case "(+)", "(-)", "\\sqsubseteq":
+		return c.bagOp(op, a, b, pos)
+	}
+	throw(pos, "Unknown operator: '%s'.", op)
+	return nil
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// builtinFn implements a standard-module operator.
+type builtinFn func(c *ctx, args []Value, pos Pos) Value
+
+type builtinSpec struct {
+	arity int
+	fn    builtinFn
+	// opParams marks operator parameters (e.g. SelectSeq's test)
+	opParams []int
+}
+
+func (c *ctx) seqArg(v Value, op string, pos Pos) *TupleV {
+	t, ok := c.canon(v, pos).(*TupleV)
+	if !ok {
+		throw(pos, "Attempted to apply %s to %s, which is not a sequence.", op, fmtValue(v))
+	}
+	return t
+}
+
+func (c *ctx) cardinality(v Value, pos Pos) int64 {
+	switch s := v.(type) {
+	case *SetV:
+		return int64(len(s.Elems))
+	case *IntervalV:
+		if s.Hi < s.Lo {
+			return 0
+		}
+		return s.Hi - s.Lo + 1
+	case *PowerSetV:
+		n := c.cardinality(s.Base, pos)
+		if n > 62 {
+			overflow(pos, "Cardinality")
+		}
+		return 1 << n
+	}
+	return int64(len(c.enumerate(v, pos)))
+}
+
+// standardModules lists the operators each built-in standard module defines.
+func standardModules() map[string]map[string]builtinSpec {
+	nat := map[string]builtinSpec{
+		"Nat": {0, func(c *ctx, a []Value, p Pos) Value { return &InfSetV{"Nat"} }, nil},
+	}
+	ints := map[string]builtinSpec{
+		"Nat": nat["Nat"],
+		"Int": {0, func(c *ctx, a []Value, p Pos) Value { return &InfSetV{"Int"} }, nil},
+	}
+	seqs := map[string]builtinSpec{
+		"Seq": {1, func(c *ctx, a []Value, p Pos) Value { return &SeqSetV{a[0]} }, nil},
+		"Len": {1, func(c *ctx, a []Value, p Pos) Value { return IntV(len(c.seqArg(a[0], "Len", p).Elems)) }, nil},
+		"Head": {1, func(c *ctx, a []Value, p Pos) Value {
+			t := c.seqArg(a[0], "Head", p)
+			if len(t.Elems) == 0 {
+				throw(p, "Attempted to apply Head to the empty sequence.")
+			}
+			return t.Elems[0]
+		}, nil},
+		"Tail": {1, func(c *ctx, a []Value, p Pos) Value {
+			t := c.seqArg(a[0], "Tail", p)
+			if len(t.Elems) == 0 {
+				throw(p, "Attempted to apply Tail to the empty sequence.")
+			}
+			return &TupleV{Elems: t.Elems[1:]}
+		}, nil},
+		"Append": {2, func(c *ctx, a []Value, p Pos) Value {
+			t := c.seqArg(a[0], "Append", p)
+			elems := make([]Value, len(t.Elems), len(t.Elems)+1)
+			copy(elems, t.Elems)
+			return &TupleV{Elems: append(elems, c.canon(a[1], p))}
+		}, nil},
+		"SubSeq": {3, func(c *ctx, a []Value, p Pos) Value {
+			t := c.seqArg(a[0], "SubSeq", p)
+			m, n := c.ints("SubSeq", a[1], a[2], p)
+			if m > n {
+				return emptyTuple
+			}
+			if m < 1 || n > int64(len(t.Elems)) {
+				throw(p, "The second argument of SubSeq must be in the domain of its first argument:\n%s\n, but instead it is\n%d", fmtValue(t), m)
+			}
+			return &TupleV{Elems: t.Elems[m-1 : n]}
+		}, nil},
+		"SelectSeq": {2, func(c *ctx, a []Value, p Pos) Value {
+			t := c.seqArg(a[0], "SelectSeq", p)
+			cl, ok := a[1].(*closureV)
+			if !ok {
+				throw(p, "The second argument of SelectSeq must be an operator.")
+			}
+			var out []Value
+			for _, e := range t.Elems {
+				b, ok := c.callValues(cl, []Value{e}, p).(BoolV)
+				if !ok {
+					throw(p, "SelectSeq's test did not return a boolean.")
+				}
+				if b {
+					out = append(out, e)
+				}
+			}
+			return &TupleV{Elems: out}
+		}, []int{1}},
+	}
+	fin := map[string]builtinSpec{
+		"IsFiniteSet": {1, func(c *ctx, a []Value, p Pos) Value {
+			switch a[0].(type) {
+			case *InfSetV, *SeqSetV:
+				return BoolV(false)
+			}
+			return BoolV(true)
+		}, nil},
+		"Cardinality": {1, func(c *ctx, a []Value, p Pos) Value { return IntV(c.cardinality(a[0], p)) }, nil},
+	}
+	tlc := map[string]builtinSpec{
+		"Print": {2, func(c *ctx, a []Value, p Pos) Value {
+			c.print(fmtValue(a[0]) + "  " + fmtValue(a[1]))
+			return a[1]
+		}, nil},
+		"PrintT": {1, func(c *ctx, a []Value, p Pos) Value {
+			c.print(fmtValue(a[0]))
+			return BoolV(true)
+		}, nil},
+		"Assert": {2, func(c *ctx, a []Value, p Pos) Value {
+			b, ok := a[0].(BoolV)
+			if !ok || !bool(b) {
+				panic(&EvalError{Pos: p, Code: 14, Kind: "assert",
+					Msg: "The first argument of Assert evaluated to FALSE; the second argument was:\n" + fmtValue(a[1])})
+			}
+			return BoolV(true)
+		}, nil},
+		"ToString": {1, func(c *ctx, a []Value, p Pos) Value { return StrV(fmtValue(a[0])) }, nil},
+		"JavaTime": {0, func(c *ctx, a []Value, p Pos) Value { return IntV(0) }, nil},
+		"TLCGet": {1, func(c *ctx, a []Value, p Pos) Value {
+			throw(p, "TLCGet is not supported.")
+			return nil
+		}, nil},
+		"TLCSet": {2, func(c *ctx, a []Value, p Pos) Value { return BoolV(true) }, nil},
+		"Permutations": {1, func(c *ctx, a []Value, p Pos) Value {
+			elems := c.enumerate(a[0], p)
+			var out []Value
+			permute(elems, func(perm []Value) {
+				out = append(out, newFcn(elems, append([]Value(nil), perm...)))
+			})
+			return newSet(out)
+		}, nil},
+		"SortSeq": {2, func(c *ctx, a []Value, p Pos) Value {
+			t := c.seqArg(a[0], "SortSeq", p)
+			cl, ok := a[1].(*closureV)
+			if !ok {
+				throw(p, "The second argument of SortSeq must be an operator.")
+			}
+			elems := append([]Value(nil), t.Elems...)
+			// insertion sort keeps it stable and calls the operator as TLC would
+			for i := 1; i < len(elems); i++ {
+				for j := i; j > 0 && bool(c.callValues(cl, []Value{elems[j], elems[j-1]}, p).(BoolV)); j-- {
+					elems[j], elems[j-1] = elems[j-1], elems[j]
+				}
+			}
+			return &TupleV{Elems: elems}
+		}, []int{1}},
+		"Any": {0, func(c *ctx, a []Value, p Pos) Value {
+			throw(p, "TLC's Any cannot be enumerated.")
+			return nil
+		}, nil},
+	}
+	bags := map[string]builtinSpec{
+		"EmptyBag": {0, func(c *ctx, a []Value, p Pos) Value { return emptyTuple }, nil},
+		"IsABag": {1, func(c *ctx, a []Value, p Pos) Value {
+			_, vals, ok := fcnParts(c.canon(a[0], p))
+			if !ok {
+				return BoolV(false)
+			}
+			for _, v := range vals {
+				if n, ok := v.(IntV); !ok || n <= 0 {
+					return BoolV(false)
+				}
+			}
+			return BoolV(true)
+		}, nil},
+		"SetToBag": {1, func(c *ctx, a []Value, p Pos) Value {
+			dom := c.enumerate(a[0], p)
+			vals := make([]Value, len(dom))
+			for i := range vals {
+				vals[i] = IntV(1)
+			}
+			return newFcn(dom, vals)
+		}, nil},
+		"BagToSet": {1, func(c *ctx, a []Value, p Pos) Value {
+			dom, _, _ := fcnParts(c.canon(a[0], p))
+			return &SetV{Elems: dom}
+		}, nil},
+		"BagIn": {2, func(c *ctx, a []Value, p Pos) Value {
+			_, ok := c.tryApply(c.canon(a[1], p), c.canon(a[0], p))
+			return BoolV(ok)
+		}, nil},
+		"CopiesIn": {2, func(c *ctx, a []Value, p Pos) Value {
+			v, ok := c.tryApply(c.canon(a[1], p), c.canon(a[0], p))
+			if !ok {
+				return IntV(0)
+			}
+			return v
+		}, nil},
+		"BagCardinality": {1, func(c *ctx, a []Value, p Pos) Value {
+			_, vals, _ := fcnParts(c.canon(a[0], p))
+			var n int64
+			for _, v := range vals {
+				n += int64(v.(IntV))
+			}
+			return IntV(n)
+		}, nil},
+		"BagUnion": {1, func(c *ctx, a []Value, p Pos) Value {
+			var acc Value = emptyTuple
+			for _, b := range c.enumerate(a[0], p) {
+				acc = c.bagOp("(+)", acc, b, p)
+			}
+			return acc
+		}, nil},
+		"SubBag": {1, func(c *ctx, a []Value, p Pos) Value {
+			throw(p, "SubBag is not supported.")
+			return nil
+		}, nil},
+		"BagOfAll": {2, func(c *ctx, a []Value, p Pos) Value {
+			cl, ok := a[0].(*closureV)
+			if !ok {
+				throw(p, "The first argument of BagOfAll must be an operator.")
+			}
+			dom, vals, _ := fcnParts(c.canon(a[1], p))
+			var acc Value = emptyTuple
+			for i, d := range dom {
+				acc = c.bagOp("(+)", acc, newFcn([]Value{c.canon(c.callValues(cl, []Value{d}, p), p)}, []Value{vals[i]}), p)
+			}
+			return acc
+		}, []int{0}},
+	}
+	return map[string]map[string]builtinSpec{
+		"Naturals": nat, "Integers": ints, "Reals": ints, "Sequences": seqs, "FiniteSets": fin,
+		"TLC": tlc, "Bags": bags,
+	}
+}
+
+func (c *ctx) bagOp(op string, a, b Value, pos Pos) Value {
+	d1, v1, ok1 := fcnParts(c.canon(a, pos))
+	d2, v2, ok2 := fcnParts(c.canon(b, pos))
+	if !ok1 || !ok2 {
+		throw(pos, "Bag operator %s applied to non-bags.", op)
+	}
+	m := map[string]int{}
+	var dom []Value
+	var cnt []int64
+	for i, d := range d1 {
+		m[string(encode(nil, d))] = len(dom)
+		dom = append(dom, d)
+		cnt = append(cnt, int64(v1[i].(IntV)))
+	}
+	if op == "\\sqsubseteq" {
+		for i, d := range d2 {
+			_ = i
+			_ = d
+		}
+		for i, d := range d1 {
+			k := -1
+			for j, e := range d2 {
+				if compare(d, e) == 0 {
+					k = j
+				}
+			}
+			if k < 0 || int64(v2[k].(IntV)) < cnt[i] {
+				return BoolV(false)
+			}
+		}
+		return BoolV(true)
+	}
+	for i, d := range d2 {
+		n := int64(v2[i].(IntV))
+		if op == "(-)" {
+			n = -n
+		}
+		if k, ok := m[string(encode(nil, d))]; ok {
+			cnt[k] += n
+		} else {
+			dom = append(dom, d)
+			cnt = append(cnt, n)
+		}
+	}
+	var od, ov []Value
+	for i, d := range dom {
+		if cnt[i] > 0 {
+			od = append(od, d)
+			ov = append(ov, IntV(cnt[i]))
+		}
+	}
+	return makeFcn(od, ov)
+}
+
+func permute(elems []Value, fn func([]Value)) {
+	perm := append([]Value(nil), elems...)
+	var rec func(k int)
+	rec = func(k int) {
+		if k == len(perm) {
+			fn(perm)
+			return
+		}
+		for i := k; i < len(perm); i++ {
+			perm[k], perm[i] = perm[i], perm[k]
+			rec(k + 1)
+			perm[k], perm[i] = perm[i], perm[k]
+		}
+	}
+	rec(0)
+}
+
+func (c *ctx) print(s string) {
+	if c.out != nil {
+		fmt.Fprintln(c.out, s)
+	}
+}

@@ -1,0 +1,476 @@
+package tla
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// program is a loaded specification: the root module's scope and everything it uses.
+type program struct {
+	dir       string
+	root      *scope
+	rootMod   *Module
+	vars      []*Def
+	models    map[string]*ModelV
+	modelList []*ModelV
+	std       map[string]map[string]builtinSpec
+	sources   map[string]*Module // parsed modules by name, for re-parsing per instance
+	texts     map[string]string
+	files     map[string]string
+	instMemo  map[*Def]*scope
+	// overrides from the configuration: module name -> definition name -> replacement
+	overrides map[string]map[string]*override
+	nameErr   error
+}
+
+type override struct {
+	value  Value // `=` assignment
+	target string
+	isSub  bool // `<-`
+}
+
+// loadError is a semantic error found while loading modules (exit 150).
+type loadError struct{ msg string }
+
+func (e *loadError) Error() string { return e.msg }
+
+func (p *program) modelValue(name string) *ModelV {
+	if m, ok := p.models[name]; ok {
+		return m
+	}
+	m := &ModelV{Name: name, Idx: len(p.modelList)}
+	p.models[name] = m
+	p.modelList = append(p.modelList, m)
+	return m
+}
+
+// parseModuleNamed parses a fresh copy of module name (each instance gets its own AST,
+// so identifier resolution caches are per instance).
+func (p *program) parseModuleNamed(name string) (*Module, error) {
+	src, ok := p.texts[name]
+	file := p.files[name]
+	if !ok {
+		file = filepath.Join(p.dir, name+".tla")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				if sub := p.findSubmodule(name); sub != nil {
+					return sub, nil
+				}
+				return nil, &loadError{fmt.Sprintf("Cannot find source file for module %s imported in module %s.", name, p.rootMod.Name)}
+			}
+			return nil, err
+		}
+		src = string(b)
+		p.texts[name] = src
+		p.files[name] = file
+	}
+	m, err := ParseModule(file, src)
+	if err != nil {
+		return nil, err
+	}
+	if m.Name != name {
+		return nil, &loadError{fmt.Sprintf("File %s does not contain module %s.", file, name)}
+	}
+	return m, nil
+}
+
+func (p *program) findSubmodule(name string) *Module {
+	var walk func(m *Module) *Module
+	walk = func(m *Module) *Module {
+		for _, s := range m.Submodule {
+			if s.Name == name {
+				return s
+			}
+			if r := walk(s); r != nil {
+				return r
+			}
+		}
+		return nil
+	}
+	return walk(p.rootMod)
+}
+
+func (p *program) newScope(name string) *scope {
+	return &scope{name: name, defs: map[string]*Def{}, prog: p}
+}
+
+// addStd adds a standard module's operators to sc.
+func (p *program) addStd(sc *scope, mod string) {
+	for name, b := range p.std[mod] {
+		if _, exists := sc.defs[name]; exists {
+			continue
+		}
+		params := make([]Param, b.arity)
+		for _, k := range b.opParams {
+			params[k].Arity = 1
+		}
+		sc.defs[name] = &Def{Name: name, Kind: defBuiltin, Params: params, builtin: b.fn, Module: mod}
+	}
+}
+
+// subst describes how an instantiated module's constants and variables are replaced.
+type subst struct {
+	outer *scope
+	exprs map[string]Expr
+}
+
+// build adds module m's definitions to sc. sub is nil for the root module.
+func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) error {
+	for _, ext := range m.Extends {
+		if seen[ext] {
+			continue
+		}
+		seen[ext] = true
+		if _, ok := p.std[ext]; ok {
+			p.addStd(sc, ext)
+			if ext == "Integers" || ext == "Reals" {
+				p.addStd(sc, "Naturals")
+			}
+			continue
+		}
+		em, err := p.parseModuleNamed(ext)
+		if err != nil {
+			return err
+		}
+		if err := p.build(em, sc, sub, seen); err != nil {
+			return err
+		}
+	}
+	for _, u := range m.Units {
+		switch u.kind {
+		case unitConst, unitVar:
+			for _, par := range u.names {
+				d := &Def{Name: par.Name, Pos: u.pos, Module: m.Name, scope: sc}
+				d.Params = make([]Param, par.Arity)
+				if sub == nil {
+					if u.kind == unitConst {
+						d.Kind = defConst
+					} else {
+						d.Kind = defVar
+						d.varIdx = len(p.vars)
+						p.vars = append(p.vars, d)
+					}
+				} else {
+					d.Kind = defSubst
+					d.scope = sub.outer
+					if e, ok := sub.exprs[par.Name]; ok {
+						d.Body = e
+					} else {
+						if sub.outer.lookup(par.Name) == nil {
+							return &loadError{fmt.Sprintf("The %s %s of module %s is not substituted and not defined where it is instantiated.",
+								map[bool]string{true: "constant", false: "variable"}[u.kind == unitConst], par.Name, m.Name)}
+						}
+						d.Body = &Ident{exprBase: exprBase{sp: span{u.pos, u.pos}}, Name: par.Name}
+					}
+				}
+				sc.defs[par.Name] = d
+			}
+		case unitDef:
+			d := u.def
+			d.scope = sc
+			d.Module = m.Name
+			if d.Kind == defInstance {
+				if len(d.inst.Params) == 0 {
+					if _, err := p.instanceScopeErr(d, sc); err != nil {
+						return err
+					}
+				}
+			}
+			sc.defs[d.Name] = d
+		case unitInstance:
+			isc, err := p.buildInstance(u.inst, sc)
+			if err != nil {
+				return err
+			}
+			for name, d := range isc.defs {
+				if d.Kind == defSubst || d.Local {
+					continue
+				}
+				if _, exists := sc.defs[name]; !exists {
+					sc.defs[name] = d
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (p *program) buildInstance(inst *instanceDecl, outer *scope) (*scope, error) {
+	isc := p.newScope(inst.Module)
+	isc.outer = outer
+	if _, ok := p.std[inst.Module]; ok {
+		p.addStd(isc, inst.Module)
+		if inst.Module == "Integers" {
+			p.addStd(isc, "Naturals")
+		}
+		return isc, nil
+	}
+	m, err := p.parseModuleNamed(inst.Module)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.build(m, isc, &subst{outer: outer, exprs: inst.Subs}, map[string]bool{}); err != nil {
+		return nil, err
+	}
+	p.applyOverrides(isc)
+	if err := checkNames(isc, m); err != nil {
+		return nil, err
+	}
+	return isc, nil
+}
+
+func (p *program) instanceScopeErr(d *Def, outer *scope) (*scope, error) {
+	if s, ok := p.instMemo[d]; ok {
+		return s, nil
+	}
+	s, err := p.buildInstance(d.inst, outer)
+	if err != nil {
+		return nil, err
+	}
+	p.instMemo[d] = s
+	return s, nil
+}
+
+// instScope returns the scope for a named instance, building it on first use.
+func (p *program) instScope(d *Def, outer *scope) *scope {
+	s, err := p.instanceScopeErr(d, outer)
+	if err != nil {
+		throw(d.Pos, "%v", err)
+	}
+	return s
+}
+
+// applyOverrides applies configuration `<-`/`=` replacements scoped to sc's module.
+func (p *program) applyOverrides(sc *scope) {
+	ovs := p.overrides[sc.name]
+	for name, ov := range ovs {
+		d, ok := sc.defs[name]
+		if !ok {
+			continue
+		}
+		nd := &Def{Name: name, Pos: d.Pos, Module: d.Module, scope: sc, Params: d.Params}
+		if ov.isSub {
+			t := sc.lookup(ov.target)
+			if t == nil {
+				t = p.root.lookup(ov.target)
+			}
+			if t == nil {
+				continue
+			}
+			sc.defs[name] = t
+			continue
+		}
+		nd.Kind = defOp
+		nd.cached, nd.cacheSet = ov.value, true
+		sc.defs[name] = nd
+	}
+}
+
+// checkNames reports the first identifier no definition or binder accounts for, as SANY
+// does before any checking starts.
+func checkNames(sc *scope, m *Module) error {
+	var err error
+	var walk func(e Expr, locals map[string]int)
+	bind := func(locals map[string]int, names ...string) {
+		for _, n := range names {
+			locals[n]++
+		}
+	}
+	unbind := func(locals map[string]int, names ...string) {
+		for _, n := range names {
+			locals[n]--
+		}
+	}
+	binderNames := func(bs []Binder) []string {
+		var out []string
+		for _, b := range bs {
+			out = append(out, b.Names...)
+		}
+		return out
+	}
+	fail := func(pos Pos, name string) {
+		if err == nil {
+			err = &Error{File: m.File, Pos: pos, Msg: fmt.Sprintf("Unknown operator: '%s'.", name)}
+		}
+	}
+	var walkDef func(d *Def, locals map[string]int)
+	walk = func(e Expr, locals map[string]int) {
+		if e == nil || err != nil {
+			return
+		}
+		switch x := e.(type) {
+		case *Ident:
+			if x.Prefix == nil {
+				if locals[x.Name] == 0 && sc.lookup(x.Name) == nil {
+					fail(x.pos(), x.Name)
+				}
+			} else {
+				d := sc.lookup(x.Prefix[0].Name)
+				if d == nil {
+					fail(x.pos(), x.Prefix[0].Name)
+				}
+				for _, r := range x.Prefix {
+					for _, a := range r.Args {
+						walk(a, locals)
+					}
+				}
+			}
+			for _, a := range x.Args {
+				walk(a, locals)
+			}
+		case *OpApp:
+			for _, a := range x.Args {
+				walk(a, locals)
+			}
+		case *Junction:
+			for _, a := range x.Items {
+				walk(a, locals)
+			}
+		case *IfThen:
+			walk(x.Cond, locals)
+			walk(x.Then, locals)
+			walk(x.Else, locals)
+		case *Case:
+			for _, a := range x.Arms {
+				walk(a.Cond, locals)
+				walk(a.Val, locals)
+			}
+			walk(x.Other, locals)
+		case *Let:
+			for _, d := range x.Defs {
+				bind(locals, d.Name)
+			}
+			for _, d := range x.Defs {
+				walkDef(d, locals)
+			}
+			walk(x.Body, locals)
+			for _, d := range x.Defs {
+				unbind(locals, d.Name)
+			}
+		case *Quant:
+			for i, b := range x.Binders {
+				walk(b.Set, locals)
+				_ = i
+			}
+			n := binderNames(x.Binders)
+			bind(locals, n...)
+			walk(x.Body, locals)
+			unbind(locals, n...)
+		case *Choose:
+			walk(x.B.Set, locals)
+			bind(locals, x.B.Names...)
+			walk(x.Body, locals)
+			unbind(locals, x.B.Names...)
+		case *SetEnum:
+			for _, a := range x.Elems {
+				walk(a, locals)
+			}
+		case *SetFilter:
+			walk(x.B.Set, locals)
+			bind(locals, x.B.Names...)
+			walk(x.Pred, locals)
+			unbind(locals, x.B.Names...)
+		case *SetMap:
+			for _, b := range x.Binders {
+				walk(b.Set, locals)
+			}
+			n := binderNames(x.Binders)
+			bind(locals, n...)
+			walk(x.Elem, locals)
+			unbind(locals, n...)
+		case *TupleLit:
+			for _, a := range x.Elems {
+				walk(a, locals)
+			}
+		case *FcnCons:
+			for _, b := range x.Binders {
+				walk(b.Set, locals)
+			}
+			n := binderNames(x.Binders)
+			bind(locals, n...)
+			walk(x.Body, locals)
+			unbind(locals, n...)
+		case *FcnSet:
+			walk(x.Dom, locals)
+			walk(x.Rng, locals)
+		case *RecordLit:
+			for _, a := range x.Vals {
+				walk(a, locals)
+			}
+		case *RecordSet:
+			for _, a := range x.Sets {
+				walk(a, locals)
+			}
+		case *Except:
+			walk(x.Fcn, locals)
+			for _, u := range x.Updates {
+				for _, k := range u.Path {
+					walk(k, locals)
+				}
+				walk(u.Val, locals)
+			}
+		case *FcnApp:
+			walk(x.Fcn, locals)
+			for _, a := range x.Args {
+				walk(a, locals)
+			}
+		case *Dot:
+			walk(x.Rec, locals)
+		case *Prime:
+			walk(x.X, locals)
+		case *ActionBox:
+			walk(x.A, locals)
+			walk(x.Sub, locals)
+		case *Fairness:
+			walk(x.Sub, locals)
+			walk(x.A, locals)
+		case *Lambda:
+			bind(locals, x.Params...)
+			walk(x.Body, locals)
+			unbind(locals, x.Params...)
+		}
+	}
+	walkDef = func(d *Def, locals map[string]int) {
+		var names []string
+		for _, p := range d.Params {
+			names = append(names, p.Name)
+		}
+		for _, b := range d.Binders {
+			walk(b.Set, locals)
+		}
+		names = append(names, binderNames(d.Binders)...)
+		if d.Kind == defFcn {
+			names = append(names, d.Name)
+		}
+		bind(locals, names...)
+		walk(d.Body, locals)
+		unbind(locals, names...)
+	}
+	var visit func(m *Module)
+	visit = func(m *Module) {
+		for _, u := range m.Units {
+			switch u.kind {
+			case unitDef:
+				if u.def.Kind == defInstance {
+					for _, e := range u.def.inst.Subs {
+						walk(e, map[string]int{})
+					}
+					continue
+				}
+				walkDef(u.def, map[string]int{})
+			case unitAssume:
+				walk(u.expr, map[string]int{})
+			case unitInstance:
+				for _, e := range u.inst.Subs {
+					walk(e, map[string]int{})
+				}
+			}
+		}
+	}
+	visit(m)
+	return err
+}
