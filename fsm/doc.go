@@ -31,6 +31,12 @@
 // second Create of a live ID, Pause of a Created container and Delete of a
 // Created one are illegal here and never reach runsc.
 //
+// Each machine knows only its own state, so the spec's guards that span
+// machines are the caller's to keep: container operations need the runtime
+// Available (ForceDelete also while Closing), ExecHandover, ExecFail and
+// CloseDone need every container Absent or Deleted, and Pause is refused once
+// a Kill was accepted (the stop is on its way; pausing would hold it back).
+//
 // LifecycleMarkdown renders both machines as Mermaid diagrams (looplab's
 // visualizer); docs/lifecycle.md is its output.
 package fsm

@@ -42,7 +42,7 @@ type projected struct {
 // that changed rt or cs, a runtime step that moved a container, or one
 // (state, event) with two targets.
 func ProjectRuntime(edges []Edge) ([]fsm.Transition, error) {
-	rt, _, err := project(edges)
+	rt, _, err := Project(edges)
 	return rt, err
 }
 
@@ -52,7 +52,7 @@ func ProjectRuntime(edges []Edge) ([]fsm.Transition, error) {
 // does, also when a container step moves the runtime or another container,
 // and when id never appears.
 func ProjectContainer(edges []Edge, id string) ([]fsm.Transition, error) {
-	_, cs, err := project(edges)
+	_, cs, err := Project(edges)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,10 @@ func ContainerIDs(edges []Edge) ([]string, error) {
 	return slices.Sorted(maps.Keys(cs)), nil
 }
 
-func project(edges []Edge) (runtime []fsm.Transition, perContainer map[string][]fsm.Transition, err error) {
+// Project returns both projections of the graph at once: the runtime
+// machine and one machine per container ID, as ProjectRuntime and
+// ProjectContainer describe them.
+func Project(edges []Edge) (runtime []fsm.Transition, perContainer map[string][]fsm.Transition, err error) {
 	runtimeEvents := map[fsm.Event]bool{}
 	for _, e := range fsm.RuntimeEvents() {
 		runtimeEvents[e] = true
@@ -86,8 +89,9 @@ func project(edges []Edge) (runtime []fsm.Transition, perContainer map[string][]
 	}
 	rtSeen := map[projected]bool{}
 	csSeen := map[string]map[projected]bool{}
+	cache := map[string]map[string]fsm.State{} // cs text -> parsed: states repeat
 	for _, e := range edges {
-		s, err := readStep(e)
+		s, err := readStep(e, cache)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -179,7 +183,7 @@ type step struct {
 	result       string
 }
 
-func readStep(e Edge) (step, error) {
+func readStep(e Edge, cache map[string]map[string]fsm.State) (step, error) {
 	var s step
 	m := actionLabel.FindStringSubmatch(e.Action)
 	if m == nil {
@@ -198,10 +202,10 @@ func readStep(e Edge) (step, error) {
 	if s.rtTo, err = stringVar(e.To, VarRuntime); err != nil {
 		return s, err
 	}
-	if s.csFrom, err = containers(e.From); err != nil {
+	if s.csFrom, err = cachedContainers(e.From, cache); err != nil {
 		return s, err
 	}
-	if s.csTo, err = containers(e.To); err != nil {
+	if s.csTo, err = cachedContainers(e.To, cache); err != nil {
 		return s, err
 	}
 	res, err := stringVar(e.To, VarResult)
@@ -218,6 +222,17 @@ func stringVar(st State, name string) (fsm.State, error) {
 		return "", fmt.Errorf("specgraph: %s = %s is not a string", name, v)
 	}
 	return fsm.State(v[1 : len(v)-1]), nil
+}
+
+func cachedContainers(st State, cache map[string]map[string]fsm.State) (map[string]fsm.State, error) {
+	if cs, ok := cache[st[VarContainers]]; ok {
+		return cs, nil
+	}
+	cs, err := containers(st)
+	if err == nil {
+		cache[st[VarContainers]] = cs
+	}
+	return cs, err
 }
 
 func containers(st State) (map[string]fsm.State, error) {
