@@ -5,6 +5,7 @@
 # invariant or property the mistake breaks. Every mutant is run through a
 # model checker and must end with the exit code and error message recorded
 # in expected.txt (12 for an invariant, 13 for an action or temporal property).
+# mutate.py writes the mutants from the spec; re-run it after changing the spec.
 #
 # Usage: spec/mutants/run.sh [-record] [CHECKER]
 #   CHECKER  command that model checks a spec; it is called as
