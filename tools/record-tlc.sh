@@ -73,7 +73,11 @@ parse_output() {
 	}
 	/^Error: Invariant .* is violated by the initial state:/ { kind = "invariant"; name = $3; init = 1 }
 	/^Error: Invariant .* is violated\.$/ { kind = "invariant"; name = $3 }
-	/^Error: Action property .* is violated\.$/ { kind = "action"; name = $4 }
+	/^Error: Action property .* is violated\.$/ {
+		# TLC names a conjunct of a refined spec by its source location, with spaces.
+		kind = "action"; name = $0
+		sub(/^Error: Action property /, "", name); sub(/ is violated\.$/, "", name)
+	}
 	/^Error: Evaluating invariant .* failed\./ { kind = "eval"; name = $4 }
 	/^Error: Temporal properties were violated\./ { kind = "temporal" }
 	/^Error: Deadlock reached\./ { kind = "deadlock" }
@@ -94,7 +98,7 @@ parse_output() {
 		if (init && states == 0) states = 1
 		if (!stats) { gen = 0; dist = 0 }
 		if (name == "") name = "-"
-		printf "%s %d %d %s %s %d\n", ver, gen, dist, (kind == "" ? "-" : kind), name, states + 0
+		printf "%s %d %d %s %d %s\n", ver, gen, dist, (kind == "" ? "-" : kind), states + 0, name
 	}'
 }
 
@@ -123,7 +127,7 @@ for n in "${names[@]}"; do
 		fail=1
 		continue
 	fi
-	read -r ver gen dist kind name tl < <(parse_output "$code" <"$work/$n.out")
+	read -r ver gen dist kind tl name < <(parse_output "$code" <"$work/$n.out")
 	[[ "$kind" == "-" ]] && kind=""
 	[[ "$name" == "-" ]] && name=""
 	if [[ -z "$ver" ]]; then
