@@ -1,0 +1,98 @@
+package conformance
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// needRealRunsc skips loudly without root and /usr/bin/runsc, and fails when
+// CI=true: CI machines must run the real tiers.
+func needRealRunsc(t *testing.T) {
+	t.Helper()
+	var why string
+	switch {
+	case os.Geteuid() != 0:
+		why = "not root"
+	case func() bool { _, err := os.Stat("/usr/bin/runsc"); return err != nil }():
+		why = "/usr/bin/runsc missing"
+	case func() bool { _, err := os.Stat("/usr/bin/busybox"); return err != nil }():
+		why = "/usr/bin/busybox missing"
+	}
+	if why == "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true but the real-runsc tier cannot run: %s", why)
+	}
+	t.Skipf("SKIPPING: needs root, /usr/bin/runsc and /usr/bin/busybox: %s", why)
+}
+
+// realRunsc is a Runsc on the real binary with a fresh root and a busybox
+// bundle; the root is swept (and leaks reported) at cleanup.
+func realRunsc(t testing.TB, dir string) (*Runsc, string) {
+	r := &Runsc{
+		Binary:   "/usr/bin/runsc",
+		Root:     filepath.Join(dir, "root"),
+		Flags:    []string{"--platform=ptrace", "--network=none"},
+		ExitFile: "/tmp/exit",
+	}
+	bundle, err := BusyboxBundle(dir, "/usr/bin/busybox", r.ExitFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, bundle
+}
+
+// The Runsc observer itself, against the real binary: the harness's ground
+// truth must be right before it can judge the wrapper.
+func TestRunscObserverOnRealRunsc(t *testing.T) {
+	needRealRunsc(t)
+	dir := t.TempDir()
+	r, bundle := realRunsc(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t.Cleanup(func() {
+		if leaked, err := r.Sweep(context.Background()); err != nil || len(leaked) > 0 {
+			t.Errorf("sweep: leaked %v, %v", leaked, err)
+		}
+	})
+	runsc := func(args ...string) {
+		t.Helper()
+		if _, errOut, err := RunFiles(ctx, r.Binary, append(append([]string{"--root", r.Root}, r.Flags...), args...)...); err != nil {
+			t.Fatalf("runsc %v: %v: %s", args, err, errOut)
+		}
+	}
+	want := func(id string, s State) {
+		t.Helper()
+		got, err := r.Status(ctx, id)
+		if err != nil || got != s {
+			t.Fatalf("Status(%s) = %s, %v; want %s", id, got, err, s)
+		}
+	}
+	want("ab", Absent)
+	runsc("create", "--bundle", bundle, "ab")
+	want("ab", Created)
+	want("a", Absent) // runsc's prefix match must not count
+	runsc("start", "ab")
+	want("ab", Running)
+	if err := r.WorkloadExit(ctx, "ab"); err != nil {
+		t.Fatal(err)
+	}
+	want("ab", Stopped)
+	runsc("create", "--bundle", bundle, "b")
+	if err := r.KillSandbox(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	want("b", Stopped)
+	ids, err := r.List(ctx)
+	if err != nil || !slices.Equal(ids, []string{"ab", "b"}) {
+		t.Fatalf("List = %v, %v", ids, err)
+	}
+	runsc("delete", "ab")
+	runsc("delete", "b")
+	want("ab", Absent)
+}
