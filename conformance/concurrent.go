@@ -153,7 +153,7 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 	cctx, cancel := context.WithTimeout(ctx, c.Timeouts.Op)
 	defer cancel()
 	if err := c.Driver.Close(cctx); err != nil {
-		return h, fmt.Errorf("Close: %w", err)
+		return h, fmt.Errorf("closing the runtime: %w", err)
 	}
 	listed, err := c.Observer.List(cctx)
 	if err != nil {

@@ -207,15 +207,6 @@ func (c Container) okSteps(e Event) []Container {
 	return []Container{n}
 }
 
-// okStep is okSteps for a step the spec makes deterministic.
-func (c Container) okStep(e Event) (Container, bool) {
-	ns := c.okSteps(e)
-	if len(ns) == 0 {
-		return c, false
-	}
-	return ns[0], true
-}
-
 // Allowed reports whether the spec has a move for e from c (regardless of the
 // runtime's phase).
 func (c Container) Allowed(e Event) bool { return len(c.okSteps(e)) > 0 }

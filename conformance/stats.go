@@ -19,24 +19,22 @@ type Pair struct {
 // Stats counts what the tiers did, for the summary table. Safe for
 // concurrent use; the zero value is ready.
 type Stats struct {
-	mu         sync.Mutex
-	tiers      map[string]*TierStats
-	tierOrder  []string
-	mutants    []MutantResult
-	checkTimes []time.Duration
+	mu        sync.Mutex
+	tiers     map[string]*TierStats
+	tierOrder []string
+	mutants   []MutantResult
 }
 
 // TierStats is one tier's counters.
 type TierStats struct {
-	Cases, Steps, RunscCalls  int
-	Histories, HistoryOps     int
-	Clients                   int
-	Results                   map[Result]int
-	Faults                    map[Fault]int
-	Coverage                  map[Pair]map[Result]int
-	Elapsed                   time.Duration
-	CheckTimes                []time.Duration
-	unknownOps, totalOpsOfAll int
+	Cases, Steps, RunscCalls int
+	Histories, HistoryOps    int
+	Clients                  int
+	Results                  map[Result]int
+	Faults                   map[Fault]int
+	Coverage                 map[Pair]map[Result]int
+	Elapsed                  time.Duration
+	CheckTimes               []time.Duration
 }
 
 // MutantResult is how one seeded bug fared.
