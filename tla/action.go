@@ -106,14 +106,20 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 		if x.Other != nil {
 			return c.enum(x.Other, en, sc, k)
 		}
-		throw(x.pos(), "Attempted to evaluate a CASE with no conditions true.")
+		panic(&EvalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
 	case *Let:
 		return c.enum(x.Body, c.bindLet(x, en, sc), sc, k)
 	case *Quant:
 		if !x.Forall {
-			return c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+			saveSp := c.actSpan
+			if c.split {
+				c.actSpan = exprSpan(x.Body)
+			}
+			stop := c.forBindersFirstFastest(x.Binders, en, sc, func(en2 *env) bool {
 				return c.enum(x.Body, en2, sc, k)
 			})
+			c.actSpan = saveSp
+			return stop
 		}
 	case *OpApp:
 		switch x.Op {
@@ -333,4 +339,109 @@ func exprSpan(e Expr) span {
 		sp.from.Col = -sp.from.Col
 	}
 	return sp
+}
+
+// forBindersFirstFastest enumerates \E bindings in TLC's order for actions: the first
+// bound variable varies fastest. Binders whose sets mention earlier bound names are
+// enumerated nested, first binder outermost.
+func (c *ctx) forBindersFirstFastest(bs []Binder, en *env, sc *scope, fn func(*env) bool) bool {
+	var flat []Binder
+	for _, b := range bs {
+		if !b.Tuple && len(b.Names) > 1 {
+			for _, n := range b.Names {
+				flat = append(flat, Binder{Names: []string{n}, Set: b.Set})
+			}
+			continue
+		}
+		flat = append(flat, b)
+	}
+	if len(flat) == 1 {
+		return c.forBinders(flat, en, sc, fn)
+	}
+	bound := map[string]bool{}
+	for _, b := range flat {
+		if b.Set == nil || mentionsAny(b.Set, bound) {
+			return c.forBinders(flat, en, sc, fn)
+		}
+		for _, n := range b.Names {
+			bound[n] = true
+		}
+	}
+	sets := make([][]Value, len(flat))
+	for i, b := range flat {
+		sets[i] = c.enumerate(c.eval(b.Set, en, sc), b.Set.pos())
+		if len(sets[i]) == 0 {
+			return false
+		}
+	}
+	idx := make([]int, len(flat))
+	for {
+		en2 := en
+		for i, b := range flat {
+			var ok bool
+			en2, ok = bindPattern(b, sets[i][idx[i]], en2)
+			if !ok {
+				throw(b.Set.pos(), "Cannot match %s against a tuple of %d names.", fmtValue(sets[i][idx[i]]), len(b.Names))
+			}
+		}
+		if fn(en2) {
+			return true
+		}
+		i := 0
+		for i < len(idx) {
+			idx[i]++
+			if idx[i] < len(sets[i]) {
+				break
+			}
+			idx[i] = 0
+			i++
+		}
+		if i == len(idx) {
+			return false
+		}
+	}
+}
+
+// mentionsAny reports whether e uses any of the names (a conservative syntactic check).
+func mentionsAny(e Expr, names map[string]bool) bool {
+	found := false
+	var walk func(e Expr)
+	walk = func(e Expr) {
+		if found || e == nil {
+			return
+		}
+		switch x := e.(type) {
+		case *Ident:
+			if x.Prefix == nil && names[x.Name] {
+				found = true
+			}
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *OpApp:
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *FcnApp:
+			walk(x.Fcn)
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *Dot:
+			walk(x.Rec)
+		case *SetEnum:
+			for _, a := range x.Elems {
+				walk(a)
+			}
+		case *TupleLit:
+			for _, a := range x.Elems {
+				walk(a)
+			}
+		case *NumLit, *StrLit, *BoolLit:
+		default:
+			found = true // be conservative for anything more complex
+		}
+	}
+	walk(e)
+	return found
 }

@@ -286,6 +286,8 @@ type Def struct {
 	varIdx  int    // defVar
 	builtin builtinFn
 	inst    *instanceDecl
+	// substEnv binds instance parameters for defSubst bodies of parameterized instances
+	substEnv *env
 	// cache of zero-arity constant-level values (evaluated once per scope)
 	cached   Value
 	cacheSet bool

@@ -120,7 +120,7 @@ func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
 	v := c.eval(ne.expr, nil, ne.sc)
 	b, ok := v.(BoolV)
 	if !ok {
-		panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+		panic(&EvalError{Code: ExitInvariantEval, Kind: "eval", Name: ne.name,
 			Msg: fmt.Sprintf("The invariant %s is not a boolean; it evaluated to %s.", ne.name, fmtValue(v))})
 	}
 	return bool(b)
@@ -154,6 +154,11 @@ func (ch *checker) trace(id int32, extra []Value) []State {
 
 // labelFor re-runs Next from s to find the action that produces t.
 func (ch *checker) labelFor(s, t []Value) (label string) {
+	for _, v := range t {
+		if v == nil {
+			return "<Action>"
+		}
+	}
 	want := encodeState(t)
 	c := &ctx{p: ch.p, cur: s, next: make([]Value, len(s))}
 	c.split = true
@@ -264,6 +269,8 @@ func (ch *checker) bfs() (res *Result) {
 		r.Violation, r.ViolatedName, r.ExitCode, r.Message = kind, name, code, msg
 		r.Trace = trace
 		if initial {
+			// TLC stops before reporting any counts
+			r.Generated, r.Distinct = 0, 0
 			fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
 			ch.printState(trace[0].Values)
 			fmt.Fprintln(ch.out)
@@ -281,6 +288,12 @@ func (ch *checker) bfs() (res *Result) {
 				if ee.Code == 0 {
 					ee.Code = ExitEval
 				}
+				if ch.errID >= 0 {
+					r.Trace = ch.trace(ch.errID, ch.errSucc)
+				} else if ch.errSucc != nil {
+					r.Trace = []State{{Values: ch.errSucc, Action: "<Initial predicate>"}}
+				}
+				ch.queueLeft = len(queue) - head
 				res = ch.evalFailure(ee)
 				return
 			}
@@ -289,6 +302,7 @@ func (ch *checker) bfs() (res *Result) {
 	}()
 
 	// initial states
+	ch.errID = -1
 	c.initMode = true
 	c.cur = make([]Value, nv)
 	c.next = nil
@@ -307,6 +321,7 @@ func (ch *checker) bfs() (res *Result) {
 	c.initMode = false
 	for _, s := range initStates {
 		r.Generated++
+		ch.errSucc = s
 		key := ch.stateKey(s)
 		if _, ok := ch.seen[key]; ok {
 			continue
@@ -335,6 +350,7 @@ func (ch *checker) bfs() (res *Result) {
 		}
 		queue = append(queue, queued{id, s})
 	}
+	ch.errSucc = nil
 	if initRes != nil {
 		return initRes
 	}
@@ -371,11 +387,14 @@ func (ch *checker) bfs() (res *Result) {
 		}
 		c.next = next
 		c.label, c.labelArgs = nil, nil
+		ch.errID = q.id
 		nsucc := 0
 		var stop *Result
 		c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
 			for i, v := range next {
 				if v == nil {
+					r.Generated++
+					ch.errSucc = append([]Value(nil), next...)
 					panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
 						Msg: fmt.Sprintf("Successor state is not completely specified by the next-state action. The following variable is not defined: %s.", ch.p.vars[i].Name)})
 				}
@@ -383,12 +402,19 @@ func (ch *checker) bfs() (res *Result) {
 			nsucc++
 			r.Generated++
 			t := append([]Value(nil), next...)
-			for _, ap := range ch.actionProps {
-				if !ch.holds(ap, s, t) {
-					ch.queueLeft = len(queue) - head
-					stop = violation("action", ap.name, fmt.Sprintf("Action property %s is violated.", ap.name), ExitTemporal, ch.trace(q.id, t), false)
-					return true
+			checkActions := func(id int32, stored bool) bool {
+				for _, ap := range ch.actionProps {
+					if !ch.holds(ap, s, t) {
+						ch.queueLeft = len(queue) - head
+						tr := ch.trace(q.id, t)
+						if stored {
+							tr = ch.trace(id, nil)
+						}
+						stop = violation("action", ap.name, fmt.Sprintf("Action property %s is violated.", ap.name), ExitTemporal, tr, false)
+						return true
+					}
 				}
+				return false
 			}
 			if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, t) {
 				return false
@@ -398,12 +424,17 @@ func (ch *checker) bfs() (res *Result) {
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
-				return false
+				return checkActions(-1, false)
 			}
 			if !ch.satisfies(ch.constraints, t) {
 				ch.queueLeft = len(queue) - head
+				ch.errSucc = t
 				stop = ch.checkInvariants(t, q.id, violation, false)
-				return stop != nil
+				ch.errSucc = nil
+				if stop != nil {
+					return true
+				}
+				return checkActions(-1, false)
 			}
 			id := int32(len(ch.recs))
 			ch.seen[key] = id
@@ -416,8 +447,13 @@ func (ch *checker) bfs() (res *Result) {
 				fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(t, ch.p), q.id, id)
 			}
 			ch.queueLeft = len(queue) - head
+			ch.errID = id
 			if res := ch.checkInvariants(t, id, violation, true); res != nil {
 				stop = res
+				return true
+			}
+			ch.errID = q.id
+			if checkActions(id, true) {
 				return true
 			}
 			queue = append(queue, queued{id, t})
@@ -464,7 +500,7 @@ type violationFn func(kind, name, msg string, code int, trace []State, initial b
 // stored) is id.
 func (ch *checker) checkInvariants(s []Value, id int32, violation violationFn, stored bool) *Result {
 	for _, inv := range ch.invariants {
-		if !ch.holds(inv, s, nil) {
+		if !ch.invariantHolds(inv, s) {
 			var tr []State
 			initial := false
 			if stored {
@@ -491,4 +527,18 @@ func dotEscape(vals []Value, p *program) string {
 		b.WriteString("/\\\\ " + d.Name + " = " + fmtValue(vals[i]))
 	}
 	return strings.ReplaceAll(b.String(), "\"", "\\\"")
+}
+
+// invariantHolds evaluates an invariant; TLC reports evaluation errors inside an
+// invariant with exit code 76, naming the invariant.
+func (ch *checker) invariantHolds(inv namedExpr, s []Value) bool {
+	defer func() {
+		if r := recover(); r != nil {
+			if ee, ok := r.(*EvalError); ok && ee.Code == ExitEval {
+				ee.Code, ee.Name = ExitInvariantEval, inv.name
+			}
+			panic(r)
+		}
+	}()
+	return ch.holds(inv, s, nil)
 }

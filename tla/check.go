@@ -56,16 +56,17 @@ type Result struct {
 
 // TLC exit codes.
 const (
-	ExitOK         = 0
-	ExitAssume     = 10
-	ExitDeadlock   = 11
-	ExitInvariant  = 12
-	ExitTemporal   = 13
-	ExitAssert     = 14
-	ExitUnassigned = 75
-	ExitParse      = 150
-	ExitConfig     = 151
-	ExitEval       = 255
+	ExitOK            = 0
+	ExitAssume        = 10
+	ExitDeadlock      = 11
+	ExitInvariant     = 12
+	ExitTemporal      = 13
+	ExitAssert        = 14
+	ExitUnassigned    = 75
+	ExitInvariantEval = 76
+	ExitParse         = 150
+	ExitConfig        = 151
+	ExitEval          = 255
 )
 
 // CheckFile model-checks the TLA+ module at specPath with its configuration, the way
@@ -97,8 +98,9 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	}
 	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
 	if err != nil {
+		// TLC reports configuration syntax errors as unexpected exceptions (exit 255).
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
-		return &Result{ExitCode: ExitConfig, Violation: "config", Message: err.Error()}, nil
+		return &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
 	}
 	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
 	res := ch.run(m, specPath)
@@ -150,6 +152,8 @@ type checker struct {
 	alias            *namedExpr
 	symmetry         []Value // permutations (functions), nil without SYMMETRY
 	initProps        []namedExpr
+	errID            int32   // state whose path ends an error trace (-1: none)
+	errSucc          []Value // state appended to an error trace
 	queueLeft        int
 	checkDeadlock    bool
 
@@ -321,8 +325,7 @@ func (ch *checker) setup(m *Module) *Result {
 		if r != nil {
 			return r
 		}
-		ch.classifyProperty(n, p.root.lookup(n).Body, nil, p.root)
-		_ = ne
+		ch.classifyProperty("", ne.expr, nil, p.root)
 	}
 	if cfg.View != "" {
 		ne, r := named("view", cfg.View)
@@ -469,19 +472,35 @@ func isTemporal(e Expr, sc *scope) bool {
 
 // classifyProperty sorts a PROPERTY into checks this engine performs: []P (a state
 // predicate, checked like an invariant) and [][A]_v (checked on every transition).
-func (ch *checker) classifyProperty(name string, e Expr, en *env, sc *scope) {
+// whole is the name of the definition whose entire body is e ("" if none); TLC names a
+// violated property after it, or after its location otherwise.
+func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
+	loc := func(e Expr) string {
+		sp := exprSpan(e)
+		return fmt.Sprintf("line %d, col %d to line %d, col %d of module %s", sp.from.Line, sp.from.Col, sp.to.Line, sp.to.Col, sc.name)
+	}
+	name := whole
+	if name == "" {
+		name = loc(e)
+	}
 	switch x := e.(type) {
 	case *Junction:
 		if x.And {
 			for _, it := range x.Items {
-				ch.classifyProperty(name, it, en, sc)
+				ch.classifyProperty("", it, en, sc)
 			}
 			return
 		}
 	case *Ident:
-		if x.Args == nil && x.Prefix == nil {
-			if d := sc.lookup(x.Name); d != nil && d.Kind == defOp && len(d.Params) == 0 && d.Body != nil {
-				ch.classifyProperty(name, d.Body, nil, d.scope)
+		if x.Args == nil {
+			var d *Def
+			if x.Prefix != nil {
+				d = ch.c.instanceScope(x, en, sc).lookup(x.Name)
+			} else {
+				d = sc.lookup(x.Name)
+			}
+			if d != nil && d.Kind == defOp && len(d.Params) == 0 && d.Body != nil {
+				ch.classifyProperty(d.Name, d.Body, nil, d.scope)
 				return
 			}
 		}
@@ -492,6 +511,9 @@ func (ch *checker) classifyProperty(name string, e Expr, en *env, sc *scope) {
 				return
 			}
 			if !isTemporal(x.Args[0], sc) && !hasPrime(x.Args[0]) {
+				if id, ok := x.Args[0].(*Ident); ok && id.Args == nil && id.Prefix == nil {
+					name = id.Name
+				}
 				ch.invariants = append(ch.invariants, namedExpr{name: name, expr: x.Args[0], sc: sc})
 				return
 			}
@@ -557,9 +579,13 @@ func (ch *checker) checkAssumes(m *Module) *Result {
 	collect(m, map[string]bool{})
 	// ASSUMEs of extended modules are evaluated on fresh parses in the root scope
 	for _, u := range units {
-		v := ch.c.eval(u.expr, nil, ch.p.root)
+		v, ee := ch.evalAssume(u.expr)
 		b, ok := v.(BoolV)
-		if !ok || !bool(b) {
+		if ee != nil || !ok || !bool(b) {
+			if ee != nil {
+				fmt.Fprintf(ch.out, "Error: Evaluating assumption line %d, col %d to line %d, col %d of module %s failed.\n%s\n",
+					u.sp.from.Line, u.sp.from.Col, u.sp.to.Line, u.sp.to.Col, u.assumeNm, ee.Msg)
+			}
 			msg := fmt.Sprintf("Assumption line %d, col %d to line %d, col %d of module %s is false.",
 				u.sp.from.Line, u.sp.from.Col, u.sp.to.Line, u.sp.to.Col, u.assumeNm)
 			fmt.Fprintf(ch.out, "Error: %s\n", msg)
@@ -569,11 +595,25 @@ func (ch *checker) checkAssumes(m *Module) *Result {
 	return nil
 }
 
+func (ch *checker) evalAssume(e Expr) (v Value, ee *EvalError) {
+	defer func() {
+		if r := recover(); r != nil {
+			x, ok := r.(*EvalError)
+			if !ok {
+				panic(r)
+			}
+			ee = x
+		}
+	}()
+	return ch.c.eval(e, nil, ch.p.root), nil
+}
+
 func (ch *checker) evalFailure(ee *EvalError) *Result {
 	r := ch.res
 	r.ExitCode = ee.Code
 	r.Violation = ee.Kind
 	r.Message = ee.Msg
+	r.ViolatedName = ee.Name
 	fmt.Fprintf(ch.out, "Error: %s\n", ee.Msg)
 	if ee.Pos.Line > 0 {
 		fmt.Fprintf(ch.out, "line %d, col %d\n", ee.Pos.Line, ee.Pos.Col)

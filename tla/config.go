@@ -97,12 +97,6 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 				fail(t, "bad number %s", t.text)
 			}
 			return CfgValue{Kind: "int", Int: n}
-		case t.kind == tOp && t.text == "-" && peek().kind == tNum:
-			n, err := strconv.ParseInt(next().text, 10, 64)
-			if err != nil {
-				fail(t, "bad number")
-			}
-			return CfgValue{Kind: "int", Int: -n}
 		case t.kind == tStr:
 			return CfgValue{Kind: "str", Str: t.text}
 		case t.kind == tIdent && (t.text == "TRUE" || t.text == "FALSE"):

@@ -13,6 +13,7 @@ type EvalError struct {
 	Msg  string
 	Code int
 	Kind string // result violation kind: "eval" or "assert"
+	Name string // invariant being evaluated, if any
 }
 
 func (e *EvalError) Error() string { return e.Msg }
@@ -132,7 +133,7 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 		if x.Other != nil {
 			return c.eval(x.Other, en, sc)
 		}
-		throw(x.pos(), "Attempted to evaluate a CASE with no conditions true.")
+		panic(&EvalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
 	case *Let:
 		return c.eval(x.Body, c.bindLet(x, en, sc), sc)
 	case *Quant:
@@ -448,7 +449,17 @@ func (c *ctx) instanceScope(x *Ident, en *env, sc *scope) *scope {
 			throw(x.pos(), "Unknown instance: '%s'.", ref.Name)
 		}
 		if len(d.inst.Params) > 0 {
-			throw(x.pos(), "parameterized instances (%s) are not supported", ref.Name)
+			if len(ref.Args) != len(d.inst.Params) {
+				throw(x.pos(), "The instance %s requires %d arguments.", ref.Name, len(d.inst.Params))
+			}
+			vals := make([]Value, len(ref.Args))
+			var penv *env
+			for i, a := range ref.Args {
+				vals[i] = c.canon(c.eval(a, en, sc), a.pos())
+				penv = penv.bind(d.inst.Params[i].Name, vals[i])
+			}
+			cur = c.p.paramInstScope(d, cur, penv, vals)
+			continue
 		}
 		cur = c.p.instScope(d, cur)
 	}
@@ -593,11 +604,11 @@ func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
 			return d.cached
 		}
 		if args != nil {
-			if cl, ok := c.eval(d.Body, nil, d.scope).(*closureV); ok {
+			if cl, ok := c.eval(d.Body, d.substEnv, d.scope).(*closureV); ok {
 				return c.applyClosure(cl, args, pos, en, sc)
 			}
 		}
-		return c.eval(d.Body, nil, d.scope)
+		return c.eval(d.Body, d.substEnv, d.scope)
 	case defBuiltin:
 		if args == nil && len(d.Params) > 0 {
 			return &closureV{def: d, arity: len(d.Params)}

@@ -231,6 +231,11 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 		}
 		return &SetV{Elems: out}
 	case "\\o":
+		if sa, ok := a.(StrV); ok {
+			if sb, ok := b.(StrV); ok {
+				return sa + sb
+			}
+		}
 		x, ok1 := c.canon(a, pos).(*TupleV)
 		y, ok2 := c.canon(b, pos).(*TupleV)
 		if !ok1 || !ok2 {
@@ -313,7 +318,12 @@ func standardModules() map[string]map[string]builtinSpec {
 	}
 	seqs := map[string]builtinSpec{
 		"Seq": {1, func(c *ctx, a []Value, p Pos) Value { return &SeqSetV{a[0]} }, nil},
-		"Len": {1, func(c *ctx, a []Value, p Pos) Value { return IntV(len(c.seqArg(a[0], "Len", p).Elems)) }, nil},
+		"Len": {1, func(c *ctx, a []Value, p Pos) Value {
+			if s, ok := a[0].(StrV); ok {
+				return IntV(len(s))
+			}
+			return IntV(len(c.seqArg(a[0], "Len", p).Elems))
+		}, nil},
 		"Head": {1, func(c *ctx, a []Value, p Pos) Value {
 			t := c.seqArg(a[0], "Head", p)
 			if len(t.Elems) == 0 {

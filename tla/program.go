@@ -21,6 +21,7 @@ type program struct {
 	texts     map[string]string
 	files     map[string]string
 	instMemo  map[*Def]*scope
+	paramInst map[*Def]map[string]*scope
 	// overrides from the configuration: module name -> definition name -> replacement
 	overrides map[string]map[string]*override
 	nameErr   error
@@ -95,7 +96,15 @@ func (p *program) findSubmodule(name string) *Module {
 }
 
 func (p *program) newScope(name string) *scope {
-	return &scope{name: name, defs: map[string]*Def{}, prog: p}
+	sc := &scope{name: name, defs: map[string]*Def{}, prog: p}
+	// BOOLEAN and STRING are built into the language, not a module.
+	sc.defs["BOOLEAN"] = &Def{Name: "BOOLEAN", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
+		return &SetV{Elems: []Value{BoolV(false), BoolV(true)}}
+	}}
+	sc.defs["STRING"] = &Def{Name: "STRING", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
+		return &InfSetV{"STRING"}
+	}}
+	return sc
 }
 
 // addStd adds a standard module's operators to sc.
@@ -116,6 +125,7 @@ func (p *program) addStd(sc *scope, mod string) {
 type subst struct {
 	outer *scope
 	exprs map[string]Expr
+	env   *env // binds the parameters of a parameterized instance P(x) == INSTANCE M
 }
 
 // build adds module m's definitions to sc. sub is nil for the root module.
@@ -157,6 +167,7 @@ func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) 
 				} else {
 					d.Kind = defSubst
 					d.scope = sub.outer
+					d.substEnv = sub.env
 					if e, ok := sub.exprs[par.Name]; ok {
 						d.Body = e
 					} else {
@@ -200,6 +211,10 @@ func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) 
 }
 
 func (p *program) buildInstance(inst *instanceDecl, outer *scope) (*scope, error) {
+	return p.buildInstanceEnv(inst, outer, nil)
+}
+
+func (p *program) buildInstanceEnv(inst *instanceDecl, outer *scope, en *env) (*scope, error) {
 	isc := p.newScope(inst.Module)
 	isc.outer = outer
 	if _, ok := p.std[inst.Module]; ok {
@@ -213,7 +228,7 @@ func (p *program) buildInstance(inst *instanceDecl, outer *scope) (*scope, error
 	if err != nil {
 		return nil, err
 	}
-	if err := p.build(m, isc, &subst{outer: outer, exprs: inst.Subs}, map[string]bool{}); err != nil {
+	if err := p.build(m, isc, &subst{outer: outer, exprs: inst.Subs, env: en}, map[string]bool{}); err != nil {
 		return nil, err
 	}
 	p.applyOverrides(isc)
@@ -254,14 +269,19 @@ func (p *program) applyOverrides(sc *scope) {
 		}
 		nd := &Def{Name: name, Pos: d.Pos, Module: d.Module, scope: sc, Params: d.Params}
 		if ov.isSub {
-			t := sc.lookup(ov.target)
-			if t == nil {
-				t = p.root.lookup(ov.target)
+			// Resolved when used: the target is a definition of the root module, which
+			// may not be complete while instances are being built.
+			nd.Kind = defOp
+			nd.scope = p.root
+			call := &Ident{Name: ov.target}
+			if len(d.Params) > 0 {
+				call.Args = make([]Expr, len(d.Params))
+				for i, par := range d.Params {
+					call.Args[i] = &Ident{Name: par.Name}
+				}
 			}
-			if t == nil {
-				continue
-			}
-			sc.defs[name] = t
+			nd.Body = call
+			sc.defs[name] = nd
 			continue
 		}
 		nd.Kind = defOp
@@ -456,8 +476,12 @@ func checkNames(sc *scope, m *Module) error {
 			switch u.kind {
 			case unitDef:
 				if u.def.Kind == defInstance {
+					locals := map[string]int{}
+					for _, par := range u.def.inst.Params {
+						locals[par.Name]++
+					}
 					for _, e := range u.def.inst.Subs {
-						walk(e, map[string]int{})
+						walk(e, locals)
 					}
 					continue
 				}
@@ -473,4 +497,26 @@ func checkNames(sc *scope, m *Module) error {
 	}
 	visit(m)
 	return err
+}
+
+// paramInstScope returns the scope of P(args)!..., one per distinct argument tuple.
+func (p *program) paramInstScope(d *Def, outer *scope, en *env, vals []Value) *scope {
+	key := string(encode(nil, &TupleV{Elems: vals}))
+	if p.paramInst == nil {
+		p.paramInst = map[*Def]map[string]*scope{}
+	}
+	m := p.paramInst[d]
+	if m == nil {
+		m = map[string]*scope{}
+		p.paramInst[d] = m
+	}
+	if s, ok := m[key]; ok {
+		return s
+	}
+	s, err := p.buildInstanceEnv(d.inst, outer, en)
+	if err != nil {
+		throw(d.Pos, "%v", err)
+	}
+	m[key] = s
+	return s
 }

@@ -435,6 +435,8 @@ func writeValue(b *strings.Builder, v Value) {
 		b.WriteByte('"')
 	case *ModelV:
 		b.WriteString(x.Name)
+	case nil:
+		b.WriteString("null")
 	case *TupleV:
 		b.WriteString("<<")
 		for i, e := range x.Elems {
