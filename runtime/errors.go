@@ -1,0 +1,170 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Every error the package returns that falls in one of these classes
+// matches it with errors.Is; the concrete types below carry the details.
+var (
+	// ErrNotFound: no runsc binary at any trusted location (nor on PATH for non-root callers).
+	ErrNotFound = errors.New("runsc not found")
+	// ErrUntrusted: a runsc candidate failed a trust check (see *TrustError).
+	ErrUntrusted = errors.New("untrusted runsc binary")
+	// ErrBadVersion: `runsc --version` printed something that is not a runsc version.
+	ErrBadVersion = errors.New("unrecognised runsc version output")
+	// ErrUnavailable: the runtime is not Available (resolution or probing failed, or it is closed).
+	ErrUnavailable = errors.New("runtime unavailable")
+	// ErrClosed: the runtime has been closed (also matches ErrUnavailable).
+	ErrClosed = errors.New("runtime closed")
+	// ErrPlatform: a requested gVisor platform cannot start a sandbox here.
+	ErrPlatform = errors.New("platform unusable")
+	// ErrInvalidID: a container ID that runsc would reject or that could play path tricks.
+	ErrInvalidID = errors.New("invalid container id")
+	// ErrExists: a container with this ID already exists in this runtime.
+	ErrExists = errors.New("container already exists")
+	// ErrNoContainer: no container with this ID in this runtime (or runsc does not know it).
+	ErrNoContainer = errors.New("no such container")
+	// ErrIllegal: the lifecycle does not permit the step from the container's current state.
+	ErrIllegal = errors.New("step not permitted by the lifecycle")
+	// ErrInvalidBundle: the OCI bundle or its config.json is unusable (see *BundleError).
+	ErrInvalidBundle = errors.New("invalid OCI bundle")
+	// ErrRunsc: runsc ran and reported a failure (see *RunscError).
+	ErrRunsc = errors.New("runsc failed")
+	// ErrExitUnknown: the workload's exit status could not be learned (e.g. the sandbox was
+	// killed from outside).
+	ErrExitUnknown = errors.New("exit status unknown")
+	// ErrMismatch: runsc answered about a different container than the one asked for
+	// (runsc matches ID prefixes).
+	ErrMismatch = errors.New("runsc answered for a different container")
+)
+
+// TrustError says why a runsc candidate was refused.
+type TrustError struct {
+	Path   string // the file or directory that failed the check
+	Reason string // e.g. "group/world-writable (mode 0777)"
+}
+
+func (e *TrustError) Error() string {
+	return fmt.Sprintf("runsc: refusing %s: %s", e.Path, e.Reason)
+}
+
+// Is reports ErrUntrusted.
+func (e *TrustError) Is(target error) bool { return target == ErrUntrusted }
+
+// VersionError carries the output that could not be parsed as a runsc version.
+type VersionError struct {
+	Output string
+}
+
+func (e *VersionError) Error() string {
+	out := e.Output
+	if len(out) > 200 {
+		out = out[:200] + "..."
+	}
+	return fmt.Sprintf("runsc: unrecognised version output %q", out)
+}
+
+// Is reports ErrBadVersion.
+func (e *VersionError) Is(target error) bool { return target == ErrBadVersion }
+
+// PlatformError says why a gVisor platform was judged unusable.
+type PlatformError struct {
+	Platform string
+	Reason   string
+	Err      error // underlying failure, if any
+}
+
+func (e *PlatformError) Error() string {
+	return fmt.Sprintf("runsc: platform %q unusable: %s", e.Platform, e.Reason)
+}
+
+// Is reports ErrPlatform.
+func (e *PlatformError) Is(target error) bool { return target == ErrPlatform }
+
+// Unwrap returns the underlying failure.
+func (e *PlatformError) Unwrap() error { return e.Err }
+
+// IDError names a container ID that was refused and why.
+type IDError struct {
+	ID     string
+	Reason string
+}
+
+func (e *IDError) Error() string {
+	return fmt.Sprintf("invalid container id %q: %s", e.ID, e.Reason)
+}
+
+// Is reports ErrInvalidID.
+func (e *IDError) Is(target error) bool { return target == ErrInvalidID }
+
+// BundleError names the bundle, the config.json field at fault and the problem.
+type BundleError struct {
+	Bundle string
+	Field  string // JSON path in config.json such as "root.path"; "" for the bundle itself
+	Reason string
+	Err    error
+}
+
+func (e *BundleError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("bundle %s: %s", e.Bundle, e.Reason)
+	}
+	return fmt.Sprintf("bundle %s: config.json %s: %s", e.Bundle, e.Field, e.Reason)
+}
+
+// Is reports ErrInvalidBundle.
+func (e *BundleError) Is(target error) bool { return target == ErrInvalidBundle }
+
+// Unwrap returns the underlying failure.
+func (e *BundleError) Unwrap() error { return e.Err }
+
+// RunscError is a failure reported by runsc itself: it ran and exited non-zero (or its
+// output made no sense).
+type RunscError struct {
+	Op       string   // the runsc subcommand
+	ID       string   // container ID, if any
+	Args     []string // full argument list (after the binary)
+	ExitCode int      // runsc's exit status; -1 if it was killed or did not finish
+	Msg      string   // the error runsc logged (its --log JSON), else its stderr
+}
+
+func (e *RunscError) Error() string {
+	if e.ID != "" {
+		return fmt.Sprintf("runsc %s %s: exit %d: %s", e.Op, e.ID, e.ExitCode, e.Msg)
+	}
+	return fmt.Sprintf("runsc %s: exit %d: %s", e.Op, e.ExitCode, e.Msg)
+}
+
+// Is reports ErrRunsc, and ErrNoContainer / ErrExists when runsc's message says so.
+func (e *RunscError) Is(target error) bool {
+	switch target {
+	case ErrRunsc:
+		return true
+	case ErrNoContainer:
+		return strings.Contains(e.Msg, "file does not exist")
+	case ErrExists:
+		return strings.Contains(e.Msg, "already exists")
+	}
+	return false
+}
+
+// StepError is returned when the lifecycle refuses a step before runsc runs.
+type StepError struct {
+	ID    string
+	Op    string
+	State string // the container's state when the step was refused
+	Err   error  // the fsm package's *fsm.TransitionError, when that is the cause
+}
+
+func (e *StepError) Error() string {
+	return fmt.Sprintf("container %q: %s not permitted in state %s", e.ID, e.Op, e.State)
+}
+
+// Is reports ErrIllegal.
+func (e *StepError) Is(target error) bool { return target == ErrIllegal }
+
+// Unwrap returns the fsm error.
+func (e *StepError) Unwrap() error { return e.Err }
