@@ -12,15 +12,35 @@ func (c *ctx) resolveVar(e Expr, en *env, sc *scope) *Def {
 	if !ok || id.Args != nil {
 		return nil
 	}
+	if id.varKind == varNo {
+		return nil
+	}
+	if id.varKind == varYes {
+		return id.varDef
+	}
 	var d *Def
 	if id.Prefix != nil {
 		d = c.instanceScope(id, en, sc).lookup(id.Name)
 	} else {
 		if _, local := en.lookup(id.Name); local {
+			id.varKind = varNo
 			return nil
 		}
 		d = sc.lookup(id.Name)
 	}
+	r := c.resolveVarDef(d)
+	if id.Prefix == nil {
+		// binding is lexical, so the answer never changes for this occurrence
+		if r == nil {
+			id.varKind = varNo
+		} else {
+			id.varKind, id.varDef = varYes, r
+		}
+	}
+	return r
+}
+
+func (c *ctx) resolveVarDef(d *Def) *Def {
 	for d != nil {
 		switch d.Kind {
 		case defVar:
@@ -199,7 +219,7 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 // expandable returns the user definition an identifier calls, with evaluated arguments,
 // when its body should be enumerated as an action rather than evaluated as a value.
 func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value) {
-	if x.Prefix == nil {
+	if x.Prefix == nil && x.kind != identGlobal {
 		if v, ok := en.lookup(x.Name); ok {
 			cl, ok := v.(*closureV)
 			if !ok || cl.def == nil || cl.def.Kind != defOp || cl.env == nil && cl.def.scope == nil {
@@ -218,8 +238,13 @@ func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value
 	var d *Def
 	if x.Prefix != nil {
 		d = c.instanceScope(x, en, sc).lookup(x.Name)
+	} else if x.kind == identGlobal {
+		d = x.def
 	} else {
 		d = sc.lookup(x.Name)
+		if d != nil {
+			x.kind, x.def = identGlobal, d
+		}
 	}
 	if d == nil {
 		return nil, nil, nil
@@ -290,29 +315,31 @@ func (c *ctx) unchangedVars(e Expr, en *env, sc *scope, out []*Def) ([]*Def, boo
 }
 
 func (c *ctx) enumUnchanged(e Expr, en *env, sc *scope, k func() bool) bool {
-	vars, ok := c.unchangedVars(e, en, sc, nil)
+	vars, ok := c.unchangedCache(e, en, sc)
 	if !ok {
 		if c.unchangedHolds(e, en, sc) {
 			return k()
 		}
 		return false
 	}
-	var set []int
-	defer func() {
-		for _, i := range set {
-			c.next[i] = nil
-		}
-	}()
+	var small [16]int
+	set := small[:0]
+	ok = true
 	for _, d := range vars {
 		i := d.varIdx
 		if c.next[i] == nil {
 			c.next[i] = c.cur[i]
 			set = append(set, i)
 		} else if !c.equal(c.next[i], c.cur[i], e.pos()) {
-			return false
+			ok = false
+			break
 		}
 	}
-	return k()
+	stop := ok && k()
+	for _, i := range set {
+		c.next[i] = nil
+	}
+	return stop
 }
 
 // enabled decides ENABLED A in the current state.
@@ -375,13 +402,33 @@ func (c *ctx) forBindersFirstFastest(bs []Binder, en *env, sc *scope, fn func(*e
 		}
 	}
 	idx := make([]int, len(flat))
+	simple := true
+	for _, b := range flat {
+		simple = simple && !b.Tuple
+	}
+	var nodes []*env
+	if simple {
+		// reuse one binding chain (see forBinders)
+		en2 := en
+		for _, b := range flat {
+			en2 = &env{name: b.Names[0], next: en2}
+			nodes = append(nodes, en2)
+		}
+	}
 	for {
 		en2 := en
-		for i, b := range flat {
-			var ok bool
-			en2, ok = bindPattern(b, sets[i][idx[i]], en2)
-			if !ok {
-				throw(b.Set.pos(), "Cannot match %s against a tuple of %d names.", fmtValue(sets[i][idx[i]]), len(b.Names))
+		if simple {
+			for i := range flat {
+				nodes[i].val = sets[i][idx[i]]
+			}
+			en2 = nodes[len(nodes)-1]
+		} else {
+			for i, b := range flat {
+				var ok bool
+				en2, ok = bindPattern(b, sets[i][idx[i]], en2)
+				if !ok {
+					throw(b.Set.pos(), "Cannot match %s against a tuple of %d names.", fmtValue(sets[i][idx[i]]), len(b.Names))
+				}
 			}
 		}
 		if fn(en2) {
@@ -444,4 +491,45 @@ func mentionsAny(e Expr, names map[string]bool) bool {
 	}
 	walk(e)
 	return found
+}
+
+// unchangedCache memoizes unchangedVars per expression: which variables a subscript
+// names depends only on its text and the (lexical) scope.
+func (c *ctx) unchangedCache(e Expr, en *env, sc *scope) ([]*Def, bool) {
+	if c.p.unchanged == nil {
+		c.p.unchanged = map[Expr]unchangedEntry{}
+	}
+	if ent, ok := c.p.unchanged[e]; ok {
+		return ent.vars, ent.ok
+	}
+	vars, ok := c.unchangedVars(e, en, sc, nil)
+	if !mentionsPrefix(e) {
+		c.p.unchanged[e] = unchangedEntry{vars, ok}
+	}
+	return vars, ok
+}
+
+type unchangedEntry struct {
+	vars []*Def
+	ok   bool
+}
+
+// mentionsPrefix reports whether e uses a parameterized instance (P(x)!v), whose
+// meaning depends on arguments.
+func mentionsPrefix(e Expr) bool {
+	switch x := e.(type) {
+	case *Ident:
+		for _, p := range x.Prefix {
+			if p.Args != nil {
+				return true
+			}
+		}
+	case *TupleLit:
+		for _, el := range x.Elems {
+			if mentionsPrefix(el) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -50,7 +50,18 @@ type Ident struct {
 	// resolution cache
 	kind identKind
 	def  *Def
+	// variable resolution cache for assignment targets
+	varKind varKind
+	varDef  *Def
 }
+
+type varKind uint8
+
+const (
+	varUnknown varKind = iota
+	varNo
+	varYes
+)
 
 // instRef is one M or M(args) segment of M!Op.
 type instRef struct {

@@ -14,6 +14,19 @@ type queued struct {
 // stopCheck ends the search from inside successor enumeration.
 type stopCheck struct{}
 
+// stateKeyBytes returns the seen-set key of a state in a reused buffer.
+func (ch *checker) stateKeyBytes(vals []Value) []byte {
+	if ch.view != nil || ch.symmetry != nil {
+		return []byte(ch.stateKey(vals))
+	}
+	b := ch.buf[:0]
+	for _, v := range vals {
+		b = encode(b, v)
+	}
+	ch.buf = b
+	return b
+}
+
 func (ch *checker) stateKey(vals []Value) string {
 	c := ch.c
 	if ch.view != nil {
@@ -116,8 +129,8 @@ func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
 	c := ch.c
 	sc, sn := c.cur, c.next
 	c.cur, c.next = cur, next
-	defer func() { c.cur, c.next = sc, sn }()
 	v := c.eval(ne.expr, nil, ne.sc)
+	c.cur, c.next = sc, sn
 	b, ok := v.(BoolV)
 	if !ok {
 		panic(&EvalError{Code: ExitInvariantEval, Kind: "eval", Name: ne.name,
@@ -136,7 +149,7 @@ func (ch *checker) trace(id int32, extra []Value) []State {
 		vals = append(vals, ch.decodeState(ch.recs[ids[k]].enc))
 	}
 	if extra != nil {
-		vals = append(vals, extra)
+		vals = append(vals, append([]Value(nil), extra...))
 	}
 	names := make([]string, len(ch.p.vars))
 	for i, d := range ch.p.vars {
@@ -288,6 +301,9 @@ func (ch *checker) bfs() (res *Result) {
 				if ee.Code == 0 {
 					ee.Code = ExitEval
 				}
+				if ch.evalInv != "" && ee.Code == ExitEval {
+					ee.Code, ee.Name = ExitInvariantEval, ch.evalInv
+				}
 				if ch.errID >= 0 {
 					r.Trace = ch.trace(ch.errID, ch.errSucc)
 				} else if ch.errSucc != nil {
@@ -401,7 +417,8 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			nsucc++
 			r.Generated++
-			t := append([]Value(nil), next...)
+			t := next // copied only if the state is new
+
 			checkActions := func(id int32, stored bool) bool {
 				for _, ap := range ch.actionProps {
 					if !ch.holds(ap, s, t) {
@@ -419,8 +436,8 @@ func (ch *checker) bfs() (res *Result) {
 			if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, t) {
 				return false
 			}
-			key := ch.stateKey(t)
-			if old, ok := ch.seen[key]; ok {
+			kb := ch.stateKeyBytes(t)
+			if old, ok := ch.seen[string(kb)]; ok {
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
@@ -436,6 +453,7 @@ func (ch *checker) bfs() (res *Result) {
 				}
 				return checkActions(-1, false)
 			}
+			key := string(kb)
 			id := int32(len(ch.recs))
 			ch.seen[key] = id
 			ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, t), parent: q.id, depth: depth + 1})
@@ -456,7 +474,7 @@ func (ch *checker) bfs() (res *Result) {
 			if checkActions(id, true) {
 				return true
 			}
-			queue = append(queue, queued{id, t})
+			queue = append(queue, queued{id, append([]Value(nil), t...)})
 			return false
 		})
 		if stop != nil {
@@ -532,13 +550,8 @@ func dotEscape(vals []Value, p *program) string {
 // invariantHolds evaluates an invariant; TLC reports evaluation errors inside an
 // invariant with exit code 76, naming the invariant.
 func (ch *checker) invariantHolds(inv namedExpr, s []Value) bool {
-	defer func() {
-		if r := recover(); r != nil {
-			if ee, ok := r.(*EvalError); ok && ee.Code == ExitEval {
-				ee.Code, ee.Name = ExitInvariantEval, inv.name
-			}
-			panic(r)
-		}
-	}()
-	return ch.holds(inv, s, nil)
+	ch.evalInv = inv.name
+	ok := ch.holds(inv, s, nil)
+	ch.evalInv = ""
+	return ok
 }

@@ -154,6 +154,7 @@ type checker struct {
 	initProps        []namedExpr
 	errID            int32   // state whose path ends an error trace (-1: none)
 	errSucc          []Value // state appended to an error trace
+	evalInv          string  // invariant being evaluated (its errors exit with 76)
 	queueLeft        int
 	checkDeadlock    bool
 

@@ -137,6 +137,18 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 	case *Let:
 		return c.eval(x.Body, c.bindLet(x, en, sc), sc)
 	case *Quant:
+		if len(x.Binders) == 1 && len(x.Binders[0].Names) == 1 && !x.Binders[0].Tuple && x.Binders[0].Set != nil {
+			// common case without closures: \A x \in S : P
+			b := x.Binders[0]
+			node := &env{name: b.Names[0], next: en}
+			for _, el := range c.enumerate(c.eval(b.Set, en, sc), b.Set.pos()) {
+				node.val = el
+				if c.evalBool(x.Body, node, sc) != x.Forall {
+					return BoolV(!x.Forall)
+				}
+			}
+			return BoolV(x.Forall)
+		}
 		res := x.Forall
 		c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
 			b := c.evalBool(x.Body, en2, sc)
@@ -245,9 +257,11 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 		if c.primed {
 			throw(x.pos(), "Double priming is not allowed.")
 		}
+		// no defer: an error aborts the whole evaluation, so c.primed need not be restored
 		c.primed = true
-		defer func() { c.primed = false }()
-		return c.eval(x.X, en, sc)
+		v := c.eval(x.X, en, sc)
+		c.primed = false
+		return v
 	case *ActionBox:
 		if x.Angle {
 			return BoolV(c.evalBool(x.A, en, sc) && !c.unchangedHolds(x.Sub, en, sc))
@@ -339,7 +353,20 @@ func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bo
 			throw(Pos{}, "TLC cannot evaluate an unbounded quantifier over %s.", b.Names[0])
 		}
 		set := c.eval(b.Set, en, sc)
-		for _, el := range c.enumerate(set, b.Set.pos()) {
+		elems := c.enumerate(set, b.Set.pos())
+		if !b.Tuple {
+			// One binding node reused for every element: bodies never keep the
+			// environment beyond one iteration (values are canonicalized immediately).
+			node := &env{name: b.Names[0], next: en}
+			for _, el := range elems {
+				node.val = el
+				if rec(i+1, node) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, el := range elems {
 			en2, ok := bindPattern(b, el, en)
 			if !ok {
 				throw(b.Set.pos(), "Cannot match %s against a tuple of %d names.", fmtValue(el), len(b.Names))
@@ -655,9 +682,12 @@ func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
 		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
 	}
 	vals := c.argValues(args, d.Params, en, sc)
+	// one allocation for all parameter bindings
+	nodes := make([]env, len(d.Params))
 	var en2 *env
 	for i, p := range d.Params {
-		en2 = en2.bind(p.Name, vals[i])
+		nodes[i] = env{name: p.Name, val: vals[i], next: en2}
+		en2 = &nodes[i]
 	}
 	return c.eval(d.Body, en2, d.scope)
 }

@@ -8,6 +8,11 @@ import (
 	"path/filepath"
 )
 
+var (
+	booleanSet = &SetV{Elems: []Value{BoolV(false), BoolV(true)}}
+	stringSet  = &InfSetV{"STRING"}
+)
+
 // program is a loaded specification: the root module's scope and everything it uses.
 type program struct {
 	dir       string
@@ -25,6 +30,7 @@ type program struct {
 	// overrides from the configuration: module name -> definition name -> replacement
 	overrides map[string]map[string]*override
 	nameErr   error
+	unchanged map[Expr]unchangedEntry
 }
 
 type override struct {
@@ -99,10 +105,10 @@ func (p *program) newScope(name string) *scope {
 	sc := &scope{name: name, defs: map[string]*Def{}, prog: p}
 	// BOOLEAN and STRING are built into the language, not a module.
 	sc.defs["BOOLEAN"] = &Def{Name: "BOOLEAN", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
-		return &SetV{Elems: []Value{BoolV(false), BoolV(true)}}
+		return booleanSet
 	}}
 	sc.defs["STRING"] = &Def{Name: "STRING", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
-		return &InfSetV{"STRING"}
+		return stringSet
 	}}
 	return sc
 }

@@ -2,6 +2,7 @@ package tla
 
 import (
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -222,7 +223,7 @@ func newSet(elems []Value) *SetV {
 	if sorted {
 		return &SetV{Elems: elems}
 	}
-	sort.Slice(elems, func(i, j int) bool { return compare(elems[i], elems[j]) < 0 })
+	slices.SortFunc(elems, compare)
 	out := elems[:1]
 	for _, e := range elems[1:] {
 		if compare(out[len(out)-1], e) != 0 {
