@@ -16,7 +16,9 @@
 # Each entry is <Name>/<Name>.tla with <Name>/<Name>.cfg and any modules it uses.
 # An optional <Name>/flags file holds extra TLC flags (e.g. -deadlock), whitespace
 # separated. TLC runs in a temporary copy of the entry, with one worker and
-# -noGenerateSpecTE, so nothing is written into the repository.
+# -noGenerateSpecTE, so nothing is written into the repository. TLC picks a random
+# fingerprint polynomial per run, and the counterexample it prints for a liveness
+# violation depends on it; -fp 0 fixes it so re-recording gives the same file.
 #
 # Fields written per entry (see tla/testdata/corpus/README.md):
 #   tlc, exit, generated, distinct, violation, violated, trace_len, workers, flags
@@ -115,7 +117,7 @@ for n in "${names[@]}"; do
 	start=$(date +%s.%N)
 	set +e
 	(cd "$work/$n" && timeout "$timeout_s" "$java" -XX:+UseParallelGC -cp "$jar" tlc2.TLC \
-		-workers 1 -noGenerateSpecTE ${flags[@]+"${flags[@]}"} -config "$cfg" "$n.tla") >"$work/$n.out" 2>&1
+		-workers 1 -noGenerateSpecTE -fp 0 ${flags[@]+"${flags[@]}"} -config "$cfg" "$n.tla") >"$work/$n.out" 2>&1
 	code=$?
 	set -e
 	secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
