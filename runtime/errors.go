@@ -129,7 +129,11 @@ type RunscError struct {
 	Args     []string // full argument list (after the binary)
 	ExitCode int      // runsc's exit status; -1 if it was killed or did not finish
 	Msg      string   // the error runsc logged (its --log JSON), else its stderr
+	Err      error    // the context's error when runsc was killed because ctx ended
 }
+
+// Unwrap returns the context error, if runsc was killed for one.
+func (e *RunscError) Unwrap() error { return e.Err }
 
 func (e *RunscError) Error() string {
 	if e.ID != "" {

@@ -1,0 +1,697 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
+)
+
+// MaxIDLen bounds container IDs: runsc names its state files after the ID twice
+// (`<id>_sandbox:<id>.state`), which must fit in a file name.
+const MaxIDLen = 120
+
+var idRE = regexp.MustCompile(`^[\w+.-]+$`)
+
+// ValidateID checks a container ID the way runsc does (`^[\w+.-]+$`), plus a length
+// limit and no "." or "..". Errors are *IDError.
+func ValidateID(id string) error {
+	switch {
+	case id == "":
+		return &IDError{ID: id, Reason: "empty"}
+	case len(id) > MaxIDLen:
+		return &IDError{ID: id, Reason: fmt.Sprintf("longer than %d characters", MaxIDLen)}
+	case !idRE.MatchString(id):
+		return &IDError{ID: id, Reason: `must match ^[\w+.-]+$`}
+	case id == "." || id == "..":
+		return &IDError{ID: id, Reason: "a path component, not a name"}
+	}
+	return nil
+}
+
+// ContainerState is runsc's view of a container (`runsc state`, `runsc list`).
+type ContainerState struct {
+	OCIVersion string    `json:"ociVersion"`
+	ID         string    `json:"id"`
+	Status     string    `json:"status"` // created, running, paused, stopped
+	Pid        int       `json:"pid"`    // the sandbox process; -1 once stopped
+	Bundle     string    `json:"bundle"`
+	Created    time.Time `json:"created,omitzero"`
+	Owner      string    `json:"owner,omitempty"`
+}
+
+// CreateOpts are the options of Create. Stdio must be files, never pipes: the sandbox
+// inherits them and outlives runsc. Nil means /dev/null.
+type CreateOpts struct {
+	Stdin, Stdout, Stderr *os.File
+}
+
+// RunOpts are the options of Run (stdio as in CreateOpts).
+type RunOpts struct {
+	Stdin, Stdout, Stderr *os.File
+}
+
+// StartOpts are the options of Start (none yet).
+type StartOpts struct{}
+
+// KillOpts are the options of Kill.
+type KillOpts struct {
+	All bool // signal every process in the container (--all)
+}
+
+// DeleteOpts are the options of Delete.
+type DeleteOpts struct {
+	// Force deletes a container in any state, killing its sandbox (ForceDelete).
+	// Without it only a Stopped container may be deleted.
+	Force bool
+}
+
+type container struct {
+	id string
+	mu sync.Mutex // serializes operations on this container
+	m  *fsm.Machine
+
+	bundle string
+	pid    int // sandbox pid
+
+	rmu      sync.Mutex
+	reported bool          // an exit report arrived (from `runsc wait` or the reaper)
+	done     chan struct{} // closed when the exit status is known (or known to be lost)
+	code int
+	err  error
+}
+
+func newContainer(id string) *container {
+	return &container{id: id, m: fsm.NewContainer(id), done: make(chan struct{})}
+}
+
+// exited records the workload's exit status (first report wins) and moves the machine
+// Running -> Stopped. The step is recorded before waiters are released.
+func (c *container) exited(r *Runtime, code int, note string) {
+	c.report(r, fsm.EventExit, code, nil, note)
+}
+
+// sandboxGone records that the sandbox died without a known workload status.
+func (c *container) sandboxGone(r *Runtime, note string) {
+	c.report(r, fsm.EventSandboxDied, -1, ErrExitUnknown, note)
+}
+
+func (c *container) report(r *Runtime, e fsm.Event, code int, err error, note string) {
+	c.rmu.Lock()
+	first := !c.reported
+	c.reported = true
+	c.rmu.Unlock()
+	if !first {
+		return
+	}
+	r.environment(c, e, code, note)
+	c.code, c.err = code, err
+	close(c.done)
+}
+
+// environment records an event the runtime observed rather than caused.
+func (r *Runtime) environment(c *container, e fsm.Event, exit int, note string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e == fsm.EventExit && !c.m.Can(e) && c.m.Can(fsm.EventSandboxDied) {
+		e = fsm.EventSandboxDied // e.g. Paused: the lifecycle calls it a death
+	}
+	if !c.m.Can(e) {
+		return // already deleted (force-delete kills the sandbox): nothing to record
+	}
+	from, to, _ := c.m.Fire(context.Background(), e)
+	r.tr.add(Step{Op: string(e), ID: c.id, From: string(from), To: string(to), Result: ResultOK, Exit: exit, Note: note})
+}
+
+func (r *Runtime) record(c *container, op string, from, to fsm.State, result string, exit int, err error, note string) {
+	s := Step{Op: op, ID: c.id, From: string(from), To: string(to), Result: result, Exit: exit, Note: note}
+	if err != nil {
+		s.Error = err.Error()
+	}
+	r.tr.add(s)
+}
+
+// refuse records a step refused before runsc ran.
+func (r *Runtime) refuse(id, op string, st fsm.State, err error) error {
+	r.tr.add(Step{Op: op, ID: id, From: string(st), To: string(st), Result: ResultRefused, Exit: -1, Error: err.Error()})
+	return err
+}
+
+func (r *Runtime) availableErr() error {
+	switch r.m.Current() {
+	case fsm.Available:
+		return nil
+	case fsm.Closing, fsm.Closed:
+		return fmt.Errorf("%w: %w", ErrUnavailable, ErrClosed)
+	}
+	return fmt.Errorf("%w: runtime is %s", ErrUnavailable, r.m.Current())
+}
+
+// reserve registers a new container for a Create or Run of id, or refuses.
+func (r *Runtime) reserve(op, id string) (*container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, r.refuse(id, op, fsm.Absent, err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.availableErr(); err != nil {
+		return nil, r.refuse(id, op, fsm.Absent, err)
+	}
+	if old, ok := r.containers[id]; ok {
+		// runsc would "fail" a duplicate create after deleting the first container's
+		// state, leaving its sandbox running untracked: refuse before runsc sees it.
+		st := old.m.Current()
+		return nil, r.refuse(id, op, st, fmt.Errorf("%w: %q is %s", ErrExists, id, st))
+	}
+	c := newContainer(id)
+	c.mu.Lock()
+	r.containers[id] = c
+	return c, nil
+}
+
+func (r *Runtime) forget(c *container) {
+	r.mu.Lock()
+	if r.containers[c.id] == c {
+		delete(r.containers, c.id)
+	}
+	r.mu.Unlock()
+}
+
+func devNull(f *os.File) (*os.File, func(), error) {
+	if f != nil {
+		return f, func() {}, nil
+	}
+	n, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, func() { n.Close() }, nil
+}
+
+func stdio(in, out, errf *os.File) (call, func(), error) {
+	var c call
+	var closers []func()
+	done := func() {
+		for _, f := range closers {
+			f()
+		}
+	}
+	for _, p := range []struct {
+		dst **os.File
+		src *os.File
+	}{{&c.stdin, in}, {&c.stdout, out}, {&c.stderr, errf}} {
+		f, cl, err := devNull(p.src)
+		if err != nil {
+			done()
+			return c, nil, err
+		}
+		*p.dst = f
+		closers = append(closers, cl)
+	}
+	return c, done, nil
+}
+
+// ErrPipe: a pipe was given as a created container's stdio; the sandbox would hold it
+// open and whoever reads it would hang until the sandbox exits.
+var ErrPipe = errors.New("pipe given as container stdio")
+
+func noPipes(fs ...*os.File) error {
+	for i, f := range fs {
+		if f == nil {
+			continue
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&os.ModeNamedPipe != 0 {
+			return fmt.Errorf("%w: %s (%s)", ErrPipe, []string{"stdin", "stdout", "stderr"}[i], f.Name())
+		}
+	}
+	return nil
+}
+
+// Create creates container id from an OCI bundle (runsc create). The bundle is
+// validated first (LoadBundle) and never modified.
+func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpts) error {
+	op := string(fsm.EventCreate)
+	c, err := r.reserve(op, id)
+	if err != nil {
+		return err
+	}
+	defer c.mu.Unlock()
+	b, err := LoadBundle(bundle)
+	if err != nil {
+		r.forget(c)
+		return r.refuse(id, op, fsm.Absent, err)
+	}
+	if opts == nil {
+		opts = &CreateOpts{}
+	}
+	if err := noPipes(opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
+		r.forget(c)
+		return r.refuse(id, op, fsm.Absent, err)
+	}
+	cl, closeAll, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
+	if err != nil {
+		r.forget(c)
+		return r.refuse(id, op, fsm.Absent, err)
+	}
+	defer closeAll()
+	cl.sub, cl.id, cl.args = "create", id, []string{"--bundle", b.Dir, id}
+	o, err := r.execRunsc(ctx, cl)
+	if err == nil && o.exit != 0 {
+		err = o.failure("create", id)
+	}
+	if err != nil {
+		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "")
+		if o.killed {
+			r.cleanup(c, "context ended during create")
+		}
+		r.forget(c)
+		return err
+	}
+	st, err := r.exactState(ctx, id)
+	if err != nil {
+		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "created, but runsc state does not confirm it")
+		r.cleanup(c, "unconfirmed create")
+		r.forget(c)
+		return err
+	}
+	c.bundle, c.pid = b.Dir, st.Pid
+	from, to, _ := c.m.Fire(ctx, fsm.EventCreate)
+	r.record(c, op, from, to, ResultOK, o.exit, nil, "sandbox pid "+strconv.Itoa(st.Pid))
+	r.mu.Lock()
+	r.byPid[st.Pid] = c
+	r.mu.Unlock()
+	r.adoptOrphans(r.root)
+	return nil
+}
+
+// cleanup force-deletes c's sandbox on a failure path (c.mu held) and records it as a
+// "cleanup" step. The context has usually ended, so cleanup uses its own.
+func (r *Runtime) cleanup(c *container, note string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	from := c.m.Current()
+	var err error
+	exit := -1
+	st, serr := r.exactState(ctx, c.id)
+	if serr == nil {
+		r.unpause(ctx, st)
+		o, e := r.execRunsc(ctx, call{sub: "delete", id: c.id, args: []string{"--force", c.id}})
+		exit, err = o.exit, e
+		if e == nil && o.exit != 0 {
+			err = o.failure("delete", c.id)
+		}
+		if st.Pid > 0 {
+			r.mu.Lock()
+			delete(r.byPid, st.Pid)
+			r.mu.Unlock()
+		}
+	} else {
+		note += "; runsc does not know it"
+	}
+	r.adoptOrphans(r.root)
+	to := from
+	if err == nil && c.m.Can(fsm.EventForceDelete) {
+		_, to, _ = c.m.Fire(ctx, fsm.EventForceDelete)
+	}
+	r.record(c, string(fsm.EventForceDelete), from, to, ResultCleanup, exit, err, note)
+}
+
+// unpause resumes a paused container before a force-delete: runsc delete --force
+// panics on a paused one.
+func (r *Runtime) unpause(ctx context.Context, st *ContainerState) {
+	if st.Status == "paused" {
+		r.execRunsc(ctx, call{sub: "resume", id: st.ID, args: []string{st.ID}})
+	}
+}
+
+// forceCleanup is Close's force-delete of one container.
+func (r *Runtime) forceCleanup(ctx context.Context, c *container, note string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	defer r.forget(c)
+	if c.m.Current() == fsm.Deleted || c.m.Current() == fsm.Absent {
+		return nil
+	}
+	r.cleanup(c, note)
+	if c.m.Current() != fsm.Deleted {
+		return fmt.Errorf("close: container %q left in state %s", c.id, c.m.Current())
+	}
+	return nil
+}
+
+// exactState runs `runsc state id` and insists the answer is about id itself: runsc
+// matches ID prefixes, so a vanished "abc" would otherwise be answered for "abcdef".
+func (r *Runtime) exactState(ctx context.Context, id string) (*ContainerState, error) {
+	o, err := r.execRunsc(ctx, call{sub: "state", id: id, args: []string{id}})
+	if err != nil {
+		return nil, err
+	}
+	if o.exit != 0 {
+		return nil, o.failure("state", id)
+	}
+	var st ContainerState
+	if err := json.Unmarshal(o.stdout, &st); err != nil {
+		return nil, &RunscError{Op: "state", ID: id, Args: o.args, ExitCode: o.exit, Msg: "unparsable state JSON: " + err.Error()}
+	}
+	if st.ID != id {
+		return nil, fmt.Errorf("%w: asked for %q, runsc answered for %q", ErrMismatch, id, st.ID)
+	}
+	return &st, nil
+}
+
+// lookup finds a live container or records a refusal.
+func (r *Runtime) lookup(op, id string) (*container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, r.refuse(id, op, fsm.Absent, err)
+	}
+	r.mu.Lock()
+	c, ok := r.containers[id]
+	r.mu.Unlock()
+	if !ok {
+		return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q", ErrNoContainer, id))
+	}
+	return c, nil
+}
+
+// step runs one lifecycle step on an existing container: lifecycle check, exact-ID
+// check, the runsc verb, then the machine moves. c.mu is held throughout.
+func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *container) (outcome, error)) (*container, error) {
+	op := string(e)
+	c, err := r.lookup(op, id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	from := c.m.Current()
+	if e != fsm.EventForceDelete {
+		if err := r.availableErr(); err != nil {
+			return c, r.refuse(id, op, from, err)
+		}
+	}
+	if !c.m.Can(e) {
+		return c, r.refuse(id, op, from, &StepError{ID: id, Op: op, State: string(from),
+			Err: &fsm.TransitionError{Machine: "container", ID: id, State: from, Event: e}})
+	}
+	o, err := act(c)
+	if err == nil && o.exit != 0 {
+		err = o.failure(o.sub, id)
+	}
+	if err != nil {
+		if o.killed {
+			r.reconcile(c, e, o, err)
+		} else {
+			r.record(c, op, from, from, ResultFailed, o.exit, err, "")
+		}
+		return c, err
+	}
+	_, to, ferr := c.m.Fire(ctx, e)
+	r.record(c, op, from, to, ResultOK, o.exit, ferr, "")
+	return c, nil
+}
+
+// reconcile settles a step whose runsc was killed (context ended): `runsc state` says
+// what happened, and the step is recorded as "unknown" with the state found.
+func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	from := c.m.Current()
+	st, serr := r.exactState(ctx, c.id)
+	target := map[fsm.Event]string{fsm.EventStart: "running", fsm.EventPause: "paused", fsm.EventResume: "running"}
+	found := "gone"
+	switch {
+	case serr == nil:
+		found = st.Status
+		if target[e] == st.Status {
+			c.m.Fire(ctx, e)
+		}
+	case (e == fsm.EventDelete || e == fsm.EventForceDelete) && errors.Is(serr, ErrNoContainer):
+		c.m.Fire(ctx, e)
+	}
+	r.record(c, string(e), from, c.m.Current(), ResultUnknown, o.exit, err, "runsc killed ("+o.ctxErr.Error()+"); runsc state: "+found)
+	if e == fsm.EventStart && c.m.Current() != fsm.Deleted {
+		// A start interrupted half way must not leave a sandbox behind.
+		r.cleanup(c, "context ended during start")
+		r.forget(c)
+	}
+	if c.m.Current() == fsm.Deleted {
+		r.forget(c)
+	}
+}
+
+// Start starts a created container (runsc start) and arms `runsc wait`, so the exit
+// status of a workload that exits at once is still caught.
+func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
+	_, err := r.step(ctx, id, fsm.EventStart, func(c *container) (outcome, error) {
+		if _, err := r.exactState(ctx, id); err != nil {
+			return outcome{exit: -1}, err
+		}
+		o, err := r.execRunsc(ctx, call{sub: "start", id: id, args: []string{id}})
+		if err == nil && o.exit == 0 {
+			r.wg.Add(1)
+			go r.waiter(c)
+		}
+		return o, err
+	})
+	return err
+}
+
+// waiter is the `runsc wait` armed by Start. runsc reports the status only while the
+// sandbox lives; if it has gone already, the reaper (our child subreaper) has the status.
+func (r *Runtime) waiter(c *container) {
+	defer r.wg.Done()
+	o, err := r.execRunsc(r.ctx, call{sub: "wait", id: c.id, args: []string{c.id}})
+	if err == nil && o.exit == 0 {
+		var res struct {
+			ID         string `json:"id"`
+			ExitStatus *int   `json:"exitStatus"`
+		}
+		if json.Unmarshal(o.stdout, &res) == nil && res.ID == c.id && res.ExitStatus != nil {
+			c.exited(r, *res.ExitStatus, "runsc wait")
+			return
+		}
+	}
+	if r.ctx.Err() != nil {
+		return
+	}
+	r.mu.Lock()
+	reaping := r.cfg.subreaper && r.byPid[c.pid] == c
+	r.mu.Unlock()
+	if reaping {
+		return // the reaper reports the sandbox's status
+	}
+	msg := o.logMsg
+	if err != nil {
+		msg = err.Error()
+	}
+	c.sandboxGone(r, "runsc wait: "+msg)
+}
+
+// Wait waits for the container's workload to exit and returns its exit status (128+n
+// for signal n). A Running container is waited for (the Wait step); a Stopped one
+// returns the status recorded when it stopped, or ErrExitUnknown.
+func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
+	c, err := r.lookup(string(fsm.EventWait), id)
+	if err != nil {
+		return -1, err
+	}
+	c.mu.Lock()
+	st := c.m.Current()
+	switch st {
+	case fsm.Running:
+		from, to, _ := c.m.Fire(ctx, fsm.EventWait)
+		r.record(c, string(fsm.EventWait), from, to, ResultOK, -1, nil, "")
+	case fsm.Stopped:
+	default:
+		c.mu.Unlock()
+		return -1, r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
+			Err: &fsm.TransitionError{Machine: "container", ID: id, State: st, Event: fsm.EventWait}})
+	}
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+		if c.err != nil {
+			return -1, c.err
+		}
+		return c.code, nil
+	case <-ctx.Done():
+		return -1, ctx.Err()
+	}
+}
+
+// Kill sends sig to the container's workload (runsc kill; 0 means SIGTERM). The stop
+// itself arrives later as an Exit.
+func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, opts *KillOpts) error {
+	if opts == nil {
+		opts = &KillOpts{}
+	}
+	_, err := r.step(ctx, id, fsm.EventKill, func(c *container) (outcome, error) {
+		if _, err := r.exactState(ctx, id); err != nil {
+			return outcome{exit: -1}, err
+		}
+		args := []string{}
+		if opts.All {
+			args = append(args, "--all")
+		}
+		args = append(args, id)
+		if sig != 0 {
+			args = append(args, strconv.Itoa(int(sig)))
+		}
+		return r.execRunsc(ctx, call{sub: "kill", id: id, args: args})
+	})
+	return err
+}
+
+// Pause pauses a running container (runsc pause). Pausing a created container is
+// refused: runsc would wedge it.
+func (r *Runtime) Pause(ctx context.Context, id string) error {
+	return r.simple(ctx, id, fsm.EventPause, "pause")
+}
+
+// Resume resumes a paused container (runsc resume).
+func (r *Runtime) Resume(ctx context.Context, id string) error {
+	return r.simple(ctx, id, fsm.EventResume, "resume")
+}
+
+func (r *Runtime) simple(ctx context.Context, id string, e fsm.Event, verb string) error {
+	_, err := r.step(ctx, id, e, func(c *container) (outcome, error) {
+		if _, err := r.exactState(ctx, id); err != nil {
+			return outcome{exit: -1}, err
+		}
+		return r.execRunsc(ctx, call{sub: verb, id: id, args: []string{id}})
+	})
+	return err
+}
+
+// Delete deletes a stopped container (runsc delete), or with Force one in any state
+// (runsc delete --force). A container runsc no longer knows (its sandbox died and its
+// state went with it) is deleted without calling runsc, never by prefix.
+func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error {
+	if opts == nil {
+		opts = &DeleteOpts{}
+	}
+	e := fsm.EventDelete
+	if opts.Force {
+		e = fsm.EventForceDelete
+	}
+	c, err := r.step(ctx, id, e, func(c *container) (outcome, error) {
+		st, err := r.exactState(ctx, id)
+		if err != nil {
+			// Gone from runsc (a mismatch means another container matched the prefix):
+			// there is nothing to delete, and runsc must not be let near the prefix.
+			if errors.Is(err, ErrNoContainer) || errors.Is(err, ErrMismatch) {
+				return outcome{sub: "delete", exit: 0}, nil
+			}
+			return outcome{exit: -1}, err
+		}
+		args := []string{id}
+		if opts.Force {
+			r.unpause(ctx, st)
+			args = []string{"--force", id}
+		}
+		return r.execRunsc(ctx, call{sub: "delete", id: id, args: args})
+	})
+	if err == nil {
+		r.mu.Lock()
+		delete(r.byPid, c.pid)
+		r.mu.Unlock()
+		r.forget(c)
+		r.adoptOrphans(r.root)
+	}
+	return err
+}
+
+// State returns runsc's view of the container, checked to be about id exactly.
+func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error) {
+	c, err := r.lookup("State", id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.m.Current()
+	st, err := r.exactState(ctx, id)
+	res, exit := ResultOK, 0
+	if err != nil {
+		res, exit = ResultFailed, -1
+		var re *RunscError
+		if errors.As(err, &re) {
+			exit = re.ExitCode
+		}
+	}
+	r.record(c, "State", cur, cur, res, exit, err, "")
+	return st, err
+}
+
+// List returns runsc's view of every container under the runtime's root.
+func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
+	cur := r.m.Current()
+	s := Step{Op: "List", From: string(cur), To: string(cur), Result: ResultOK}
+	o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}})
+	s.Exit = o.exit
+	var out []ContainerState
+	if err == nil && o.exit != 0 {
+		err = o.failure("list", "")
+	}
+	if err == nil {
+		if jerr := json.Unmarshal(o.stdout, &out); jerr != nil {
+			err = &RunscError{Op: "list", Args: o.args, ExitCode: o.exit, Msg: "unparsable list JSON: " + jerr.Error()}
+		}
+	}
+	if err != nil {
+		s.Result, s.Error = ResultFailed, err.Error()
+	}
+	r.tr.add(s)
+	return out, err
+}
+
+// Run runs a container to completion (runsc run: create, start, wait, delete) and
+// returns the workload's exit status. runsc exits with the workload's status, so a
+// non-zero exit counts as a runsc failure only when runsc logged an error; a status
+// of 128 from the workload is returned as such.
+func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (int, error) {
+	op := string(fsm.EventRun)
+	c, err := r.reserve(op, id)
+	if err != nil {
+		return -1, err
+	}
+	defer c.mu.Unlock()
+	defer r.forget(c)
+	b, err := LoadBundle(bundle)
+	if err != nil {
+		return -1, r.refuse(id, op, fsm.Absent, err)
+	}
+	if opts == nil {
+		opts = &RunOpts{}
+	}
+	cl, closeAll, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
+	if err != nil {
+		return -1, r.refuse(id, op, fsm.Absent, err)
+	}
+	defer closeAll()
+	cl.sub, cl.id, cl.args = "run", id, []string{"--bundle", b.Dir, id}
+	o, err := r.execRunsc(ctx, cl)
+	if err == nil && (o.killed || (o.exit != 0 && o.logMsg != "")) {
+		err = o.failure("run", id)
+	}
+	if err != nil {
+		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "")
+		r.cleanup(c, "after failed run")
+		return -1, err
+	}
+	from, to, _ := c.m.Fire(ctx, fsm.EventRun)
+	r.record(c, op, from, to, ResultOK, o.exit, nil, "workload exit status")
+	return o.exit, nil
+}

@@ -1,0 +1,532 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
+)
+
+const realRunsc = "/usr/bin/runsc"
+
+// needRunsc skips tests that drive the real runsc unless they can run; under CI=true a
+// missing prerequisite is a failure, not a skip.
+func needRunsc(t *testing.T) {
+	t.Helper()
+	why := ""
+	if os.Geteuid() != 0 {
+		why = "not root"
+	} else if _, err := os.Stat(realRunsc); err != nil {
+		why = realRunsc + " missing"
+	} else if _, err := os.Stat("/usr/bin/busybox"); err != nil {
+		why = "/usr/bin/busybox missing"
+	}
+	if why == "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("needs root, %s and busybox-static: %s", realRunsc, why)
+	}
+	t.Skipf("SKIPPING: needs root and %s (and busybox-static): %s", realRunsc, why)
+}
+
+// syncBuffer is a trace sink safe for the runtime's concurrent steps.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// newReal returns a runtime on the real runsc (ptrace, no network) and, at cleanup,
+// closes it and checks that nothing is left behind.
+func newReal(t *testing.T, opts ...Option) (*Runtime, *syncBuffer) {
+	t.Helper()
+	needRunsc(t)
+	tr := &syncBuffer{}
+	opts = append([]Option{WithPlatform("ptrace"), WithNetwork(NetworkNone), WithTrace(tr), WithoutSandboxProbe()}, opts...)
+	r, err := New(context.Background(), opts...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	root := r.Root()
+	t.Cleanup(func() {
+		if r.Lifecycle() == fsm.Available {
+			if err := r.Close(context.Background()); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		}
+		assertNothingLeft(t, root)
+		if t.Failed() {
+			t.Logf("trace:\n%s", tr.String())
+		}
+	})
+	return r, tr
+}
+
+// assertNothingLeft checks that no runsc process names root and that runsc lists nothing there.
+func assertNothingLeft(t *testing.T, root string) {
+	t.Helper()
+	if pids := processesUsingRoot(root); len(pids) > 0 {
+		t.Errorf("runsc processes left for %s: %v", root, pids)
+		for _, p := range pids {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	if _, err := os.Stat(root); err == nil {
+		out, _ := exec.Command(realRunsc, "--root", root, "list", "--format", "json").Output()
+		var l []ContainerState
+		json.Unmarshal(out, &l)
+		if len(l) > 0 {
+			t.Errorf("runsc list not empty after Close: %s", out)
+		}
+	}
+}
+
+// busyboxBundle builds a bundle whose rootfs is busybox-static with applet symlinks.
+func busyboxBundle(t *testing.T, args ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "rootfs", "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("/usr/bin/busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "busybox"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"sh", "true", "false", "sleep", "echo", "cat"} {
+		if err := os.Symlink("busybox", filepath.Join(bin, a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := BuildBundle(dir, BundleSpec{Args: args, Env: []string{"PATH=/bin"}}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func steps(r *Runtime, id string) []string {
+	var out []string
+	for _, s := range r.Trace() {
+		if s.ID == id {
+			out = append(out, s.Op+":"+s.From+">"+s.To+":"+s.Result)
+		}
+	}
+	return out
+}
+
+func hasStep(r *Runtime, id, op, result string) bool {
+	for _, s := range r.Trace() {
+		if s.ID == id && s.Op == op && s.Result == result {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRealLifecycle(t *testing.T) {
+	r, tr := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sleep", "3600")
+	if err := r.Create(ctx, "life", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.State(ctx, "life")
+	if err != nil || st.Status != "created" || st.ID != "life" {
+		t.Fatalf("State after Create = %+v, %v", st, err)
+	}
+	if err := r.Delete(ctx, "life", nil); !errors.Is(err, ErrIllegal) {
+		t.Fatalf("Delete of a created container: want ErrIllegal, got %v", err)
+	}
+	if err := r.Start(ctx, "life", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Pause(ctx, "life"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := r.State(ctx, "life"); st.Status != "paused" {
+		t.Fatalf("after Pause: %+v", st)
+	}
+	if err := r.Resume(ctx, "life"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List(ctx)
+	if err != nil || len(l) != 1 || l[0].ID != "life" || l[0].Status != "running" {
+		t.Fatalf("List = %+v, %v", l, err)
+	}
+	if err := r.Kill(ctx, "life", syscall.SIGTERM, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, err := r.Wait(ctx, "life")
+	if err != nil || code != 143 {
+		t.Fatalf("Wait after SIGTERM = %d, %v; want 143", code, err)
+	}
+	if err := r.Delete(ctx, "life", nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Create:Absent>Created:ok", "State:Created>Created:ok", "Delete:Created>Created:refused",
+		"Start:Created>Running:ok", "Pause:Running>Paused:ok", "State:Paused>Paused:ok", "Resume:Paused>Running:ok",
+		"Kill:Running>Running:ok", "Wait:Running>Running:ok", "Exit:Running>Stopped:ok", "Delete:Stopped>Deleted:ok"}
+	if got := steps(r, "life"); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("trace:\n got %v\nwant %v", got, want)
+	}
+	// The NDJSON trace has the contract's keys in order.
+	first := strings.SplitN(tr.String(), "\n", 2)[0]
+	var keys []string
+	dec := json.NewDecoder(strings.NewReader(first))
+	dec.Token()
+	for dec.More() {
+		k, _ := dec.Token()
+		keys = append(keys, k.(string))
+		var v any
+		dec.Decode(&v)
+	}
+	if strings.Join(keys, ",") != "seq,time,op,id,from,to,result,exit,error,note" {
+		t.Fatalf("trace keys %v in %s", keys, first)
+	}
+}
+
+// runsc's duplicate create deletes the first container's state; it must never see one.
+func TestRealDuplicateCreateRefused(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sleep", "3600")
+	if err := r.Create(ctx, "dup", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Create(ctx, "dup", b, nil)
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate Create: want ErrExists, got %v", err)
+	}
+	if !hasStep(r, "dup", "Create", ResultRefused) {
+		t.Fatal("duplicate Create not recorded as refused")
+	}
+	st, err := r.State(ctx, "dup")
+	if err != nil || st.Status != "created" {
+		t.Fatalf("first container damaged: %+v, %v", st, err)
+	}
+	if err := r.Start(ctx, "dup", nil); err != nil {
+		t.Fatalf("first container no longer starts: %v", err)
+	}
+}
+
+// runsc resolves ID prefixes; the runtime must never act on another container.
+func TestRealExactIDs(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sleep", "3600")
+	for _, id := range []string{"ab", "abcd"} {
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "ab" vanishes from runsc behind the runtime's back.
+	if out, err := exec.Command(realRunsc, "--root", r.Root(), "--platform=ptrace", "--network=none", "delete", "--force", "ab").CombinedOutput(); err != nil {
+		t.Fatalf("outside delete: %v %s", err, out)
+	}
+	if _, err := r.State(ctx, "ab"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("State of vanished ab: want ErrMismatch (runsc answered for abcd), got %v", err)
+	}
+	if err := r.Delete(ctx, "ab", &DeleteOpts{Force: true}); err != nil {
+		t.Fatalf("force Delete of vanished ab: %v", err)
+	}
+	st, err := r.State(ctx, "abcd")
+	if err != nil || st.ID != "abcd" || st.Status != "created" {
+		t.Fatalf("abcd was acted on through its prefix: %+v, %v", st, err)
+	}
+	if _, err := r.State(ctx, "abc"); !errors.Is(err, ErrNoContainer) {
+		t.Fatalf("State of unknown prefix abc: want ErrNoContainer, got %v", err)
+	}
+}
+
+// A workload that exits at once still reports its status.
+func TestRealFastExitCodeKept(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sh", "-c", "exit 3")
+	for i := range 3 {
+		id := fmt.Sprintf("fast%d", i)
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(ctx, id, nil); err != nil {
+			t.Fatal(err)
+		}
+		code, err := r.Wait(ctx, id)
+		if err != nil || code != 3 {
+			t.Fatalf("%s: Wait = %d, %v; want 3", id, code, err)
+		}
+		if !hasStep(r, id, "Exit", ResultOK) {
+			t.Fatalf("%s: no Exit step: %v", id, steps(r, id))
+		}
+		if err := r.Delete(ctx, id, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// `runsc run` exits 128 both for a workload's `exit 128` and for its own failures.
+func TestRealRunExit128(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	code, err := r.Run(ctx, "r128", busyboxBundle(t, "sh", "-c", "exit 128"), nil)
+	if err != nil || code != 128 {
+		t.Fatalf("workload exit 128: Run = %d, %v", code, err)
+	}
+	code, err = r.Run(ctx, "rtrue", busyboxBundle(t, "true"), nil)
+	if err != nil || code != 0 {
+		t.Fatalf("true: Run = %d, %v", code, err)
+	}
+	_, err = r.Run(ctx, "rmissing", busyboxBundle(t, "/no/such/binary"), nil)
+	var re *RunscError
+	if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg == "" {
+		t.Fatalf("runsc failure: want *RunscError exit 128 with runsc's message, got %v", err)
+	}
+	if !hasStep(r, "r128", "Run", ResultOK) || !hasStep(r, "rmissing", "Run", ResultFailed) {
+		t.Fatalf("trace: %v / %v", steps(r, "r128"), steps(r, "rmissing"))
+	}
+}
+
+// runsc pause of a created container wedges it; the lifecycle refuses it first.
+func TestRealPauseCreatedRefused(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	if err := r.Create(ctx, "pc", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Pause(ctx, "pc")
+	var se *StepError
+	if !errors.Is(err, ErrIllegal) || !errors.As(err, &se) || !errors.Is(err, fsm.ErrIllegalTransition) {
+		t.Fatalf("Pause of created: want refused, got %v", err)
+	}
+	if !hasStep(r, "pc", "Pause", ResultRefused) {
+		t.Fatalf("no refused Pause step: %v", steps(r, "pc"))
+	}
+	// Not wedged: it starts, pauses, resumes and stops normally.
+	for _, f := range []func() error{
+		func() error { return r.Start(ctx, "pc", nil) },
+		func() error { return r.Pause(ctx, "pc") },
+		func() error { return r.Resume(ctx, "pc") },
+		func() error { return r.Kill(ctx, "pc", syscall.SIGKILL, nil) },
+	} {
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, err := r.Wait(ctx, "pc"); err != nil || code != 137 {
+		t.Fatalf("Wait = %d, %v; want 137", code, err)
+	}
+}
+
+// A context that ends mid-Run leaves no sandbox, and the trace says what was cleaned up.
+func TestRealCancelledRunCleansUp(t *testing.T) {
+	r, _ := newReal(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Run(ctx, "cancelme", busyboxBundle(t, "sleep", "3600"), nil)
+		errc <- err
+	}()
+	// Cancel once the sandbox is really running.
+	for {
+		out, _ := exec.Command(realRunsc, "--root", r.Root(), "list", "--format", "json").Output()
+		if bytes.Contains(out, []byte(`"running"`)) {
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("Run ended early: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	err := <-errc
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: want context.Canceled, got %v", err)
+	}
+	if !hasStep(r, "cancelme", "ForceDelete", ResultCleanup) {
+		t.Fatalf("no cleanup step: %v", steps(r, "cancelme"))
+	}
+	l, err := r.List(context.Background())
+	if err != nil || len(l) != 0 {
+		t.Fatalf("sandbox left after cancelled Run: %+v, %v", l, err)
+	}
+	for _, pid := range processesUsingRoot(r.Root()) {
+		if ppidOf(pid) != os.Getpid() { // our own reapers' targets are exiting
+			t.Errorf("runsc process %d left running", pid)
+		}
+	}
+}
+
+// Create must return while the sandbox runs: nothing it holds may be a pipe.
+func TestRealStdioFilesNotPipes(t *testing.T) {
+	r, _ := newReal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	b := busyboxBundle(t, "sh", "-c", "echo hello-from-sandbox; exec sleep 3600")
+	if err := r.Create(ctx, "io", b, &CreateOpts{Stdout: out}); err != nil {
+		t.Fatalf("Create with a long-running workload: %v", err)
+	}
+	if err := r.Start(ctx, "io", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Kill(ctx, "io", syscall.SIGKILL, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Wait(ctx, "io"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(out.Name())
+	if !strings.Contains(string(data), "hello-from-sandbox") {
+		t.Fatalf("stdout file holds %q", data)
+	}
+	pr, pw, _ := os.Pipe()
+	defer pr.Close()
+	defer pw.Close()
+	if err := r.Create(ctx, "piped", b, &CreateOpts{Stdout: pw}); !errors.Is(err, ErrPipe) {
+		t.Fatalf("Create with a pipe as stdout: want ErrPipe, got %v", err)
+	}
+}
+
+func TestRealIDValidation(t *testing.T) {
+	r, _ := newReal(t)
+	b := busyboxBundle(t, "true")
+	for _, id := range []string{"", "bad/id", "bad id", "..", strings.Repeat("x", 121), "a\x00b"} {
+		err := r.Create(context.Background(), id, b, nil)
+		var ie *IDError
+		if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidID) {
+			t.Errorf("Create(%q): want *IDError, got %v", id, err)
+		}
+	}
+	for _, s := range r.Trace() {
+		if s.Op == "Create" && s.Result != ResultRefused {
+			t.Errorf("invalid ID reached runsc: %+v", s)
+		}
+	}
+	// This runsc names a socket after the ID and fails beyond 92 characters; the
+	// runtime's own limit (120) must let such IDs through to runsc.
+	if _, err := r.Run(context.Background(), strings.Repeat("y", 92), b, nil); err != nil {
+		t.Fatalf("92-character ID: %v", err)
+	}
+	r.Run(context.Background(), strings.Repeat("z", 120), b, nil)
+	if hasStep(r, strings.Repeat("z", 120), "Run", ResultRefused) {
+		t.Fatal("120-character ID refused before runsc")
+	}
+}
+
+// A sandbox killed from outside is a SandboxDied with an unknown status.
+func TestRealSandboxDied(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	if err := r.Create(ctx, "victim", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "victim", nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.State(ctx, "victim")
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(st.Pid, syscall.SIGKILL)
+	if _, err := r.Wait(ctx, "victim"); !errors.Is(err, ErrExitUnknown) {
+		t.Fatalf("Wait after outside kill: want ErrExitUnknown, got %v", err)
+	}
+	if !hasStep(r, "victim", "SandboxDied", ResultOK) {
+		t.Fatalf("no SandboxDied step: %v", steps(r, "victim"))
+	}
+	if err := r.Delete(ctx, "victim", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func treeHash(t *testing.T, dir string) string {
+	t.Helper()
+	var h strings.Builder
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		fmt.Fprintf(&h, "%s %v %d\n", p, fi.Mode(), fi.Size())
+		if fi.Mode().IsRegular() {
+			data, _ := os.ReadFile(p)
+			fmt.Fprintf(&h, "  sha256 %x\n", sha256.Sum256(data))
+		}
+		return nil
+	})
+	return h.String()
+}
+
+// The caller's bundle is read, never changed; Close removes everything else.
+func TestRealBundleUntouchedAndCloseCleans(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sleep", "3600")
+	before := treeHash(t, b)
+	for _, id := range []string{"k1", "k2", "k3"} {
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Start(ctx, "k2", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "k3", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Pause(ctx, "k3"); err != nil {
+		t.Fatal(err)
+	}
+	root, work := r.Root(), r.StateDir()
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, root)
+	if _, err := os.Stat(work); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("state directory left: %v", err)
+	}
+	if after := treeHash(t, b); after != before {
+		t.Fatalf("bundle changed:\n%s\n---\n%s", before, after)
+	}
+	for _, id := range []string{"k1", "k2", "k3"} {
+		if !hasStep(r, id, "ForceDelete", ResultCleanup) {
+			t.Errorf("%s: no cleanup step on Close: %v", id, steps(r, id))
+		}
+	}
+	if err := r.Create(ctx, "late", b, nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Create after Close: want ErrClosed, got %v", err)
+	}
+}

@@ -1,0 +1,698 @@
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
+)
+
+// Network is runsc's --network mode.
+type Network string
+
+// Network modes. The zero value means NetworkNone.
+const (
+	NetworkNone    Network = "none"    // no network inside the sandbox (the default)
+	NetworkSandbox Network = "sandbox" // gVisor's netstack; needs a network namespace
+	NetworkHost    Network = "host"    // the host's network stack, passed through
+)
+
+// Platforms are the gVisor platforms ProbePlatforms tries, in order.
+var Platforms = []string{"systrap", "kvm", "ptrace"}
+
+type config struct {
+	platform      string
+	network       Network
+	rootless      bool
+	ignoreCgroups bool
+	debugLogDir   string
+	stateDir      string
+	trace         io.Writer
+	logger        *slog.Logger
+	probeTimeout  time.Duration
+	sandboxProbe  bool
+	subreaper     bool
+}
+
+// Option configures New and NewWithPath.
+type Option func(*config)
+
+// WithPlatform selects the gVisor platform (--platform). A platform requested this way
+// that cannot start a sandbox makes New fail; it is never silently replaced. The
+// default is runsc's own default.
+func WithPlatform(p string) Option { return func(c *config) { c.platform = p } }
+
+// WithNetwork selects --network (default NetworkNone).
+func WithNetwork(n Network) Option { return func(c *config) { c.network = n } }
+
+// WithRootless passes --rootless.
+func WithRootless() Option { return func(c *config) { c.rootless = true } }
+
+// WithIgnoreCgroups passes --ignore-cgroups.
+func WithIgnoreCgroups() Option { return func(c *config) { c.ignoreCgroups = true } }
+
+// WithDebugLog passes --debug and --debug-log dir/ (runsc writes one file per command).
+func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = dir } }
+
+// WithStateDir sets the directory under which the runtime makes its private state
+// directory (runsc's --root, logs, stdio files). Default: os.TempDir().
+func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
+
+// WithTrace writes every step as one JSON line to w (the package's trace format).
+func WithTrace(w io.Writer) Option { return func(c *config) { c.trace = w } }
+
+// WithLogger logs every step to l.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithProbeTimeout bounds each platform probe (default 10s; kvm can hang forever).
+func WithProbeTimeout(d time.Duration) Option { return func(c *config) { c.probeTimeout = d } }
+
+// WithoutSandboxProbe makes New check only the version, not that a sandbox starts.
+func WithoutSandboxProbe() Option { return func(c *config) { c.sandboxProbe = false } }
+
+// WithoutSubreaper stops New from making the process a child subreaper. Without it, a
+// workload that exits before `runsc wait` attaches has an unknown exit status, because
+// runsc only reports the status to the sandbox's parent.
+func WithoutSubreaper() Option { return func(c *config) { c.subreaper = false } }
+
+// Runtime drives one runsc binary. Its own lifecycle (Resolve, Probe, Close) and every
+// container's follow the package fsm machines: a step the lifecycle does not permit is
+// refused before runsc runs. Safe for concurrent use; calls on one container are
+// serialized.
+type Runtime struct {
+	cfg     config
+	bin     *Binary
+	version Version
+	m       *fsm.Machine
+	tr      *tracer
+
+	work string // private 0700 directory: root/, log/, io/
+	root string // runsc --root
+
+	ctx    context.Context // cancelled by Close: stops waiters
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	seq    atomic.Int64
+
+	mu         sync.Mutex
+	containers map[string]*container
+	byPid      map[int]*container // sandbox pid -> container, for the reaper
+	reaped     map[int]bool       // pids already being reaped
+}
+
+// New resolves runsc (ResolvePath), validates and holds it, checks its version and that
+// a sandbox starts, and returns an Available runtime.
+func New(ctx context.Context, opts ...Option) (*Runtime, error) {
+	r := newRuntime(opts)
+	b, err := resolve(TrustedLocations, os.Geteuid() != 0)
+	return r.init(ctx, b, err)
+}
+
+// NewWithPath is New with a pre-resolved runsc path, which is validated again (it may
+// have changed since it was resolved).
+func NewWithPath(ctx context.Context, path string, opts ...Option) (*Runtime, error) {
+	r := newRuntime(opts)
+	b, err := OpenBinary(path)
+	return r.init(ctx, b, err)
+}
+
+func newRuntime(opts []Option) *Runtime {
+	cfg := config{network: NetworkNone, probeTimeout: 10 * time.Second, sandboxProbe: true, subreaper: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.network == "" {
+		cfg.network = NetworkNone
+	}
+	r := &Runtime{
+		cfg:        cfg,
+		m:          fsm.NewRuntime(),
+		tr:         &tracer{w: cfg.trace, log: cfg.logger},
+		containers: map[string]*container{},
+		byPid:      map[int]*container{},
+		reaped:     map[int]bool{},
+	}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	return r
+}
+
+// runtimeStep fires e on the runtime machine and records it.
+func (r *Runtime) runtimeStep(ctx context.Context, e fsm.Event, exit int, err error, note string) {
+	from, to, ferr := r.m.Fire(ctx, e)
+	s := Step{Op: string(e), From: string(from), To: string(to), Result: ResultOK, Exit: exit, Note: note}
+	if err != nil {
+		s.Error = err.Error()
+	}
+	if ferr != nil {
+		s.Result, s.Error = ResultRefused, ferr.Error()
+	}
+	r.tr.add(s)
+}
+
+func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, error) {
+	if err != nil {
+		r.runtimeStep(ctx, fsm.EventResolveFail, -1, err, "")
+		r.cancel()
+		return nil, err
+	}
+	r.bin = b
+	r.runtimeStep(ctx, fsm.EventResolve, -1, nil, b.Path())
+	fail := func(exit int, err error, note string) (*Runtime, error) {
+		r.runtimeStep(ctx, fsm.EventProbeFail, exit, err, note)
+		r.cancel()
+		if r.work != "" {
+			os.RemoveAll(r.work)
+		}
+		b.Close()
+		return nil, err
+	}
+	if err := r.makeWorkDir(); err != nil {
+		return fail(-1, err, "private state directory")
+	}
+	v, exit, err := r.versionCall(ctx)
+	if err != nil {
+		return fail(exit, err, "version probe")
+	}
+	r.version = v
+	if r.cfg.subreaper {
+		// Sandboxes outlive `runsc create`; as their reaper we learn their exit status,
+		// which is the workload's (see WithoutSubreaper).
+		if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); e != 0 {
+			r.cfg.subreaper = false
+		}
+	}
+	if r.cfg.sandboxProbe {
+		if err := r.probe(ctx, r.cfg.platform); err != nil {
+			return fail(-1, err, "sandbox probe")
+		}
+	}
+	r.runtimeStep(ctx, fsm.EventProbe, 0, nil, v.String())
+	return r, nil
+}
+
+// makeWorkDir creates the private state directory: 0700, owned by us, no symlinks.
+func (r *Runtime) makeWorkDir() error {
+	parent := r.cfg.stateDir
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	parent, err := filepath.Abs(parent)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(parent); err == nil {
+		parent = real
+	}
+	w, err := os.MkdirTemp(parent, "gvisorfsm-")
+	if err != nil {
+		return fmt.Errorf("runtime state directory: %w", err)
+	}
+	r.work = w
+	for _, d := range []string{"root", "log", "io"} {
+		if err := os.Mkdir(filepath.Join(w, d), 0o700); err != nil {
+			return fmt.Errorf("runtime state directory: %w", err)
+		}
+	}
+	r.root = filepath.Join(w, "root")
+	for _, d := range []string{w, r.root} {
+		fi, err := os.Lstat(d)
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if !fi.IsDir() || fi.Mode().Perm() != 0o700 || int(st.Uid) != os.Geteuid() {
+			return &TrustError{Path: d, Reason: fmt.Sprintf("state directory is not a 0700 directory owned by uid %d", os.Geteuid())}
+		}
+	}
+	return nil
+}
+
+// StateDir is the runtime's private directory; runsc's --root is StateDir()/root.
+func (r *Runtime) StateDir() string { return r.work }
+
+// Root is the private --root passed to every runsc call.
+func (r *Runtime) Root() string { return r.root }
+
+// Binary is the validated runsc the runtime executes.
+func (r *Runtime) Binary() *Binary { return r.bin }
+
+// prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER (not in package syscall).
+const prSetChildSubreaper = 36
+
+// Lifecycle is the runtime's lifecycle state.
+func (r *Runtime) Lifecycle() fsm.State { return r.m.Current() }
+
+// IsAvailable reports whether the runtime can start containers (state Available).
+func (r *Runtime) IsAvailable() bool { return r.m.Current() == fsm.Available }
+
+// Trace returns a copy of every step recorded so far.
+func (r *Runtime) Trace() []Step { return r.tr.all() }
+
+// Version runs `runsc --version` and parses it.
+func (r *Runtime) Version(ctx context.Context) (Version, error) {
+	v, exit, err := r.versionCall(ctx)
+	s := Step{Op: "Version", From: string(r.m.Current()), To: string(r.m.Current()), Result: ResultOK, Exit: exit, Note: v.String()}
+	if err != nil {
+		s.Result, s.Error, s.Note = ResultFailed, err.Error(), ""
+	}
+	r.tr.add(s)
+	return v, err
+}
+
+func (r *Runtime) versionCall(ctx context.Context) (Version, int, error) {
+	o, err := r.execRunsc(ctx, call{sub: "--version", noGlobals: true})
+	if err != nil {
+		return Version{}, o.exit, err
+	}
+	if o.exit != 0 {
+		return Version{}, o.exit, o.failure("--version", "")
+	}
+	v, err := ParseVersion(string(o.stdout))
+	return v, o.exit, err
+}
+
+// call is one runsc invocation.
+type call struct {
+	sub       string   // subcommand
+	id        string   // container ID (for errors)
+	args      []string // after the subcommand
+	root      string   // --root override (probes); default r.root
+	platform  *string  // --platform override (probes)
+	noGlobals bool     // `runsc --version` takes none
+	// stdio for runsc; nil means private files. The sandbox started by create/run
+	// inherits these, so they are files, never pipes.
+	stdin, stdout, stderr *os.File
+}
+
+type outcome struct {
+	sub    string
+	args   []string
+	exit   int    // -1 when killed (context) or not started
+	stdout []byte // only when stdout was private
+	stderr string // only when stderr was private
+	logMsg string // last error-level message of --log JSON
+	killed bool
+	ctxErr error
+}
+
+// failure builds the *RunscError for a failed call.
+func (o outcome) failure(sub, id string) error {
+	msg := o.logMsg
+	if msg == "" {
+		msg = lastLine(o.stderr)
+	}
+	if o.killed && o.ctxErr != nil {
+		msg = "killed: " + o.ctxErr.Error()
+	}
+	return &RunscError{Op: sub, ID: id, Args: o.args, ExitCode: o.exit, Msg: msg, Err: o.ctxErr}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func (r *Runtime) globals(c call, logPath string) []string {
+	root := r.root
+	if c.root != "" {
+		root = c.root
+	}
+	g := []string{"--root", root, "--log", logPath, "--log-format", "json"}
+	platform := r.cfg.platform
+	if c.platform != nil {
+		platform = *c.platform
+	}
+	if platform != "" {
+		g = append(g, "--platform="+platform)
+	}
+	g = append(g, "--network="+string(r.cfg.network))
+	if r.cfg.rootless {
+		g = append(g, "--rootless")
+	}
+	if r.cfg.ignoreCgroups {
+		g = append(g, "--ignore-cgroups")
+	}
+	if r.cfg.debugLogDir != "" {
+		g = append(g, "--debug", "--debug-log", strings.TrimRight(r.cfg.debugLogDir, "/")+"/")
+	}
+	return g
+}
+
+// execRunsc runs one runsc command: global flags first, sanitized environment, stdio on
+// files. A non-zero exit is not an error here (callers classify it); the error is for
+// failing to run runsc at all.
+func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
+	n := r.seq.Add(1)
+	base := filepath.Join(r.work, "io", strconv.FormatInt(n, 10))
+	logPath := filepath.Join(r.work, "log", strconv.FormatInt(n, 10)+".json")
+	var args []string
+	if !c.noGlobals {
+		args = r.globals(c, logPath)
+	}
+	args = append(args, c.sub)
+	args = append(args, c.args...)
+	o := outcome{sub: c.sub, args: args, exit: -1}
+	cmd := r.bin.Command(ctx, args...)
+	cmd.WaitDelay = 2 * time.Second
+	var outF, errF *os.File
+	var err error
+	open := func(p string) (*os.File, error) {
+		return os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	}
+	if c.stdin != nil {
+		cmd.Stdin = c.stdin
+	}
+	if c.stdout != nil {
+		cmd.Stdout = c.stdout
+	} else {
+		if outF, err = open(base + ".out"); err != nil {
+			return o, err
+		}
+		defer os.Remove(outF.Name())
+		defer outF.Close()
+		cmd.Stdout = outF
+	}
+	if c.stderr != nil {
+		cmd.Stderr = c.stderr
+	} else {
+		if errF, err = open(base + ".err"); err != nil {
+			return o, err
+		}
+		defer os.Remove(errF.Name())
+		defer errF.Close()
+		cmd.Stderr = errF
+	}
+	defer os.Remove(logPath)
+	runErr := cmd.Run()
+	if cmd.ProcessState != nil {
+		o.exit = cmd.ProcessState.ExitCode()
+	}
+	if runErr != nil && cmd.ProcessState == nil {
+		return o, fmt.Errorf("runsc %s: %w", c.sub, runErr)
+	}
+	if ctx.Err() != nil && o.exit == -1 {
+		o.killed, o.ctxErr = true, ctx.Err()
+	}
+	if outF != nil {
+		o.stdout, _ = os.ReadFile(outF.Name())
+	}
+	if errF != nil {
+		b, _ := os.ReadFile(errF.Name())
+		o.stderr = string(b)
+	}
+	o.logMsg = lastLogError(logPath)
+	return o, nil
+}
+
+// lastLogError returns the last error-level message of a runsc --log-format json file.
+func lastLogError(path string) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	msg := ""
+	// runsc writes objects back to back, not always newline-separated.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var e struct{ Msg, Level string }
+		if err := dec.Decode(&e); err != nil {
+			break
+		}
+		if e.Level == "error" || e.Level == "fatal" {
+			msg = e.Msg
+		}
+	}
+	return msg
+}
+
+// PlatformStatus is one platform's probe result.
+type PlatformStatus struct {
+	Platform string
+	Works    bool
+	Err      error // why it does not work
+}
+
+// ProbePlatforms tries each of Platforms by running /bin/true from the host's / (read-only)
+// in a throwaway sandbox, each under the probe timeout and in its own private --root.
+// Nothing is left behind: a probe that fails or hangs is force-deleted and its processes
+// killed.
+func (r *Runtime) ProbePlatforms(ctx context.Context) ([]PlatformStatus, error) {
+	var res []PlatformStatus
+	var works []string
+	for _, p := range Platforms {
+		err := r.probe(ctx, p)
+		res = append(res, PlatformStatus{Platform: p, Works: err == nil, Err: err})
+		if err == nil {
+			works = append(works, p)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	st := r.m.Current()
+	r.tr.add(Step{Op: "ProbePlatforms", From: string(st), To: string(st), Result: ResultOK, Exit: -1,
+		Note: "working: " + strings.Join(works, ",")})
+	return res, ctx.Err()
+}
+
+// probe runs a throwaway sandbox on platform p ("" = runsc's default).
+func (r *Runtime) probe(ctx context.Context, p string) error {
+	name := p
+	if name == "" {
+		name = "default"
+	}
+	perr := func(reason string, err error) error {
+		return &PlatformError{Platform: name, Reason: reason, Err: err}
+	}
+	dir, err := os.MkdirTemp(r.work, "probe-")
+	if err != nil {
+		return perr("probe directory", err)
+	}
+	defer os.RemoveAll(dir)
+	bdir := filepath.Join(dir, "bundle")
+	root := filepath.Join(dir, "root")
+	for _, d := range []string{bdir, root} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return perr("probe directory", err)
+		}
+	}
+	if _, err := BuildBundle(bdir, BundleSpec{Args: []string{"/bin/true"}, Rootfs: "/", Readonly: true}); err != nil {
+		return perr("probe bundle", err)
+	}
+	id := "probe-" + name + "-" + strconv.FormatInt(r.seq.Add(1), 10)
+	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
+	defer cancel()
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return perr("open /dev/null", err)
+	}
+	defer devnull.Close()
+	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p,
+		stdin: devnull, stdout: devnull})
+	if err == nil && o.exit == 0 {
+		return nil
+	}
+	// Whatever state the probe is in, take it down before returning.
+	r.cleanupRoot(root, id, &p)
+	switch {
+	case err != nil:
+		return perr("cannot run runsc", err)
+	case o.killed:
+		return perr(fmt.Sprintf("no sandbox within %s", r.cfg.probeTimeout), o.ctxErr)
+	default:
+		return perr("sandbox did not run", o.failure("run", id))
+	}
+}
+
+// cleanupRoot force-deletes id in a private root and kills any process still naming that
+// root (a sandbox whose runsc was killed before it recorded state).
+func (r *Runtime) cleanupRoot(root, id string, platform *string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.execRunsc(ctx, call{sub: "delete", id: id, args: []string{"--force", id}, root: root, platform: platform})
+	for _, pid := range processesUsingRoot(root) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	r.adoptOrphans(root)
+}
+
+// processesUsingRoot lists processes whose command line passes --root root: only runsc
+// processes started for that (private) root do.
+func processesUsingRoot(root string) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		if usesRoot(cl, root) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func usesRoot(cmdline []byte, root string) bool {
+	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	for i, a := range args {
+		if a == "--root="+root || a == "-root="+root || ((a == "--root" || a == "-root") && i+1 < len(args) && args[i+1] == root) {
+			return true
+		}
+	}
+	return false
+}
+
+// ppidOf reads a process's parent pid from /proc.
+func ppidOf(pid int) int {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return -1
+}
+
+// adoptOrphans starts reaping every child of ours that runsc left for root (sandbox and
+// gofer processes reparented to us as subreaper), so none stays a zombie.
+func (r *Runtime) adoptOrphans(root string) {
+	if !r.cfg.subreaper {
+		return
+	}
+	self := os.Getpid()
+	for _, pid := range processesUsingRoot(root) {
+		if ppidOf(pid) != self {
+			continue
+		}
+		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		argv0, _, _ := strings.Cut(string(cl), "\x00")
+		if argv0 == "runsc" { // our own runsc commands are reaped by os/exec
+			continue
+		}
+		r.mu.Lock()
+		if r.reaped[pid] {
+			r.mu.Unlock()
+			continue
+		}
+		r.reaped[pid] = true
+		r.mu.Unlock()
+		r.wg.Add(1)
+		go r.reap(pid)
+	}
+}
+
+// reap waits for one adopted process and, if it was a container's sandbox, reports the
+// exit status.
+func (r *Runtime) reap(pid int) {
+	defer r.wg.Done()
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			r.mu.Lock()
+			delete(r.reaped, pid)
+			r.mu.Unlock()
+			return
+		}
+		break
+	}
+	r.mu.Lock()
+	delete(r.reaped, pid)
+	c := r.byPid[pid]
+	delete(r.byPid, pid)
+	r.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if ws.Signaled() {
+		// Killed from outside (or by a force-delete): the workload's status is lost.
+		c.sandboxGone(r, fmt.Sprintf("sandbox pid %d killed by signal %d", pid, ws.Signal()))
+		return
+	}
+	c.exited(r, ws.ExitStatus(), fmt.Sprintf("sandbox pid %d exit status (reaped)", pid))
+}
+
+// Close force-deletes every container the runtime still owns, stops its waiters, removes
+// its private state directory and releases the binary. Afterwards `runsc list` on its
+// root is empty and none of its runsc processes remain.
+func (r *Runtime) Close(ctx context.Context) error {
+	if _, _, err := r.m.Fire(ctx, fsm.EventClose); err != nil {
+		st := r.m.Current()
+		r.tr.add(Step{Op: string(fsm.EventClose), From: string(st), To: string(st), Result: ResultRefused, Exit: -1, Error: err.Error()})
+		if st == fsm.Closed || st == fsm.Closing {
+			return ErrClosed
+		}
+		return err
+	}
+	r.tr.add(Step{Op: string(fsm.EventClose), From: string(fsm.Available), To: string(fsm.Closing), Result: ResultOK, Exit: -1})
+	r.mu.Lock()
+	cs := make([]*container, 0, len(r.containers))
+	for _, c := range r.containers {
+		cs = append(cs, c)
+	}
+	r.mu.Unlock()
+	var errs []error
+	for _, c := range cs {
+		if err := r.forceCleanup(ctx, c, "Close"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Anything runsc still lists under our root is ours too.
+	if o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}}); err == nil && o.exit == 0 {
+		var left []ContainerState
+		if json.Unmarshal(o.stdout, &left) == nil {
+			for _, s := range left {
+				r.execRunsc(ctx, call{sub: "delete", id: s.ID, args: []string{"--force", s.ID}})
+			}
+		}
+	}
+	r.cancel()
+	for _, pid := range processesUsingRoot(r.root) {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	r.adoptOrphans(r.root)
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("close: waiting for runsc processes: %w", ctx.Err()))
+	}
+	if err := os.RemoveAll(r.work); err != nil {
+		errs = append(errs, err)
+	}
+	r.bin.Close()
+	r.runtimeStep(ctx, fsm.EventCloseDone, -1, errors.Join(errs...), "")
+	return errors.Join(errs...)
+}
