@@ -360,12 +360,19 @@ func (ch *checker) setup(m *Module) *Result {
 	return nil
 }
 
-// replaceDef points every scope entry that referred to old at nd (unnamed instances and
-// extensions share definitions).
+// replaceDef points every scope entry that referred to old at nd (unnamed instances,
+// extensions and standard modules share definitions).
 func replaceDef(sc *scope, old, nd *Def) {
-	for k, d := range sc.defs {
-		if d == old {
-			sc.defs[k] = nd
+	p := sc.prog
+	if p.replaced == nil {
+		p.replaced = map[*Def]*Def{}
+	}
+	p.replaced[old] = nd
+	for _, s := range p.scopes {
+		for k, d := range s.defs {
+			if d == old {
+				s.defs[k] = nd
+			}
 		}
 	}
 }

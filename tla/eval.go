@@ -295,6 +295,7 @@ func (c *ctx) unchangedHolds(sub Expr, en *env, sc *scope) bool {
 
 func (c *ctx) bindLet(l *Let, en *env, sc *scope) *env {
 	for _, d := range l.Defs {
+		d.scope = sc
 		cl := &closureV{def: d, scope: sc, arity: len(d.Params)}
 		en = en.bind(d.Name, cl)
 		cl.env = en
@@ -470,8 +471,19 @@ func (c *ctx) evalIdent(x *Ident, en *env, sc *scope) Value {
 // instanceScope returns the scope M!... refers to.
 func (c *ctx) instanceScope(x *Ident, en *env, sc *scope) *scope {
 	cur := sc
-	for _, ref := range x.Prefix {
-		d := cur.lookup(ref.Name)
+	for i, ref := range x.Prefix {
+		var d *Def
+		if i == 0 {
+			// LET M == INSTANCE N IN ... M!Op
+			if v, ok := en.lookup(ref.Name); ok {
+				if cl, ok := v.(*closureV); ok && cl.def != nil && cl.def.Kind == defInstance {
+					d = cl.def
+				}
+			}
+		}
+		if d == nil {
+			d = cur.lookup(ref.Name)
+		}
 		if d == nil || d.Kind != defInstance {
 			throw(x.pos(), "Unknown instance: '%s'.", ref.Name)
 		}
@@ -697,7 +709,7 @@ func (c *ctx) canon(v Value, pos Pos) Value {
 	switch x := v.(type) {
 	case BoolV, IntV, StrV, *ModelV, *TupleV, *RecordV, *FcnV, *SetV:
 		return v
-	case *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV:
+	case *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SetOpV:
 		return &SetV{Elems: c.enumerate(x, pos)}
 	case *LazyFcnV:
 		dom := c.enumerate(c.lazyDom(x, pos), pos)
@@ -718,7 +730,7 @@ func (c *ctx) lazyDom(f *LazyFcnV, pos Pos) Value {
 	if f.dom == nil || !f.domConst {
 		before := c.varReads
 		defer func() { f.domConst = c.varReads == before }()
-		if len(f.def.Binders) != 1 || len(f.def.Binders[0].Names) != 1 {
+		if len(f.def.Binders) != 1 || (len(f.def.Binders[0].Names) != 1 && !f.def.Binders[0].Tuple) {
 			// several binders: domain is a product
 			var sets []Value
 			for _, b := range f.def.Binders {
@@ -779,7 +791,7 @@ func (c *ctx) equal(a, b Value, pos Pos) bool {
 
 func isSetLike(v Value) bool {
 	switch v.(type) {
-	case *SetV, *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV:
+	case *SetV, *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV, *SetOpV:
 		return true
 	}
 	return false
@@ -870,6 +882,30 @@ func (c *ctx) enumerate(v Value, pos Pos) []Value {
 		cartesian(sets, func(vals []Value) {
 			out = append(out, &TupleV{Elems: vals})
 		})
+		return out
+	case *SetOpV:
+		var out []Value
+		switch s.Op {
+		case "\\cup":
+			out = append(append(out, c.enumerate(s.A, pos)...), c.enumerate(s.B, pos)...)
+			return newSet(out).Elems
+		case "\\cap":
+			a, b := s.A, s.B
+			if isInfinite(a) {
+				a, b = b, a
+			}
+			for _, e := range c.enumerate(a, pos) {
+				if c.member(e, b, pos) {
+					out = append(out, e)
+				}
+			}
+		default:
+			for _, e := range c.enumerate(s.A, pos) {
+				if !c.member(e, s.B, pos) {
+					out = append(out, e)
+				}
+			}
+		}
 		return out
 	case *InfSetV, *SeqSetV:
 		throw(pos, "Attempted to enumerate the infinite set %s.", fmtValue(v))
@@ -1001,6 +1037,15 @@ func (c *ctx) member(x, s Value, pos Pos) bool {
 			}
 		}
 		return true
+	case *SetOpV:
+		switch st.Op {
+		case "\\cup":
+			return c.member(x, st.A, pos) || c.member(x, st.B, pos)
+		case "\\cap":
+			return c.member(x, st.A, pos) && c.member(x, st.B, pos)
+		default:
+			return c.member(x, st.A, pos) && !c.member(x, st.B, pos)
+		}
 	}
 	throw(pos, "Attempted to check if the value %s is an element of %s, which is not a set.", fmtValue(x), fmtValue(s))
 	return false

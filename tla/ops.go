@@ -208,6 +208,15 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 	case ">=":
 		x, y := c.ints(op, a, b, pos)
 		return BoolV(x >= y)
+	case "\\cup", "\\cap", "\\":
+		if isInfinite(a) || isInfinite(b) {
+			if !isSetLike(a) || !isSetLike(b) {
+				throw(pos, "Attempted to apply %s to a non-set.", op)
+			}
+			return &SetOpV{Op: op, A: a, B: b}
+		}
+	}
+	switch op {
 	case "\\cup":
 		as, bs := c.enumerate(a, pos), c.enumerate(b, pos)
 		out := make([]Value, 0, len(as)+len(bs))
@@ -586,4 +595,38 @@ func (c *ctx) print(s string) {
 	if c.out != nil {
 		fmt.Fprintln(c.out, s)
 	}
+}
+
+// isInfinite reports whether a set value cannot be enumerated.
+func isInfinite(v Value) bool {
+	switch x := v.(type) {
+	case *InfSetV, *SeqSetV:
+		return true
+	case *SetOpV:
+		switch x.Op {
+		case "\\cup":
+			return isInfinite(x.A) || isInfinite(x.B)
+		case "\\cap":
+			return isInfinite(x.A) && isInfinite(x.B)
+		default:
+			return isInfinite(x.A)
+		}
+	case *PowerSetV:
+		return isInfinite(x.Base)
+	case *FcnSetV:
+		return isInfinite(x.Dom) || isInfinite(x.Rng)
+	case *RecordSetV:
+		for _, s := range x.Sets {
+			if isInfinite(s) {
+				return true
+			}
+		}
+	case *ProductSetV:
+		for _, s := range x.Sets {
+			if isInfinite(s) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -30,6 +30,9 @@ type program struct {
 	// overrides from the configuration: module name -> definition name -> replacement
 	overrides map[string]map[string]*override
 	nameErr   error
+	stdDefs   map[string]map[string]*Def
+	replaced  map[*Def]*Def // configuration overrides of shared definitions
+	scopes    []*scope
 	unchanged map[Expr]unchangedEntry
 }
 
@@ -103,6 +106,7 @@ func (p *program) findSubmodule(name string) *Module {
 
 func (p *program) newScope(name string) *scope {
 	sc := &scope{name: name, defs: map[string]*Def{}, prog: p}
+	p.scopes = append(p.scopes, sc)
 	// BOOLEAN and STRING are built into the language, not a module.
 	sc.defs["BOOLEAN"] = &Def{Name: "BOOLEAN", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
 		return booleanSet
@@ -113,17 +117,32 @@ func (p *program) newScope(name string) *scope {
 	return sc
 }
 
-// addStd adds a standard module's operators to sc.
+// addStd adds a standard module's operators to sc. The definitions are shared by all
+// scopes, so a configuration override (Seq <- BoundedSeq) reaches every use.
 func (p *program) addStd(sc *scope, mod string) {
-	for name, b := range p.std[mod] {
+	if p.stdDefs == nil {
+		p.stdDefs = map[string]map[string]*Def{}
+	}
+	defs := p.stdDefs[mod]
+	if defs == nil {
+		defs = map[string]*Def{}
+		for name, b := range p.std[mod] {
+			params := make([]Param, b.arity)
+			for _, k := range b.opParams {
+				params[k].Arity = 1
+			}
+			defs[name] = &Def{Name: name, Kind: defBuiltin, Params: params, builtin: b.fn, Module: mod}
+		}
+		p.stdDefs[mod] = defs
+	}
+	for name, d := range defs {
 		if _, exists := sc.defs[name]; exists {
 			continue
 		}
-		params := make([]Param, b.arity)
-		for _, k := range b.opParams {
-			params[k].Arity = 1
+		if r, ok := p.replaced[d]; ok {
+			d = r
 		}
-		sc.defs[name] = &Def{Name: name, Kind: defBuiltin, Params: params, builtin: b.fn, Module: mod}
+		sc.defs[name] = d
 	}
 }
 
@@ -336,7 +355,7 @@ func checkNames(sc *scope, m *Module) error {
 				}
 			} else {
 				d := sc.lookup(x.Prefix[0].Name)
-				if d == nil {
+				if d == nil && locals[x.Prefix[0].Name] == 0 {
 					fail(x.pos(), x.Prefix[0].Name)
 				}
 				for _, r := range x.Prefix {

@@ -72,6 +72,13 @@ type ProductSetV struct{ Sets []Value }
 // SeqSetV is Seq(S), membership only.
 type SeqSetV struct{ Base Value }
 
+// SetOpV is S \cup T, S \cap T or S \ T kept symbolic because an operand is infinite
+// (e.g. Nat \ {0}); membership works, enumeration only when the result is finite.
+type SetOpV struct {
+	Op   string
+	A, B Value
+}
+
 // InfSetV is Nat, Int or STRING, membership only.
 type InfSetV struct{ Name string }
 
@@ -495,6 +502,10 @@ func writeValue(b *strings.Builder, v Value) {
 		b.WriteString(")")
 	case *InfSetV:
 		b.WriteString(x.Name)
+	case *SetOpV:
+		writeValue(b, x.A)
+		b.WriteString(" " + x.Op + " ")
+		writeValue(b, x.B)
 	case *RecordSetV:
 		b.WriteString("[")
 		for i, n := range x.Names {
