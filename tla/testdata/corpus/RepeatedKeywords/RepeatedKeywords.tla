@@ -3,12 +3,12 @@
    INVARIANT section and comments of both kinds. *)
 EXTENDS Naturals
 
-CONSTANTS A, B, C
+CONSTANTS A, B, C, Wrap
 
 VARIABLE v
 
 Init == v = A
-Next == v' = (v + B) % C
+Next == v' = IF Wrap THEN (v + B) % C ELSE v + B
 Spec == Init /\ [][Next]_v
 
 InRange == v \in 0..(C - 1)

@@ -3,7 +3,7 @@
 (* Parser coverage in one small model: (* nested comments *), LOCAL       *)
 (* definitions and LOCAL INSTANCE, LAMBDA, operators passed as arguments,  *)
 (* an operator constant F(_) given by the cfg, labels, tuple and multiple  *)
-(* binders, unbounded \A over a finite context, <=>, Int and unary minus,  *)
+(* binders, unbounded \A in a theorem, <=>, Int and unary minus,         *)
 (* ^, %, \div, strings, and a THEOREM with a proof that TLC skips.         *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets
@@ -37,6 +37,8 @@ ASSUME "tla" \o "+" = "tla+" /\ Len("abc") = 3
 
 THEOREM Commutes == \A x, y \in Nat : x + y = y + x
 PROOF OBVIOUS
+
+THEOREM Reflexive == \A x : x = x
 
 LEMMA DoubleEven == \A x \in Nat : Double(x) % 2 = 0
   <1>1. TAKE x \in Nat
