@@ -89,7 +89,7 @@ for dir in "$here"/*/; do
 	rm -rf "${work:?}"/*
 	cp "$spec" "$cfg" "$work/"
 	set +e
-	$checker -config "$work/$module.cfg" "$work/$module.tla" >"$work/out" 2>&1
+	(cd "$work" && $checker -config "$work/$module.cfg" "$work/$module.tla") >"$work/out" 2>&1
 	code=$?
 	set -e
 	msg=$(error_line "$work/out")
