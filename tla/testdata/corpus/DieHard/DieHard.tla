@@ -1,36 +1,35 @@
 ---------------------------- MODULE DieHard ----------------------------
-(* Two jugs of 3 and 5 gallons; the "invariant" that the big jug never holds
-   exactly 4 gallons is violated, and the counterexample is the solution. *)
+(* The water-jug puzzle with jugs as a function from jug names to contents:
+   with a 3 and a 5 gallon jug, measure exactly 4 gallons. The invariant
+   "no jug holds 4 gallons" is violated, and the counterexample is a
+   shortest solution. *)
 EXTENDS Naturals
 
-VARIABLES small, big
+Capacity == [small |-> 3, large |-> 5]
+Jugs == DOMAIN Capacity
 
-Min(a, b) == IF a < b THEN a ELSE b
+VARIABLE water
 
-TypeOK == small \in 0..3 /\ big \in 0..5
+Least(a, b) == IF a <= b THEN a ELSE b
 
-Init == small = 0 /\ big = 0
+TypeOK == water \in [Jugs -> 0..5] /\ \A j \in Jugs : water[j] <= Capacity[j]
 
-FillSmall  == small' = 3 /\ big' = big
-FillBig    == big' = 5 /\ small' = small
-EmptySmall == small' = 0 /\ big' = big
-EmptyBig   == big' = 0 /\ small' = small
+Init == water = [j \in Jugs |-> 0]
 
-SmallToBig ==
-    LET pour == Min(small, 5 - big)
-    IN  /\ small' = small - pour
-        /\ big' = big + pour
+Fill(j) == water' = [water EXCEPT ![j] = Capacity[j]]
 
-BigToSmall ==
-    LET pour == Min(big, 3 - small)
-    IN  /\ big' = big - pour
-        /\ small' = small + pour
+Empty(j) == water' = [water EXCEPT ![j] = 0]
 
-Next == \/ FillSmall \/ FillBig
-        \/ EmptySmall \/ EmptyBig
-        \/ SmallToBig \/ BigToSmall
+Pour(from, to) ==
+    LET amount == Least(water[from], Capacity[to] - water[to])
+    IN  water' = [water EXCEPT ![from] = @ - amount, ![to] = @ + amount]
 
-Spec == Init /\ [][Next]_<<small, big>>
+Next == \E j \in Jugs :
+            \/ Fill(j)
+            \/ Empty(j)
+            \/ \E k \in Jugs \ {j} : Pour(j, k)
 
-NotSolved == big # 4
+Spec == Init /\ [][Next]_water
+
+NoFourGallons == \A j \in Jugs : water[j] # 4
 =============================================================================

@@ -1,79 +1,77 @@
 ------------------------------ MODULE TwoPhase ------------------------------
-(* Two-phase commit with a transaction manager and resource managers that are
-   model values, messages kept in a set that only grows. The resource managers
-   are interchangeable, so the model declares them a symmetry set. *)
+(* Two-phase commit, modelled as a coordinator that tallies the votes it has
+   received and a decision that participants learn. A participant voting
+   "no" aborts at once; the coordinator may also give up while collecting.
+   Participants are model values and interchangeable (SYMMETRY). *)
 EXTENDS FiniteSets, TLC
 
-CONSTANT RM
+CONSTANT Parts
 
-VARIABLES rmState, tmState, tmPrepared, msgs
+VARIABLES part, sent, tally, decision
 
-vars == <<rmState, tmState, tmPrepared, msgs>>
+vars == <<part, sent, tally, decision>>
 
-Messages == [type : {"Prepared"}, rm : RM] \cup [type : {"Commit", "Abort"}]
+PartStates == {"active", "ready", "committed", "aborted"}
+Votes == {"none", "yes", "no"}
 
 TypeOK ==
-    /\ rmState \in [RM -> {"working", "prepared", "committed", "aborted"}]
-    /\ tmState \in {"init", "committed", "aborted"}
-    /\ tmPrepared \subseteq RM
-    /\ msgs \subseteq Messages
+    /\ part \in [Parts -> PartStates]
+    /\ sent \in [Parts -> Votes]
+    /\ tally \in [Parts -> Votes]
+    /\ decision \in {"undecided", "commit", "abort"}
 
 Init ==
-    /\ rmState = [r \in RM |-> "working"]
-    /\ tmState = "init"
-    /\ tmPrepared = {}
-    /\ msgs = {}
+    /\ part = [p \in Parts |-> "active"]
+    /\ sent = [p \in Parts |-> "none"]
+    /\ tally = [p \in Parts |-> "none"]
+    /\ decision = "undecided"
 
-TMRcvPrepared(r) ==
-    /\ tmState = "init"
-    /\ [type |-> "Prepared", rm |-> r] \in msgs
-    /\ tmPrepared' = tmPrepared \cup {r}
-    /\ UNCHANGED <<rmState, tmState, msgs>>
+VoteYes(p) ==
+    /\ part[p] = "active"
+    /\ part' = [part EXCEPT ![p] = "ready"]
+    /\ sent' = [sent EXCEPT ![p] = "yes"]
+    /\ UNCHANGED <<tally, decision>>
 
-TMCommit ==
-    /\ tmState = "init"
-    /\ tmPrepared = RM
-    /\ tmState' = "committed"
-    /\ msgs' = msgs \cup {[type |-> "Commit"]}
-    /\ UNCHANGED <<rmState, tmPrepared>>
+VoteNo(p) ==
+    /\ part[p] = "active"
+    /\ part' = [part EXCEPT ![p] = "aborted"]
+    /\ sent' = [sent EXCEPT ![p] = "no"]
+    /\ UNCHANGED <<tally, decision>>
 
-TMAbort ==
-    /\ tmState = "init"
-    /\ tmState' = "aborted"
-    /\ msgs' = msgs \cup {[type |-> "Abort"]}
-    /\ UNCHANGED <<rmState, tmPrepared>>
+Receive(p) ==
+    /\ decision = "undecided"
+    /\ sent[p] # "none"
+    /\ tally[p] = "none"
+    /\ tally' = [tally EXCEPT ![p] = sent[p]]
+    /\ UNCHANGED <<part, sent, decision>>
 
-RMPrepare(r) ==
-    /\ rmState[r] = "working"
-    /\ rmState' = [rmState EXCEPT ![r] = "prepared"]
-    /\ msgs' = msgs \cup {[type |-> "Prepared", rm |-> r]}
-    /\ UNCHANGED <<tmState, tmPrepared>>
+Decide ==
+    /\ decision = "undecided"
+    /\ \A p \in Parts : tally[p] = "yes"
+    /\ decision' = "commit"
+    /\ UNCHANGED <<part, sent, tally>>
 
-RMChooseAbort(r) ==
-    /\ rmState[r] = "working"
-    /\ rmState' = [rmState EXCEPT ![r] = "aborted"]
-    /\ UNCHANGED <<tmState, tmPrepared, msgs>>
+GiveUp ==
+    /\ decision = "undecided"
+    /\ decision' = "abort"
+    /\ UNCHANGED <<part, sent, tally>>
 
-RMRcvCommit(r) ==
-    /\ [type |-> "Commit"] \in msgs
-    /\ rmState' = [rmState EXCEPT ![r] = "committed"]
-    /\ UNCHANGED <<tmState, tmPrepared, msgs>>
-
-RMRcvAbort(r) ==
-    /\ [type |-> "Abort"] \in msgs
-    /\ rmState' = [rmState EXCEPT ![r] = "aborted"]
-    /\ UNCHANGED <<tmState, tmPrepared, msgs>>
+Learn(p) ==
+    /\ decision # "undecided"
+    /\ part[p] \in {"active", "ready"}
+    /\ part' = [part EXCEPT ![p] = IF decision = "commit" THEN "committed" ELSE "aborted"]
+    /\ UNCHANGED <<sent, tally, decision>>
 
 Next ==
-    \/ TMCommit \/ TMAbort
-    \/ \E r \in RM :
-        TMRcvPrepared(r) \/ RMPrepare(r) \/ RMChooseAbort(r)
-          \/ RMRcvCommit(r) \/ RMRcvAbort(r)
+    \/ Decide \/ GiveUp
+    \/ \E p \in Parts : VoteYes(p) \/ VoteNo(p) \/ Receive(p) \/ Learn(p)
 
 Spec == Init /\ [][Next]_vars
 
-Consistent ==
-    \A r1, r2 \in RM : ~(rmState[r1] = "aborted" /\ rmState[r2] = "committed")
+Agreement ==
+    \A p, q \in Parts : ~(part[p] = "committed" /\ part[q] = "aborted")
 
-Symm == Permutations(RM)
+CommitNeedsAllYes == decision = "commit" => \A p \in Parts : sent[p] = "yes"
+
+Symm == Permutations(Parts)
 =============================================================================
