@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/runtime"
+)
+
+const runSynopsis = "run [flags] -- CMD [ARG...]"
+
+const runAbout = `Runs CMD in a gVisor sandbox and exits with its exit status. Without --rootfs the
+sandbox sees the host's / read-only, with a private tmpfs on /tmp.`
+
+// runOptions are run's parsed flags and arguments.
+type runOptions struct {
+	platform string
+	network  runtime.Network
+	rootfs   string
+	trace    string
+	id       string
+	verbose  bool
+	args     []string // CMD and its arguments
+}
+
+// runFlags declares run's flags into fs, filling o.
+func runFlags(fs *flag.FlagSet, o *runOptions) *string {
+	fs.StringVar(&o.platform, "platform", "", "gVisor `platform` (systrap, kvm, ptrace); default: one that works here")
+	network := fs.String("network", string(runtime.NetworkNone), "sandbox `network`: none, sandbox or host")
+	fs.StringVar(&o.rootfs, "rootfs", "", "root filesystem `dir`ectory, mounted read-only (default the host's /)")
+	fs.StringVar(&o.trace, "trace", "", "write the step trace (NDJSON) to `file`")
+	fs.StringVar(&o.id, "id", "", "container `id` (default gvisorfsm-<pid>-<random>)")
+	fs.BoolVar(&o.verbose, "verbose", false, "log every step to stderr")
+	fs.BoolVar(&o.verbose, "v", false, "short for --verbose")
+	return network
+}
+
+// parseRun parses run's command line.
+func parseRun(args []string) (*runOptions, *flag.FlagSet, error) {
+	o := &runOptions{}
+	fs := newFlagSet("run")
+	network := runFlags(fs, o)
+	if err := parseFlags(fs, args); err != nil {
+		return nil, fs, err
+	}
+	switch n := runtime.Network(*network); n {
+	case runtime.NetworkNone, runtime.NetworkSandbox, runtime.NetworkHost:
+		o.network = n
+	default:
+		return nil, fs, usagef("--network: %q is not one of none, sandbox, host", *network)
+	}
+	if o.id != "" {
+		if err := runtime.ValidateID(o.id); err != nil {
+			return nil, fs, usagef("--id: %v", err)
+		}
+	}
+	if flagSet(fs, "platform") && o.platform == "" {
+		return nil, fs, usagef("--platform: empty")
+	}
+	if flagSet(fs, "rootfs") && o.rootfs == "" {
+		return nil, fs, usagef("--rootfs: empty")
+	}
+	o.args = fs.Args()
+	if len(o.args) == 0 {
+		return nil, fs, usagef("no command given")
+	}
+	if o.args[0] == "" {
+		return nil, fs, usagef("empty command")
+	}
+	return o, fs, nil
+}
+
+// flagSet reports whether name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// run is the run command.
+func (c *cli) run(args []string) int {
+	o, fs, err := parseRun(args)
+	if status, ok := c.finishParse(err, runSynopsis, runAbout, fs); !ok {
+		return status
+	}
+	log := orDiscard(c.logger(o.verbose))
+
+	// The first SIGINT or SIGTERM cancels the run; the runtime then force-deletes the
+	// sandbox. Later ones are caught too, so that cleanup is not cut short.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var caught atomic.Int32
+	sigc := make(chan os.Signal, 4)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigc)
+	go func() {
+		for sig := range sigc {
+			if caught.CompareAndSwap(0, int32(sig.(syscall.Signal))) {
+				log.Info("signal: stopping the sandbox", "signal", sig.String())
+				cancel()
+			} else {
+				log.Info("signal: still cleaning up", "signal", sig.String())
+			}
+		}
+	}()
+
+	code, err := c.runWorkload(ctx, o, log)
+	if sig := caught.Load(); sig != 0 && (err != nil || ctx.Err() != nil) {
+		if err != nil {
+			log.Info("run interrupted", "err", err)
+		}
+		// Like a shell, report death by signal as 128+n.
+		return 128 + int(sig)
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
+		return exitTool
+	}
+	return code
+}
+
+// runWorkload opens a runtime, builds the bundle and runs the workload to completion.
+// Everything it makes (sandbox, runtime state, bundle) is gone when it returns.
+func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) (int, error) {
+	id := o.id
+	if id == "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		id = "gvisorfsm-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
+	}
+	rootfs := "/"
+	if o.rootfs != "" {
+		abs, err := filepath.Abs(o.rootfs)
+		if err != nil {
+			return -1, err
+		}
+		if fi, err := os.Stat(abs); err != nil {
+			return -1, fmt.Errorf("--rootfs: %w", err)
+		} else if !fi.IsDir() {
+			return -1, fmt.Errorf("--rootfs: %s is not a directory", abs)
+		}
+		rootfs = abs
+	}
+
+	var sink *traceSink
+	if o.trace != "" {
+		f, err := os.OpenFile(o.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return -1, fmt.Errorf("--trace: %w", err)
+		}
+		defer f.Close()
+		sink = &traceSink{w: f}
+	}
+	opts := []runtime.Option{runtime.WithNetwork(o.network)}
+	if sink != nil {
+		opts = append(opts, runtime.WithTrace(sink))
+	}
+	if o.verbose {
+		opts = append(opts, runtime.WithLogger(log))
+	}
+
+	rt, err := openRuntime(ctx, o.platform, opts, sink, log)
+	if err != nil {
+		return -1, err
+	}
+	defer func() {
+		// The run's context may be cancelled already; closing must still finish.
+		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+		defer ccancel()
+		if err := rt.Close(cctx); err != nil {
+			log.Warn("closing the runtime", "err", err)
+		}
+	}()
+
+	dir, err := os.MkdirTemp("", "gvisorfsm-bundle-")
+	if err != nil {
+		return -1, err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeBundle(dir, o.args, rootfs, id); err != nil {
+		return -1, err
+	}
+	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
+
+	io, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log)
+	if err != nil {
+		return -1, err
+	}
+	code, err := rt.Run(ctx, id, dir, &runtime.RunOpts{Stdin: io.stdin, Stdout: io.stdout, Stderr: io.stderr})
+	if ferr := io.finish(); ferr != nil {
+		log.Warn("copying the workload's output", "err", ferr)
+	}
+	if err != nil {
+		return -1, err
+	}
+	return code, nil
+}
+
+// openRuntime returns an Available runtime. An explicit platform must work, or it is an
+// error. Without one, runsc's default platform is used when it starts a sandbox here;
+// otherwise the first of runtime.Platforms that does (each attempt a Retry in the trace).
+func openRuntime(ctx context.Context, platform string, opts []runtime.Option, sink *traceSink, log *slog.Logger) (*runtime.Runtime, error) {
+	if platform != "" {
+		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(platform))...)
+		if err != nil {
+			return nil, err
+		}
+		log.Debug("runtime available", "platform", platform, "runsc", rt.Binary().Path())
+		return rt, nil
+	}
+	rt, err := runtime.New(ctx, opts...)
+	if err == nil {
+		log.Debug("runtime available", "platform", "runsc's default", "runsc", rt.Binary().Path())
+		return rt, nil
+	}
+	if !errors.Is(err, runtime.ErrPlatform) {
+		return nil, err
+	}
+	log.Warn("runsc's default platform cannot start a sandbox here; trying the others", "err", err)
+	errs := []error{fmt.Errorf("default: %w", err)}
+	for _, p := range runtime.Platforms {
+		if ctx.Err() != nil {
+			break
+		}
+		if sink != nil {
+			sink.retry("trying platform " + p)
+		}
+		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(p), runtime.WithProbeTimeout(probeTimeout))...)
+		if err == nil {
+			log.Info("using platform", "platform", p)
+			return rt, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", p, err))
+		if !errors.Is(err, runtime.ErrPlatform) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("no gVisor platform starts a sandbox here: %w", errors.Join(errs...))
+}
+
+// probeTimeout bounds each platform probe (kvm hangs on hosts without nested
+// virtualization).
+const probeTimeout = 5 * time.Second
