@@ -70,6 +70,14 @@ func (c *ctx) target(e Expr, en *env, sc *scope) (int, bool) {
 		}
 		return 0, false
 	}
+	if id, ok := e.(*Ident); ok && id.Args == nil && id.Prefix == nil {
+		// a parameter bound by name to a primed argument: Op(x') with Op(v) == v = e
+		if v, ok := en.lookup(id.Name); ok {
+			if th, ok := v.(*thunkV); ok {
+				return c.target(th.expr, th.env, th.scope)
+			}
+		}
+	}
 	p, ok := e.(*Prime)
 	if !ok {
 		return 0, false
@@ -185,6 +193,10 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 		}
 		return c.enumUnchanged(x.Sub, en, sc, k)
 	case *Ident:
+		if x.Sel != nil {
+			sub, en2, sc2 := c.selectSub(x, en, sc)
+			return c.enum(sub, en2, sc2, k)
+		}
 		if d, cl, args := c.expandable(x, en, sc); d != nil {
 			if cl != nil {
 				en2 := cl.env
@@ -230,9 +242,9 @@ func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value
 			}
 			if cl.env == nil {
 				// a global operator passed as an argument
-				return cl.def, nil, c.argValues(x.Args, cl.def.Params, en, sc)
+				return cl.def, nil, c.actionArgs(x.Args, cl.def.Params, en, sc)
 			}
-			return cl.def, cl, c.argValues(x.Args, cl.def.Params, en, sc)
+			return cl.def, cl, c.actionArgs(x.Args, cl.def.Params, en, sc)
 		}
 	}
 	var d *Def
@@ -254,10 +266,21 @@ func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value
 		if d.cacheSet || d.Body == nil || len(x.Args) != len(d.Params) {
 			return nil, nil, nil
 		}
-		return d, nil, c.argValues(x.Args, d.Params, en, sc)
+		return d, nil, c.actionArgs(x.Args, d.Params, en, sc)
 	case defSubst:
 		if d.Body != nil && x.Args == nil {
 			return d, nil, nil
+		}
+		// an operator parameter of an instance replaced by an operator: F(a) with F <- G
+		for d != nil && d.Kind == defSubst && d.Body != nil {
+			id, ok := d.Body.(*Ident)
+			if !ok || id.Args != nil || id.Prefix != nil {
+				return nil, nil, nil
+			}
+			d = d.scope.lookup(id.Name)
+		}
+		if d != nil && d.Kind == defOp && d.Body != nil && len(d.Params) == len(x.Args) {
+			return d, nil, c.actionArgs(x.Args, d.Params, en, sc)
 		}
 	}
 	return nil, nil, nil
@@ -532,4 +555,30 @@ func mentionsPrefix(e Expr) bool {
 		}
 	}
 	return false
+}
+
+// thunkV is an operator argument passed by name: arguments that mention primed
+// variables are evaluated where the parameter is used, as TLC does, so that the callee
+// can assign them (Op(x') with Op(v) == v = e).
+type thunkV struct {
+	expr  Expr
+	env   *env
+	scope *scope
+}
+
+// actionArgs evaluates arguments of an operator expanded as an action.
+func (c *ctx) actionArgs(args []Expr, params []Param, en *env, sc *scope) []Value {
+	vals := make([]Value, len(args))
+	for i, a := range args {
+		if i < len(params) && params[i].Arity > 0 {
+			vals[i] = c.opArg(a, params[i].Arity, en, sc)
+			continue
+		}
+		if hasPrime(a) {
+			vals[i] = &thunkV{expr: a, env: en, scope: sc}
+			continue
+		}
+		vals[i] = c.eval(a, en, sc)
+	}
+	return vals
 }

@@ -47,6 +47,7 @@ type Ident struct {
 	Prefix []instRef // instance path, outermost first
 	Name   string
 	Args   []Expr // nil: no parentheses
+	Sel    []int  // positional subexpression selectors (Op!2)
 	// resolution cache
 	kind identKind
 	def  *Def

@@ -486,6 +486,9 @@ func (ch *checker) bfs() (res *Result) {
 		}
 	}
 	ch.queueLeft = 0
+	if res := ch.checkLiveness(); res != nil {
+		return res
+	}
 	ch.printStats(true)
 	return r
 }

@@ -50,6 +50,10 @@ type Result struct {
 	Violation           string // "", "assume", "deadlock", "invariant", "action", "temporal", "assert", "eval", "parse", "config"
 	ViolatedName        string // invariant / property name where TLC names it
 	Trace               []State
+	// LoopBack is, for a temporal violation whose counterexample ends in a cycle, the
+	// 1-based index of the state the cycle returns to (TLC's "Back to state k"); 0
+	// when the behaviour ends by stuttering in its last state.
+	LoopBack int
 	// Message is the main error message, if any.
 	Message string
 }
@@ -157,6 +161,8 @@ type checker struct {
 	evalInv          string  // invariant being evaluated (its errors exit with 76)
 	queueLeft        int
 	checkDeadlock    bool
+
+	live liveSpec // temporal assumptions and properties for the liveness check
 
 	seen   map[string]int32
 	recs   []stateRec
@@ -399,9 +405,11 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 				}
 			}
 		case *Fairness:
+			ch.live.addAssumption(x, en, sc)
 			return nil
 		case *Quant:
 			if x.Forall && isTemporal(x.Body, sc) {
+				ch.live.addAssumption(x, en, sc)
 				return nil
 			}
 		case *Ident:
@@ -418,7 +426,7 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 			}
 		}
 		if isTemporal(e, sc) {
-			fmt.Fprintf(ch.out, "Warning: the temporal formula at line %d, col %d of the specification is not checked.\n", e.pos().Line, e.pos().Col)
+			ch.live.addAssumption(e, en, sc)
 			return nil
 		}
 		if ch.init != nil {
@@ -532,7 +540,7 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 		ch.initProps = append(ch.initProps, namedExpr{name: name, expr: e, sc: sc})
 		return
 	}
-	fmt.Fprintf(ch.out, "Warning: the temporal property %s is not checked (liveness checking is not implemented).\n", name)
+	ch.live.addProperty(name, e, en, sc)
 }
 
 func hasPrime(e Expr) bool {

@@ -436,6 +436,10 @@ func makeFcn(dom, vals []Value) Value {
 
 // evalIdent resolves and evaluates a name.
 func (c *ctx) evalIdent(x *Ident, en *env, sc *scope) Value {
+	if x.Sel != nil {
+		sub, en2, sc2 := c.selectSub(x, en, sc)
+		return c.eval(sub, en2, sc2)
+	}
 	if x.Prefix != nil {
 		isc := c.instanceScope(x, en, sc)
 		d := isc.lookup(x.Name)
@@ -449,6 +453,9 @@ func (c *ctx) evalIdent(x *Ident, en *env, sc *scope) Value {
 			x.kind = identLocal
 			if cl, ok := v.(*closureV); ok && (x.Args != nil || cl.arity == 0) {
 				return c.applyClosure(cl, x.Args, x.pos(), en, sc)
+			}
+			if th, ok := v.(*thunkV); ok {
+				return c.eval(th.expr, th.env, th.scope)
 			}
 			if x.Args != nil {
 				throw(x.pos(), "%s is not an operator.", x.Name)
@@ -1209,4 +1216,44 @@ func (c *ctx) tryApply(f, k Value) (Value, bool) {
 		throw(Pos{}, "EXCEPT applied to a non-function %s.", fmtValue(f))
 	}
 	return nil, false
+}
+
+// selectSub resolves Op!i!j to the selected subexpression of Op's body.
+func (c *ctx) selectSub(x *Ident, en *env, sc *scope) (Expr, *env, *scope) {
+	var d *Def
+	if x.Prefix != nil {
+		d = c.instanceScope(x, en, sc).lookup(x.Name)
+	} else {
+		d = sc.lookup(x.Name)
+	}
+	if d == nil || d.Body == nil || d.Kind != defOp {
+		throw(x.pos(), "Unknown operator: '%s'.", x.Name)
+	}
+	var en2 *env
+	if len(x.Args) != len(d.Params) {
+		throw(x.pos(), "The operator %s requires %d arguments.", d.Name, len(d.Params))
+	}
+	vals := c.argValues(x.Args, d.Params, en, sc)
+	for i, p := range d.Params {
+		en2 = en2.bind(p.Name, vals[i])
+	}
+	e := d.Body
+	for _, n := range x.Sel {
+		var items []Expr
+		switch y := e.(type) {
+		case *Junction:
+			items = y.Items
+		case *OpApp:
+			items = y.Args
+		case *Ident:
+			items = y.Args
+		case *TupleLit:
+			items = y.Elems
+		}
+		if n < 1 || n > len(items) {
+			throw(x.pos(), "The subexpression selector !%d of %s does not exist.", n, x.Name)
+		}
+		e = items[n-1]
+	}
+	return e, en2, d.scope
 }

@@ -809,6 +809,15 @@ func (p *parser) parseIdentExpr() Expr {
 				id.Args = []Expr{}
 			}
 		}
+		if p.isOp("!") && p.peekAt(1).kind == tNum {
+			// positional subexpression selector: Inv!2 is Inv's second conjunct
+			for p.isOp("!") && p.peekAt(1).kind == tNum {
+				p.advance()
+				n, _ := strconv.Atoi(p.advance().text)
+				id.Sel = append(id.Sel, n)
+			}
+			break
+		}
 		if p.isOp("!") && p.peekAt(1).kind == tIdent {
 			p.advance()
 			id.Prefix = append(id.Prefix, instRef{Name: id.Name, Args: id.Args})

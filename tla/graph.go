@@ -1,0 +1,176 @@
+package tla
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// sgraph is the reachable state graph: the states the breadth-first search stored, and
+// every step Next takes between them. Each state also has a stuttering self-loop, so
+// every behaviour of the graph is infinite, as TLA+ behaviours are.
+type sgraph struct {
+	states  [][]Value
+	initial []int32
+	edges   []sedge
+	out     [][]int32 // edge ids leaving each state
+}
+
+// sedge is one step of the graph, labelled by the action that produced it.
+type sedge struct {
+	from, to int32
+	stutter  bool
+	label    *Def // nil for stuttering or when Next is not split into named actions
+	args     []Value
+	module   string
+	sp       span
+}
+
+// buildGraph enumerates Next again from every stored state and keeps the steps whose
+// target was stored (states cut off by a CONSTRAINT are not part of the graph, as in
+// TLC).
+func (ch *checker) buildGraph() *sgraph {
+	g := &sgraph{states: make([][]Value, len(ch.recs)), out: make([][]int32, len(ch.recs))}
+	for i := range ch.recs {
+		g.states[i] = ch.decodeState(ch.recs[i].enc)
+		if ch.recs[i].parent < 0 {
+			g.initial = append(g.initial, int32(i))
+		}
+	}
+	c := &ctx{p: ch.p, out: io.Discard}
+	next := make([]Value, len(ch.p.vars))
+	for i, s := range g.states {
+		from := int32(i)
+		c.cur = s
+		for k := range next {
+			next[k] = nil
+		}
+		c.next, c.split, c.primed, c.initMode = next, true, false, false
+		c.label, c.labelArgs = nil, nil
+		c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
+			for _, v := range next {
+				if v == nil {
+					return false
+				}
+			}
+			if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, next) {
+				return false
+			}
+			to, ok := ch.seen[ch.stateKey(next)]
+			if !ok {
+				return false
+			}
+			e := sedge{from: from, to: to, label: c.label, sp: c.actSpan}
+			if c.label != nil {
+				e.module = c.label.Module
+				e.args = append([]Value(nil), c.labelArgs...)
+			}
+			g.out[i] = append(g.out[i], int32(len(g.edges)))
+			g.edges = append(g.edges, e)
+			return false
+		})
+		g.out[i] = append(g.out[i], int32(len(g.edges)))
+		g.edges = append(g.edges, sedge{from: from, to: from, stutter: true})
+	}
+	return g
+}
+
+// Graph is the reachable state graph of a specification, with every step labelled by
+// the action that produced it, for tests that compare a spec with an implementation's
+// transition table.
+type Graph struct {
+	Vars    []string  // variable names in declaration order
+	States  [][]Value // values of Vars per state, indexed by state id
+	Initial []int     // ids of the initial states
+	Edges   []Edge    // steps of Next between reachable states (no stuttering steps)
+}
+
+// Edge is one step from state From to state To.
+type Edge struct {
+	From, To int
+	// Action is the name of the action definition that produced the step (the
+	// innermost named disjunct of Next, as in TLC's traces), "" if Next has none.
+	Action string
+	// Args are the values of the action's parameters (e.g. c1 for Start(c1)).
+	Args []Value
+}
+
+// Value returns the value of variable name in state id, or nil.
+func (g *Graph) Value(id int, name string) Value {
+	for i, v := range g.Vars {
+		if v == name {
+			return g.States[id][i]
+		}
+	}
+	return nil
+}
+
+// Format prints v the way TLC prints values in traces.
+func Format(v Value) string { return fmtValue(v) }
+
+// StateGraph model-checks the spec like CheckFile and, when the check succeeds,
+// returns the reachable state graph. When the check fails the graph is nil and the
+// result says why.
+func StateGraph(ctx context.Context, specPath string, opts Options) (*Graph, *Result, error) {
+	ch, res, err := runChecker(ctx, specPath, opts)
+	if err != nil || res.ExitCode != ExitOK {
+		return nil, res, err
+	}
+	if ch.next == nil {
+		return &Graph{}, res, nil
+	}
+	sg := ch.buildGraph()
+	g := &Graph{States: sg.states}
+	for _, d := range ch.p.vars {
+		g.Vars = append(g.Vars, d.Name)
+	}
+	for _, i := range sg.initial {
+		g.Initial = append(g.Initial, int(i))
+	}
+	for _, e := range sg.edges {
+		if e.stutter {
+			continue
+		}
+		ed := Edge{From: int(e.from), To: int(e.to), Args: e.args}
+		if e.label != nil {
+			ed.Action = e.label.Name
+		}
+		g.Edges = append(g.Edges, ed)
+	}
+	return g, res, nil
+}
+
+// runChecker parses and checks the spec the way CheckFile does, and keeps the checker
+// so its state graph can be read afterwards.
+func runChecker(ctx context.Context, specPath string, opts Options) (*checker, *Result, error) {
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	src, err := os.ReadFile(specPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfgPath := opts.Config
+	if cfgPath == "" {
+		cfgPath = strings.TrimSuffix(specPath, ".tla") + ".cfg"
+	}
+	cfgSrc, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := ParseModule(specPath, string(src))
+	if err != nil {
+		return nil, parseFailure(out, err), nil
+	}
+	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	if err != nil {
+		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
+		return nil, &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
+	}
+	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
+	res := ch.run(m, specPath)
+	return ch, res, nil
+}

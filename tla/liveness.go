@@ -1,0 +1,526 @@
+package tla
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// liveSpec holds what the liveness check needs from the specification and the
+// configuration: the temporal conjuncts of the behaviour spec (fairness, assumed) and
+// the temporal properties (to prove). It is filled while the configuration is applied.
+type liveSpec struct {
+	assume []liveExpr
+	props  []liveExpr
+}
+
+// liveExpr is a formula with the bindings it is evaluated in.
+type liveExpr struct {
+	name string
+	e    Expr
+	en   *env
+	sc   *scope
+}
+
+func (ls *liveSpec) addAssumption(e Expr, en *env, sc *scope) {
+	ls.assume = append(ls.assume, liveExpr{e: e, en: en, sc: sc})
+}
+
+func (ls *liveSpec) addProperty(name string, e Expr, en *env, sc *scope) {
+	ls.props = append(ls.props, liveExpr{name: name, e: e, en: en, sc: sc})
+}
+
+// liveAtom is a state or action predicate occurring in a temporal formula.
+type liveAtom struct {
+	e      Expr
+	en     *env
+	sc     *scope
+	action bool // depends on the next state: evaluated on steps, not states
+}
+
+// fairCond is WF_v(A) or SF_v(A): en is the atom ENABLED <<A>>_v, taken <<A>>_v.
+type fairCond struct {
+	strong    bool
+	en, taken int
+}
+
+// liveBuilder turns TLA+ temporal formulas into tformulas over atoms and evaluates the
+// atoms on the state graph, caching every result.
+type liveBuilder struct {
+	c      *ctx
+	g      *sgraph
+	atoms  []liveAtom
+	fair   []fairCond
+	assume []*tformula // temporal assumptions that are not plain fairness
+	// caches: per atom, per state (state atoms) or per edge (action atoms);
+	// 0 unknown, 1 false, 2 true
+	cache    [][]int8
+	temporal map[*Def]bool
+	action   map[*Def]bool
+}
+
+func newLiveBuilder(p *program, g *sgraph) *liveBuilder {
+	return &liveBuilder{c: &ctx{p: p, out: io.Discard}, g: g, temporal: map[*Def]bool{}, action: map[*Def]bool{}}
+}
+
+func (lb *liveBuilder) atom(e Expr, en *env, sc *scope) int {
+	lb.atoms = append(lb.atoms, liveAtom{e: e, en: en, sc: sc, action: lb.isAction(e, en, sc, 0)})
+	n := len(lb.g.states)
+	if lb.atoms[len(lb.atoms)-1].action {
+		n = len(lb.g.edges)
+	}
+	lb.cache = append(lb.cache, make([]int8, n))
+	return len(lb.atoms) - 1
+}
+
+// holdsState evaluates a state atom in state s.
+func (lb *liveBuilder) holdsState(a int, s int32) bool {
+	if v := lb.cache[a][s]; v != 0 {
+		return v == 2
+	}
+	at := lb.atoms[a]
+	c := lb.c
+	c.cur, c.next, c.primed, c.split = lb.g.states[s], nil, false, false
+	b := c.evalBool(at.e, at.en, at.sc)
+	lb.cache[a][s] = boolCache(b)
+	return b
+}
+
+// holdsEdge evaluates an action atom on the step of edge e.
+func (lb *liveBuilder) holdsEdge(a int, e int32) bool {
+	if v := lb.cache[a][e]; v != 0 {
+		return v == 2
+	}
+	at := lb.atoms[a]
+	ed := lb.g.edges[e]
+	c := lb.c
+	c.cur, c.next, c.primed, c.split = lb.g.states[ed.from], lb.g.states[ed.to], false, false
+	b := c.evalBool(at.e, at.en, at.sc)
+	lb.cache[a][e] = boolCache(b)
+	return b
+}
+
+func boolCache(b bool) int8 {
+	if b {
+		return 2
+	}
+	return 1
+}
+
+// lookupDef resolves an identifier to the definition it names, or nil.
+func (lb *liveBuilder) lookupDef(x *Ident, en *env, sc *scope) (d *Def) {
+	if x.Prefix == nil {
+		if _, ok := en.lookup(x.Name); ok {
+			return nil
+		}
+		return sc.lookup(x.Name)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(*EvalError); !ok {
+				panic(r)
+			}
+			d = nil
+		}
+	}()
+	return lb.c.instanceScope(x, en, sc).lookup(x.Name)
+}
+
+// exprKids lists the direct subexpressions of e.
+func exprKids(e Expr) []Expr {
+	switch x := e.(type) {
+	case *OpApp:
+		return x.Args
+	case *Junction:
+		return x.Items
+	case *Ident:
+		return x.Args
+	case *Quant:
+		k := []Expr{x.Body}
+		for _, b := range x.Binders {
+			k = append(k, b.Set)
+		}
+		return k
+	case *Choose:
+		return []Expr{x.B.Set, x.Body}
+	case *SetEnum:
+		return x.Elems
+	case *SetFilter:
+		return []Expr{x.B.Set, x.Pred}
+	case *SetMap:
+		k := []Expr{x.Elem}
+		for _, b := range x.Binders {
+			k = append(k, b.Set)
+		}
+		return k
+	case *TupleLit:
+		return x.Elems
+	case *FcnCons:
+		k := []Expr{x.Body}
+		for _, b := range x.Binders {
+			k = append(k, b.Set)
+		}
+		return k
+	case *FcnSet:
+		return []Expr{x.Dom, x.Rng}
+	case *RecordLit:
+		return x.Vals
+	case *RecordSet:
+		return x.Sets
+	case *Except:
+		k := []Expr{x.Fcn}
+		for _, u := range x.Updates {
+			k = append(k, u.Path...)
+			k = append(k, u.Val)
+		}
+		return k
+	case *FcnApp:
+		return append([]Expr{x.Fcn}, x.Args...)
+	case *Dot:
+		return []Expr{x.Rec}
+	case *IfThen:
+		return []Expr{x.Cond, x.Then, x.Else}
+	case *Case:
+		var k []Expr
+		for _, a := range x.Arms {
+			k = append(k, a.Cond, a.Val)
+		}
+		return append(k, x.Other)
+	case *Let:
+		k := []Expr{x.Body}
+		for _, d := range x.Defs {
+			k = append(k, d.Body)
+		}
+		return k
+	case *Prime:
+		return []Expr{x.X}
+	case *ActionBox:
+		return []Expr{x.A, x.Sub}
+	case *Fairness:
+		return []Expr{x.A, x.Sub}
+	case *Lambda:
+		return []Expr{x.Body}
+	}
+	return nil
+}
+
+// isTemporalExpr reports whether e contains [], <>, ~> or fairness, following
+// definitions (also through instances).
+func (lb *liveBuilder) isTemporalExpr(e Expr, en *env, sc *scope, depth int) bool {
+	if e == nil || depth > 50 {
+		return false
+	}
+	switch x := e.(type) {
+	case *OpApp:
+		switch x.Op {
+		case "[]", "<>", "~>", "-+->":
+			return true
+		case "ENABLED":
+			return false
+		}
+	case *Fairness:
+		return true
+	case *Ident:
+		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil {
+			t, ok := lb.temporal[d]
+			if !ok {
+				lb.temporal[d] = false // recursion guard
+				t = lb.isTemporalExpr(d.Body, nil, d.scope, depth+1)
+				lb.temporal[d] = t
+			}
+			if t {
+				return true
+			}
+		}
+	}
+	for _, k := range exprKids(e) {
+		if lb.isTemporalExpr(k, en, sc, depth) {
+			return true
+		}
+	}
+	return false
+}
+
+// isAction reports whether e may depend on the next state. When unsure it says yes:
+// an action atom is evaluated on steps, which is correct for state predicates too.
+func (lb *liveBuilder) isAction(e Expr, en *env, sc *scope, depth int) bool {
+	if e == nil {
+		return false
+	}
+	if depth > 50 {
+		return true
+	}
+	switch x := e.(type) {
+	case *Prime, *ActionBox:
+		return true
+	case *OpApp:
+		switch x.Op {
+		case "UNCHANGED":
+			return true
+		case "ENABLED":
+			return false
+		}
+	case *Ident:
+		if x.Prefix == nil {
+			if v, ok := en.lookup(x.Name); ok {
+				if _, isCl := v.(*closureV); isCl {
+					return true
+				}
+			}
+		}
+		if d := lb.lookupDef(x, en, sc); d != nil && (d.Kind == defOp || d.Kind == defSubst) && d.Body != nil {
+			a, ok := lb.action[d]
+			if !ok {
+				lb.action[d] = false
+				a = lb.isAction(d.Body, d.substEnv, d.scope, depth+1)
+				lb.action[d] = a
+			}
+			if a {
+				return true
+			}
+		} else if d == nil && x.Prefix != nil {
+			return true
+		}
+	}
+	for _, k := range exprKids(e) {
+		if lb.isAction(k, en, sc, depth) {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneEnv copies the bindings above base: the evaluator reuses binder nodes between
+// iterations, and atoms keep their environment.
+func cloneEnv(en, base *env) *env {
+	var names []string
+	var vals []Value
+	for e := en; e != nil && e != base; e = e.next {
+		names = append(names, e.name)
+		vals = append(vals, e.val)
+	}
+	out := base
+	for i := len(names) - 1; i >= 0; i-- {
+		out = out.bind(names[i], vals[i])
+	}
+	return out
+}
+
+// build translates e (negated when neg) into a tformula.
+func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
+	if !lb.isTemporalExpr(e, en, sc, 0) {
+		if b, ok := e.(*BoolLit); ok {
+			return tfConst(b.Val != neg)
+		}
+		return tfLit(lb.atom(e, en, sc), neg)
+	}
+	switch x := e.(type) {
+	case *Junction:
+		kids := make([]*tformula, len(x.Items))
+		for i, it := range x.Items {
+			kids[i] = lb.build(it, en, sc, neg)
+		}
+		return tfJoin(x.And != neg, kids...)
+	case *OpApp:
+		a := x.Args
+		switch x.Op {
+		case "~":
+			return lb.build(a[0], en, sc, !neg)
+		case "/\\", "\\/":
+			return tfJoin((x.Op == "/\\") != neg, lb.build(a[0], en, sc, neg), lb.build(a[1], en, sc, neg))
+		case "=>":
+			if neg {
+				return tfJoin(true, lb.build(a[0], en, sc, false), lb.build(a[1], en, sc, true))
+			}
+			return tfJoin(false, lb.build(a[0], en, sc, true), lb.build(a[1], en, sc, false))
+		case "<=>":
+			p, np := lb.build(a[0], en, sc, false), lb.build(a[0], en, sc, true)
+			q, nq := lb.build(a[1], en, sc, false), lb.build(a[1], en, sc, true)
+			if neg {
+				return tfJoin(false, tfJoin(true, p, nq), tfJoin(true, np, q))
+			}
+			return tfJoin(false, tfJoin(true, p, q), tfJoin(true, np, nq))
+		case "[]":
+			if neg {
+				return tfEv(lb.build(a[0], en, sc, true))
+			}
+			return tfAlw(lb.build(a[0], en, sc, false))
+		case "<>":
+			if neg {
+				return tfAlw(lb.build(a[0], en, sc, true))
+			}
+			return tfEv(lb.build(a[0], en, sc, false))
+		case "~>":
+			// P ~> Q == [](P => <>Q)
+			if neg {
+				return tfEv(tfJoin(true, lb.build(a[0], en, sc, false), tfAlw(lb.build(a[1], en, sc, true))))
+			}
+			return tfAlw(tfJoin(false, lb.build(a[0], en, sc, true), tfEv(lb.build(a[1], en, sc, false))))
+		}
+	case *Fairness:
+		enabled, taken := lb.fairAtomsIn(x, en, sc)
+		if !x.Strong {
+			// WF_v(A) == []<>(~ENABLED <<A>>_v \/ <<A>>_v)
+			if neg {
+				return tfEv(tfAlw(tfJoin(true, tfLit(enabled, false), tfLit(taken, true))))
+			}
+			return tfAlw(tfEv(tfJoin(false, tfLit(enabled, true), tfLit(taken, false))))
+		}
+		// SF_v(A) == <>[]~ENABLED <<A>>_v \/ []<><<A>>_v
+		if neg {
+			return tfJoin(true, tfAlw(tfEv(tfLit(enabled, false))), tfEv(tfAlw(tfLit(taken, true))))
+		}
+		return tfJoin(false, tfEv(tfAlw(tfLit(enabled, true))), tfAlw(tfEv(tfLit(taken, false))))
+	case *Quant:
+		var kids []*tformula
+		lb.c.cur, lb.c.next = nil, nil
+		lb.c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+			kids = append(kids, lb.build(x.Body, cloneEnv(en2, en), sc, neg))
+			return false
+		})
+		return tfJoin(x.Forall != neg, kids...)
+	case *IfThen:
+		if !lb.isTemporalExpr(x.Cond, en, sc, 0) {
+			c := lb.atom(x.Cond, en, sc)
+			return tfJoin(false,
+				tfJoin(true, tfLit(c, false), lb.build(x.Then, en, sc, neg)),
+				tfJoin(true, tfLit(c, true), lb.build(x.Else, en, sc, neg)))
+		}
+	case *Let:
+		return lb.build(x.Body, lb.c.bindLet(x, en, sc), sc, neg)
+	case *Ident:
+		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil && len(x.Args) == len(d.Params) {
+			var en2 *env
+			if len(d.Params) > 0 {
+				lb.c.cur, lb.c.next = nil, nil
+				vals := lb.c.argValues(x.Args, d.Params, en, sc)
+				for i, p := range d.Params {
+					en2 = en2.bind(p.Name, vals[i])
+				}
+			}
+			return lb.build(d.Body, en2, d.scope, neg)
+		}
+	}
+	throw(e.pos(), "This temporal formula is not supported by the liveness checker.")
+	return nil
+}
+
+// addFairness records the temporal conjuncts of the behaviour spec: WF and SF (also
+// under \A and in definitions) become acceptance conditions of the fair-cycle search,
+// anything else is conjoined to the formula.
+func (lb *liveBuilder) addFairness(e Expr, en *env, sc *scope) {
+	switch x := e.(type) {
+	case *Junction:
+		if x.And {
+			for _, it := range x.Items {
+				lb.addFairness(it, en, sc)
+			}
+			return
+		}
+	case *OpApp:
+		if x.Op == "/\\" {
+			lb.addFairness(x.Args[0], en, sc)
+			lb.addFairness(x.Args[1], en, sc)
+			return
+		}
+	case *Fairness:
+		enabled, taken := lb.fairAtomsIn(x, en, sc)
+		lb.fair = append(lb.fair, fairCond{strong: x.Strong, en: enabled, taken: taken})
+		return
+	case *Quant:
+		if x.Forall {
+			lb.c.cur, lb.c.next = nil, nil
+			lb.c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+				lb.addFairness(x.Body, cloneEnv(en2, en), sc)
+				return false
+			})
+			return
+		}
+	case *Ident:
+		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil && len(x.Args) == len(d.Params) && lb.isTemporalExpr(e, en, sc, 0) {
+			var en2 *env
+			if len(d.Params) > 0 {
+				lb.c.cur, lb.c.next = nil, nil
+				vals := lb.c.argValues(x.Args, d.Params, en, sc)
+				for i, p := range d.Params {
+					en2 = en2.bind(p.Name, vals[i])
+				}
+			}
+			lb.addFairness(d.Body, en2, d.scope)
+			return
+		}
+	case *Let:
+		lb.addFairness(x.Body, lb.c.bindLet(x, en, sc), sc)
+		return
+	}
+	lb.assume = append(lb.assume, lb.build(e, en, sc, false))
+}
+
+func (lb *liveBuilder) fairAtomsIn(x *Fairness, en *env, sc *scope) (enabled, taken int) {
+	box := &ActionBox{exprBase: x.exprBase, Angle: true, A: x.A, Sub: x.Sub}
+	enab := &OpApp{exprBase: x.exprBase, Op: "ENABLED", Args: []Expr{box}}
+	enabled = lb.atom(enab, en, sc)
+	taken = lb.atom(box, en, sc)
+	return enabled, taken
+}
+
+// checkLiveness checks the temporal properties on the complete state graph; it returns
+// nil when they hold.
+func (ch *checker) checkLiveness() *Result {
+	if len(ch.live.props) == 0 {
+		return nil
+	}
+	start := time.Now()
+	g := ch.buildGraph()
+	lb := newLiveBuilder(ch.p, g)
+	for _, a := range ch.live.assume {
+		lb.addFairness(a.e, a.en, a.sc)
+	}
+	fmt.Fprintf(ch.out, "Checking %d temporal properties for the complete state space with %d total distinct states at (%s)\n",
+		len(ch.live.props), len(g.states), time.Now().Format("2006-01-02 15:04:05"))
+	for _, p := range ch.live.props {
+		f := tfJoin(true, append(append([]*tformula(nil), lb.assume...), lb.build(p.e, p.en, p.sc, true))...)
+		tab := buildTableau(f)
+		if lasso := searchFairCycle(lb, tab); lasso != nil {
+			return ch.reportLasso(lasso, start)
+		}
+	}
+	fmt.Fprintf(ch.out, "Finished checking temporal properties in %s at %s\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
+	return nil
+}
+
+// reportLasso prints a counterexample the way TLC does and fills the result.
+func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
+	r := ch.res
+	names := make([]string, len(ch.p.vars))
+	for i, d := range ch.p.vars {
+		names[i] = d.Name
+	}
+	g := l.g
+	var tr []State
+	for i, s := range l.states {
+		st := State{Vars: names, Values: g.states[s], Action: "<Initial predicate>"}
+		if i > 0 {
+			st.Action = ch.labelFor(g.states[l.states[i-1]], g.states[s])
+		}
+		tr = append(tr, st)
+	}
+	r.Violation, r.ExitCode, r.Message = "temporal", ExitTemporal, "Temporal properties were violated."
+	r.ViolatedName = ""
+	r.Trace = tr
+	r.LoopBack = l.back + 1
+	fmt.Fprintf(ch.out, "Error: Temporal properties were violated.\n\n")
+	fmt.Fprintf(ch.out, "Error: The following behavior constitutes a counter-example:\n\n")
+	ch.printTrace(tr)
+	if l.stutter {
+		fmt.Fprintf(ch.out, "State %d: Stuttering\n", len(tr)+1)
+		r.LoopBack = 0
+	} else {
+		last := g.states[l.states[len(l.states)-1]]
+		fmt.Fprintf(ch.out, "Back to state %d: %s\n", l.back+1, ch.labelFor(last, g.states[l.states[l.back]]))
+	}
+	fmt.Fprintln(ch.out)
+	fmt.Fprintf(ch.out, "Finished checking temporal properties in %s at %s\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
+	ch.printStats(false)
+	return r
+}

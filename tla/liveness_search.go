@@ -1,0 +1,479 @@
+package tla
+
+import "slices"
+
+// The search for a counterexample to F => P on the state graph: the product of the
+// graph with the tableau of F' /\ ~P (F' the non-fairness assumptions) is explored from
+// its initial nodes; a behaviour violating the property is an infinite path of the
+// product that visits every acceptance set of the tableau infinitely often and is fair.
+// On a finite graph such a path exists iff some strongly connected set of product nodes
+// satisfies all of them:
+//   - tableau acceptance (for every <>F, a node where F holds or is not pending) and
+//     WF_v(A) (an <<A>>_v step inside the set, or a node where it is disabled) only get
+//     easier in larger sets, so maximal SCCs decide them;
+//   - SF_v(A) asks for an <<A>>_v step inside the set or no node where it is enabled.
+//     When an SCC has enabled nodes but no such step, a fair path cannot visit those
+//     nodes infinitely often: they are removed and the rest decomposed again (the
+//     classic emptiness check for Streett automata).
+// The answer is exact for finite graphs: no shape of formula is special-cased.
+
+type pnode struct {
+	s int32 // graph state
+	q int32 // tableau node
+}
+
+type pedge struct {
+	to   int32 // product node
+	edge int32 // graph edge
+}
+
+type product struct {
+	lb     *liveBuilder
+	g      *sgraph
+	tab    *tableau
+	nodes  []pnode
+	adj    [][]pedge
+	parent []int32 // BFS tree: shortest paths from the initial nodes
+	index  map[int64]int32
+	// SCC search scratch space
+	alive []bool
+	stamp []int32
+	cur   int32
+}
+
+// lasso is a counterexample: states[0..back-1] lead to a cycle states[back..] that
+// returns to states[back]; with stutter the cycle is the last state repeating.
+type lasso struct {
+	g       *sgraph
+	states  []int32
+	back    int
+	stutter bool
+}
+
+func (p *product) stateOK(q int32, s int32) bool {
+	for _, l := range p.tab.nodes[q].lits {
+		if p.lb.atoms[l.atom].action {
+			continue
+		}
+		if p.lb.holdsState(l.atom, s) == l.neg {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *product) edgeOK(q int32, e int32) bool {
+	for _, l := range p.tab.nodes[q].lits {
+		if !p.lb.atoms[l.atom].action {
+			continue
+		}
+		if p.lb.holdsEdge(l.atom, e) == l.neg {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *product) add(s, q, parent int32) int32 {
+	k := int64(s)*int64(len(p.tab.nodes)) + int64(q)
+	if id, ok := p.index[k]; ok {
+		return id
+	}
+	id := int32(len(p.nodes))
+	p.index[k] = id
+	p.nodes = append(p.nodes, pnode{s, q})
+	p.adj = append(p.adj, nil)
+	p.parent = append(p.parent, parent)
+	return id
+}
+
+// searchFairCycle returns a fair accepting lasso of the product, or nil if none exists.
+func searchFairCycle(lb *liveBuilder, tab *tableau) *lasso {
+	p := &product{lb: lb, g: lb.g, tab: tab, index: map[int64]int32{}}
+	for _, s := range p.g.initial {
+		for _, q := range tab.initial {
+			if p.stateOK(int32(q), s) {
+				p.add(s, int32(q), -1)
+			}
+		}
+	}
+	for i := 0; i < len(p.nodes); i++ {
+		n := p.nodes[i]
+		tn := tab.nodes[n.q]
+		for _, e := range p.g.out[n.s] {
+			if !p.edgeOK(n.q, e) {
+				continue
+			}
+			to := p.g.edges[e].to
+			for _, q2 := range tn.succ {
+				if p.stateOK(int32(q2), to) {
+					j := p.add(to, int32(q2), int32(i))
+					p.adj[i] = append(p.adj[i], pedge{j, e})
+				}
+			}
+		}
+	}
+	p.alive = make([]bool, len(p.nodes))
+	p.stamp = make([]int32, len(p.nodes))
+	all := make([]int32, len(p.nodes))
+	for i := range all {
+		all[i] = int32(i)
+		p.alive[i] = true
+	}
+	// the counterexample goes to the fair set closest to an initial state (nodes are
+	// numbered in breadth-first order)
+	var best []int32
+	bestMin := int32(-1)
+	for _, comp := range p.fairSets(all) {
+		m := slices.Min(comp)
+		if best == nil || m < bestMin {
+			best, bestMin = comp, m
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return p.lasso(best)
+}
+
+// sccs returns the strongly connected components of the alive nodes among members
+// (Tarjan's algorithm, iterative so deep graphs do not exhaust the stack).
+func (p *product) sccs(members []int32) [][]int32 {
+	n := len(p.nodes)
+	index := make(map[int32]int32, len(members))
+	low := make(map[int32]int32, len(members))
+	onStack := make(map[int32]bool, len(members))
+	var stack []int32
+	var out [][]int32
+	next := int32(0)
+	type frame struct {
+		v int32
+		i int
+	}
+	_ = n
+	for _, root := range members {
+		if _, seen := index[root]; seen || !p.alive[root] {
+			continue
+		}
+		call := []frame{{root, 0}}
+		index[root], low[root] = next, next
+		next++
+		stack = append(stack, root)
+		onStack[root] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			v := f.v
+			if f.i < len(p.adj[v]) {
+				w := p.adj[v][f.i].to
+				f.i++
+				if !p.alive[w] {
+					continue
+				}
+				if _, seen := index[w]; !seen {
+					index[w], low[w] = next, next
+					next++
+					stack = append(stack, w)
+					onStack[w] = true
+					call = append(call, frame{w, 0})
+				} else if onStack[w] && index[w] < low[v] {
+					low[v] = index[w]
+				}
+				continue
+			}
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				u := call[len(call)-1].v
+				if low[v] < low[u] {
+					low[u] = low[v]
+				}
+			}
+			if low[v] == index[v] {
+				var comp []int32
+				for {
+					w := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					onStack[w] = false
+					comp = append(comp, w)
+					if w == v {
+						break
+					}
+				}
+				out = append(out, comp)
+			}
+		}
+	}
+	return out
+}
+
+// mark stamps the nodes of comp so membership tests are O(1).
+func (p *product) mark(comp []int32) int32 {
+	p.cur++
+	for _, v := range comp {
+		p.stamp[v] = p.cur
+	}
+	return p.cur
+}
+
+func (p *product) inside(v int32, st int32) bool { return p.stamp[v] == st }
+
+// fairSets returns the strongly connected sets of nodes among members on which a fair
+// accepting cycle exists (none if there is no counterexample).
+func (p *product) fairSets(members []int32) [][]int32 {
+	var found [][]int32
+	for _, comp := range p.sccs(members) {
+		st := p.mark(comp)
+		if !p.nontrivial(comp, st) || !p.acceptsAll(comp) || !p.weaklyFair(comp, st) {
+			continue
+		}
+		var bad []fairCond
+		for _, f := range p.lb.fair {
+			if f.strong && !p.taken(comp, st, f) && p.someEnabled(comp, f) {
+				bad = append(bad, f)
+			}
+		}
+		if len(bad) == 0 {
+			found = append(found, comp)
+			continue
+		}
+		var rest []int32
+		for _, v := range comp {
+			keep := true
+			for _, f := range bad {
+				if p.lb.holdsState(f.en, p.nodes[v].s) {
+					keep = false
+					break
+				}
+			}
+			if keep {
+				rest = append(rest, v)
+			} else {
+				p.alive[v] = false
+			}
+		}
+		if len(rest) == 0 {
+			continue
+		}
+		found = append(found, p.fairSets(rest)...)
+	}
+	return found
+}
+
+func (p *product) nontrivial(comp []int32, st int32) bool {
+	for _, v := range comp {
+		for _, e := range p.adj[v] {
+			if p.inside(e.to, st) && p.alive[e.to] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *product) acceptsAll(comp []int32) bool {
+	for _, acc := range p.tab.accept {
+		ok := false
+		for _, v := range comp {
+			if acc[p.nodes[v].q] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *product) weaklyFair(comp []int32, st int32) bool {
+	for _, f := range p.lb.fair {
+		if f.strong {
+			continue
+		}
+		if !p.taken(comp, st, f) && !p.someDisabled(comp, f) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *product) taken(comp []int32, st int32, f fairCond) bool {
+	for _, v := range comp {
+		for _, e := range p.adj[v] {
+			if p.inside(e.to, st) && p.alive[e.to] && p.lb.holdsEdge(f.taken, e.edge) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *product) someDisabled(comp []int32, f fairCond) bool {
+	for _, v := range comp {
+		if !p.lb.holdsState(f.en, p.nodes[v].s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *product) someEnabled(comp []int32, f fairCond) bool {
+	for _, v := range comp {
+		if p.lb.holdsState(f.en, p.nodes[v].s) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathIn finds a shortest path inside the set stamped st from v to a node satisfying
+// goal, taking at least one step when step1 is set. It returns the nodes after v and
+// the graph edges taken.
+func (p *product) pathIn(v int32, st int32, step1 bool, goal func(int32) bool) ([]int32, []int32) {
+	if !step1 && goal(v) {
+		return nil, nil
+	}
+	prev := map[int32]pedge{}
+	from := map[int32]int32{}
+	queue := []int32{v}
+	seen := map[int32]bool{}
+	if !step1 {
+		seen[v] = true
+	}
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		for _, e := range p.adj[u] {
+			w := e.to
+			if seen[w] || !p.inside(w, st) || !p.alive[w] {
+				continue
+			}
+			seen[w] = true
+			prev[w], from[w] = e, u
+			if goal(w) {
+				var nodes, edges []int32
+				for x := w; ; {
+					nodes = append(nodes, x)
+					edges = append(edges, prev[x].edge)
+					x = from[x]
+					if x == v && (len(nodes) > 0) {
+						break
+					}
+				}
+				for i, j := 0, len(nodes)-1; i < j; i, j = i+1, j-1 {
+					nodes[i], nodes[j] = nodes[j], nodes[i]
+					edges[i], edges[j] = edges[j], edges[i]
+				}
+				return nodes, edges
+			}
+			queue = append(queue, w)
+		}
+	}
+	return nil, nil
+}
+
+// lasso builds a counterexample through comp: the shortest prefix to it, then a cycle
+// from the entry node that meets every acceptance and fairness condition.
+func (p *product) lasso(comp []int32) *lasso {
+	st := p.mark(comp)
+	entry := comp[0]
+	for _, v := range comp {
+		if v < entry {
+			entry = v // nodes are numbered in BFS order: smallest is closest to an initial node
+		}
+	}
+	var prefix []int32
+	for v := entry; v >= 0; v = p.parent[v] {
+		prefix = append(prefix, v)
+	}
+	for i, j := 0, len(prefix)-1; i < j; i, j = i+1, j-1 {
+		prefix[i], prefix[j] = prefix[j], prefix[i]
+	}
+	cycle := []int32{entry}
+	var cycEdges []int32
+	walk := func(goal func(int32) bool) {
+		ns, es := p.pathIn(cycle[len(cycle)-1], st, false, goal)
+		cycle = append(cycle, ns...)
+		cycEdges = append(cycEdges, es...)
+	}
+	takeEdge := func(ok func(e pedge) bool) {
+		has := func(v int32) bool {
+			for _, e := range p.adj[v] {
+				if p.inside(e.to, st) && p.alive[e.to] && ok(e) {
+					return true
+				}
+			}
+			return false
+		}
+		walk(has)
+		v := cycle[len(cycle)-1]
+		for _, e := range p.adj[v] {
+			if p.inside(e.to, st) && p.alive[e.to] && ok(e) {
+				cycle = append(cycle, e.to)
+				cycEdges = append(cycEdges, e.edge)
+				return
+			}
+		}
+	}
+	for _, acc := range p.tab.accept {
+		seen := false
+		for _, v := range cycle {
+			seen = seen || acc[p.nodes[v].q]
+		}
+		if !seen {
+			walk(func(v int32) bool { return acc[p.nodes[v].q] })
+		}
+	}
+	for _, f := range p.lb.fair {
+		done := false
+		for _, e := range cycEdges {
+			done = done || p.lb.holdsEdge(f.taken, e)
+		}
+		if !f.strong {
+			for _, v := range cycle {
+				done = done || !p.lb.holdsState(f.en, p.nodes[v].s)
+			}
+		} else if !p.someEnabled(comp, f) {
+			done = true
+		}
+		if done {
+			continue
+		}
+		if !f.strong && p.someDisabled(comp, f) && !p.taken(comp, st, f) {
+			walk(func(v int32) bool { return !p.lb.holdsState(f.en, p.nodes[v].s) })
+			continue
+		}
+		takeEdge(func(e pedge) bool { return p.lb.holdsEdge(f.taken, e.edge) })
+	}
+	ns, es := p.pathIn(cycle[len(cycle)-1], st, true, func(v int32) bool { return v == entry })
+	cycle = append(cycle, ns...)
+	cycEdges = append(cycEdges, es...)
+
+	// project on graph states, dropping stuttering repetitions
+	l := &lasso{g: p.g}
+	push := func(s int32) {
+		if len(l.states) == 0 || l.states[len(l.states)-1] != s {
+			l.states = append(l.states, s)
+		}
+	}
+	for _, v := range prefix {
+		push(p.nodes[v].s)
+	}
+	l.back = len(l.states) - 1
+	for _, v := range cycle[1:] {
+		push(p.nodes[v].s)
+	}
+	if len(l.states)-1 == l.back {
+		l.stutter = true
+		return l
+	}
+	// the cycle ends where it started: drop the repeated entry state
+	l.states = l.states[:len(l.states)-1]
+	// s0..s(b-1) (sb..sn)^w is the same behaviour as s0..s(b-2) (s(b-1) sb..s(n-1))^w
+	// when s(b-1) = sn: start the cycle as early as possible
+	for l.back > 0 && len(l.states)-l.back > 1 && l.states[l.back-1] == l.states[len(l.states)-1] {
+		l.states = l.states[:len(l.states)-1]
+		l.back--
+	}
+	return l
+}
