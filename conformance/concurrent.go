@@ -102,8 +102,8 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 				time.Sleep(time.Duration(rng.IntN(20)) * time.Millisecond)
 				id := c.SharedIDs[rng.IntN(len(c.SharedIDs))]
 				call := h.Now()
-				st, err := c.Observer.Status(ctx, id)
-				if err != nil || (st != Created && st != Running && st != Paused) {
+				snap, err := c.Observer.Snapshot(ctx)
+				if st := observed(snap, id); err != nil || (st != Created && st != Running && st != Paused) {
 					continue
 				}
 				if err := c.Env.KillSandbox(ctx, id); err != nil {
@@ -155,12 +155,21 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 	if err := c.Driver.Close(cctx); err != nil {
 		return h, fmt.Errorf("closing the runtime: %w", err)
 	}
-	listed, err := c.Observer.List(cctx)
+	snap, err := c.Observer.Snapshot(cctx)
 	if err != nil {
-		return h, fmt.Errorf("runsc list after Close: %w", err)
+		return h, fmt.Errorf("runsc's view after Close: %w", err)
 	}
-	if len(listed) > 0 {
-		return h, fmt.Errorf("runsc still lists %v after Close", listed)
+	if len(snap) > 0 {
+		return h, fmt.Errorf("runsc still has %v after Close", snap)
+	}
+	if pl, ok := c.Observer.(ProcessLister); ok {
+		procs, err := pl.Processes()
+		if err != nil {
+			return h, err
+		}
+		if len(procs) > 0 {
+			return h, fmt.Errorf("sandbox processes survived Close: %v", procs)
+		}
 	}
 	return h, nil
 }

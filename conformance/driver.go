@@ -29,11 +29,23 @@ type Driver interface {
 
 // Observer reads runsc's own view of the containers, bypassing the wrapper.
 type Observer interface {
-	// Status is runsc's state of exactly id mapped onto the spec's states
-	// (Absent when runsc does not know it).
-	Status(ctx context.Context, id string) (State, error)
-	// List returns the IDs runsc knows.
-	List(ctx context.Context) ([]string, error)
+	// Snapshot maps every container runsc knows (by exact ID) to its state.
+	Snapshot(ctx context.Context) (map[string]State, error)
+}
+
+// observed is id's state in a snapshot: Absent when runsc does not know it.
+func observed(snap map[string]State, id string) State {
+	if s, ok := snap[id]; ok {
+		return s
+	}
+	return Absent
+}
+
+// ProcessLister is an Observer that can also see sandbox processes runsc
+// itself has lost track of (e.g. after a create killed half-way).
+type ProcessLister interface {
+	// Processes lists sandbox and gofer processes as "pid cmdline".
+	Processes() ([]string, error)
 }
 
 // Environment makes out-of-band things happen to a container.

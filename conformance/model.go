@@ -309,6 +309,38 @@ func Pending(cs []Container) []Container {
 	return out
 }
 
+// Doom marks id's sandbox as killed from outside: every possibility with a
+// sandbox may now turn Stopped whenever the wrapper observes it (and this
+// runsc never reports it for a paused container).
+func (m Model) Doom(id string) Model {
+	var cs []Container
+	for _, c := range m.Possible(id) {
+		if d, ok := c.Doomed(); ok {
+			c = d
+		}
+		if !slices.Contains(cs, c) {
+			cs = append(cs, c)
+		}
+	}
+	n := m.clone()
+	n.containers[id] = cs
+	return n
+}
+
+// Uncertain reports whether id may be in more than one state, now or by an
+// exit or death the wrapper has not observed yet.
+func (m Model) Uncertain(id string) bool {
+	if len(m.States(id)) > 1 {
+		return true
+	}
+	for _, c := range m.Possible(id) {
+		if c.SandboxGone || c.KillRequested && c.State == Running {
+			return true
+		}
+	}
+	return false
+}
+
 // Spontaneous widens id by the environment event e (Exit, SandboxDied): the
 // harness made it happen out of band and the wrapper will observe it when it
 // does. Possibilities where e cannot happen stay as they are.

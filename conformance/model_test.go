@@ -191,3 +191,28 @@ func TestModelSpontaneousSandboxDeath(t *testing.T) {
 		t.Errorf("outside kill of a missing container: %v", got)
 	}
 }
+
+func TestModelDoomedPausedContainer(t *testing.T) {
+	m := AvailableModel()
+	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
+	m = mustStep(t, m, "a", EventStart, ResultOK, "")
+	m = mustStep(t, m, "a", EventPause, ResultOK, "")
+	m = m.Doom("a")
+	if !m.Uncertain("a") {
+		t.Error("a doomed container is not uncertain")
+	}
+	// runsc goes on saying paused: settling there keeps the doom.
+	s, err := m.Settle("a", Paused)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.States("a"); !slices.Equal(got, []State{Paused, Stopped}) {
+		t.Errorf("after settling on Paused: %v, want the death still possible", got)
+	}
+	if _, err := s.Step("a", EventResume, ResultFailed, Paused); err != nil {
+		t.Error(err)
+	}
+	if _, err := s.Step("a", EventSandboxDied, ResultOK, Stopped); err != nil {
+		t.Error(err)
+	}
+}

@@ -3,7 +3,6 @@ package conformance
 import (
 	"context"
 	"errors"
-	"sort"
 	"sync"
 	"time"
 )
@@ -112,24 +111,14 @@ func (d *refDriver) Close(context.Context) error {
 	return nil
 }
 
-func (d *refDriver) Status(_ context.Context, id string) (State, error) {
+func (d *refDriver) Snapshot(context.Context) (map[string]State, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if s, ok := d.runsc[id]; ok {
-		return s, nil
+	out := make(map[string]State, len(d.runsc))
+	for id, s := range d.runsc {
+		out[id] = s
 	}
-	return Absent, nil
-}
-
-func (d *refDriver) List(context.Context) ([]string, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var ids []string
-	for id := range d.runsc {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids, nil
+	return out, nil
 }
 
 func (d *refDriver) WorkloadExit(_ context.Context, id string) error {

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -63,26 +65,38 @@ type runscState struct {
 
 var runscStatus = map[string]State{"created": Created, "running": Running, "paused": Paused, "stopped": Stopped}
 
+// state finds exactly id in `runsc list --format json`. `runsc state` is no
+// good for that: it matches ID prefixes, and this runsc (0.0~20221219) calls
+// an exact ID ambiguous while a longer ID that it prefixes exists.
 func (r *Runsc) state(ctx context.Context, id string) (runscState, bool, error) {
-	var st runscState
-	if _, err := os.Stat(r.Root); errors.Is(err, os.ErrNotExist) {
-		return st, false, nil
-	}
-	out, errOut, err := r.run(ctx, "state", id)
+	all, err := r.listJSON(ctx)
 	if err != nil {
-		// runsc matches ID prefixes: an ambiguous prefix is not id either.
-		if strings.Contains(errOut, "does not exist") || strings.Contains(errOut, "ambiguous") {
-			return st, false, nil
+		return runscState{}, false, err
+	}
+	for _, st := range all {
+		if st.ID == id {
+			return st, true, nil
 		}
-		return st, false, fmt.Errorf("runsc state %s: %v: %s", id, err, strings.TrimSpace(errOut))
 	}
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		return st, false, fmt.Errorf("runsc state %s: %v in %q", id, err, out)
+	return runscState{}, false, nil
+}
+
+func (r *Runsc) listJSON(ctx context.Context) ([]runscState, error) {
+	if _, err := os.Stat(r.Root); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
 	}
-	if st.ID != id {
-		return st, false, nil // a prefix match: another container
+	out, errOut, err := r.run(ctx, "list", "-format", "json")
+	if err != nil {
+		return nil, fmt.Errorf("runsc list: %v: %s", err, strings.TrimSpace(errOut))
 	}
-	return st, true, nil
+	var all []runscState
+	if strings.TrimSpace(out) == "null" || strings.TrimSpace(out) == "" {
+		return nil, nil
+	}
+	if err := json.Unmarshal([]byte(out), &all); err != nil {
+		return nil, fmt.Errorf("runsc list: %v in %q", err, out)
+	}
+	return all, nil
 }
 
 // Status returns runsc's state of exactly id (Absent when runsc does not know it).
@@ -98,16 +112,31 @@ func (r *Runsc) Status(ctx context.Context, id string) (State, error) {
 	return s, nil
 }
 
+// Snapshot maps every container runsc knows under Root to its state.
+func (r *Runsc) Snapshot(ctx context.Context) (map[string]State, error) {
+	all, err := r.listJSON(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]State, len(all))
+	for _, st := range all {
+		s, known := runscStatus[st.Status]
+		if !known {
+			return nil, fmt.Errorf("runsc list: %s has status %q", st.ID, st.Status)
+		}
+		out[st.ID] = s
+	}
+	return out, nil
+}
+
 // List returns the IDs runsc knows under Root.
 func (r *Runsc) List(ctx context.Context) ([]string, error) {
-	if _, err := os.Stat(r.Root); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	all, err := r.listJSON(ctx)
+	ids := make([]string, 0, len(all))
+	for _, st := range all {
+		ids = append(ids, st.ID)
 	}
-	out, errOut, err := r.run(ctx, "list", "-quiet")
-	if err != nil {
-		return nil, fmt.Errorf("runsc list: %v: %s", err, strings.TrimSpace(errOut))
-	}
-	return strings.Fields(out), nil
+	return ids, err
 }
 
 // KillSandbox SIGKILLs the sandbox process of id from outside and waits until
@@ -123,7 +152,31 @@ func (r *Runsc) KillSandbox(ctx context.Context, id string) error {
 	if err := syscall.Kill(st.Pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("kill -9 %d (%s): %w", st.Pid, id, err)
 	}
-	return r.waitStopped(ctx, id)
+	// Wait until runsc reports the death, except for a paused container:
+	// this runsc goes on reporting it paused; then wait for the process.
+	for {
+		s, err := r.Status(ctx, id)
+		if err != nil {
+			return err
+		}
+		if s == Stopped || s == Absent {
+			return nil
+		}
+		if s == Paused {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.Pid))
+			if err != nil {
+				return nil
+			}
+			if _, rest, ok := bytes.Cut(b, []byte(") ")); ok && len(rest) > 0 && rest[0] == 'Z' {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s's sandbox %d did not die: %w", id, st.Pid, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // WorkloadExit makes id's workload exit by creating ExitFile inside it.
@@ -154,27 +207,66 @@ func (r *Runsc) waitStopped(ctx context.Context, id string) error {
 	}
 }
 
-// Sweep force-deletes every container under Root and removes Root: the hard
-// cleanup after a case, whatever the wrapper did. It reports what it had to
-// delete, so a caller can tell a leak from a clean exit.
-func (r *Runsc) Sweep(ctx context.Context) (leaked []string, err error) {
-	ids, err := r.List(ctx)
+// Processes returns the sandbox and gofer processes running for Root, known
+// to runsc or not: a runsc killed in the middle of create leaves a sandbox
+// that `runsc list` does not show (and whose ID then cannot be created again:
+// its control socket is still bound).
+func (r *Runsc) Processes() ([]string, error) {
+	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if _, errOut, err := r.run(ctx, "delete", "-force", id); err != nil {
-			return ids, fmt.Errorf("runsc delete -force %s: %v: %s", id, err, strings.TrimSpace(errOut))
+	var out []string
+	want := []byte("--root=" + r.Root + "\x00")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, want) {
+			continue
+		}
+		name, _, _ := bytes.Cut(cmdline, []byte{0})
+		if bytes.HasPrefix(name, []byte("runsc-sandbox")) || bytes.HasPrefix(name, []byte("runsc-gofer")) {
+			out = append(out, e.Name()+" "+string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
 		}
 	}
-	return ids, os.RemoveAll(r.Root)
+	return out, nil
+}
+
+// Sweep force-deletes every container under Root, kills any sandbox or gofer
+// process still running for Root, and removes Root: the hard cleanup after a
+// case, whatever the wrapper did. It reports what it had to clean up, so a
+// caller can tell a leak from a clean exit.
+func (r *Runsc) Sweep(ctx context.Context) (leaked []string, err error) {
+	ids, err := r.List(ctx)
+	for _, id := range ids {
+		leaked = append(leaked, "container "+id)
+		if _, errOut, derr := r.run(ctx, "delete", "-force", id); derr != nil {
+			err = errors.Join(err, fmt.Errorf("runsc delete -force %s: %v: %s", id, derr, strings.TrimSpace(errOut)))
+		}
+	}
+	procs, perr := r.Processes()
+	for _, p := range procs {
+		leaked = append(leaked, "process "+p)
+		pid, _, _ := strings.Cut(p, " ")
+		n, _ := strconv.Atoi(pid)
+		_ = syscall.Kill(n, syscall.SIGKILL)
+	}
+	return leaked, errors.Join(err, perr, os.RemoveAll(r.Root))
 }
 
 // BusyboxBundle writes an OCI bundle under dir whose workload runs until the
 // file exitFile appears inside the container (on a tmpfs), then exits 3.
 // It returns the bundle directory.
 func BusyboxBundle(dir, busybox, exitFile string) (string, error) {
-	bundle := filepath.Join(dir, "bundle")
+	script := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.05; done; exit 3", exitFile)
+	return BusyboxScriptBundle(filepath.Join(dir, "bundle"), busybox, script, filepath.Dir(exitFile))
+}
+
+// BusyboxScriptBundle writes an OCI bundle at bundle whose workload is
+// `sh -c script`, with a tmpfs at tmpDir.
+func BusyboxScriptBundle(bundle, busybox, script, tmpDir string) (string, error) {
 	bin := filepath.Join(bundle, "rootfs", "bin")
 	for _, d := range []string{bin, filepath.Join(bundle, "rootfs", "tmp"), filepath.Join(bundle, "rootfs", "proc"), filepath.Join(bundle, "rootfs", "dev")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -193,7 +285,6 @@ func BusyboxBundle(dir, busybox, exitFile string) (string, error) {
 			return "", err
 		}
 	}
-	script := fmt.Sprintf("while [ ! -e %s ]; do sleep 0.05; done; exit 3", exitFile)
 	config := map[string]any{
 		"ociVersion": "1.0.2",
 		"process": map[string]any{
@@ -206,7 +297,7 @@ func BusyboxBundle(dir, busybox, exitFile string) (string, error) {
 		"hostname": "conformance",
 		"mounts": []map[string]string{
 			{"destination": "/proc", "type": "proc", "source": "proc"},
-			{"destination": filepath.Dir(exitFile), "type": "tmpfs", "source": "tmpfs"},
+			{"destination": tmpDir, "type": "tmpfs", "source": "tmpfs"},
 			{"destination": "/dev", "type": "tmpfs", "source": "tmpfs"},
 		},
 		"linux": map[string]any{

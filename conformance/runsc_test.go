@@ -77,6 +77,16 @@ func TestRunscObserverOnRealRunsc(t *testing.T) {
 	runsc("create", "--bundle", bundle, "ab")
 	want("ab", Created)
 	want("a", Absent) // runsc's prefix match must not count
+	// This runsc calls an exact ID ambiguous while a longer one it prefixes
+	// exists; the observer must still see it.
+	runsc("create", "--bundle", bundle, "a")
+	want("a", Created)
+	want("ab", Created)
+	runsc("delete", "-force", "ab")
+	want("ab", Absent)
+	runsc("delete", "-force", "a")
+	want("a", Absent)
+	runsc("create", "--bundle", bundle, "ab")
 	runsc("start", "ab")
 	want("ab", Running)
 	if err := r.WorkloadExit(ctx, "ab"); err != nil {

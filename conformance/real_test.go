@@ -1,0 +1,54 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// The real-runsc tier: the state machine drives /usr/bin/runsc (ptrace,
+// network none) and reconciles with `runsc state`/`list` after every step.
+func TestRealRunscStateMachine(t *testing.T) {
+	needRealRunsc(t)
+	checks := 30
+	if os.Getenv("CONFORMANCE_FULL") != "" {
+		checks = 100
+	}
+	atLeastChecks(t, checks)
+	setFlag(t, "rapid.steps", "12")
+	start := time.Now()
+	cases := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		dir, err := os.MkdirTemp("", "conformance-real-")
+		if err != nil {
+			rt.Fatal(err)
+		}
+		d, r, err := newRealDirect(dir)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		rt.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_ = d.Close(ctx)
+			if leaked, err := r.Sweep(ctx); err != nil || len(leaked) > 0 {
+				rt.Errorf("sandboxes left behind: %v (%v)", leaked, err)
+			}
+			os.RemoveAll(dir)
+		})
+		// IDs unique to the case: runsc binds a control socket per sandbox ID
+		// host-wide, so a leak in one case must not break the next.
+		cases++
+		p := fmt.Sprintf("cf%d-", cases)
+		h := &Harness{Driver: d, Observer: r, Env: r, FaultRate: 0.1, Strict: true,
+			IDs:      []string{p + "a", p + "ab", p + "b"},
+			Timeouts: Timeouts{Op: 30 * time.Second, Hang: time.Second},
+			Stats:    &summary, Tier: "real"}
+		h.Run(rt)
+	})
+	summary.Update("real", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
+}
