@@ -114,7 +114,7 @@ func Format(v Value) string { return fmtValue(v) }
 // returns the reachable state graph. When the check fails the graph is nil and the
 // result says why.
 func StateGraph(ctx context.Context, specPath string, opts Options) (*Graph, *Result, error) {
-	ch, res, err := runChecker(ctx, specPath, opts)
+	ch, res, err := runChecker(ctx, specPath, opts, false)
 	if err != nil || res.ExitCode != ExitOK {
 		return nil, res, err
 	}
@@ -143,8 +143,8 @@ func StateGraph(ctx context.Context, specPath string, opts Options) (*Graph, *Re
 }
 
 // runChecker parses and checks the spec the way CheckFile does, and keeps the checker
-// so its state graph can be read afterwards.
-func runChecker(ctx context.Context, specPath string, opts Options) (*checker, *Result, error) {
+// so its state graph can be read afterwards. noLiveness skips the temporal properties.
+func runChecker(ctx context.Context, specPath string, opts Options, noLiveness bool) (*checker, *Result, error) {
 	out := opts.Out
 	if out == nil {
 		out = io.Discard
@@ -171,6 +171,7 @@ func runChecker(ctx context.Context, specPath string, opts Options) (*checker, *
 		return nil, &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
 	}
 	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
+	ch.live.skip = noLiveness
 	res := ch.run(m, specPath)
 	return ch, res, nil
 }
