@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 )
@@ -36,7 +37,7 @@ type check struct{ name, status, detail string }
 // doctor is the doctor command.
 func (c *cli) doctor(args []string) int {
 	fs := newFlagSet("doctor")
-	timeout := fs.Duration("probe-timeout", probeTimeout, "how long each platform gets to start a sandbox")
+	timeout := fs.Duration("probe-timeout", 5*time.Second, "how long each platform gets to start a sandbox (kvm hangs where nested virtualization is off)")
 	verbose := fs.Bool("verbose", false, "log every step to stderr")
 	fs.BoolVar(verbose, "v", false, "short for --verbose")
 	err := parseFlags(fs, args)
@@ -166,7 +167,7 @@ func oneLine(err error) string {
 	if err == nil {
 		return "does not start a sandbox"
 	}
-	s, _, _ := strings.Cut(err.Error(), "\n")
+	s, _, _ := strings.Cut(withCause(err).Error(), "\n")
 	return s
 }
 

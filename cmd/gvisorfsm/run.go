@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -126,9 +127,25 @@ func (c *cli) run(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
-		return exitTool
+		return failureStatus(err)
 	}
 	return code
+}
+
+// failureStatus is the exit status for a run that failed before the workload's status
+// was known: like a shell, 127 when the command does not exist and 126 when it cannot
+// be executed, else 125.
+func failureStatus(err error) int {
+	var re *runtime.RunscError
+	if errors.As(err, &re) && re.Op == "run" && strings.Contains(re.Msg, "failed to load") {
+		switch {
+		case strings.HasSuffix(re.Msg, "no such file or directory"):
+			return 127
+		case strings.HasSuffix(re.Msg, "permission denied"):
+			return 126
+		}
+	}
+	return exitTool
 }
 
 // runWorkload opens a runtime, builds the bundle and runs the workload to completion.
@@ -205,6 +222,10 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) 
 	if err != nil {
 		return -1, err
 	}
+	if code < 0 {
+		// runsc itself died by a signal (it does not forward them): there is no status.
+		return -1, fmt.Errorf("runsc run %s: %w: runsc was killed", id, runtime.ErrExitUnknown)
+	}
 	return code, nil
 }
 
@@ -215,7 +236,7 @@ func openRuntime(ctx context.Context, platform string, opts []runtime.Option, si
 	if platform != "" {
 		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(platform))...)
 		if err != nil {
-			return nil, err
+			return nil, withCause(err)
 		}
 		log.Debug("runtime available", "platform", platform, "runsc", rt.Binary().Path())
 		return rt, nil
@@ -228,6 +249,7 @@ func openRuntime(ctx context.Context, platform string, opts []runtime.Option, si
 	if !errors.Is(err, runtime.ErrPlatform) {
 		return nil, err
 	}
+	err = withCause(err)
 	log.Warn("runsc's default platform cannot start a sandbox here; trying the others", "err", err)
 	errs := []error{fmt.Errorf("default: %w", err)}
 	for _, p := range runtime.Platforms {
@@ -237,19 +259,15 @@ func openRuntime(ctx context.Context, platform string, opts []runtime.Option, si
 		if sink != nil {
 			sink.retry("trying platform " + p)
 		}
-		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(p), runtime.WithProbeTimeout(probeTimeout))...)
+		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(p))...)
 		if err == nil {
 			log.Info("using platform", "platform", p)
 			return rt, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", p, err))
+		errs = append(errs, fmt.Errorf("%s: %w", p, withCause(err)))
 		if !errors.Is(err, runtime.ErrPlatform) {
 			break
 		}
 	}
 	return nil, fmt.Errorf("no gVisor platform starts a sandbox here: %w", errors.Join(errs...))
 }
-
-// probeTimeout bounds each platform probe (kvm hangs on hosts without nested
-// virtualization).
-const probeTimeout = 5 * time.Second
