@@ -2,9 +2,9 @@ package tla
 
 import (
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
