@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -170,6 +171,11 @@ func (r *Runtime) reserve(op, id string) (*container, error) {
 		// state, leaving its sandbox running untracked: refuse before runsc sees it.
 		st := old.m.Current()
 		return nil, r.refuse(id, op, st, fmt.Errorf("%w: %q is %s", ErrExists, id, st))
+	}
+	for other := range r.containers {
+		if strings.HasPrefix(other, id) || strings.HasPrefix(id, other) {
+			return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q and %q", ErrAmbiguousID, id, other))
+		}
 	}
 	c := newContainer(id)
 	c.mu.Lock()

@@ -25,6 +25,9 @@ var (
 	ErrInvalidID = errors.New("invalid container id")
 	// ErrExists: a container with this ID already exists in this runtime.
 	ErrExists = errors.New("container already exists")
+	// ErrAmbiguousID: the ID is a prefix of a live container's ID, or has one as prefix;
+	// runsc resolves IDs by prefix and could not tell the two apart.
+	ErrAmbiguousID = errors.New("container id clashes with another by prefix")
 	// ErrNoContainer: no container with this ID in this runtime (or runsc does not know it).
 	ErrNoContainer = errors.New("no such container")
 	// ErrIllegal: the lifecycle does not permit the step from the container's current state.

@@ -44,6 +44,7 @@ type config struct {
 	trace         io.Writer
 	logger        *slog.Logger
 	probeTimeout  time.Duration
+	noOverlay     bool
 	sandboxProbe  bool
 	subreaper     bool
 }
@@ -80,6 +81,11 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 
 // WithProbeTimeout bounds each platform probe (default 10s; kvm can hang forever).
 func WithProbeTimeout(d time.Duration) Option { return func(c *config) { c.probeTimeout = d } }
+
+// WithoutOverlay lets the sandbox write to the bundle's root filesystem. By default
+// runsc keeps every write (including the mount points it would create in the rootfs)
+// in memory, so a caller's bundle is never modified.
+func WithoutOverlay() Option { return func(c *config) { c.noOverlay = true } }
 
 // WithoutSandboxProbe makes New check only the version, not that a sandbox starts.
 func WithoutSandboxProbe() Option { return func(c *config) { c.sandboxProbe = false } }
@@ -349,10 +355,25 @@ func (r *Runtime) globals(c call, logPath string) []string {
 	if r.cfg.ignoreCgroups {
 		g = append(g, "--ignore-cgroups")
 	}
+	if !r.cfg.noOverlay {
+		g = append(g, overlayFlag(r.version))
+	}
 	if r.cfg.debugLogDir != "" {
 		g = append(g, "--debug", "--debug-log", strings.TrimRight(r.cfg.debugLogDir, "/")+"/")
 	}
 	return g
+}
+
+// overlayFlag is the flag that keeps root filesystem writes inside the sandbox: runsc
+// releases before 2023 know --overlay, later ones --overlay2.
+func overlayFlag(v Version) string {
+	if d, ok := strings.CutPrefix(v.Release, "0.0~"); ok && d < "2023" {
+		return "--overlay"
+	}
+	if d, ok := strings.CutPrefix(v.Release, "release-"); ok && d < "2023" {
+		return "--overlay"
+	}
+	return "--overlay2=root:memory"
 }
 
 // execRunsc runs one runsc command: global flags first, sanitized environment, stdio on
