@@ -86,8 +86,8 @@ type container struct {
 	rmu      sync.Mutex
 	reported bool          // an exit report arrived (from `runsc wait` or the reaper)
 	done     chan struct{} // closed when the exit status is known (or known to be lost)
-	code int
-	err  error
+	code     int
+	err      error
 }
 
 func newContainer(id string) *container {
