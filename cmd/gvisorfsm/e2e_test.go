@@ -1,0 +1,428 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/runtime"
+)
+
+// requireRunsc skips (loudly) without root and /usr/bin/runsc, except in CI, where
+// their absence fails the test.
+func requireRunsc(t *testing.T) {
+	t.Helper()
+	var why []string
+	if os.Geteuid() != 0 {
+		why = append(why, "not root")
+	}
+	if _, err := os.Stat("/usr/bin/runsc"); err != nil {
+		why = append(why, err.Error())
+	}
+	if len(why) == 0 {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true but real runsc is unusable: %s", strings.Join(why, "; "))
+	}
+	t.Skipf("SKIPPING: needs root and /usr/bin/runsc: %s", strings.Join(why, "; "))
+}
+
+// buildBinary compiles gvisorfsm into dir.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "gvisorfsm")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// invocation is one run of the binary, with TMPDIR pointing at a private directory:
+// the runtime's state directory (runsc's --root) and the bundle go there, so afterwards
+// the directory must be empty and no process may name it.
+type invocation struct {
+	cmd            *exec.Cmd
+	tmp            string
+	stdout, stderr bytes.Buffer
+}
+
+func command(t *testing.T, bin string, args ...string) *invocation {
+	t.Helper()
+	inv := &invocation{tmp: t.TempDir()}
+	inv.cmd = exec.Command(bin, args...)
+	inv.cmd.Env = append(os.Environ(), "TMPDIR="+inv.tmp)
+	inv.cmd.Stdout, inv.cmd.Stderr = &inv.stdout, &inv.stderr
+	// The output reaches the test through pipes: if anything held them open after
+	// gvisorfsm exited, Wait would return ErrWaitDelay instead of hanging.
+	inv.cmd.WaitDelay = 30 * time.Second
+	return inv
+}
+
+// status returns the exit status of a finished command.
+func (inv *invocation) status(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee) && ee.Exited():
+		return ee.ExitCode()
+	}
+	t.Fatalf("%s: %v\nstderr: %s", inv.cmd, err, inv.stderr.String())
+	return -1
+}
+
+// run runs the command to completion and returns its exit status.
+func (inv *invocation) run(t *testing.T) int {
+	t.Helper()
+	return inv.status(t, inv.cmd.Run())
+}
+
+// checkNothingLeft asserts that the invocation left no file in its TMPDIR and no
+// process behind: every runsc process it started names its TMPDIR (--root, --bundle).
+// Other runsc processes on the machine are not this test's business.
+func (inv *invocation) checkNothingLeft(t *testing.T) {
+	t.Helper()
+	if ents, err := os.ReadDir(inv.tmp); err != nil || len(ents) != 0 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in TMPDIR %s: %v %v", inv.tmp, names, err)
+	}
+	if ps := processesNaming(inv.tmp); len(ps) > 0 {
+		t.Errorf("processes left behind:\n%s", strings.Join(ps, "\n"))
+	}
+}
+
+// processesNaming lists the processes whose command line contains s.
+func processesNaming(s string) []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !bytes.Contains(cl, []byte(s)) {
+			continue
+		}
+		out = append(out, e.Name()+": "+strings.ReplaceAll(string(bytes.TrimRight(cl, "\x00")), "\x00", " "))
+	}
+	return out
+}
+
+func TestEndToEnd(t *testing.T) {
+	requireRunsc(t)
+	bin := buildBinary(t, t.TempDir())
+
+	t.Run("ExitStatus", func(t *testing.T) {
+		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "exit 3")
+		if st := inv.run(t); st != 3 {
+			t.Errorf("exit %d, want 3; stderr: %s", st, inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Uname", func(t *testing.T) {
+		inv := command(t, bin, "run", "--", "uname", "-a")
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d; stderr: %s", st, inv.stderr.String())
+		}
+		var host syscall.Utsname
+		if err := syscall.Uname(&host); err != nil {
+			t.Fatal(err)
+		}
+		hostRelease := utsString(host.Release[:])
+		f := strings.Fields(inv.stdout.String())
+		if len(f) < 3 || f[0] != "Linux" || f[2] == hostRelease {
+			t.Errorf("uname -a in the sandbox printed %q; want Linux with a kernel release other than the host's %q",
+				inv.stdout.String(), hostRelease)
+		}
+		t.Logf("sandbox: %s", strings.TrimSpace(inv.stdout.String()))
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("OutputOrderThroughOnePipe", func(t *testing.T) {
+		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo a; echo b >&2; echo c; echo d >&2")
+		var both bytes.Buffer
+		inv.cmd.Stdout, inv.cmd.Stderr = &both, &both // one pipe, like 2>&1
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d; output: %s", st, both.String())
+		}
+		if both.String() != "a\nb\nc\nd\n" {
+			t.Errorf("output %q, want %q", both.String(), "a\nb\nc\nd\n")
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("OutputToFiles", func(t *testing.T) {
+		dir := t.TempDir()
+		// A file opened without O_APPEND, and one with: both must end up with everything
+		// written after what was there before.
+		plain, err := os.Create(filepath.Join(dir, "plain"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer plain.Close()
+		appending, err := os.OpenFile(filepath.Join(dir, "append"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer appending.Close()
+		plain.WriteString("before\n")
+		appending.WriteString("before\n")
+		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo out; echo err >&2")
+		inv.cmd.Stdout, inv.cmd.Stderr = plain, appending
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d", st)
+		}
+		plain.WriteString("after\n")
+		appending.WriteString("after\n")
+		for name, want := range map[string]string{"plain": "before\nout\nafter\n", "append": "before\nerr\nafter\n"} {
+			got, _ := os.ReadFile(filepath.Join(dir, name))
+			if string(got) != want {
+				t.Errorf("%s file holds %q, want %q", name, got, want)
+			}
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Stdin", func(t *testing.T) {
+		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "read x; echo got $x")
+		inv.cmd.Stdin = strings.NewReader("hello\n")
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d; stderr: %s", st, inv.stderr.String())
+		}
+		if inv.stdout.String() != "got hello\n" {
+			t.Errorf("stdout %q, want %q", inv.stdout.String(), "got hello\n")
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Trace", func(t *testing.T) {
+		trace := filepath.Join(t.TempDir(), "trace.ndjson")
+		inv := command(t, bin, "run", "--trace", trace, "--id", "e2e-trace", "--", "/bin/sh", "-c", "exit 5")
+		if st := inv.run(t); st != 5 {
+			t.Fatalf("exit %d, want 5; stderr: %s", st, inv.stderr.String())
+		}
+		steps := readTrace(t, trace)
+		var ops []string
+		for i, s := range steps {
+			ops = append(ops, s.Op)
+			if s.Seq != int64(i+1) {
+				t.Errorf("step %d has seq %d", i+1, s.Seq)
+			}
+			if s.Result != runtime.ResultOK {
+				t.Errorf("step %+v: result %q, want ok", s, s.Result)
+			}
+		}
+		if want := "Resolve Probe Run Close CloseDone"; strings.Join(ops, " ") != want {
+			t.Fatalf("ops %q, want %q", ops, want)
+		}
+		run := steps[2]
+		if run.ID != "e2e-trace" || run.From != "Absent" || run.To != "Deleted" || run.Exit != 5 {
+			t.Errorf("Run step = %+v; want e2e-trace Absent -> Deleted, exit 5", run)
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Rootfs", func(t *testing.T) {
+		rootfs := t.TempDir()
+		if err := os.Mkdir(filepath.Join(rootfs, "bin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bb, err := os.ReadFile("/usr/bin/busybox")
+		if err != nil {
+			t.Skipf("SKIPPING: no static busybox to build a root filesystem from: %v", err)
+		}
+		if err := os.WriteFile(filepath.Join(rootfs, "bin", "busybox"), bb, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		inv := command(t, bin, "run", "--rootfs", rootfs, "--", "/bin/busybox", "sh", "-c",
+			"/bin/busybox ls /bin; echo x > /tmp/scratch && /bin/busybox cat /tmp/scratch; echo y > /bin/new || echo read-only")
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d; stderr: %s", st, inv.stderr.String())
+		}
+		if got, want := inv.stdout.String(), "busybox\nx\nread-only\n"; got != want {
+			t.Errorf("stdout %q, want %q (only busybox in /bin, /tmp writable, / not)", got, want)
+		}
+		if ents, _ := os.ReadDir(rootfs); len(ents) != 1 {
+			t.Errorf("the root filesystem was modified: %v", ents)
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("CommandNotFound", func(t *testing.T) {
+		inv := command(t, bin, "run", "--", "/no/such/command")
+		if st := inv.run(t); st != 127 {
+			t.Errorf("exit %d, want 127; stderr: %s", st, inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("ExplicitPlatformIsNotReplaced", func(t *testing.T) {
+		// This runsc predates systrap; newer ones may have it, so use a name no runsc knows.
+		inv := command(t, bin, "run", "--platform", "nosuchplatform", "--", "true")
+		if st := inv.run(t); st != exitTool {
+			t.Errorf("exit %d, want %d", st, exitTool)
+		}
+		if !strings.Contains(inv.stderr.String(), `platform "nosuchplatform" unusable`) {
+			t.Errorf("stderr %q does not name the platform", inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Interrupt", func(t *testing.T) {
+		// Ctrl-C at a terminal: SIGINT to the whole process group, runsc included.
+		inv := command(t, bin, "run", "--id", "e2e-interrupt", "--", "sleep", "1000")
+		inv.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		st := signalWhenRunning(t, inv, "e2e-interrupt", func(pid int) error { return syscall.Kill(-pid, syscall.SIGINT) })
+		if st != 128+int(syscall.SIGINT) {
+			t.Errorf("exit %d, want %d; stderr: %s", st, 128+int(syscall.SIGINT), inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Terminate", func(t *testing.T) {
+		// SIGTERM to gvisorfsm alone, as a service manager would send it.
+		inv := command(t, bin, "run", "--id", "e2e-terminate", "--", "sleep", "1000")
+		st := signalWhenRunning(t, inv, "e2e-terminate", func(pid int) error { return syscall.Kill(pid, syscall.SIGTERM) })
+		if st != 128+int(syscall.SIGTERM) {
+			t.Errorf("exit %d, want %d; stderr: %s", st, 128+int(syscall.SIGTERM), inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Doctor", func(t *testing.T) {
+		inv := command(t, bin, "doctor")
+		if st := inv.run(t); st != 0 {
+			t.Errorf("exit %d, want 0; output:\n%s%s", st, inv.stdout.String(), inv.stderr.String())
+		}
+		out := inv.stdout.String()
+		t.Logf("doctor:\n%s", out)
+		for _, re := range []string{`(?m)^CHECK\s+STATUS\s+DETAIL$`, `(?m)^runsc\s+ok\s+/`, `(?m)^trusted\s+ok\s`,
+			`(?m)^version\s+ok\s+\S+ \(OCI runtime spec \S+\)$`, `(?m)^platform ptrace\s+ok\s`, `(?m)^root\s+ok\s`,
+			`(?m)^cgroups\s+\S+\s`, `(?m)^verdict\s+ok\s.*ptrace`} {
+			if !regexp.MustCompile(re).MatchString(out) {
+				t.Errorf("doctor output does not match %s", re)
+			}
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("Version", func(t *testing.T) {
+		inv := command(t, bin, "version")
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d; stderr: %s", st, inv.stderr.String())
+		}
+		out := inv.stdout.String()
+		if !regexp.MustCompile(`(?m)^gvisorfsm \S.*go1\.`).MatchString(out) ||
+			!regexp.MustCompile(`(?m)^runsc \S+, OCI runtime spec \S+ \(/`).MatchString(out) {
+			t.Errorf("version printed %q", out)
+		}
+		inv.checkNothingLeft(t)
+	})
+}
+
+// signalWhenRunning starts inv, waits until the sandbox of container id runs, signals
+// gvisorfsm with send (given its pid) and returns gvisorfsm's exit status.
+func signalWhenRunning(t *testing.T, inv *invocation, id string, send func(pid int) error) int {
+	t.Helper()
+	if err := inv.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- inv.cmd.Wait() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for !sandboxRunning(inv.tmp, id) {
+		select {
+		case err := <-done:
+			t.Fatalf("gvisorfsm exited before its sandbox ran: %v\nstderr: %s", err, inv.stderr.String())
+		case <-ctx.Done():
+			inv.cmd.Process.Kill()
+			t.Fatalf("no sandbox appeared\nstderr: %s", inv.stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err := send(inv.cmd.Process.Pid); err != nil {
+		t.Fatal(err)
+	}
+	return inv.status(t, <-done)
+}
+
+// sandboxRunning reports whether the sandbox process of container id (runsc-sandbox ...
+// boot ... id, naming the runtime's --root under tmp) exists. The platform probe's
+// sandbox, which runs first, has another ID.
+func sandboxRunning(tmp, id string) bool {
+	for _, p := range processesNaming(tmp) {
+		if strings.HasPrefix(strings.SplitN(p, " ", 2)[1], "runsc-sandbox ") && strings.HasSuffix(p, " "+id) {
+			return true
+		}
+	}
+	return false
+}
+
+func readTrace(t *testing.T, path string) []runtime.Step {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var steps []runtime.Step
+	r := bufio.NewReader(f)
+	for {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			if len(line) != 0 {
+				t.Errorf("trace ends without a newline: %q", line)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStepKeys(t, line)
+		var s runtime.Step
+		if err := json.Unmarshal(line, &s); err != nil {
+			t.Fatalf("trace line %q: %v", line, err)
+		}
+		var raw struct{ Time string }
+		json.Unmarshal(line, &raw)
+		if _, err := time.Parse(time.RFC3339Nano, raw.Time); err != nil {
+			t.Errorf("trace line %q: time: %v", line, err)
+		}
+		steps = append(steps, s)
+	}
+	if len(steps) == 0 {
+		t.Fatal("empty trace")
+	}
+	return steps
+}
+
+func utsString(b []int8) string {
+	var s []byte
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		s = append(s, byte(c))
+	}
+	return string(s)
+}

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gvisorfsm/gvisorfsm/runtime"
+)
+
+func TestParseRun(t *testing.T) {
+	o, _, err := parseRun([]string{"--platform", "ptrace", "--network=host", "--rootfs", "/r", "--trace", "t.json",
+		"--id", "c1", "-v", "--", "sh", "-c", "exit 3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &runOptions{platform: "ptrace", network: runtime.NetworkHost, rootfs: "/r", trace: "t.json", id: "c1",
+		verbose: true, args: []string{"sh", "-c", "exit 3"}}
+	if !reflect.DeepEqual(o, want) {
+		t.Errorf("parseRun = %+v, want %+v", o, want)
+	}
+
+	// Defaults, and flags stop at the command even without "--".
+	o, _, err = parseRun([]string{"uname", "-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = &runOptions{network: runtime.NetworkNone, args: []string{"uname", "-a"}}
+	if !reflect.DeepEqual(o, want) {
+		t.Errorf("parseRun = %+v, want %+v", o, want)
+	}
+}
+
+func TestParseRunErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{nil, "no command"},
+		{[]string{"--"}, "no command"},
+		{[]string{"--", ""}, "empty command"},
+		{[]string{"--network", "bridge", "--", "true"}, "--network"},
+		{[]string{"--id", "bad/id", "--", "true"}, "--id"},
+		{[]string{"--id", strings.Repeat("x", runtime.MaxIDLen+1), "--", "true"}, "--id"},
+		{[]string{"--platform=", "--", "true"}, "--platform"},
+		{[]string{"--rootfs=", "--", "true"}, "--rootfs"},
+		{[]string{"--bogus", "--", "true"}, "bogus"},
+		{[]string{"--platform"}, "platform"},
+	} {
+		_, _, err := parseRun(tc.args)
+		var ue *usageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.msg, tc.msg) {
+			t.Errorf("parseRun(%q) = %v, want a usage error mentioning %q", tc.args, err, tc.msg)
+		}
+	}
+	if _, _, err := parseRun([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("parseRun(-h) = %v, want flag.ErrHelp", err)
+	}
+}
+
+// invoke runs the command line in process, with stdout and stderr on temporary files.
+// Only command lines that fail before a runtime is opened belong here: the rest need
+// runsc and root and are exercised through the binary (e2e_test.go).
+func invoke(t *testing.T, args ...string) (status int, stdout, stderr string) {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	errf, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errf.Close()
+	c := &cli{stdin: nil, stdout: out, stderr: errf}
+	status = c.main(args)
+	o, _ := os.ReadFile(out.Name())
+	e, _ := os.ReadFile(errf.Name())
+	return status, string(o), string(e)
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		status int
+		stdout string // substring expected on stdout ("" = stdout must be empty)
+		stderr string // substring expected on stderr ("" = stderr must be empty)
+	}{
+		{args: nil, status: exitUsage, stderr: "Usage: gvisorfsm <command>"},
+		{args: []string{"-h"}, status: exitOK, stdout: "Usage: gvisorfsm <command>"},
+		{args: []string{"--help"}, status: exitOK, stdout: "Commands:"},
+		{args: []string{"help"}, status: exitOK, stdout: "Commands:"},
+		{args: []string{"help", "run"}, status: exitOK, stdout: "Usage: gvisorfsm run"},
+		{args: []string{"frobnicate"}, status: exitUsage, stderr: `unknown command "frobnicate"`},
+		{args: []string{"run"}, status: exitUsage, stderr: "no command given"},
+		{args: []string{"run", "-h"}, status: exitOK, stdout: "-network"},
+		{args: []string{"run", "--network", "bridge", "--", "true"}, status: exitUsage, stderr: "Usage: gvisorfsm run"},
+		{args: []string{"run", "--nope", "--", "true"}, status: exitUsage, stderr: "flag provided but not defined: -nope"},
+		{args: []string{"doctor", "-h"}, status: exitOK, stdout: "-probe-timeout"},
+		{args: []string{"doctor", "extra"}, status: exitUsage, stderr: "doctor takes no arguments"},
+		{args: []string{"doctor", "--probe-timeout", "0s"}, status: exitUsage, stderr: "must be positive"},
+		{args: []string{"doctor", "--probe-timeout", "soon"}, status: exitUsage, stderr: "Usage: gvisorfsm doctor"},
+		{args: []string{"version", "-h"}, status: exitOK, stdout: "Usage: gvisorfsm version"},
+		{args: []string{"version", "now"}, status: exitUsage, stderr: "version takes no arguments"},
+	} {
+		status, stdout, stderr := invoke(t, tc.args...)
+		if status != tc.status {
+			t.Errorf("gvisorfsm %q: exit %d, want %d (stderr %q)", tc.args, status, tc.status, stderr)
+		}
+		check := func(name, got, want string) {
+			if want == "" && got != "" {
+				t.Errorf("gvisorfsm %q: unexpected %s %q", tc.args, name, got)
+			}
+			if !strings.Contains(got, want) {
+				t.Errorf("gvisorfsm %q: %s %q does not contain %q", tc.args, name, got, want)
+			}
+		}
+		check("stdout", stdout, tc.stdout)
+		check("stderr", stderr, tc.stderr)
+	}
+}
+
+func TestParseCgroups(t *testing.T) {
+	const (
+		v1a = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+		v1b = "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+		v2  = "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+		v2u = "30 23 0:27 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
+		etc = "23 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
+	)
+	for _, tc := range []struct{ in, status, detail string }{
+		{etc + v1a + v1b + v2, statusOK, "hybrid: v1 (2 hierarchies under /sys/fs/cgroup) and v2 at /sys/fs/cgroup/unified"},
+		{etc + v2u, statusOK, "v2 at /sys/fs/cgroup"},
+		{v1a + v1b, statusOK, "v1 (2 hierarchies under /sys/fs/cgroup)"},
+		{etc, statusWarn, "no cgroup hierarchy mounted"},
+		{"garbage\n\n", statusWarn, "no cgroup hierarchy mounted"},
+	} {
+		st, d := parseCgroups(strings.NewReader(tc.in))
+		if st != tc.status || !strings.HasPrefix(d, tc.detail) {
+			t.Errorf("parseCgroups(%q) = %q, %q; want %q, %q", tc.in, st, d, tc.status, tc.detail)
+		}
+	}
+}
+
+func TestTraceSinkNumbersOneSequence(t *testing.T) {
+	var buf bytes.Buffer
+	sink := &traceSink{w: &buf}
+	// Two runtimes, each numbering from 1, with a retry between them.
+	for _, line := range []string{
+		`{"seq":1,"time":"2026-01-01T00:00:00Z","op":"Resolve","id":"","from":"Unresolved","to":"Resolved","result":"ok","exit":-1,"error":"","note":""}`,
+		`{"seq":2,"time":"2026-01-01T00:00:01Z","op":"ProbeFail","id":"","from":"Resolved","to":"Unavailable","result":"ok","exit":-1,"error":"x","note":""}`,
+	} {
+		if _, err := sink.Write([]byte(line + "\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink.retry("trying platform ptrace")
+	if _, err := sink.Write([]byte(`{"seq":1,"time":"2026-01-01T00:00:02Z","op":"Resolve","id":"","from":"Unresolved","to":"Resolved","result":"ok","exit":-1,"error":"","note":""}` + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	wantOps := []string{"Resolve", "ProbeFail", "Retry", "Resolve"}
+	if len(lines) != len(wantOps) {
+		t.Fatalf("trace has %d lines, want %d:\n%s", len(lines), len(wantOps), buf.String())
+	}
+	for i, l := range lines {
+		var s runtime.Step
+		if err := json.Unmarshal([]byte(l), &s); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if s.Seq != int64(i+1) || s.Op != wantOps[i] {
+			t.Errorf("line %d: seq %d op %s, want seq %d op %s", i+1, s.Seq, s.Op, i+1, wantOps[i])
+		}
+		checkStepKeys(t, []byte(l))
+	}
+	var r runtime.Step
+	json.Unmarshal([]byte(lines[2]), &r)
+	if r.From != "Unavailable" || r.To != "Unresolved" || r.Result != "ok" || r.Time.IsZero() {
+		t.Errorf("retry step = %+v", r)
+	}
+}
+
+// stepKeys are the trace format's keys, in order.
+var stepKeys = []string{"seq", "time", "op", "id", "from", "to", "result", "exit", "error", "note"}
+
+// checkStepKeys asserts that line is one JSON object with exactly stepKeys, in order.
+func checkStepKeys(t *testing.T, line []byte) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("step %s: not a JSON object", line)
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("step %s: %v", line, err)
+		}
+		keys = append(keys, tok.(string))
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("step %s: %v", line, err)
+		}
+	}
+	if !reflect.DeepEqual(keys, stepKeys) {
+		t.Errorf("step %s: keys %q, want %q", line, keys, stepKeys)
+	}
+}
+
+func TestNeedsRelay(t *testing.T) {
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	plain, err := os.Create(filepath.Join(dir, "plain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	appending, err := os.OpenFile(filepath.Join(dir, "append"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer appending.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := os.NewFile(uintptr(fds[0]), "sock")
+	defer sock.Close()
+	defer syscall.Close(fds[1])
+	for _, tc := range []struct {
+		f    *os.File
+		want bool
+	}{{w, true}, {sock, true}, {plain, true}, {appending, false}, {null, false}, {nil, false}} {
+		if got := needsRelay(tc.f); got != tc.want {
+			name := "<nil>"
+			if tc.f != nil {
+				name = tc.f.Name()
+			}
+			t.Errorf("needsRelay(%s) = %v, want %v", name, got, tc.want)
+		}
+	}
+	if !sameFile(w, w) || sameFile(w, plain) || sameFile(nil, w) {
+		t.Error("sameFile is wrong")
+	}
+}
+
+func TestStdioRelaysPipesInOrder(t *testing.T) {
+	dir := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// stdout and stderr are the same pipe (2>&1): one relay file, shared, append-only.
+	s, err := openStdio(nil, w, w, dir, orDiscard(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.relays) != 1 || s.stdout != s.stderr || s.stdout == w {
+		t.Fatalf("stdio = %+v, want one relay shared by stdout and stderr", s)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("relay file left in %s: %v", dir, ents)
+	}
+	got := make(chan string)
+	go func() {
+		var b bytes.Buffer
+		b.ReadFrom(r)
+		got <- b.String()
+	}()
+	var want strings.Builder
+	for i := range 1000 {
+		line := strings.Repeat("x", i%97) + "\n"
+		want.WriteString(line)
+		f := s.stdout
+		if i%2 == 1 {
+			f = s.stderr
+		}
+		if _, err := f.WriteString(line); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.finish(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if g := <-got; g != want.String() {
+		t.Errorf("relayed %d bytes, want %d, in order", len(g), want.Len())
+	}
+}
+
+func TestFailureStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{&runtime.RunscError{Op: "run", ExitCode: 128, Msg: "starting sandbox: creating process: failed to load /nope: no such file or directory"}, 127},
+		{&runtime.RunscError{Op: "run", ExitCode: 128, Msg: "creating process: failed to load /etc/passwd: permission denied"}, 126},
+		{&runtime.RunscError{Op: "create", ExitCode: 128, Msg: "failed to load /nope: no such file or directory"}, exitTool},
+		{errors.New("something else"), exitTool},
+	} {
+		if got := failureStatus(tc.err); got != tc.want {
+			t.Errorf("failureStatus(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestToolVersion(t *testing.T) {
+	v := toolVersion()
+	if !strings.Contains(v, "go1.") {
+		t.Errorf("toolVersion() = %q, want the Go version in it", v)
+	}
+}
