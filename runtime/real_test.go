@@ -558,3 +558,75 @@ func TestRealBundleUntouchedAndCloseCleans(t *testing.T) {
 		t.Fatalf("Create after Close: want ErrClosed, got %v", err)
 	}
 }
+
+// What runs is the binary that was validated, even if the path is swapped afterwards.
+func TestRealSwapAfterValidation(t *testing.T) {
+	needRunsc(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "runsc")
+	data, err := os.ReadFile(realRunsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewWithPath(context.Background(), p, WithoutSandboxProbe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	// Replace the file at the path: a script that would print a different version.
+	evil := filepath.Join(dir, "evil")
+	os.WriteFile(evil, []byte("#!/bin/sh\necho 'runsc version EVIL'\necho 'spec: 9.9.9'\n"), 0o755)
+	if err := os.Rename(evil, p); err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.Version(context.Background())
+	if err != nil || v.Release == "EVIL" || !strings.HasPrefix(v.Release, "0.0~") {
+		t.Fatalf("Version after swap = %+v, %v: the swapped file ran", v, err)
+	}
+	if _, err := NewWithPath(context.Background(), p, WithoutSandboxProbe()); !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("NewWithPath re-validates: want the swapped-in script refused, got %v", err)
+	}
+}
+
+// systrap is unknown to this runsc and kvm hangs: only ptrace works, and the probes
+// leave nothing behind. An explicitly requested platform that fails is an error.
+func TestRealProbePlatforms(t *testing.T) {
+	r, _ := newReal(t, WithProbeTimeout(3*time.Second))
+	res, err := r.ProbePlatforms(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, p := range res {
+		got[p.Platform] = p.Works
+		if !p.Works && !errors.Is(p.Err, ErrPlatform) {
+			t.Errorf("%s: error %v is not ErrPlatform", p.Platform, p.Err)
+		}
+	}
+	if !got["ptrace"] || got["systrap"] || got["kvm"] {
+		t.Fatalf("ProbePlatforms = %+v", res)
+	}
+	for _, pid := range processesUsingRoot(r.StateDir()) {
+		t.Errorf("probe process %d left", pid)
+	}
+	out, _ := exec.Command("sh", "-c", "ps -eo args | grep -c '^runsc-sandbox.*"+r.StateDir()+"/probe-' || true").Output()
+	if strings.TrimSpace(string(out)) != "0" {
+		t.Errorf("probe sandboxes left: %s", out)
+	}
+	_, err = New(context.Background(), WithPlatform("systrap"), WithProbeTimeout(3*time.Second))
+	var pe *PlatformError
+	if !errors.As(err, &pe) || pe.Platform != "systrap" {
+		t.Fatalf("New with systrap: want *PlatformError, got %v", err)
+	}
+	r2, err := New(context.Background(), WithPlatform("ptrace"))
+	if err != nil {
+		t.Fatalf("New with ptrace (probed): %v", err)
+	}
+	if !r2.IsAvailable() {
+		t.Fatal("not available")
+	}
+	r2.Close(context.Background())
+}
