@@ -229,6 +229,9 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 		fmt.Fprintf(ch.out, "0 states generated, 0 distinct states found, 0 states left on queue.\n")
 		return ch.res
 	}
+	if ch.live.prepareOnly {
+		return ch.res // trace validation needs the loaded spec, not the search
+	}
 	return ch.bfs()
 }
 

@@ -13,6 +13,8 @@ type liveSpec struct {
 	assume []liveExpr
 	props  []liveExpr
 	skip   bool // check safety only (tests that examine a counterexample)
+	// prepareOnly stops after the configuration is applied (trace validation)
+	prepareOnly bool
 }
 
 // liveExpr is a formula with the bindings it is evaluated in.
