@@ -3,8 +3,14 @@
 // Usage:
 //
 //	tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot FILE] Spec.tla
+//	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working.
+//
+// With -trace, no model checking is done: the NDJSON trace in FILE is validated
+// against the spec (see tla.ValidateTrace). Exit 0: the trace is a behaviour of the
+// spec; 2: a step cannot be matched (reported on stdout); TLC's exit codes when the
+// spec does not load; 1 for usage and I/O errors.
 package main
 
 import (
@@ -24,13 +30,15 @@ func main() {
 
 func usage() int {
 	fmt.Fprintln(os.Stderr, "usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot FILE] Spec.tla")
+	fmt.Fprintln(os.Stderr, "       tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla")
 	return 1
 }
 
 // run parses TLC-style flags (single dash, as TLC spells them) and checks the spec.
 func run(args []string) int {
 	var opts tla.Options
-	var spec, dotPath string
+	var spec, dotPath, tracePath string
+	var traceOpts tla.TraceOptions
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -62,6 +70,14 @@ func run(args []string) int {
 			}
 			dotPath = args[i+2]
 			i += 2
+		case "-trace":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			tracePath = args[i]
+		case "-trace-ignore-unknown":
+			traceOpts.IgnoreUnknown = true
 		case "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
 			// accepted for compatibility with TLC command lines; nothing to do
 		default:
@@ -84,6 +100,9 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts.Out = os.Stdout
+	if tracePath != "" {
+		return validateTrace(ctx, spec, opts.Config, tracePath, traceOpts)
+	}
 	if dotPath != "" {
 		f, err := os.Create(dotPath)
 		if err != nil {
@@ -99,4 +118,29 @@ func run(args []string) int {
 		return 1
 	}
 	return res.ExitCode
+}
+
+// validateTrace checks a logged trace against the spec instead of model checking it.
+func validateTrace(ctx context.Context, spec, cfg, path string, opts tla.TraceOptions) int {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tlacheck:", err)
+		return 1
+	}
+	defer f.Close()
+	opts.Out = os.Stdout
+	res, err := tla.ValidateTrace(ctx, spec, cfg, f, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tlacheck:", err)
+		return 1
+	}
+	if res.Check != nil {
+		fmt.Printf("Error: the spec did not load: %s\n", res.Check.Message)
+		return res.Check.ExitCode
+	}
+	if !res.OK {
+		return 2
+	}
+	fmt.Printf("The trace is a behaviour of the spec: %d steps matched, %d candidate states at the end.\n", res.Steps, res.Candidates)
+	return 0
 }
