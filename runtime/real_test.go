@@ -630,3 +630,51 @@ func TestRealProbePlatforms(t *testing.T) {
 	}
 	r2.Close(context.Background())
 }
+
+// The handover is tested in a child: the re-executed test binary becomes runsc, and its
+// exit status and output are the workload's.
+func TestRealExecHandover(t *testing.T) {
+	if os.Getenv("GVISORFSM_EXEC_CHILD") == "1" {
+		tr, _ := os.Create(os.Getenv("GVISORFSM_EXEC_TRACE"))
+		err := ExecWithOCIBundleOpts("exec-child", os.Getenv("GVISORFSM_EXEC_BUNDLE"), ExecOpts{
+			Platform: "ptrace", StateDir: os.Getenv("GVISORFSM_EXEC_STATE"), Trace: tr})
+		fmt.Fprintln(os.Stderr, "exec returned:", err)
+		os.Exit(99)
+	}
+	needRunsc(t)
+	state := t.TempDir()
+	trace := filepath.Join(t.TempDir(), "trace")
+	b := busyboxBundle(t, "sh", "-c", "echo handed-over:$FOO; exit 7")
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRealExecHandover$")
+	cmd.Env = append(os.Environ(), "GVISORFSM_EXEC_CHILD=1", "GVISORFSM_EXEC_BUNDLE="+b,
+		"GVISORFSM_EXEC_STATE="+state, "GVISORFSM_EXEC_TRACE="+trace, "FOO=leaked")
+	cmd.Stdout, cmd.Stderr = out, out
+	err = cmd.Run()
+	data, _ := os.ReadFile(out.Name())
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Fatalf("child exit = %v, want the workload's 7; output:\n%s", err, data)
+	}
+	if !strings.Contains(string(data), "handed-over:") || strings.Contains(string(data), "leaked") {
+		t.Fatalf("child output %q: want the workload's output without the caller's environment", data)
+	}
+	tdata, _ := os.ReadFile(trace)
+	if !strings.Contains(string(tdata), `"op":"ExecHandover","id":"","from":"Available","to":"Done","result":"ok"`) {
+		t.Fatalf("trace:\n%s", tdata)
+	}
+	// The private root: 0700, under the given state dir, not in the bundle.
+	ents, _ := os.ReadDir(state)
+	if len(ents) != 1 {
+		t.Fatalf("state dir holds %v", ents)
+	}
+	fi, err := os.Lstat(filepath.Join(state, ents[0].Name(), "root"))
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("private root: %v %v", fi, err)
+	}
+	assertNothingLeft(t, filepath.Join(state, ents[0].Name(), "root"))
+}
