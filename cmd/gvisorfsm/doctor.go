@@ -68,56 +68,9 @@ func (c *cli) doctor(args []string) int {
 // sandbox.
 func diagnose(ctx context.Context, opts []runtime.Option) (checks []check, canRun bool) {
 	add := func(name, status, detail string) { checks = append(checks, check{name, status, detail}) }
-	var working []string
-	func() {
-		path, err := runtime.ResolvePath()
-		var te *runtime.TrustError
-		switch {
-		case errors.As(err, &te):
-			add("runsc", statusOK, "found: "+candidate())
-			add("trusted", statusFail, te.Error())
-			return
-		case err != nil:
-			add("runsc", statusFail, err.Error())
-			add("trusted", statusSkip, "")
-			return
-		}
-		add("runsc", statusOK, path)
-		rt, err := runtime.NewWithPath(ctx, path, opts...)
-		if err != nil {
-			if errors.Is(err, runtime.ErrUntrusted) {
-				add("trusted", statusFail, err.Error())
-			} else {
-				add("trusted", statusOK, trustDetail(path))
-				add("version", statusFail, err.Error())
-			}
-			return
-		}
-		defer rt.Close(context.WithoutCancel(ctx))
-		add("trusted", statusOK, trustDetail(rt.Binary().Path())+wrapped(rt.Binary()))
-		v, err := rt.Version(ctx)
-		if err != nil {
-			add("version", statusFail, err.Error())
-			return
-		}
-		add("version", statusOK, fmt.Sprintf("%s (OCI runtime spec %s)", v.Release, v.Spec))
-		ps, err := rt.ProbePlatforms(ctx)
-		if err != nil {
-			add("platforms", statusFail, err.Error())
-		}
-		for _, p := range ps {
-			if p.Works {
-				working = append(working, p.Platform)
-				add("platform "+p.Platform, statusOK, "starts a sandbox")
-			} else {
-				add("platform "+p.Platform, statusNo, oneLine(p.Err))
-			}
-		}
-	}()
-	if len(checks) < 3 {
-		add("version", statusSkip, "")
-	}
-	if euid := os.Geteuid(); euid == 0 {
+	working := runscChecks(ctx, opts, add)
+	euid := os.Geteuid()
+	if euid == 0 {
 		add("root", statusOK, "running as uid 0")
 	} else {
 		add("root", statusWarn, fmt.Sprintf("running as uid %d: runsc needs root unless run rootless", euid))
@@ -128,8 +81,72 @@ func diagnose(ctx context.Context, opts []runtime.Option) (checks []check, canRu
 		add("verdict", statusOK, "sandboxes can run here (platforms: "+strings.Join(working, ", ")+")")
 		return checks, true
 	}
-	add("verdict", statusFail, "no sandbox can run here")
+	why := "no sandbox can run here"
+	if euid != 0 {
+		why += "; try as root"
+	}
+	add("verdict", statusFail, why)
 	return checks, false
+}
+
+// runscChecks adds the rows about runsc (found, trusted, version, one per platform) and
+// returns the platforms that start a sandbox. A failed check skips the ones after it.
+func runscChecks(ctx context.Context, opts []runtime.Option, add func(name, status, detail string)) []string {
+	skip := func(names ...string) {
+		for _, n := range names {
+			add(n, statusSkip, "")
+		}
+	}
+	path, err := runtime.ResolvePath()
+	var te *runtime.TrustError
+	switch {
+	case errors.As(err, &te):
+		add("runsc", statusOK, "found: "+candidate())
+		add("trusted", statusFail, te.Error())
+		skip("version", "platforms")
+		return nil
+	case err != nil:
+		add("runsc", statusFail, err.Error())
+		skip("trusted", "version", "platforms")
+		return nil
+	}
+	add("runsc", statusOK, path)
+	// NewWithPath validates the binary again and runs `runsc --version`.
+	rt, err := runtime.NewWithPath(ctx, path, opts...)
+	if err != nil {
+		if errors.Is(err, runtime.ErrUntrusted) {
+			add("trusted", statusFail, err.Error())
+			skip("version", "platforms")
+		} else {
+			add("trusted", statusOK, trustDetail(path))
+			add("version", statusFail, err.Error())
+			skip("platforms")
+		}
+		return nil
+	}
+	defer rt.Close(context.WithoutCancel(ctx))
+	add("trusted", statusOK, trustDetail(rt.Binary().Path())+wrapped(rt.Binary()))
+	v, err := rt.Version(ctx)
+	if err != nil {
+		add("version", statusFail, err.Error())
+		skip("platforms")
+		return nil
+	}
+	add("version", statusOK, fmt.Sprintf("%s (OCI runtime spec %s)", v.Release, v.Spec))
+	ps, err := rt.ProbePlatforms(ctx)
+	var working []string
+	for _, p := range ps {
+		if p.Works {
+			working = append(working, p.Platform)
+			add("platform "+p.Platform, statusOK, "starts a sandbox")
+		} else {
+			add("platform "+p.Platform, statusNo, platformDetail(p.Err))
+		}
+	}
+	if err != nil {
+		add("platforms", statusFail, err.Error())
+	}
+	return working
 }
 
 // candidate names the runsc that ResolvePath looked at first (for an untrusted one).
@@ -162,13 +179,23 @@ func wrapped(b *runtime.Binary) string {
 	return ""
 }
 
-// oneLine shortens an error to its first line.
-func oneLine(err error) string {
+// platformDetail says briefly why a platform does not work: the probe's reason and,
+// when runsc ran, what runsc said.
+func platformDetail(err error) string {
 	if err == nil {
 		return "does not start a sandbox"
 	}
-	s, _, _ := strings.Cut(withCause(err).Error(), "\n")
-	return s
+	var pe *runtime.PlatformError
+	var re *runtime.RunscError
+	d := err.Error()
+	if errors.As(err, &pe) {
+		d = pe.Reason
+		if errors.As(err, &re) && re.Msg != "" {
+			d += ": " + re.Msg
+		}
+	}
+	d, _, _ = strings.Cut(d, "\n")
+	return d
 }
 
 // cgroups reports which cgroup hierarchies are mounted (/proc/self/mountinfo).

@@ -325,6 +325,34 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("DoctorUnprivileged", func(t *testing.T) {
+		// As nobody, runsc cannot set up cgroups: no platform works, and doctor says so
+		// with a non-zero exit.
+		inv := unprivilegedCommand(t, bin, "doctor", "--probe-timeout", "5s")
+		if st := inv.run(t); st != exitFail {
+			t.Errorf("exit %d, want %d; output:\n%s%s", st, exitFail, inv.stdout.String(), inv.stderr.String())
+		}
+		out := inv.stdout.String()
+		for _, re := range []string{`(?m)^root\s+warn\s+running as uid 65534`, `(?m)^platform ptrace\s+no\s`, `(?m)^verdict\s+FAIL\s`} {
+			if !regexp.MustCompile(re).MatchString(out) {
+				t.Errorf("doctor output does not match %s:\n%s", re, out)
+			}
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("RunUnprivileged", func(t *testing.T) {
+		// Where no sandbox can start, run fails as gvisorfsm (125), not as the workload.
+		inv := unprivilegedCommand(t, bin, "run", "--", "true")
+		if st := inv.run(t); st != exitTool {
+			t.Errorf("exit %d, want %d; stderr: %s", st, exitTool, inv.stderr.String())
+		}
+		if !strings.Contains(inv.stderr.String(), "gvisorfsm: ") {
+			t.Errorf("stderr %q does not explain", inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
 	t.Run("Version", func(t *testing.T) {
 		inv := command(t, bin, "version")
 		if st := inv.run(t); st != 0 {
@@ -337,6 +365,40 @@ func TestEndToEnd(t *testing.T) {
 		}
 		inv.checkNothingLeft(t)
 	})
+}
+
+// unprivilegedCommand is command for user nobody: a copy of bin it can execute, and a
+// TMPDIR it can write, outside the test's root-only temporary directories.
+func unprivilegedCommand(t *testing.T, bin string, args ...string) *invocation {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gvisorfsm-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(dir, "gvisorfsm")
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.WriteFile(cp, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{os.Chown(tmp, 65534, 65534), os.Chmod(dir, 0o755)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := command(t, cp, args...)
+	inv.tmp = tmp
+	inv.cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	inv.cmd.Dir = dir
+	inv.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	return inv
 }
 
 // signalWhenRunning starts inv, waits until the sandbox of container id runs, signals
