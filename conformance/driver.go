@@ -7,6 +7,7 @@ import (
 
 // Call is what the wrapper under test reported for one operation.
 type Call struct {
+	// Result is "" when the call took no step (a query).
 	Result Result
 	// To is the container's state in the wrapper after the call.
 	To State
@@ -39,6 +40,14 @@ func observed(snap map[string]State, id string) State {
 		return s
 	}
 	return Absent
+}
+
+// Tracer is a Driver that records the wrapper's step trace. The harness then
+// replays every step in the model, the ones the wrapper took on its own and
+// the environment steps it observed included, instead of trusting Call.
+type Tracer interface {
+	// Drain returns the steps recorded since the previous Drain.
+	Drain() []TraceStep
 }
 
 // ProcessLister is an Observer that can also see sandbox processes runsc

@@ -36,6 +36,9 @@ type Harness struct {
 
 	model Model
 	view  map[string]State
+	// killed: IDs whose sandbox the harness killed while paused, which this
+	// runsc goes on reporting as paused.
+	killed map[string]bool
 	// runscAhead: runsc may report a stop the wrapper has not observed yet.
 	steps int
 }
@@ -58,6 +61,7 @@ func (h *Harness) Run(t *rapid.T) {
 	}
 	h.model = AvailableModel()
 	h.view = map[string]State{}
+	h.killed = map[string]bool{}
 	// Legal operations twice as often as any operation, so cases get deep;
 	// any operation often enough that every refusal is exercised.
 	actions := map[string]func(*rapid.T){
@@ -128,6 +132,9 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 		timer := time.AfterFunc(after, cancel)
 		defer timer.Stop()
 	}
+	if err := h.replay(); err != nil {
+		t.Fatalf("before %s(%s): %v", op, id, err)
+	}
 	disarm := func() {}
 	if h.Faults != nil && fault != NoFault && fault != FaultCancel {
 		disarm = h.Faults.Arm(fault, op)
@@ -146,22 +153,29 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 		})
 	}
 
-	next, err := h.model.Step(id, op, call.Result, call.To)
-	if err != nil && call.Result == ResultRefused && (op == EventCreate || op == EventRun) && h.prefixClash(id) {
-		// A validation refusal outside the spec: runsc cannot address an ID
-		// while another one it prefixes (or that prefixes it) exists.
-		next, err = h.model, nil
-	}
-	if err != nil {
-		t.Fatalf("%s(%s) with fault %q: %v", op, id, fault, err)
+	if _, traced := h.Driver.(Tracer); traced {
+		// The model follows the wrapper's own account, step by step.
+		if err := h.replay(); err != nil {
+			t.Fatalf("%s(%s) with fault %q: %v", op, id, fault, err)
+		}
+	} else {
+		next, err := h.model.Step(id, op, call.Result, call.To)
+		if err != nil && call.Result == ResultRefused && (op == EventCreate || op == EventRun) && h.prefixClash(id) {
+			// A validation refusal outside the spec: runsc cannot address an ID
+			// while another one it prefixes (or that prefixes it) exists.
+			next, err = h.model, nil
+		}
+		if err != nil {
+			t.Fatalf("%s(%s) with fault %q: %v", op, id, fault, err)
+		}
+		h.model = next
 	}
 	if h.Strict && sure && fault == NoFault && (call.Result == ResultFailed || call.Result == ResultUnknown) {
 		t.Fatalf("%s(%s) from %s without a fault: %s (%v)", op, id, before, call.Result, call.Err)
 	}
-	if (call.Result == ResultOK) != (call.Err == nil) {
+	if call.Result != "" && (call.Result == ResultOK) != (call.Err == nil) {
 		t.Fatalf("%s(%s): result %s with error %v", op, id, call.Result, call.Err)
 	}
-	h.model = next
 	if call.To != "" {
 		h.view[id] = call.To
 	}
@@ -204,6 +218,7 @@ func (h *Harness) env(t *rapid.T) {
 			t.Fatalf("killing %s's sandbox: %v", id, err)
 		}
 		h.model = h.model.Doom(id)
+		h.killed[id] = st == Paused
 	default:
 		return // nothing to act on: not a step
 	}
@@ -257,9 +272,47 @@ func (h *Harness) check(t *rapid.T) {
 	}
 }
 
+// replay feeds the wrapper's new trace steps, if it keeps one, to the model.
+func (h *Harness) replay() error {
+	tr, ok := h.Driver.(Tracer)
+	if !ok {
+		return nil
+	}
+	steps := tr.Drain()
+	if h.Stats != nil {
+		calls := 0
+		for _, s := range steps {
+			if s.Exit != -1 {
+				calls++ // runsc ran for this step
+			}
+		}
+		h.Stats.Update(h.Tier, func(ts *TierStats) { ts.RunscCalls += calls })
+	}
+	for _, s := range steps {
+		m, err := h.model.Replay(s)
+		if err != nil && Result(s.Result) == ResultRefused && (s.Op == string(EventCreate) || s.Op == string(EventRun)) && h.prefixClash(s.ID) {
+			m, err = h.model, nil // see prefixClash
+		}
+		if err != nil {
+			return err
+		}
+		h.model = m
+		if s.ID != "" && !slices.Contains(Queries, s.Op) {
+			h.view[s.ID] = s.To
+			if s.Op == string(EventCreate) {
+				delete(h.killed, s.ID)
+			}
+		}
+	}
+	return nil
+}
+
 // CheckNow compares, for every ID, the wrapper's view, runsc's view and the
 // model, and checks runsc knows no container the model says is gone.
 func (h *Harness) CheckNow(ctx context.Context) error {
+	if err := h.replay(); err != nil {
+		return err
+	}
 	snap, err := h.Observer.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("runsc's view: %w", err)
@@ -272,6 +325,9 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 		o := observed(snap, id)
 		if !h.allows(id, v) {
 			return fmt.Errorf("%s: the wrapper says %s, the model allows %v", id, v, h.model.Possible(id))
+		}
+		if v == Stopped && o == Paused && h.killed[id] {
+			o = Stopped // runsc's stale view of a dead paused sandbox
 		}
 		if !h.allows(id, o) {
 			return fmt.Errorf("%s: runsc says %s, the model allows %v (wrapper: %s)", id, o, h.model.Possible(id), v)
@@ -325,7 +381,13 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 func (h *Harness) closeAndCheck(t *rapid.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
 	defer cancel()
+	if err := h.replay(); err != nil {
+		t.Fatal(err)
+	}
 	if err := h.Driver.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := h.replay(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	snap, err := h.Observer.Snapshot(ctx)

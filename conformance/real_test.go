@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"pgregory.net/rapid"
 )
 
@@ -19,7 +20,7 @@ func TestRealRunscStateMachine(t *testing.T) {
 		checks = 100
 	}
 	atLeastChecks(t, checks)
-	setFlag(t, "rapid.steps", "12")
+	setFlag(t, "rapid.steps", "20")
 	start := time.Now()
 	cases := 0
 	rapid.Check(t, func(rt *rapid.T) {
@@ -27,10 +28,14 @@ func TestRealRunscStateMachine(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
-		d, r, err := newRealDirect(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		d, err := newRuntimeDriver(ctx, "/usr/bin/runsc", dir,
+			runtime.WithPlatform("ptrace"), runtime.WithNetwork(runtime.NetworkNone), runtime.WithoutSandboxProbe())
 		if err != nil {
 			rt.Fatal(err)
 		}
+		r := &Runsc{Binary: "/usr/bin/runsc", Root: d.rt.Root(), Flags: []string{"--platform=ptrace", "--network=none"}, ExitFile: "/tmp/exit"}
 		rt.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()

@@ -96,63 +96,79 @@ func ValidateTrace(steps []TraceStep) (Model, error) {
 	}
 	var last time.Time
 	for i, s := range steps {
-		fail := func(format string, args ...any) (Model, error) {
-			return m, fmt.Errorf("trace step seq %d (%s %q %s->%s %s): %s", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, fmt.Sprintf(format, args...))
-		}
 		if i > 0 && s.Seq != steps[i-1].Seq+1 {
-			return fail("seq follows %d", steps[i-1].Seq)
+			return m, fmt.Errorf("trace step seq %d follows %d", s.Seq, steps[i-1].Seq)
 		}
 		ts, err := time.Parse(time.RFC3339Nano, s.Time)
 		if err != nil {
-			return fail("time: %v", err)
+			return m, fmt.Errorf("trace step seq %d: time: %v", s.Seq, err)
 		}
 		if ts.Before(last) {
-			return fail("time goes back")
+			return m, fmt.Errorf("trace step seq %d: time goes back", s.Seq)
 		}
 		last = ts
-		r := Result(s.Result)
-		if !slices.Contains(Results, r) && r != ResultCleanup {
-			return fail("unknown result")
-		}
-		if slices.Contains(Queries, s.Op) {
-			if s.From != s.To {
-				return fail("a query changed the state")
-			}
-			continue
-		}
-		if (r == ResultRefused || r == ResultFailed) && s.From != s.To {
-			return fail("a %s step changed the state", r)
-		}
-		if r == ResultCleanup {
-			// The wrapper's own step: an ok one if it moved, else a failed one.
-			r = ResultOK
-			if s.From == s.To {
-				r = ResultFailed
-			}
-		}
-		ev := Event(s.Op)
-		if s.ID == "" {
-			if s.From != m.Phase {
-				return fail("the model's runtime is %s", m.Phase)
-			}
-			if m, err = m.StepRuntime(ev, r, s.To); err != nil {
-				return fail("%v", err)
-			}
-			continue
-		}
-		if !slices.Contains(ContainerOps, ev) && !IsEnvironment(ev) {
-			return fail("unknown operation")
-		}
-		from := []State{s.From}
-		if gone(s.From) {
-			from = []State{Absent, Deleted} // the wrapper may forget a deleted ID
-		}
-		if m, err = m.Settle(s.ID, from...); err != nil {
-			return fail("%v", err)
-		}
-		if m, err = m.Step(s.ID, ev, r, s.To); err != nil {
-			return fail("%v", err)
+		if m, err = m.Replay(s); err != nil {
+			return m, err
 		}
 	}
 	return m, nil
+}
+
+// Replay applies one trace step: its from must be a state the model allows
+// (the model settles there), and its result and to an outcome the model
+// allows from it. Queries change nothing; a cleanup step is the wrapper's own
+// ok step if it moved, and changes nothing if not.
+func (m Model) Replay(s TraceStep) (Model, error) {
+	fail := func(format string, args ...any) (Model, error) {
+		return m, fmt.Errorf("trace step seq %d (%s %q %s->%s %s): %s", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, fmt.Sprintf(format, args...))
+	}
+	r := Result(s.Result)
+	if !slices.Contains(Results, r) && r != ResultCleanup {
+		return fail("unknown result")
+	}
+	if slices.Contains(Queries, s.Op) {
+		if s.From != s.To {
+			return fail("a query changed the state")
+		}
+		return m, nil
+	}
+	if (r == ResultRefused || r == ResultFailed) && s.From != s.To {
+		return fail("a %s step changed the state", r)
+	}
+	cleanupNoop := false
+	if r == ResultCleanup {
+		// The wrapper's own step: ok if it moved; if not, nothing happened
+		// (e.g. nothing was left to clean up).
+		r = ResultOK
+		cleanupNoop = s.From == s.To
+	}
+	ev := Event(s.Op)
+	var err error
+	if s.ID == "" {
+		if s.From != m.Phase {
+			return fail("the model's runtime is %s", m.Phase)
+		}
+		if m, err = m.StepRuntime(ev, r, s.To); err != nil {
+			return fail("%v", err)
+		}
+		return m, nil
+	}
+	if !slices.Contains(ContainerOps, ev) && !IsEnvironment(ev) {
+		return fail("unknown operation")
+	}
+	from := []State{s.From}
+	if gone(s.From) {
+		from = []State{Absent, Deleted} // the wrapper may forget a deleted ID
+	}
+	n, err := m.Settle(s.ID, from...)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if cleanupNoop {
+		return n, nil
+	}
+	if n, err = n.Step(s.ID, ev, r, s.To); err != nil {
+		return fail("%v", err)
+	}
+	return n, nil
 }

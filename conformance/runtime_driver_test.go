@@ -1,0 +1,138 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/runtime"
+)
+
+// runtimeDriver adapts *runtime.Runtime to Driver and Tracer. Results come
+// from the runtime's own step trace; the wrapper's view of a container is the
+// "to" of its latest step the harness has drained.
+type runtimeDriver struct {
+	rt        *runtime.Runtime
+	bundle    string // workload waits for the exit file
+	runBundle string // workload exits at once (for Run)
+	// waitFor bounds Wait, which blocks until the workload exits: the model's
+	// Wait only arms the waiter.
+	waitFor time.Duration
+
+	mu   sync.Mutex
+	seen int
+	view map[string]State
+}
+
+// newRuntimeDriver opens a runtime on binary (with extra options) under
+// dir and writes the bundles. The runtime's own Resolve/Probe steps are
+// skipped: the harness starts from Available.
+func newRuntimeDriver(ctx context.Context, binary, dir string, opts ...runtime.Option) (*runtimeDriver, error) {
+	bundle, err := BusyboxBundle(dir, "/usr/bin/busybox", "/tmp/exit")
+	if err != nil {
+		return nil, err
+	}
+	runBundle, err := BusyboxScriptBundle(filepath.Join(dir, "run-bundle"), "/usr/bin/busybox", "exit 0", "/tmp")
+	if err != nil {
+		return nil, err
+	}
+	state := filepath.Join(dir, "state")
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return nil, err
+	}
+	opts = append([]runtime.Option{runtime.WithStateDir(state), runtime.WithTrace(io.Discard)}, opts...)
+	rt, err := runtime.NewWithPath(ctx, binary, opts...)
+	if err != nil {
+		return nil, err
+	}
+	d := &runtimeDriver{rt: rt, bundle: bundle, runBundle: runBundle, waitFor: 50 * time.Millisecond, view: map[string]State{}}
+	d.seen = len(rt.Trace())
+	return d, nil
+}
+
+func toTraceStep(s runtime.Step) TraceStep {
+	return TraceStep{Seq: int(s.Seq), Time: s.Time.Format(time.RFC3339Nano), Op: s.Op, ID: s.ID,
+		From: State(s.From), To: State(s.To), Result: s.Result, Exit: s.Exit, Error: s.Error, Note: s.Note}
+}
+
+// Drain implements Tracer.
+func (d *runtimeDriver) Drain() []TraceStep {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	all := d.rt.Trace()
+	var out []TraceStep
+	for _, s := range all[d.seen:] {
+		ts := toTraceStep(s)
+		out = append(out, ts)
+		if ts.ID != "" && ts.Op != "State" {
+			d.view[ts.ID] = ts.To
+		}
+	}
+	d.seen = len(all)
+	return out
+}
+
+// lastStep finds the latest not-yet-drained step of op on id that is not a
+// cleanup: the step the call itself took.
+func (d *runtimeDriver) lastStep(id string, op Event) (runtime.Step, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	all := d.rt.Trace()
+	for i := len(all) - 1; i >= d.seen; i-- {
+		if all[i].ID == id && all[i].Op == string(op) && all[i].Result != runtime.ResultCleanup {
+			return all[i], true
+		}
+	}
+	return runtime.Step{}, false
+}
+
+func (d *runtimeDriver) Do(ctx context.Context, id string, op Event) Call {
+	var err error
+	switch op {
+	case EventCreate:
+		err = d.rt.Create(ctx, id, d.bundle, nil)
+	case EventStart:
+		err = d.rt.Start(ctx, id, nil)
+	case EventWait:
+		wctx, cancel := context.WithTimeout(ctx, d.waitFor)
+		_, err = d.rt.Wait(wctx, id)
+		cancel()
+
+	case EventKill:
+		err = d.rt.Kill(ctx, id, syscall.SIGKILL, nil)
+	case EventPause:
+		err = d.rt.Pause(ctx, id)
+	case EventResume:
+		err = d.rt.Resume(ctx, id)
+	case EventDelete:
+		err = d.rt.Delete(ctx, id, nil)
+	case EventForceDelete:
+		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
+	case EventRun:
+		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
+	}
+	s, ok := d.lastStep(id, op)
+	if !ok {
+		return Call{Err: err} // no step: a query (Wait on a stopped container)
+	}
+	if op == EventWait && s.Result == runtime.ResultOK && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		err = nil // the waiter is armed; only the waiting for the exit ended
+	}
+	return Call{Result: Result(s.Result), To: State(s.To), Err: err}
+}
+
+func (d *runtimeDriver) View(_ context.Context, id string) (State, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.view[id]; ok {
+		return v, nil
+	}
+	return Absent, nil
+}
+
+func (d *runtimeDriver) Close(ctx context.Context) error { return d.rt.Close(ctx) }
