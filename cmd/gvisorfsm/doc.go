@@ -27,8 +27,10 @@
 // it open: the workload writes to an unlinked temporary file whose contents are copied
 // to the pipe as they arrive.
 //
-// SIGINT and SIGTERM stop the workload: the sandbox is force-deleted, the runtime's
-// private state directory and the bundle are removed, and gvisorfsm exits 128+signal.
+// SIGINT, SIGTERM and SIGHUP stop the workload: the sandbox is force-deleted, the
+// runtime's private state directory and the bundle are removed, and gvisorfsm exits
+// 128+signal. Signals are not forwarded to the workload: runsc run, which the runtime's
+// Run drives, does not forward them either, and dies of them.
 //
 // doctor prints a table: is runsc found and trusted, its version, which platforms start
 // a sandbox (runtime.Runtime.ProbePlatforms), whether gvisorfsm runs as root, which

@@ -98,13 +98,14 @@ func (c *cli) run(args []string) int {
 	}
 	log := orDiscard(c.logger(o.verbose))
 
-	// The first SIGINT or SIGTERM cancels the run; the runtime then force-deletes the
-	// sandbox. Later ones are caught too, so that cleanup is not cut short.
+	// The first SIGINT, SIGTERM or SIGHUP cancels the run; the runtime then
+	// force-deletes the sandbox. Later ones are caught too, so that cleanup is not cut
+	// short.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var caught atomic.Int32
 	sigc := make(chan os.Signal, 4)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigc)
 	go func() {
 		for sig := range sigc {
