@@ -20,10 +20,13 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 )
 
-// requireRunsc skips (loudly) without root and /usr/bin/runsc, except in CI, where
-// their absence fails the test.
+// requireRunsc skips (loudly) under -short, and without root and /usr/bin/runsc except
+// in CI, where their absence fails the test.
 func requireRunsc(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("SKIPPING: -short runs unit tests only; the end-to-end tests need root and /usr/bin/runsc")
+	}
 	var why []string
 	if os.Geteuid() != 0 {
 		why = append(why, "not root")
