@@ -3,6 +3,7 @@ package tla
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,9 @@ type liveAtom struct {
 	en     *env
 	sc     *scope
 	action bool // depends on the next state: evaluated on steps, not states
+	// enabledOf is, for ENABLED <<A>>_v of a fairness condition, the atom <<A>>_v
+	// (-1 otherwise); see holdsState.
+	enabledOf int
 }
 
 // fairCond is WF_v(A) or SF_v(A): en is the atom ENABLED <<A>>_v, taken <<A>>_v.
@@ -67,7 +71,7 @@ func newLiveBuilder(p *program, g *sgraph) *liveBuilder {
 }
 
 func (lb *liveBuilder) atom(e Expr, en *env, sc *scope) int {
-	lb.atoms = append(lb.atoms, liveAtom{e: e, en: en, sc: sc, action: lb.isAction(e, en, sc, 0)})
+	lb.atoms = append(lb.atoms, liveAtom{e: e, en: en, sc: sc, action: lb.isAction(e, en, sc, 0), enabledOf: -1})
 	n := len(lb.g.states)
 	if lb.atoms[len(lb.atoms)-1].action {
 		n = len(lb.g.edges)
@@ -84,9 +88,42 @@ func (lb *liveBuilder) holdsState(a int, s int32) bool {
 	at := lb.atoms[a]
 	c := lb.c
 	c.cur, c.next, c.primed, c.split = lb.g.states[s], nil, false, false
-	b := c.evalBool(at.e, at.en, at.sc)
+	var b bool
+	if at.enabledOf >= 0 {
+		b = lb.enabledIn(a, s)
+	} else {
+		b = c.evalBool(at.e, at.en, at.sc)
+	}
 	lb.cache[a][s] = boolCache(b)
 	return b
+}
+
+// enabledIn decides ENABLED <<A>>_v for a fairness condition in state s. When A
+// assigns a primed expression rather than variables (an abstract spec's action seen
+// through a refinement mapping, e.g. x' = TRUE with x replaced by a formula of the
+// concrete variables), successors cannot be enumerated from A alone; then the action
+// counts as enabled when some step of the state graph from s is an <<A>>_v step, which
+// is what a model checker can decide on the concrete state space.
+func (lb *liveBuilder) enabledIn(a int, s int32) (b bool) {
+	at := lb.atoms[a]
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		ee, ok := r.(*EvalError)
+		if !ok || !strings.Contains(ee.Msg, "was used before it was assigned") {
+			panic(r)
+		}
+		b = false
+		for _, e := range lb.g.out[s] {
+			if !lb.g.edges[e].stutter && lb.holdsEdge(at.enabledOf, e) {
+				b = true
+				return
+			}
+		}
+	}()
+	return lb.c.evalBool(at.e, at.en, at.sc)
 }
 
 // holdsEdge evaluates an action atom on the step of edge e.
@@ -464,6 +501,7 @@ func (lb *liveBuilder) fairAtomsIn(x *Fairness, en *env, sc *scope) (enabled, ta
 	enab := &OpApp{exprBase: x.exprBase, Op: "ENABLED", Args: []Expr{box}}
 	enabled = lb.atom(enab, en, sc)
 	taken = lb.atom(box, en, sc)
+	lb.atoms[enabled].enabledOf = taken
 	return enabled, taken
 }
 
