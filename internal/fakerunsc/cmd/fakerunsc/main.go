@@ -1,0 +1,476 @@
+// Command fakerunsc is a fake runsc for unit tests; see package fakerunsc.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+)
+
+type state struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	Pid       int    `json:"pid"`
+	Bundle    string `json:"bundle"`
+	Exit      int    `json:"exit"`
+	ExitKnown bool   `json:"exitKnown"`
+	FastExit  *int   `json:"fastExit,omitempty"`
+	Wedged    bool   `json:"wedged,omitempty"`
+}
+
+var (
+	root, logPath, platform, network = "/var/run/runsc", "", "", "sandbox"
+	faults                           fakerunsc.Faults
+	sub                              string
+)
+
+func main() {
+	if filepath.Base(os.Args[0]) == "runsc-sandbox" {
+		sandbox(os.Args[len(os.Args)-2], os.Args[len(os.Args)-1])
+		return
+	}
+	self, _ := os.Executable()
+	if data, err := os.ReadFile(fakerunsc.ProfilePath(self)); err == nil {
+		json.Unmarshal(data, &faults)
+	}
+	if f, err := os.OpenFile(fakerunsc.CallsPath(self), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+		b, _ := json.Marshal(fakerunsc.Call{Args: os.Args[1:], Env: os.Environ()})
+		f.Write(append(b, '\n'))
+		f.Close()
+	}
+	args := os.Args[1:]
+	i := 0
+	for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
+		name, val, has := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		switch name {
+		case "version":
+			sub = "--version"
+			inject()
+			if faults.Version != "" {
+				fmt.Print(faults.Version)
+			} else {
+				fmt.Print("runsc version 0.0~20221219.0\nspec: 1.0.2-dev\n")
+			}
+			os.Exit(0)
+		case "root", "log", "log-format", "platform", "network", "debug-log", "overlay2":
+			if !has {
+				i++
+				if i < len(args) {
+					val = args[i]
+				}
+			}
+			switch name {
+			case "root":
+				root = val
+			case "log":
+				logPath = val
+			case "platform":
+				platform = val
+			case "network":
+				network = val
+			}
+		case "debug", "rootless", "ignore-cgroups", "overlay":
+		default:
+			fmt.Fprintf(os.Stderr, "flag provided but not defined: -%s\nUsage: runsc <flags> <subcommand> <subcommand args>\n", name)
+			os.Exit(2)
+		}
+	}
+	if i >= len(args) {
+		fmt.Fprintln(os.Stderr, "Usage: runsc <flags> <subcommand> <subcommand args>")
+		os.Exit(2)
+	}
+	sub = args[i]
+	rest := args[i+1:]
+	flags := map[string]string{}
+	var pos []string
+	for j := 0; j < len(rest); j++ {
+		name, val, has := strings.Cut(strings.TrimLeft(rest[j], "-"), "=")
+		if !strings.HasPrefix(rest[j], "-") {
+			pos = append(pos, rest[j])
+			continue
+		}
+		switch name {
+		case "bundle", "format", "pid-file":
+			if !has && j+1 < len(rest) {
+				j++
+				val = rest[j]
+			}
+			flags[name] = val
+		case "force", "all":
+			flags[name] = "true"
+		default:
+			fail(128, fmt.Sprintf("flag provided but not defined: -%s", name))
+		}
+	}
+	inject()
+	id := ""
+	if len(pos) > 0 {
+		id = pos[0]
+	}
+	switch sub {
+	case "create":
+		create(id, flags["bundle"])
+	case "start":
+		start(id)
+	case "state":
+		s := load(id, "loading container: file does not exist")
+		out, _ := json.MarshalIndent(map[string]any{"ociVersion": "1.0.2-dev", "id": s.ID, "status": s.Status, "pid": s.Pid, "bundle": s.Bundle}, "", "  ")
+		emit(out, false)
+	case "list":
+		var l []map[string]any
+		for _, s := range all() {
+			l = append(l, map[string]any{"ociVersion": "1.0.2-dev", "id": s.ID, "status": s.Status, "pid": s.Pid, "bundle": s.Bundle})
+		}
+		if l == nil {
+			l = []map[string]any{}
+		}
+		out, _ := json.Marshal(l)
+		emit(out, true)
+	case "kill":
+		kill(id, pos)
+	case "wait":
+		wait(id)
+	case "pause":
+		s := load(id, "loading container: file does not exist")
+		switch s.Status {
+		case "created":
+			s.Wedged = true
+			save(s)
+			fmt.Fprintln(os.Stderr, "panic: invalid state transition: created => paused\n\ngoroutine 1 [running]:")
+			os.Exit(2)
+		case "running":
+			s.Status = "paused"
+			save(s)
+		default:
+			fail(128, fmt.Sprintf("pausing container: cannot pause container %q in state %s", s.ID, s.Status))
+		}
+	case "resume":
+		s := load(id, "loading container: file does not exist")
+		if s.Status != "paused" || s.Wedged {
+			fail(128, fmt.Sprintf("resuming container: cannot resume container %q in state %s", s.ID, s.Status))
+		}
+		s.Status = "running"
+		save(s)
+	case "delete":
+		del(id, flags["force"] == "true")
+	case "run":
+		run(id, flags["bundle"])
+	default:
+		fail(128, "unknown subcommand "+sub)
+	}
+	if faults.HangAfter[sub] {
+		hang()
+	}
+}
+
+// inject applies the profile's faults that act before the effect.
+func inject() {
+	if code, ok := faults.Exit[sub]; ok {
+		msg := faults.Message
+		if msg == "" {
+			msg = "injected failure of " + sub
+		}
+		fail(code, msg)
+	}
+	if faults.HangBefore[sub] {
+		hang()
+	}
+}
+
+func emit(out []byte, newline bool) {
+	if faults.Garbage[sub] {
+		out = []byte("{\"id\": <<garbage")
+	}
+	os.Stdout.Write(out)
+	if newline {
+		os.Stdout.Write([]byte("\n"))
+	}
+}
+
+func fail(code int, msg string) {
+	if logPath != "" {
+		if f, err := os.OpenFile(logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+			b, _ := json.Marshal(map[string]string{"msg": msg, "level": "error", "time": time.Now().Format(time.RFC3339Nano)})
+			f.Write(b)
+			f.Close()
+		}
+	}
+	fmt.Fprintln(os.Stderr, msg)
+	os.Exit(code)
+}
+
+func stateFile(id string) string { return filepath.Join(root, id+"_sandbox:"+id+".state") }
+
+func all() []*state {
+	ents, _ := os.ReadDir(root)
+	var out []*state
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".state") {
+			continue
+		}
+		if s := read(filepath.Join(root, e.Name())); s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func read(p string) *state {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil
+	}
+	var s state
+	if json.Unmarshal(data, &s) != nil {
+		return nil
+	}
+	if s.Status != "stopped" && s.Pid > 0 && syscall.Kill(s.Pid, 0) != nil {
+		s.Status, s.Pid = "stopped", -1 // the sandbox died
+	}
+	return &s
+}
+
+func save(s *state) {
+	data, _ := json.Marshal(s)
+	tmp := stateFile(s.ID) + ".tmp" + strconv.Itoa(os.Getpid())
+	os.WriteFile(tmp, data, 0o644)
+	os.Rename(tmp, stateFile(s.ID))
+}
+
+// load resolves id by prefix, like runsc: an exact ID is ambiguous when another
+// container's ID starts with it.
+func load(id, missing string) *state {
+	var match []*state
+	for _, s := range all() {
+		if strings.HasPrefix(s.ID, id) {
+			match = append(match, s)
+		}
+	}
+	switch len(match) {
+	case 0:
+		fail(128, missing)
+	case 1:
+		return match[0]
+	}
+	fail(128, fmt.Sprintf("loading container %q: id %q is ambiguous and could refer to multiple containers", id, id))
+	return nil
+}
+
+var validID = regexp.MustCompile(`^[\w+.-]+$`)
+
+func fastExit(bundle string) (*int, error) {
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: error opening spec file %q: %v", filepath.Join(bundle, "config.json"), err)
+	}
+	var spec struct {
+		Process struct{ Args []string } `json:"process"`
+	}
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("reading spec: %v", err)
+	}
+	a := spec.Process.Args
+	if len(a) == 0 {
+		return nil, fmt.Errorf("reading spec: process.args empty")
+	}
+	code := -1
+	switch filepath.Base(a[0]) {
+	case "true":
+		code = 0
+	case "false":
+		code = 1
+	}
+	if m := regexp.MustCompile(`^exit (\d+)$`).FindStringSubmatch(a[len(a)-1]); m != nil {
+		code, _ = strconv.Atoi(m[1])
+	}
+	if code < 0 {
+		return nil, nil
+	}
+	return &code, nil
+}
+
+func checkPlatform() {
+	switch platform {
+	case "systrap":
+		fail(128, "unknown platform: systrap")
+	case "kvm":
+		hang()
+	}
+}
+
+func create(id, bundle string) *state {
+	if !validID.MatchString(id) {
+		fail(128, "creating container: invalid container id: "+id)
+	}
+	if bundle == "" {
+		bundle, _ = os.Getwd()
+	}
+	fe, err := fastExit(bundle)
+	if err != nil {
+		fail(128, err.Error())
+	}
+	checkPlatform()
+	os.MkdirAll(root, 0o711)
+	if _, err := os.Stat(stateFile(id)); err == nil {
+		// The real runsc's trap: the existing container's state goes, its sandbox stays.
+		os.Remove(stateFile(id))
+		fail(128, "creating container: container already exists")
+	}
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "--root="+root, "boot", root, id)
+	cmd.Args[0] = "runsc-sandbox"
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr // inherited, as by the real sandbox
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	s := &state{ID: id, Status: "created", Bundle: bundle, FastExit: fe}
+	save(s) // before the sandbox starts: it exits when its state is gone
+	if err := cmd.Start(); err != nil {
+		os.Remove(stateFile(id))
+		fail(128, "cannot create sandbox: "+err.Error())
+	}
+	s.Pid = cmd.Process.Pid
+	save(s)
+	return s
+}
+
+func start(id string) {
+	s := load(id, "loading container: file does not exist")
+	if s.Status != "created" {
+		fail(128, fmt.Sprintf("starting container: cannot start container %q in state %s", s.ID, s.Status))
+	}
+	if network == "sandbox" {
+		fail(128, "starting container: setting up network: cannot run with network enabled in root network namespace")
+	}
+	s.Status = "running"
+	save(s)
+}
+
+func kill(id string, pos []string) {
+	s := load(id, "loading container: file does not exist")
+	sig := 15
+	if len(pos) > 1 {
+		n, err := strconv.Atoi(pos[1])
+		if err != nil {
+			fail(128, "invalid signal "+pos[1])
+		}
+		sig = n
+	}
+	switch s.Status {
+	case "created":
+		fail(128, fmt.Sprintf("cannot signal container %q in state created", s.ID))
+	case "stopped":
+		fail(128, "sandbox is not running")
+	case "paused":
+		fail(128, fmt.Sprintf("cannot signal container %q in state paused", s.ID))
+	}
+	s.Status, s.Exit, s.ExitKnown = "stopped", 128+sig, true
+	save(s)
+}
+
+func wait(id string) {
+	s := load(id, "loading container: file does not exist")
+	unavailable := fmt.Sprintf("waiting on container %q: sandbox no longer running and its exit status is unavailable", s.ID)
+	if s.Status == "stopped" || s.Status == "created" {
+		fail(128, unavailable)
+	}
+	for {
+		cur := read(stateFile(s.ID))
+		if cur == nil || (cur.Status == "stopped" && !cur.ExitKnown) {
+			fail(128, unavailable)
+		}
+		if cur.Status == "stopped" {
+			emit([]byte(fmt.Sprintf(`{"id":%q,"exitStatus":%d}`, s.ID, cur.Exit)), true)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func del(id string, force bool) {
+	var match *state
+	for _, s := range all() {
+		if strings.HasPrefix(s.ID, id) {
+			if match != nil {
+				fail(128, fmt.Sprintf("id %q is ambiguous", id))
+			}
+			match = s
+		}
+	}
+	if match == nil {
+		if force {
+			return
+		}
+		fail(128, fmt.Sprintf("loading container %q: file does not exist", id))
+	}
+	switch {
+	case match.Status == "paused" && force:
+		fmt.Fprintln(os.Stderr, "panic: invalid state transition: paused => stopped")
+		os.Exit(2)
+	case (match.Status == "running" || match.Status == "paused") && !force:
+		fail(128, "cannot delete container that is not stopped without --force flag")
+	}
+	os.Remove(stateFile(match.ID))
+	if match.Pid > 0 {
+		syscall.Kill(match.Pid, syscall.SIGKILL)
+	}
+}
+
+// run is create + start + wait + delete; runsc is the sandbox's parent, so it always
+// knows the status and exits with it.
+func run(id, bundle string) {
+	if !validID.MatchString(id) {
+		fail(128, "running container: creating container: invalid container id: "+id)
+	}
+	s := create(id, bundle)
+	if network == "sandbox" {
+		os.Remove(stateFile(id))
+		syscall.Kill(s.Pid, syscall.SIGKILL)
+		fail(128, "running container: starting container: cannot run with network enabled in root network namespace")
+	}
+	s.Status = "running"
+	save(s)
+	p, _ := os.FindProcess(s.Pid)
+	ps, _ := p.Wait()
+	os.Remove(stateFile(id))
+	ws := ps.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		os.Exit(128 + int(ws.Signal()))
+	}
+	os.Exit(ws.ExitStatus())
+}
+
+// sandbox is the fake sandbox process: it lives while its container does and exits
+// with the workload's status, like runsc's boot process.
+func sandbox(r, id string) {
+	root = r
+	for {
+		s := read(stateFile(id))
+		switch {
+		case s == nil:
+			os.Exit(0) // deleted
+		case s.Status == "running" && s.FastExit != nil:
+			s.Status, s.Exit, s.ExitKnown = "stopped", *s.FastExit, true
+			// Like the real sandbox, do not linger: wait may miss the status.
+			save(s)
+			os.Exit(s.Exit)
+		case s.Status == "stopped" && s.ExitKnown:
+			os.Exit(s.Exit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// hang blocks forever (a bare select{} would be a detected deadlock, exit 2).
+func hang() {
+	for {
+		time.Sleep(time.Hour)
+	}
+}

@@ -1,0 +1,123 @@
+// Package fakerunsc builds and configures a fake runsc for unit tests that must not
+// need root or a real gVisor. The fake (cmd/fakerunsc) emulates the CLI of the runsc
+// described in the project's runsc facts: global flags before the subcommand, exit
+// codes (128 for its own errors, 2 for flag errors and panics), indented state JSON,
+// --log JSON errors, ID prefix matching, the duplicate-create trap, the pause-of-created
+// panic, a sandbox process that inherits create's stdio and exits with the workload's
+// status, and `wait` that only reports while the sandbox lives.
+//
+// A test injects faults by writing a Faults profile next to the binary (SetFaults);
+// the fake reads it on every invocation, so a profile can change between calls.
+package fakerunsc
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Faults is the fault profile. Keys of the maps are runsc subcommands ("create",
+// "start", "state", "wait", "kill", "pause", "resume", "delete", "list", "run") or
+// "--version". The zero value injects nothing. New kinds of fault are added as new
+// fields; the fake ignores fields it does not know, and unset fields mean "behave".
+type Faults struct {
+	// Version replaces the `runsc --version` output.
+	Version string `json:"version,omitempty"`
+	// Exit makes the subcommand exit with this status before doing anything, logging
+	// Message (or a generic error) to --log and stderr.
+	Exit map[string]int `json:"exit,omitempty"`
+	// Message is the error logged with an Exit fault.
+	Message string `json:"message,omitempty"`
+	// Garbage replaces the subcommand's JSON output (state, list, wait) with junk.
+	Garbage map[string]bool `json:"garbage,omitempty"`
+	// HangBefore makes the subcommand block forever before its effect.
+	HangBefore map[string]bool `json:"hang_before,omitempty"`
+	// HangAfter makes the subcommand block forever after its effect.
+	HangAfter map[string]bool `json:"hang_after,omitempty"`
+}
+
+// ProfilePath is where the fake at bin looks for its fault profile.
+func ProfilePath(bin string) string { return bin + ".faults.json" }
+
+// CallsPath is where the fake at bin appends one JSON line per invocation:
+// {"args":[...],"env":[...]} (argv without argv[0]).
+func CallsPath(bin string) string { return bin + ".calls" }
+
+// Call is one recorded invocation.
+type Call struct {
+	Args []string `json:"args"`
+	Env  []string `json:"env"`
+}
+
+// SetFaults writes f as the fault profile of the fake at bin.
+func SetFaults(bin string, f Faults) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(ProfilePath(bin), data, 0o644)
+}
+
+// Calls returns the recorded invocations of the fake at bin.
+func Calls(bin string) ([]Call, error) {
+	data, err := os.ReadFile(CallsPath(bin))
+	if err != nil {
+		return nil, err
+	}
+	var out []Call
+	dec := json.NewDecoder(bytesReader(data))
+	for dec.More() {
+		var c Call
+		if err := dec.Decode(&c); err != nil {
+			return out, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+var (
+	buildOnce sync.Once
+	built     string
+	buildErr  error
+)
+
+// Build compiles the fake once per test process and returns a fresh copy named runsc
+// (mode 0755, in a private temp dir, so it passes the runtime's trust checks).
+func Build(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fakerunsc-build-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		built = filepath.Join(dir, "fakerunsc")
+		cmd := exec.Command("go", "build", "-o", built, "github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/cmd/fakerunsc")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{out: string(out), err: err}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the fake runsc: %v", buildErr)
+	}
+	data, err := os.ReadFile(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "runsc")
+	if err := os.WriteFile(p, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
