@@ -346,12 +346,33 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("RunUnprivileged", func(t *testing.T) {
 		// Where no sandbox can start, run fails as gvisorfsm (125), not as the workload.
-		inv := unprivilegedCommand(t, bin, "run", "--", "true")
+		// Every platform is tried in turn, each attempt a Retry of the runtime machine in
+		// the one trace.
+		inv := unprivilegedCommand(t, bin, "run", "--trace", "trace.ndjson", "--", "true")
+		// The trace goes to the working directory, where nobody cannot create files: make it.
+		trace := filepath.Join(inv.cmd.Dir, "trace.ndjson")
+		if err := os.WriteFile(trace, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(trace, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
 		if st := inv.run(t); st != exitTool {
 			t.Errorf("exit %d, want %d; stderr: %s", st, exitTool, inv.stderr.String())
 		}
-		if !strings.Contains(inv.stderr.String(), "gvisorfsm: ") {
+		if !strings.Contains(inv.stderr.String(), "no gVisor platform starts a sandbox here") {
 			t.Errorf("stderr %q does not explain", inv.stderr.String())
+		}
+		var ops []string
+		for i, s := range readTrace(t, trace) {
+			ops = append(ops, s.Op)
+			if s.Seq != int64(i+1) {
+				t.Errorf("step %d has seq %d", i+1, s.Seq)
+			}
+		}
+		want := "Resolve ProbeFail" + strings.Repeat(" Retry Resolve ProbeFail", len(runtime.Platforms))
+		if strings.Join(ops, " ") != want {
+			t.Errorf("trace ops %q, want %q", strings.Join(ops, " "), want)
 		}
 		inv.checkNothingLeft(t)
 	})
