@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func writeConfig(t *testing.T, dir string, mutate func(m map[string]any)) {
+	t.Helper()
+	cfg := map[string]any{
+		"ociVersion": "1.0.2",
+		"process":    map[string]any{"args": []string{"/bin/true"}, "cwd": "/"},
+		"root":       map[string]any{"path": "rootfs"},
+	}
+	if mutate != nil {
+		mutate(cfg)
+	}
+	data, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadBundleFields(t *testing.T) {
+	outside := t.TempDir()
+	for _, c := range []struct {
+		name, field string
+		mutate      func(m map[string]any)
+		raw         string
+	}{
+		{"no-version", "ociVersion", func(m map[string]any) { delete(m, "ociVersion") }, ""},
+		{"no-process", "process", func(m map[string]any) { delete(m, "process") }, ""},
+		{"empty-args", "process.args", func(m map[string]any) { m["process"] = map[string]any{"args": []string{}, "cwd": "/"} }, ""},
+		{"relative-cwd", "process.cwd", func(m map[string]any) { m["process"] = map[string]any{"args": []string{"x"}, "cwd": "tmp"} }, ""},
+		{"terminal", "process.terminal", func(m map[string]any) {
+			m["process"] = map[string]any{"args": []string{"x"}, "cwd": "/", "terminal": true}
+		}, ""},
+		{"no-root", "root.path", func(m map[string]any) { delete(m, "root") }, ""},
+		{"dotdot-root", "root.path", func(m map[string]any) { m["root"] = map[string]any{"path": "../" + filepath.Base(outside)} }, ""},
+		{"absolute-writable-root", "root.path", func(m map[string]any) { m["root"] = map[string]any{"path": outside} }, ""},
+		{"symlink-escape", "root.path", func(m map[string]any) { m["root"] = map[string]any{"path": "escape"} }, ""},
+		{"missing-root", "root.path", func(m map[string]any) { m["root"] = map[string]any{"path": "nope"} }, ""},
+		{"relative-mount", "mounts[0].destination", func(m map[string]any) {
+			m["mounts"] = []map[string]any{{"destination": "proc", "type": "proc", "source": "proc"}}
+		}, ""},
+		{"wrong-type", "process.args", nil, `{"ociVersion":"1.0.2","process":{"args":"notalist","cwd":"/"},"root":{"path":"rootfs"}}`},
+		{"not-json", "", nil, `{`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(outside, c.name)
+			os.MkdirAll(filepath.Join(dir, "rootfs"), 0o755)
+			os.Symlink(outside, filepath.Join(dir, "escape"))
+			if c.raw != "" {
+				os.WriteFile(filepath.Join(dir, "config.json"), []byte(c.raw), 0o644)
+			} else {
+				writeConfig(t, dir, c.mutate)
+			}
+			_, err := LoadBundle(dir)
+			var be *BundleError
+			if !errors.As(err, &be) || !errors.Is(err, ErrInvalidBundle) {
+				t.Fatalf("want *BundleError, got %v", err)
+			}
+			if be.Field != c.field {
+				t.Fatalf("field = %q, want %q (%v)", be.Field, c.field, err)
+			}
+		})
+	}
+	t.Run("valid", func(t *testing.T) {
+		dir := filepath.Join(outside, "valid")
+		os.MkdirAll(filepath.Join(dir, "rootfs"), 0o755)
+		writeConfig(t, dir, nil)
+		b, err := LoadBundle(dir)
+		if err != nil || b.Root != filepath.Join(dir, "rootfs") || b.Spec.Process.Args[0] != "/bin/true" {
+			t.Fatalf("LoadBundle = %+v, %v", b, err)
+		}
+	})
+	t.Run("readonly-host-root", func(t *testing.T) {
+		dir := filepath.Join(outside, "host")
+		os.MkdirAll(dir, 0o755)
+		writeConfig(t, dir, func(m map[string]any) { m["root"] = map[string]any{"path": "/", "readonly": true} })
+		if _, err := LoadBundle(dir); err != nil {
+			t.Fatalf("read-only external root refused: %v", err)
+		}
+	})
+	t.Run("missing-dir", func(t *testing.T) {
+		if _, err := LoadBundle(filepath.Join(outside, "absent")); !errors.Is(err, ErrInvalidBundle) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+func TestBuildBundleNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "rootfs"), 0o755)
+	b, err := BuildBundle(dir, BundleSpec{Args: []string{"/bin/echo", "hi"}, Env: []string{"PATH=/bin", "A=b"}, Hostname: "h", Cwd: "/tmp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.Spec.Process
+	if p.Terminal || p.Cwd != "/tmp" || len(p.Env) != 2 || b.Spec.Hostname != "h" || p.Args[1] != "hi" {
+		t.Fatalf("generated spec: %+v", p)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	_, err = BuildBundle(dir, BundleSpec{Args: []string{"/bin/false"}})
+	after, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	if !errors.Is(err, ErrInvalidBundle) || string(before) != string(after) {
+		t.Fatalf("second BuildBundle: %v; config changed: %v", err, string(before) != string(after))
+	}
+	if _, err := BuildBundle(t.TempDir(), BundleSpec{}); !errors.Is(err, ErrInvalidBundle) {
+		t.Fatalf("empty args: %v", err)
+	}
+}
+
+func TestValidateID(t *testing.T) {
+	for _, ok := range []string{"a", "A_b-c.d+e", "x1"} {
+		if err := ValidateID(ok); err != nil {
+			t.Errorf("%q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "a/b", "a b", "a\nb", "ü", string(make([]byte, 121))} {
+		if err := ValidateID(bad); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
