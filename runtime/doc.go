@@ -1,3 +1,57 @@
 // Package runtime drives the runsc binary of gVisor through the lifecycle that package
-// fsm permits.
+// fsm permits, defending against the ways runsc misbehaves.
+//
+// # Resolution and trust
+//
+// ResolvePath picks runsc from TrustedLocations (and PATH only for non-root callers).
+// OpenBinary validates a candidate — owner root or the caller, not group/world-writable,
+// a regular executable ELF file, every directory on the way (and on every symlink's
+// way) safe, a `#!` wrapper unwrapped only to a binary passing the same checks — and
+// keeps it open: every command executes that descriptor (/proc/self/fd/N), so replacing
+// the file at the path afterwards changes nothing.
+//
+// # Runtime
+//
+// New (or NewWithPath) resolves, checks `runsc --version` (Version, ParseVersion) and
+// that a sandbox starts on the requested platform (ProbePlatforms tries systrap, kvm and
+// ptrace, each under a deadline; a requested platform that fails is an error, never
+// replaced). The runtime keeps a private 0700 state directory; runsc's --root is inside
+// it, never next to a bundle. Every runsc call gets the global flags before the
+// subcommand, a sanitized environment, stdio on files (the sandbox inherits them) and a
+// --log JSON file that classifies failures (RunscError).
+//
+// # Containers
+//
+// One method per runsc verb, each with a context:
+//
+//	Create  runsc create   Absent -> Created
+//	Start   runsc start    Created -> Running, and arms `runsc wait`
+//	Wait    (runsc wait)   Running -> Running; returns the exit status
+//	Kill    runsc kill     Running -> Running (the stop arrives as Exit)
+//	Pause   runsc pause    Running -> Paused (never from Created: runsc wedges it)
+//	Resume  runsc resume   Paused -> Running
+//	Delete  runsc delete   Stopped -> Deleted; with Force, any state (ForceDelete)
+//	Run     runsc run      Absent -> Deleted, returns the workload's status
+//	State   runsc state    query, checked to be about that exact ID
+//	List    runsc list     query
+//	Close                  force-deletes everything, Closing -> Closed
+//
+// A step the container's fsm.Machine does not permit is refused before runsc runs
+// (StepError, matching ErrIllegal and fsm.ErrIllegalTransition). Calls on one container
+// are serialized. Every step is recorded (Trace, WithTrace as NDJSON, WithLogger).
+//
+// The runsc pitfalls handled: a duplicate ID is refused before runsc (whose duplicate
+// create destroys the first container's state); IDs are validated (ValidateID) and an ID
+// that is a prefix of another live one is refused, because runsc resolves IDs by prefix;
+// every destructive step first checks `runsc state` answers for exactly that ID; Start
+// arms `runsc wait`, and the runtime is the sandboxes' child subreaper so that a
+// workload exiting before wait attaches still reports its status; Run tells a workload's
+// exit 128 from runsc's own failure by the --log JSON; a context that ends mid-step
+// leaves no sandbox (the runtime force-deletes it and records a "cleanup" step); writes
+// to the rootfs stay in the sandbox (--overlay), so a caller's bundle is never modified.
+//
+// # Handover
+//
+// ExecWithOCIBundle replaces the calling process with `runsc run` (syscall.Exec of the
+// validated descriptor), for callers that give up control.
 package runtime
