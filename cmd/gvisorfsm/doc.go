@@ -10,7 +10,9 @@
 // run builds a throwaway OCI bundle in a private temporary directory, runs CMD in a
 // sandbox (runtime.Runtime.Run) and exits with CMD's exit status. Without --rootfs the
 // sandbox's root filesystem is the host's / mounted read-only (with a private tmpfs on
-// /tmp), so `gvisorfsm run -- uname -a` works wherever runsc does. Its flags:
+// /tmp), so `gvisorfsm run -- uname -a` works wherever runsc does. The workload runs as
+// root in /, with PATH, HOME=/root and the caller's TERM, and the container ID as host
+// name. Its flags:
 //
 //	--platform P    gVisor platform (systrap, kvm, ptrace); one that cannot start a
 //	                sandbox here is an error, never replaced by another. Default: runsc's
@@ -22,10 +24,13 @@
 //	--id ID         container ID (default gvisorfsm-<pid>-<random>)
 //	--verbose       log every step to stderr
 //
-// The workload's stdin, stdout and stderr are gvisorfsm's own. A terminal or a file is
-// handed to the sandbox directly; a pipe or socket is not, since the sandbox would keep
-// it open: the workload writes to an unlinked temporary file whose contents are copied
-// to the pipe as they arrive.
+// The workload's stdin, stdout and stderr are gvisorfsm's own. A terminal, a device or
+// a file opened for appending is handed to the sandbox directly. A pipe or socket is
+// not, since the sandbox would keep it open, and neither is a file opened without
+// O_APPEND, since gVisor writes it at an offset of its own that the next writer
+// overwrites: the workload writes to an unlinked append-only temporary file whose
+// contents are copied to the real destination as they arrive (one file when stdout and
+// stderr are the same, so their order survives).
 //
 // SIGINT, SIGTERM and SIGHUP stop the workload: the sandbox is force-deleted, the
 // runtime's private state directory and the bundle are removed, and gvisorfsm exits
@@ -39,6 +44,12 @@
 // version prints gvisorfsm's version (from its build information) and runsc's, if
 // found.
 //
-// Exit status: the workload's for run; 2 for usage errors (-h prints usage and exits
-// 0); 125 when gvisorfsm or runsc failed before the workload's status was known.
+// Exit status: the workload's for run (127 when CMD does not exist in the sandbox, 126
+// when it cannot be executed, as in a shell); 2 for usage errors (-h prints usage and
+// exits 0); 125 when gvisorfsm or runsc failed before the workload's status was known.
+//
+// Inside the sandbox the host's / is seen through gVisor's gofer, read-only. The runsc
+// packaged by Debian (0.0~20221219) answers statx(2) on a tmpfs with EINVAL, so GNU ls
+// and stat fail on /tmp and /dev/shm there, while reading and writing files in them
+// works (busybox's ls uses stat(2) and is fine).
 package main
