@@ -24,7 +24,7 @@ const realRunsc = "/usr/bin/runsc"
 
 // needRunsc skips tests that drive the real runsc unless they can run; under CI=true a
 // missing prerequisite is a failure, not a skip.
-func needRunsc(t *testing.T) {
+func needRunsc(t testing.TB) {
 	t.Helper()
 	why := ""
 	if os.Geteuid() != 0 {
@@ -107,7 +107,7 @@ func assertNothingLeft(t *testing.T, root string) {
 }
 
 // busyboxBundle builds a bundle whose rootfs is busybox-static with applet symlinks.
-func busyboxBundle(t *testing.T, args ...string) string {
+func busyboxBundle(t testing.TB, args ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "rootfs", "bin")

@@ -1,0 +1,145 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	runc "github.com/containerd/go-runc"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
+)
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkRunTrue runs /bin/true (busybox) three ways, interleaved so that load on the
+// shared machine hits all alike: through Runtime.Run, as the same `runsc run` command
+// started directly, and through containerd/go-runc pointed at runsc. It reports each
+// median and the ratios to the direct call. Run with -benchtime=Nx (each iteration
+// starts three sandboxes).
+func BenchmarkRunTrue(b *testing.B) {
+	needRunsc(b)
+	ctx := context.Background()
+	r, err := New(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close(ctx)
+	bundle := busyboxBundle(b, "true")
+	flags := []string{"--platform=ptrace", "--network=none", overlayFlag(r.version)}
+	directRoot := filepath.Join(b.TempDir(), "root")
+	runcRoot := filepath.Join(b.TempDir(), "root")
+	os.Mkdir(directRoot, 0o700)
+	os.Mkdir(runcRoot, 0o700)
+	gr := &runc.Runc{Command: realRunsc, Root: runcRoot, ExtraArgs: flags}
+	devnull, _ := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	defer devnull.Close()
+
+	var lib, direct, gorunc []time.Duration
+	ways := []func(i int) error{
+		func(i int) error {
+			code, err := r.Run(ctx, "lib"+strconv.Itoa(i), bundle, nil)
+			if err == nil && code != 0 {
+				err = fmt.Errorf("exit %d", code)
+			}
+			return err
+		},
+		func(i int) error {
+			cmd := exec.CommandContext(ctx, realRunsc, append(append([]string{"--root", directRoot}, flags...),
+				"run", "--bundle", bundle, "direct"+strconv.Itoa(i))...)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+			return cmd.Run()
+		},
+		func(i int) error {
+			code, err := gr.Run(ctx, "gorunc"+strconv.Itoa(i), bundle, &runc.CreateOpts{})
+			if err == nil && code != 0 {
+				err = fmt.Errorf("exit %d", code)
+			}
+			return err
+		},
+	}
+	sinks := []*[]time.Duration{&lib, &direct, &gorunc}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for k := range ways {
+			w := (i + k) % len(ways) // rotate the order
+			t0 := time.Now()
+			if err := ways[w](i); err != nil {
+				b.Fatalf("way %d: %v", w, err)
+			}
+			*sinks[w] = append(*sinks[w], time.Since(t0))
+		}
+	}
+	b.StopTimer()
+	ml, md, mg := median(lib), median(direct), median(gorunc)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(ml), "lib-ms")
+	b.ReportMetric(ms(md), "direct-ms")
+	b.ReportMetric(ms(mg), "gorunc-ms")
+	b.ReportMetric(float64(ml)/float64(md), "lib/direct")
+	b.ReportMetric(float64(mg)/float64(md), "gorunc/direct")
+	b.ReportMetric(0, "ns/op") // the per-way medians above are the result
+	fmt.Printf("Run(/bin/true), %d runs each, medians:\n  library   %7.1f ms  %.3fx\n  direct    %7.1f ms  1.000x\n  go-runc   %7.1f ms  %.3fx\n",
+		len(lib), ms(ml), float64(ml)/float64(md), ms(md), ms(mg), float64(mg)/float64(md))
+}
+
+// BenchmarkFSMGuard is the lifecycle check every step pays: one Fire of a legal
+// self-loop (Wait on a Running container).
+func BenchmarkFSMGuard(b *testing.B) {
+	m := fsm.NewContainer("bench")
+	ctx := context.Background()
+	m.Fire(ctx, fsm.EventCreate)
+	m.Fire(ctx, fsm.EventStart)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := m.Fire(ctx, fsm.EventWait); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFSMRefusal is the cost of refusing an illegal step (Pause of Created).
+func BenchmarkFSMRefusal(b *testing.B) {
+	m := fsm.NewContainer("bench")
+	ctx := context.Background()
+	m.Fire(ctx, fsm.EventCreate)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := m.Fire(ctx, fsm.EventPause); err == nil {
+			b.Fatal("pause of created allowed")
+		}
+	}
+}
+
+// BenchmarkRunscState is one `runsc state` through the library, the yardstick for the
+// guard's cost.
+func BenchmarkRunscState(b *testing.B) {
+	needRunsc(b)
+	ctx := context.Background()
+	r, err := New(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close(ctx)
+	if err := r.Create(ctx, "st", busyboxBundle(b, "sleep", "3600"), nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := r.State(ctx, "st"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
