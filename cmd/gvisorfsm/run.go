@@ -189,10 +189,11 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) 
 		opts = append(opts, runtime.WithLogger(log))
 	}
 
-	rt, err := openRuntime(ctx, o.platform, opts, sink, log)
+	rt, platform, err := openRuntime(ctx, newOpener(opts), o.platform, sink, log)
 	if err != nil {
 		return -1, err
 	}
+	log.Debug("runtime available", "platform", platform, "runsc", rt.Binary().Path())
 	defer func() {
 		// The run's context may be cancelled already; closing must still finish.
 		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
@@ -230,25 +231,40 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) 
 	return code, nil
 }
 
-// openRuntime returns an Available runtime. An explicit platform must work, or it is an
-// error. Without one, runsc's default platform is used when it starts a sandbox here;
-// otherwise the first of runtime.Platforms that does (each attempt a Retry in the trace).
-func openRuntime(ctx context.Context, platform string, opts []runtime.Option, sink *traceSink, log *slog.Logger) (*runtime.Runtime, error) {
-	if platform != "" {
-		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(platform))...)
-		if err != nil {
-			return nil, withCause(err)
+// openFunc opens a runtime on a platform ("" = runsc's default); runtime.New in use,
+// a fake in tests.
+type openFunc func(ctx context.Context, platform string) (*runtime.Runtime, error)
+
+// newOpener is the openFunc of runtime.New with opts.
+func newOpener(opts []runtime.Option) openFunc {
+	return func(ctx context.Context, platform string) (*runtime.Runtime, error) {
+		o := opts
+		if platform != "" {
+			o = append(o[:len(o):len(o)], runtime.WithPlatform(platform))
 		}
-		log.Debug("runtime available", "platform", platform, "runsc", rt.Binary().Path())
-		return rt, nil
+		return runtime.New(ctx, o...)
 	}
-	rt, err := runtime.New(ctx, opts...)
+}
+
+// openRuntime returns an Available runtime and the platform it uses. An explicit
+// platform must work, or it is an error. Without one, runsc's default platform is used
+// when it starts a sandbox here (a single probe, not all of them: kvm alone can take
+// the whole probe timeout); otherwise the first of runtime.Platforms that does, each
+// attempt recorded as a Retry in the trace.
+func openRuntime(ctx context.Context, open openFunc, platform string, sink *traceSink, log *slog.Logger) (*runtime.Runtime, string, error) {
+	if platform != "" {
+		rt, err := open(ctx, platform)
+		if err != nil {
+			return nil, "", withCause(err)
+		}
+		return rt, platform, nil
+	}
+	rt, err := open(ctx, "")
 	if err == nil {
-		log.Debug("runtime available", "platform", "runsc's default", "runsc", rt.Binary().Path())
-		return rt, nil
+		return rt, "runsc's default", nil
 	}
 	if !errors.Is(err, runtime.ErrPlatform) {
-		return nil, err
+		return nil, "", err
 	}
 	err = withCause(err)
 	log.Warn("runsc's default platform cannot start a sandbox here; trying the others", "err", err)
@@ -260,15 +276,15 @@ func openRuntime(ctx context.Context, platform string, opts []runtime.Option, si
 		if sink != nil {
 			sink.retry("trying platform " + p)
 		}
-		rt, err := runtime.New(ctx, append(opts, runtime.WithPlatform(p))...)
+		rt, err := open(ctx, p)
 		if err == nil {
 			log.Info("using platform", "platform", p)
-			return rt, nil
+			return rt, p, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", p, withCause(err)))
 		if !errors.Is(err, runtime.ErrPlatform) {
-			break
+			break // not the platform's fault: another one will not do better
 		}
 	}
-	return nil, fmt.Errorf("no gVisor platform starts a sandbox here: %w", errors.Join(errs...))
+	return nil, "", fmt.Errorf("no gVisor platform starts a sandbox here: %w", errors.Join(errs...))
 }
