@@ -134,11 +134,14 @@ func TestEndToEnd(t *testing.T) {
 	bin := buildBinary(t, t.TempDir())
 
 	t.Run("ExitStatus", func(t *testing.T) {
-		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "exit 3")
-		if st := inv.run(t); st != 3 {
-			t.Errorf("exit %d, want 3; stderr: %s", st, inv.stderr.String())
+		// 128 is the workload's own here, not a runsc failure; 137 is death by SIGKILL.
+		for script, want := range map[string]int{"exit 3": 3, "exit 128": 128, "kill -9 $$": 137} {
+			inv := command(t, bin, "run", "--", "/bin/sh", "-c", script)
+			if st := inv.run(t); st != want {
+				t.Errorf("sh -c %q: exit %d, want %d; stderr: %s", script, st, want, inv.stderr.String())
+			}
+			inv.checkNothingLeft(t)
 		}
-		inv.checkNothingLeft(t)
 	})
 
 	t.Run("Uname", func(t *testing.T) {
