@@ -678,3 +678,27 @@ func TestRealExecHandover(t *testing.T) {
 	}
 	assertNothingLeft(t, filepath.Join(state, ents[0].Name(), "root"))
 }
+
+// Two concurrent starts of one container: runsc lets both through and one fails with a
+// network error; the runtime serializes them and the lifecycle refuses the second.
+func TestRealConcurrentStartsSerialized(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	if err := r.Create(ctx, "twice", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- r.Start(ctx, "twice", nil) }()
+	}
+	e1, e2 := <-errs, <-errs
+	if (e1 == nil) == (e2 == nil) {
+		t.Fatalf("want exactly one Start to succeed: %v / %v", e1, e2)
+	}
+	if e := errors.Join(e1, e2); !errors.Is(e, ErrIllegal) {
+		t.Fatalf("the losing Start was not refused by the lifecycle: %v", e)
+	}
+	if st, err := r.State(ctx, "twice"); err != nil || st.Status != "running" {
+		t.Fatalf("state %+v %v", st, err)
+	}
+}
