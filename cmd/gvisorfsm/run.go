@@ -67,10 +67,10 @@ func parseRun(args []string) (*runOptions, *flag.FlagSet, error) {
 			return nil, fs, usagef("--id: %v", err)
 		}
 	}
-	if flagSet(fs, "platform") && o.platform == "" {
+	if given(fs, "platform") && o.platform == "" {
 		return nil, fs, usagef("--platform: empty")
 	}
-	if flagSet(fs, "rootfs") && o.rootfs == "" {
+	if given(fs, "rootfs") && o.rootfs == "" {
 		return nil, fs, usagef("--rootfs: empty")
 	}
 	o.args = fs.Args()
@@ -83,8 +83,8 @@ func parseRun(args []string) (*runOptions, *flag.FlagSet, error) {
 	return o, fs, nil
 }
 
-// flagSet reports whether name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
+// given reports whether flag name was on the command line.
+func given(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
@@ -119,18 +119,16 @@ func (c *cli) run(args []string) int {
 	}()
 
 	code, err := c.runWorkload(ctx, o, log)
-	if sig := caught.Load(); sig != 0 && (err != nil || ctx.Err() != nil) {
-		if err != nil {
-			log.Info("run interrupted", "err", err)
-		}
+	switch sig := caught.Load(); {
+	case err == nil:
+		return code // the workload finished, even if a signal came in meanwhile
+	case sig != 0:
+		log.Info("run interrupted", "err", err)
 		// Like a shell, report death by signal as 128+n.
 		return 128 + int(sig)
 	}
-	if err != nil {
-		fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
-		return failureStatus(err)
-	}
-	return code
+	fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
+	return failureStatus(err)
 }
 
 // failureStatus is the exit status for a run that failed before the workload's status
@@ -172,6 +170,17 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) 
 		rootfs = abs
 	}
 
+	// Made before the runtime, so that it is removed after the runtime is closed.
+	dir, err := os.MkdirTemp("", "gvisorfsm-bundle-")
+	if err != nil {
+		return -1, err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeBundle(dir, o.args, rootfs, id); err != nil {
+		return -1, err
+	}
+	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
+
 	var sink *traceSink
 	if o.trace != "" {
 		f, err := os.OpenFile(o.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -203,22 +212,12 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) 
 		}
 	}()
 
-	dir, err := os.MkdirTemp("", "gvisorfsm-bundle-")
+	sio, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log)
 	if err != nil {
 		return -1, err
 	}
-	defer os.RemoveAll(dir)
-	if err := writeBundle(dir, o.args, rootfs, id); err != nil {
-		return -1, err
-	}
-	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
-
-	io, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log)
-	if err != nil {
-		return -1, err
-	}
-	code, err := rt.Run(ctx, id, dir, &runtime.RunOpts{Stdin: io.stdin, Stdout: io.stdout, Stderr: io.stderr})
-	if ferr := io.finish(); ferr != nil {
+	code, err := rt.Run(ctx, id, dir, &runtime.RunOpts{Stdin: sio.stdin, Stdout: sio.stdout, Stderr: sio.stderr})
+	if ferr := sio.finish(); ferr != nil {
 		log.Warn("copying the workload's output", "err", ferr)
 	}
 	if err != nil {
