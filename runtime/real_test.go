@@ -26,6 +26,9 @@ const realRunsc = "/usr/bin/runsc"
 // missing prerequisite is a failure, not a skip.
 func needRunsc(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("SKIPPING: -short runs unit tests only; this one drives the real runsc")
+	}
 	why := ""
 	if os.Geteuid() != 0 {
 		why = "not root"
