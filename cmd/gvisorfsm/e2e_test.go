@@ -314,6 +314,29 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("ReaderGoesAway", func(t *testing.T) {
+		// `gvisorfsm run -- yes | head -2`: once head exits, the run ends as yes would,
+		// by SIGPIPE, instead of filling a relay file forever.
+		inv := command(t, bin, "run", "--", "yes")
+		inv.cmd.Stdout = nil
+		out, err := inv.cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inv.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil || line != "y\n" {
+			t.Errorf("first line %q (%v), want \"y\\n\"", line, err)
+		}
+		out.Close()
+		if st := inv.status(t, inv.cmd.Wait()); st != 128+int(syscall.SIGPIPE) {
+			t.Errorf("exit %d, want %d; stderr: %s", st, 128+int(syscall.SIGPIPE), inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
 	t.Run("Doctor", func(t *testing.T) {
 		inv := command(t, bin, "doctor")
 		if st := inv.run(t); st != 0 {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -271,7 +273,7 @@ func TestStdioRelaysPipesInOrder(t *testing.T) {
 	}
 	defer r.Close()
 	// stdout and stderr are the same pipe (2>&1): one relay file, shared, append-only.
-	s, err := openStdio(nil, w, w, dir, orDiscard(nil))
+	s, err := openStdio(nil, w, w, dir, orDiscard(nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,5 +330,79 @@ func TestToolVersion(t *testing.T) {
 	v := toolVersion()
 	if !strings.Contains(v, "go1.") {
 		t.Errorf("toolVersion() = %q, want the Go version in it", v)
+	}
+}
+
+func TestRelayGivesBackCopiedSpace(t *testing.T) {
+	dir := t.TempDir()
+	probe, err := os.Create(filepath.Join(dir, "probe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe.Write(make([]byte, 8192))
+	if err := syscall.Fallocate(int(probe.Fd()), fallocPunchHole|fallocKeepSize, 0, 4096); err != nil {
+		t.Skipf("SKIPPING: %s cannot punch holes: %v", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	rl, err := newRelay(w, dir, "stdout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 4 * punchEvery
+	got := make(chan int64)
+	go func() {
+		n, _ := io.Copy(io.Discard, io.LimitReader(r, total))
+		got <- n
+	}()
+	chunk := bytes.Repeat([]byte("x"), 1<<20)
+	for range total / len(chunk) {
+		if _, err := rl.sink.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := <-got; n != total {
+		t.Fatalf("relayed %d bytes, want %d", n, total)
+	}
+	close(rl.stop)
+	<-rl.done
+	fi, err := rl.sink.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used := fi.Sys().(*syscall.Stat_t).Blocks * 512; fi.Size() != total || used > total/2 {
+		t.Errorf("relay file: size %d, %d bytes allocated; want size %d with at most %d allocated", fi.Size(), used, total, total/2)
+	}
+	rl.sink.Close()
+	rl.src.Close()
+}
+
+func TestRelayReportsBrokenDestination(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: writes fail with EPIPE
+	defer w.Close()
+	brokenc := make(chan error, 1)
+	rl, err := newRelay(w, t.TempDir(), "stdout", func(err error) { brokenc <- err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without a SIGPIPE handler, the write to a broken pipe would kill the test.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	rl.sink.WriteString("hello\n")
+	if err := <-brokenc; !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("broken called with %v, want EPIPE", err)
+	}
+	if err := rl.finish(); !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("finish() = %v, want EPIPE", err)
 	}
 }

@@ -118,7 +118,14 @@ func (c *cli) run(args []string) int {
 		}
 	}()
 
-	code, err := c.runWorkload(ctx, o, log)
+	// A relay whose reader has gone away ends the run like SIGPIPE would.
+	brokenPipe := func(err error) {
+		if caught.CompareAndSwap(0, int32(syscall.SIGPIPE)) {
+			log.Info("output: reader gone, stopping the sandbox", "err", err)
+			cancel()
+		}
+	}
+	code, err := c.runWorkload(ctx, o, log, brokenPipe)
 	switch sig := caught.Load(); {
 	case err == nil:
 		return code // the workload finished, even if a signal came in meanwhile
@@ -149,7 +156,7 @@ func failureStatus(err error) int {
 
 // runWorkload opens a runtime, builds the bundle and runs the workload to completion.
 // Everything it makes (sandbox, runtime state, bundle) is gone when it returns.
-func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) (int, error) {
+func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, broken func(error)) (int, error) {
 	id := o.id
 	if id == "" {
 		var b [4]byte
@@ -212,7 +219,7 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger) 
 		}
 	}()
 
-	sio, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log)
+	sio, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log, broken)
 	if err != nil {
 		return -1, err
 	}

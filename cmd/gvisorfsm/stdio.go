@@ -27,11 +27,14 @@ type stdio struct {
 // writer (the shell, or stderr when it is the same file) overwrites the workload's
 // output. Those get a relay: an append-only temporary file in dir, unlinked at once,
 // whose contents are copied to the real destination as they grow.
-func openStdio(in, out, errf *os.File, dir string, log *slog.Logger) (*stdio, error) {
+//
+// broken is called when a relay's destination stops taking output (its reader went
+// away): the caller ends the run, as SIGPIPE would end a process writing to the pipe.
+func openStdio(in, out, errf *os.File, dir string, log *slog.Logger, broken func(error)) (*stdio, error) {
 	s := &stdio{stdin: in, stdout: out, stderr: errf}
 	shared := sameFile(out, errf)
 	if needsRelay(out) {
-		r, err := newRelay(out, dir, "stdout")
+		r, err := newRelay(out, dir, "stdout", broken)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +46,7 @@ func openStdio(in, out, errf *os.File, dir string, log *slog.Logger) (*stdio, er
 		log.Debug("relaying stdout through a file", "shared_with_stderr", shared)
 	}
 	if !shared && needsRelay(errf) {
-		r, err := newRelay(errf, dir, "stderr")
+		r, err := newRelay(errf, dir, "stderr", broken)
 		if err != nil {
 			s.finish()
 			return nil, err
@@ -54,7 +57,7 @@ func openStdio(in, out, errf *os.File, dir string, log *slog.Logger) (*stdio, er
 	}
 	if len(s.relays) > 0 {
 		// A reader that goes away must not kill gvisorfsm with SIGPIPE before it has
-		// cleaned up; the relay just stops copying. Handlers, unlike an ignored signal,
+		// cleaned up; the relay reports it instead. Handlers, unlike an ignored signal,
 		// are not inherited by runsc.
 		signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	}
@@ -102,15 +105,16 @@ func sameFile(a, b *os.File) bool {
 
 // relay copies an append-only temporary file to dst as the sandbox writes to it.
 type relay struct {
-	sink *os.File // the sandbox's end: O_APPEND, so concurrent writers never overwrite
-	src  *os.File // our reading end, with its own offset
-	dst  *os.File
-	stop chan struct{}
-	done chan struct{}
-	err  error
+	sink   *os.File    // the sandbox's end: O_APPEND, so concurrent writers never overwrite
+	src    *os.File    // our reading end, with its own offset
+	dst    *os.File    // where the output is meant to go
+	broken func(error) // called once when dst no longer takes output
+	stop   chan struct{}
+	done   chan struct{}
+	err    error
 }
 
-func newRelay(dst *os.File, dir, name string) (*relay, error) {
+func newRelay(dst *os.File, dir, name string, broken func(error)) (*relay, error) {
 	p := filepath.Join(dir, "."+name)
 	sink, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
@@ -122,32 +126,51 @@ func newRelay(dst *os.File, dir, name string) (*relay, error) {
 		sink.Close()
 		return nil, fmt.Errorf("%s relay: %w", name, err)
 	}
-	r := &relay{sink: sink, src: src, dst: dst, stop: make(chan struct{}), done: make(chan struct{})}
+	r := &relay{sink: sink, src: src, dst: dst, broken: broken, stop: make(chan struct{}), done: make(chan struct{})}
 	go r.loop()
 	return r, nil
 }
 
-// relayPoll is how often a relay looks for new output once it has caught up.
-const relayPoll = 20 * time.Millisecond
+const (
+	// relayPoll is how often a relay looks for new output once it has caught up.
+	relayPoll = 20 * time.Millisecond
+	// punchEvery is how much copied output a relay lets accumulate before it gives the
+	// space back: the file only ever grows, and a chatty workload could fill the disk.
+	punchEvery = 4 << 20
+	// fallocate(2) mode bits (not in package syscall).
+	fallocKeepSize  = 0x01
+	fallocPunchHole = 0x02
+)
 
 func (r *relay) loop() {
 	defer close(r.done)
 	buf := make([]byte, 64<<10)
+	var copied, punched int64
 	stopping := false
 	for {
 		n, err := r.src.Read(buf)
-		if n > 0 && r.err == nil {
+		if n > 0 {
 			if _, werr := r.dst.Write(buf[:n]); werr != nil {
-				r.err = werr // keep draining, so the sandbox is never held up by us
+				// Like a pipe's writer, the workload's run ends when its reader is gone.
+				r.err = werr
+				if r.broken != nil {
+					r.broken(werr)
+				}
+				<-r.stop
+				return
+			}
+			copied += int64(n)
+			if copied-punched >= punchEvery &&
+				syscall.Fallocate(int(r.sink.Fd()), fallocPunchHole|fallocKeepSize, 0, copied) == nil {
+				punched = copied
 			}
 		}
 		switch {
 		case err == nil:
 			continue
 		case err != io.EOF:
-			if r.err == nil {
-				r.err = err
-			}
+			r.err = err
+			<-r.stop
 			return
 		case stopping:
 			return
