@@ -30,7 +30,9 @@
 // O_APPEND, since gVisor writes it at an offset of its own that the next writer
 // overwrites: the workload writes to an unlinked append-only temporary file whose
 // contents are copied to the real destination as they arrive (one file when stdout and
-// stderr are the same, so their order survives).
+// stderr are the same, so their order survives). When the reader of such a pipe goes
+// away (`gvisorfsm run -- yes | head`), the run ends as a process writing to the pipe
+// would, with exit status 141 (128+SIGPIPE).
 //
 // SIGINT, SIGTERM and SIGHUP stop the workload: the sandbox is force-deleted, the
 // runtime's private state directory and the bundle are removed, and gvisorfsm exits
