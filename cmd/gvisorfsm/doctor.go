@@ -119,7 +119,11 @@ func runscChecks(ctx context.Context, opts []runtime.Option, add func(name, stat
 			skip("version", "platforms")
 		} else {
 			add("trusted", statusOK, trustDetail(path))
-			add("version", statusFail, err.Error())
+			name := "version"
+			if !errors.Is(err, runtime.ErrBadVersion) && !errors.Is(err, runtime.ErrRunsc) {
+				name = "runtime" // e.g. no private state directory under TMPDIR
+			}
+			add(name, statusFail, err.Error())
 			skip("platforms")
 		}
 		return nil
