@@ -4,7 +4,7 @@ PKGS     ?= ./...
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help deps build test test-short tlc diagrams lint ci bench run
+.PHONY: help deps build run test test-short tlc diagrams lint ci bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -20,6 +20,10 @@ deps: ## install what the tests need on a fresh Debian machine (runsc, busybox-s
 build: ## compile every package and command into bin/
 	$(GO) build $(PKGS)
 	$(GO) build -o bin/ ./cmd/...
+
+run: deps build ## the main job: check the host, then run `uname -a` in a gVisor sandbox
+	bin/gvisorfsm doctor
+	bin/gvisorfsm run -- uname -a
 
 tlc: ## model-check spec/ (official TLC when TLA2TOOLS_JAR is set, the Go engine otherwise)
 	tools/tlc.sh
