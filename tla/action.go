@@ -164,7 +164,7 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 			if idx, ok := c.target(x.Args[0], en, sc); ok {
 				set := c.eval(x.Args[1], en, sc)
 				s := c.slot()
-				for _, v := range c.enumerate(set, x.pos()) {
+				for _, v := range c.iterate(set, x.pos()) {
 					s[idx] = v
 					if k() {
 						s[idx] = nil
@@ -419,7 +419,7 @@ func (c *ctx) forBindersFirstFastest(bs []Binder, en *env, sc *scope, fn func(*e
 	}
 	sets := make([][]Value, len(flat))
 	for i, b := range flat {
-		sets[i] = c.enumerate(c.eval(b.Set, en, sc), b.Set.pos())
+		sets[i] = c.iterate(c.eval(b.Set, en, sc), b.Set.pos())
 		if len(sets[i]) == 0 {
 			return false
 		}

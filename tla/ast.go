@@ -318,6 +318,7 @@ type instanceDecl struct {
 
 // Module is a parsed module.
 type Module struct {
+	text      string // source, for TLC's string order (see strorder.go)
 	Name      string
 	File      string
 	Extends   []string

@@ -106,7 +106,7 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
 		return &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
 	}
-	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
+	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, cfgText: string(cfgSrc)}
 	res := ch.run(m, specPath)
 	if res.ExitCode == ExitOK || res.Violation != "parse" && res.Violation != "config" {
 		fmt.Fprintf(out, "Finished in %s at (%s)\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
@@ -156,6 +156,7 @@ type checker struct {
 	alias            *namedExpr
 	symmetry         []Value // permutations (functions), nil without SYMMETRY
 	initProps        []namedExpr
+	cfgText          string
 	errID            int32   // state whose path ends an error trace (-1: none)
 	errSucc          []Value // state appended to an error trace
 	evalInv          string  // invariant being evaluated (its errors exit with 76)
@@ -211,9 +212,15 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 		}
 		p.overrides[ca.Module][ca.Name] = ov
 	}
+	// TLC orders strings by when it first met them: configuration, then identifiers
+	// while parsing, then string literals during semantic processing.
+	p.rankTokens(ch.cfgText, true)
+	p.ranked[m.Name] = true
+	p.rankTokens(m.text, false)
 	if err := p.build(m, p.root, nil, map[string]bool{m.Name: true}); err != nil {
 		return parseFailure(ch.out, err)
 	}
+	p.rankLiterals()
 	if err := checkNames(p.root, m); err != nil {
 		return parseFailure(ch.out, err)
 	}

@@ -141,7 +141,7 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 			// common case without closures: \A x \in S : P
 			b := x.Binders[0]
 			node := &env{name: b.Names[0], next: en}
-			for _, el := range c.enumerate(c.eval(b.Set, en, sc), b.Set.pos()) {
+			for _, el := range c.iterate(c.eval(b.Set, en, sc), b.Set.pos()) {
 				node.val = el
 				if c.evalBool(x.Body, node, sc) != x.Forall {
 					return BoolV(!x.Forall)
@@ -354,7 +354,7 @@ func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bo
 			throw(Pos{}, "TLC cannot evaluate an unbounded quantifier over %s.", b.Names[0])
 		}
 		set := c.eval(b.Set, en, sc)
-		elems := c.enumerate(set, b.Set.pos())
+		elems := c.iterate(set, b.Set.pos())
 		if !b.Tuple {
 			// One binding node reused for every element: bodies never keep the
 			// environment beyond one iteration (values are canonicalized immediately).

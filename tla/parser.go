@@ -117,7 +117,9 @@ func ParseModule(file, src string) (m *Module, err error) {
 		}
 		p.advance()
 	}
-	return p.parseModuleBody(), nil
+	m = p.parseModuleBody()
+	m.text = src
+	return m, nil
 }
 
 func (p *parser) parseModuleBody() *Module {

@@ -30,6 +30,7 @@ type program struct {
 	// overrides from the configuration: module name -> definition name -> replacement
 	overrides map[string]map[string]*override
 	nameErr   error
+	strOrder
 	stdDefs   map[string]map[string]*Def
 	replaced  map[*Def]*Def // configuration overrides of shared definitions
 	scopes    []*scope
@@ -81,6 +82,10 @@ func (p *program) parseModuleNamed(name string) (*Module, error) {
 	m, err := ParseModule(file, src)
 	if err != nil {
 		return nil, err
+	}
+	if !p.ranked[name] {
+		p.ranked[name] = true
+		p.rankTokens(src, false)
 	}
 	if m.Name != name {
 		return nil, &loadError{fmt.Sprintf("File %s does not contain module %s.", file, name)}
@@ -155,6 +160,7 @@ type subst struct {
 
 // build adds module m's definitions to sc. sub is nil for the root module.
 func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) error {
+	defer p.noteSemantic(m)
 	for _, ext := range m.Extends {
 		if seen[ext] {
 			continue

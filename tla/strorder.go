@@ -1,0 +1,97 @@
+package tla
+
+import "slices"
+
+// TLC compares strings by the order in which it first met them (it interns every
+// string), not alphabetically: "b" < "a" if "b" occurs first. That order decides
+// how \E, CHOOSE and x' \in S walk a set of strings, and so which state TLC finds
+// first. Values stay sorted alphabetically internally (canonical encodings for the
+// seen-set); only iteration follows TLC's order.
+//
+// The order is: strings and names in the configuration file, then identifiers (which
+// include record field names) as modules are parsed, then string literals as modules
+// are semantically processed (dependencies first), then strings made while checking.
+// Names of the standard modules, which TLC also interns, are not modelled.
+type strOrder struct {
+	rank     map[string]int32
+	ranked   map[string]bool // modules whose identifiers are ranked
+	semDone  map[string]bool
+	semOrder []*Module
+}
+
+func (p *program) strRank(s string) int32 {
+	if p.rank == nil {
+		p.rank = map[string]int32{}
+	}
+	r, ok := p.rank[s]
+	if !ok {
+		r = int32(len(p.rank))
+		p.rank[s] = r
+	}
+	return r
+}
+
+// rankTokens ranks the identifiers of src, and also its strings if withStrings.
+func (p *program) rankTokens(src string, withStrings bool) {
+	if p.ranked == nil {
+		p.ranked = map[string]bool{}
+	}
+	for _, t := range lexAll(src) {
+		if t.kind == tIdent || (withStrings && t.kind == tStr) {
+			p.strRank(t.text)
+		}
+	}
+}
+
+func (p *program) noteSemantic(m *Module) {
+	if p.semDone == nil {
+		p.semDone = map[string]bool{}
+	}
+	if !p.semDone[m.Name] {
+		p.semDone[m.Name] = true
+		p.semOrder = append(p.semOrder, m)
+	}
+}
+
+// rankLiterals ranks string literals module by module in semantic-processing order.
+func (p *program) rankLiterals() {
+	for _, m := range p.semOrder {
+		for _, t := range lexAll(m.text) {
+			if t.kind == tStr {
+				p.strRank(t.text)
+			}
+		}
+	}
+}
+
+// iterate returns the elements of a set in the order TLC enumerates them.
+func (c *ctx) iterate(v Value, pos Pos) []Value {
+	elems := c.enumerate(v, pos)
+	if len(elems) < 2 {
+		return elems
+	}
+	if _, ok := elems[0].(StrV); !ok {
+		return elems
+	}
+	inOrder := true
+	prev := int32(-1)
+	for _, e := range elems {
+		s, ok := e.(StrV)
+		if !ok {
+			return elems
+		}
+		r := c.p.strRank(string(s))
+		if r < prev {
+			inOrder = false
+		}
+		prev = r
+	}
+	if inOrder {
+		return elems
+	}
+	out := slices.Clone(elems)
+	slices.SortFunc(out, func(a, b Value) int {
+		return int(c.p.strRank(string(a.(StrV)))) - int(c.p.strRank(string(b.(StrV))))
+	})
+	return out
+}
