@@ -85,6 +85,9 @@ func (f *TraceFailure) String() string {
 //     decimal), each mapping to a matching value;
 //   - null: any value (the same as leaving the key out).
 //
+// A key v[k] logs one entry of a function-valued variable v (the entry whose domain
+// element prints as k, as for object keys), leaving its other entries unlogged.
+//
 // Each step after the first must be a step of Next from one of the candidate states
 // (of the named action when the step names one) leading to a state that matches the
 // logged values, or a stuttering step when no action is named. The error is only for
@@ -187,9 +190,17 @@ func prepareChecker(ctx context.Context, specPath, cfgPath string) (*checker, *R
 }
 
 type traceStep struct {
-	vals   []any  // per variable; nil when not logged
-	logged []bool // per variable
-	action string // "" when not named
+	vals    []any  // per variable; nil when not logged
+	logged  []bool // per variable
+	entries []traceEntry
+	action  string // "" when not named
+}
+
+// traceEntry is one logged entry f[k] of a function-valued variable.
+type traceEntry struct {
+	v   int
+	key string
+	val any
 }
 
 type traceValidator struct {
@@ -216,6 +227,16 @@ func (tv *traceValidator) parseStep(text string) (*traceStep, error) {
 			st.action = s
 			continue
 		}
+		name, key, isEntry := strings.Cut(k, "[")
+		if isEntry && strings.HasSuffix(key, "]") {
+			i := slices.IndexFunc(vars, func(d *Def) bool { return d.Name == name })
+			if i >= 0 {
+				if v != nil {
+					st.entries = append(st.entries, traceEntry{i, strings.TrimSuffix(key, "]"), v})
+				}
+				continue
+			}
+		}
 		i := slices.IndexFunc(vars, func(d *Def) bool { return d.Name == k })
 		if i < 0 {
 			if tv.opts.IgnoreUnknown {
@@ -237,6 +258,18 @@ func (tv *traceValidator) mismatch(s []Value, st *traceStep) string {
 		if st.logged[i] && !matchJSON(st.vals[i], s[i]) {
 			b, _ := json.Marshal(st.vals[i])
 			return fmt.Sprintf("%s is %s, the trace says %s", d.Name, fmtValue(s[i]), b)
+		}
+	}
+	for _, e := range st.entries {
+		name := tv.ch.p.vars[e.v].Name
+		dom, vals, _ := fcnParts(s[e.v])
+		k := slices.IndexFunc(dom, func(d Value) bool { return keyText(d) == e.key })
+		b, _ := json.Marshal(e.val)
+		if k < 0 {
+			return fmt.Sprintf("%s has no entry %s, the trace says %s", name, e.key, b)
+		}
+		if !matchJSON(e.val, vals[k]) {
+			return fmt.Sprintf("%s[%s] is %s, the trace says %s", name, e.key, fmtValue(vals[k]), b)
 		}
 	}
 	return ""
