@@ -138,6 +138,28 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 	case *Let:
 		return c.enum(x.Body, c.bindLet(x, en, sc), sc, k)
 	case *Quant:
+		if x.Forall {
+			// TLC treats \A x \in S : A in an action as the conjunction of A's
+			// instances, each enumerated (so disjunctions inside still branch).
+			var envs []*env
+			ok := true
+			for _, b := range x.Binders {
+				if b.Set == nil {
+					ok = false
+				}
+			}
+			if ok {
+				c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
+					envs = append(envs, copyEnv(en2, en))
+					return false
+				})
+				split := c.split
+				c.split = false
+				stop := c.enumEach(x.Body, envs, 0, sc, k)
+				c.split = split
+				return stop
+			}
+		}
 		if !x.Forall {
 			saveSp := c.actSpan
 			if c.split {
@@ -581,4 +603,22 @@ func (c *ctx) actionArgs(args []Expr, params []Param, en *env, sc *scope) []Valu
 		vals[i] = c.eval(a, en, sc)
 	}
 	return vals
+}
+
+// copyEnv copies the bindings of en down to base, since forBinders reuses its nodes.
+func copyEnv(en, base *env) *env {
+	if en == base || en == nil {
+		return en
+	}
+	return &env{name: en.name, val: en.val, next: copyEnv(en.next, base)}
+}
+
+// enumEach enumerates body under each environment in turn, as a conjunction.
+func (c *ctx) enumEach(body Expr, envs []*env, i int, sc *scope, k func() bool) bool {
+	if i == len(envs) {
+		return k()
+	}
+	return c.enum(body, envs[i], sc, func() bool {
+		return c.enumEach(body, envs, i+1, sc, k)
+	})
 }
