@@ -298,7 +298,8 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	r.mu.Lock()
 	r.byPid[st.Pid] = c
 	r.mu.Unlock()
-	r.adoptOrphans(r.root)
+	r.adoptPid(st.Pid)
+	r.adoptOrphans(r.root) // the gofer
 	return nil
 }
 
@@ -310,8 +311,10 @@ func (r *Runtime) cleanup(c *container, note string) {
 	from := c.m.Current()
 	var err error
 	exit := -1
+	r.adoptOrphans(r.root) // before the kill: a zombie cannot be matched to our root
 	st, serr := r.exactState(ctx, c.id)
 	if serr == nil {
+		r.adoptPid(st.Pid)
 		r.unpause(ctx, st)
 		o, e := r.execRunsc(ctx, call{sub: "delete", id: c.id, args: []string{"--force", c.id}})
 		exit, err = o.exit, e
@@ -493,9 +496,9 @@ func (r *Runtime) waiter(c *container) {
 		return
 	}
 	r.mu.Lock()
-	reaping := r.cfg.subreaper && r.byPid[c.pid] == c
+	pending := r.reaped[c.pid]
 	r.mu.Unlock()
-	if reaping {
+	if pending {
 		return // the reaper reports the sandbox's status
 	}
 	msg := o.logMsg
@@ -614,7 +617,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 		delete(r.byPid, c.pid)
 		r.mu.Unlock()
 		r.forget(c)
-		r.adoptOrphans(r.root)
+		r.reapStrays()
 	}
 	return err
 }
@@ -699,5 +702,6 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	}
 	from, to, _ := c.m.Fire(ctx, fsm.EventRun)
 	r.record(c, op, from, to, ResultOK, o.exit, nil, "workload exit status")
+	r.reapStrays()
 	return o.exit, nil
 }

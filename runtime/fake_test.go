@@ -33,6 +33,9 @@ func newFake(t *testing.T, opts ...Option) (*Runtime, string) {
 		if pids := processesUsingRoot(r.Root()); len(pids) > 0 {
 			t.Errorf("fake runsc processes left: %v", pids)
 		}
+		if z := zombieChildren(); len(z) > 0 {
+			t.Errorf("unreaped children: %v", z)
+		}
 	})
 	return r, bin
 }

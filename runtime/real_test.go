@@ -90,9 +90,35 @@ func newReal(t *testing.T, opts ...Option) (*Runtime, *syncBuffer) {
 	return r, tr
 }
 
+// zombieChildren lists our children that have exited and nobody reaped.
+func zombieChildren() []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[0] == "Z" && f[1] == fmt.Sprint(os.Getpid()) {
+			out = append(out, s[:i+1])
+		}
+	}
+	return out
+}
+
 // assertNothingLeft checks that no runsc process names root and that runsc lists nothing there.
 func assertNothingLeft(t *testing.T, root string) {
 	t.Helper()
+	if z := zombieChildren(); len(z) > 0 {
+		t.Errorf("unreaped children: %v", z)
+	}
 	if pids := processesUsingRoot(root); len(pids) > 0 {
 		t.Errorf("runsc processes left for %s: %v", root, pids)
 		for _, p := range pids {
@@ -679,6 +705,9 @@ func TestRealExecHandover(t *testing.T) {
 	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("private root: %v %v", fi, err)
 	}
+	// This test process is a subreaper (other tests' runtimes made it one), so the
+	// handed-over runsc's helpers were reparented here; no runtime of ours owns them.
+	(&Runtime{reaped: map[int]bool{}}).reapStrays()
 	assertNothingLeft(t, filepath.Join(state, ents[0].Name(), "root"))
 }
 

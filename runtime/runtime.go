@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
@@ -547,11 +548,11 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	r.adoptOrphans(root)
 	r.execRunsc(ctx, call{sub: "delete", id: id, args: []string{"--force", id}, root: root, platform: platform})
 	for _, pid := range processesUsingRoot(root) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	r.adoptOrphans(root)
 }
 
 // processesUsingRoot lists processes whose command line passes --root root: only runsc
@@ -602,38 +603,101 @@ func ppidOf(pid int) int {
 	return -1
 }
 
-// adoptOrphans starts reaping every child of ours that runsc left for root (sandbox and
-// gofer processes reparented to us as subreaper), so none stays a zombie.
+// prGetChildSubreaper is prctl's PR_GET_CHILD_SUBREAPER.
+const prGetChildSubreaper = 37
+
+// reaping reports whether orphans are reparented to this process. It asks the kernel
+// rather than the options: another Runtime in the process may have set it, and then
+// this one's orphans are ours to reap too.
+func reaping() bool {
+	var v int32
+	_, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prGetChildSubreaper, uintptr(unsafe.Pointer(&v)), 0)
+	return e == 0 && v != 0
+}
+
+// adoptOrphans starts reaping every live child of ours that runsc left for root
+// (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie.
+// Call it while they live: a zombie's command line is empty and cannot be matched.
 func (r *Runtime) adoptOrphans(root string) {
-	if !r.cfg.subreaper {
+	if !reaping() {
 		return
 	}
-	self := os.Getpid()
 	for _, pid := range processesUsingRoot(root) {
-		if ppidOf(pid) != self {
-			continue
-		}
 		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		argv0, _, _ := strings.Cut(string(cl), "\x00")
 		if argv0 == "runsc" { // our own runsc commands are reaped by os/exec
 			continue
 		}
-		r.mu.Lock()
-		if r.reaped[pid] {
-			r.mu.Unlock()
+		r.adoptPid(pid)
+	}
+	r.reapStrays()
+}
+
+// reapStrays reaps zombie children named "exe": runsc re-executes itself through
+// /proc/self/exe for its sandbox, gofer and helper processes, and the short-lived
+// helpers are reparented to us (as subreaper) and exit before they can be matched to a
+// root by command line. The runtime's own runsc commands run as /proc/self/fd/N, so
+// their comm is never "exe"; a caller's own child called exe would be taken too.
+func (r *Runtime) reapStrays() {
+	if !reaping() {
+		return
+	}
+	self := strconv.Itoa(os.Getpid())
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
 			continue
 		}
-		r.reaped[pid] = true
+		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || !strings.HasSuffix(s[:i], "(exe") {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 || f[0] != "Z" || f[1] != self {
+			continue
+		}
+		r.mu.Lock()
+		mine := r.reaped[pid]
 		r.mu.Unlock()
-		r.wg.Add(1)
-		go r.reap(pid)
+		if mine {
+			continue // its reaper reports it
+		}
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 	}
 }
 
+// adoptPid starts reaping pid, a runsc sandbox or gofer, if it is our child (zombie or not).
+func (r *Runtime) adoptPid(pid int) {
+	if pid <= 0 || ppidOf(pid) != os.Getpid() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reaped[pid] {
+		return
+	}
+	r.reaped[pid] = true
+	r.wg.Add(1)
+	go r.reap(pid)
+}
+
 // reap waits for one adopted process and, if it was a container's sandbox, reports the
-// exit status.
+// exit status. pid stays marked as being reaped until the report is made, so the
+// `runsc wait` waiter knows to leave the report to it.
 func (r *Runtime) reap(pid int) {
 	defer r.wg.Done()
+	defer func() {
+		r.mu.Lock()
+		delete(r.reaped, pid)
+		r.mu.Unlock()
+	}()
 	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(pid, &ws, 0, nil)
@@ -641,15 +705,11 @@ func (r *Runtime) reap(pid int) {
 			continue
 		}
 		if err != nil {
-			r.mu.Lock()
-			delete(r.reaped, pid)
-			r.mu.Unlock()
 			return
 		}
 		break
 	}
 	r.mu.Lock()
-	delete(r.reaped, pid)
 	c := r.byPid[pid]
 	delete(r.byPid, pid)
 	r.mu.Unlock()
@@ -698,11 +758,11 @@ func (r *Runtime) Close(ctx context.Context) error {
 			}
 		}
 	}
+	r.adoptOrphans(r.root)
 	r.cancel()
 	for _, pid := range processesUsingRoot(r.root) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-	r.adoptOrphans(r.root)
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	select {
@@ -710,6 +770,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("close: waiting for runsc processes: %w", ctx.Err()))
 	}
+	r.reapStrays()
 	if err := os.RemoveAll(r.work); err != nil {
 		errs = append(errs, err)
 	}
