@@ -22,14 +22,17 @@ func (c *ctx) resolveVar(e Expr, en *env, sc *scope) *Def {
 	if id.Prefix != nil {
 		d = c.instanceScope(id, en, sc).lookup(id.Name)
 	} else {
-		if _, local := en.lookup(id.Name); local {
-			id.varKind = varNo
+		if v, local := en.lookup(id.Name); local {
+			if th, ok := v.(*thunkV); ok {
+				c.sawThunk = true
+				return c.resolveVar(th.expr, th.env, th.scope)
+			}
 			return nil
 		}
 		d = sc.lookup(id.Name)
 	}
 	r := c.resolveVarDef(d)
-	if id.Prefix == nil {
+	if id.Prefix == nil && id.kind != identLocal {
 		// binding is lexical, so the answer never changes for this occurrence
 		if r == nil {
 			id.varKind = varNo
@@ -341,7 +344,11 @@ func (c *ctx) unchangedVars(e Expr, en *env, sc *scope, out []*Def) ([]*Def, boo
 		if x.Prefix != nil {
 			d = c.instanceScope(x, en, sc).lookup(x.Name)
 		} else {
-			if _, local := en.lookup(x.Name); local {
+			if v, local := en.lookup(x.Name); local {
+				if th, ok := v.(*thunkV); ok {
+					c.sawThunk = true
+					return c.unchangedVars(th.expr, th.env, th.scope, out)
+				}
 				return out, false
 			}
 			d = sc.lookup(x.Name)
@@ -547,8 +554,9 @@ func (c *ctx) unchangedCache(e Expr, en *env, sc *scope) ([]*Def, bool) {
 	if ent, ok := c.p.unchanged[e]; ok {
 		return ent.vars, ent.ok
 	}
+	c.sawThunk = false
 	vars, ok := c.unchangedVars(e, en, sc, nil)
-	if !mentionsPrefix(e) {
+	if !mentionsPrefix(e) && !c.sawThunk {
 		c.p.unchanged[e] = unchangedEntry{vars, ok}
 	}
 	return vars, ok
@@ -596,7 +604,8 @@ func (c *ctx) actionArgs(args []Expr, params []Param, en *env, sc *scope) []Valu
 			vals[i] = c.opArg(a, params[i].Arity, en, sc)
 			continue
 		}
-		if hasPrime(a) {
+		if hasPrime(a) || c.resolveVar(a, en, sc) != nil {
+			// by name: the callee may prime it (Lose(q) == ... q' = ...)
 			vals[i] = &thunkV{expr: a, env: en, scope: sc}
 			continue
 		}

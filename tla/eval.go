@@ -70,6 +70,7 @@ type ctx struct {
 	labelArgs  []Value
 	labelScope *scope
 	actSpan    span
+	sawThunk   bool // a by-name argument was followed (results depend on the call)
 	split      bool // still splitting Next into actions the way TLC names them
 }
 
