@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,7 +68,9 @@ func subcommand(c fakerunsc.Call) (string, []string) {
 
 func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 	dbg := t.TempDir()
-	r, bin := newFake(t, WithPlatform("ptrace"), WithRootless(), WithIgnoreCgroups(), WithDebugLog(dbg))
+	logs := &syncBuffer{}
+	r, bin := newFake(t, WithPlatform("ptrace"), WithRootless(), WithIgnoreCgroups(), WithDebugLog(dbg),
+		WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
 	must := func(err error) {
@@ -85,6 +88,11 @@ func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 		t.Fatalf("Wait = %d, %v", code, err)
 	}
 	must(r.Delete(ctx, "c1", nil))
+	for _, want := range []string{`"msg":"runsc step"`, `"op":"Create","id":"c1","from":"Absent","to":"Created","result":"ok"`, `"op":"Exit"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("slog output lacks %s:\n%s", want, logs.String())
+		}
+	}
 	calls, err := fakerunsc.Calls(bin)
 	if err != nil {
 		t.Fatal(err)

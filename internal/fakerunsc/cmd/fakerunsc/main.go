@@ -325,8 +325,8 @@ func create(id, bundle string) *state {
 		os.Remove(stateFile(id))
 		fail(128, "creating container: container already exists")
 	}
-	self, _ := os.Executable()
-	cmd := exec.Command(self, "--root="+root, "boot", root, id)
+	// Re-executed through /proc/self/exe like the real sandbox, so it shows as "exe".
+	cmd := exec.Command("/proc/self/exe", "--root="+root, "boot", root, id)
 	cmd.Args[0] = "runsc-sandbox"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr // inherited, as by the real sandbox
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
