@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -172,6 +173,11 @@ func (r *Runtime) reserve(op, id string) (*container, error) {
 		st := old.m.Current()
 		return nil, r.refuse(id, op, st, fmt.Errorf("%w: %q is %s", ErrExists, id, st))
 	}
+	if sandboxNameInUse(id) {
+		// runsc names each sandbox's control socket after its ID, host-wide: another
+		// runtime's (or anyone's) sandbox with this ID would make create fail half way.
+		return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: a sandbox named %q already runs on this host", ErrExists, id))
+	}
 	for other := range r.containers {
 		if strings.HasPrefix(other, id) || strings.HasPrefix(id, other) {
 			return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q and %q", ErrAmbiguousID, id, other))
@@ -181,6 +187,18 @@ func (r *Runtime) reserve(op, id string) (*container, error) {
 	c.mu.Lock()
 	r.containers[id] = c
 	return c, nil
+}
+
+// sandboxNameInUse reports whether runsc's abstract control socket for id exists in
+// this network namespace.
+func sandboxNameInUse(id string) bool {
+	data, err := os.ReadFile("/proc/net/unix")
+	if err != nil {
+		return false
+	}
+	// The kernel shows NUL bytes of an abstract name as '@'; runsc's name ends in one.
+	name := " @runsc-sandbox." + id
+	return bytes.Contains(data, []byte(name+"\n")) || bytes.Contains(data, []byte(name+"@\n"))
 }
 
 func (r *Runtime) forget(c *container) {

@@ -153,7 +153,7 @@ func (e *RunscError) Is(target error) bool {
 	case ErrNoContainer:
 		return strings.Contains(e.Msg, "file does not exist")
 	case ErrExists:
-		return strings.Contains(e.Msg, "already exists")
+		return strings.Contains(e.Msg, "already exists") || strings.Contains(e.Msg, "address already in use")
 	}
 	return false
 }

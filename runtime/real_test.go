@@ -734,3 +734,21 @@ func TestRealConcurrentStartsSerialized(t *testing.T) {
 		t.Fatalf("state %+v %v", st, err)
 	}
 }
+
+// runsc names sandboxes host-wide (an abstract socket per ID): a second runtime's
+// create of the same ID is refused up front instead of failing half way in runsc.
+func TestRealIDInUseByAnotherRuntime(t *testing.T) {
+	r1, _ := newReal(t)
+	r2, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sleep", "3600")
+	if err := r1.Create(ctx, "shared-name", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Create(ctx, "shared-name", b, nil); !errors.Is(err, ErrExists) || !hasStep(r2, "shared-name", "Create", ResultRefused) {
+		t.Fatalf("second runtime's Create: want refused ErrExists, got %v", err)
+	}
+	if st, err := r1.State(ctx, "shared-name"); err != nil || st.Status != "created" {
+		t.Fatalf("first runtime's container: %+v %v", st, err)
+	}
+}
