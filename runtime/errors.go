@@ -50,6 +50,7 @@ type TrustError struct {
 	Reason string // e.g. "group/world-writable (mode 0777)"
 }
 
+// Error implements error.
 func (e *TrustError) Error() string {
 	return fmt.Sprintf("runsc: refusing %s: %s", e.Path, e.Reason)
 }
@@ -62,6 +63,7 @@ type VersionError struct {
 	Output string
 }
 
+// Error implements error.
 func (e *VersionError) Error() string {
 	out := e.Output
 	if len(out) > 200 {
@@ -80,6 +82,7 @@ type PlatformError struct {
 	Err      error // underlying failure, if any
 }
 
+// Error implements error.
 func (e *PlatformError) Error() string {
 	return fmt.Sprintf("runsc: platform %q unusable: %s", e.Platform, e.Reason)
 }
@@ -96,6 +99,7 @@ type IDError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *IDError) Error() string {
 	return fmt.Sprintf("invalid container id %q: %s", e.ID, e.Reason)
 }
@@ -111,6 +115,7 @@ type BundleError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *BundleError) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("bundle %s: %s", e.Bundle, e.Reason)
@@ -138,6 +143,7 @@ type RunscError struct {
 // Unwrap returns the context error, if runsc was killed for one.
 func (e *RunscError) Unwrap() error { return e.Err }
 
+// Error implements error.
 func (e *RunscError) Error() string {
 	if e.ID != "" {
 		return fmt.Sprintf("runsc %s %s: exit %d: %s", e.Op, e.ID, e.ExitCode, e.Msg)
@@ -166,6 +172,7 @@ type StepError struct {
 	Err   error  // the fsm package's *fsm.TransitionError, when that is the cause
 }
 
+// Error implements error.
 func (e *StepError) Error() string {
 	return fmt.Sprintf("container %q: %s not permitted in state %s", e.ID, e.Op, e.State)
 }

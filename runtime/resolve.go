@@ -134,7 +134,7 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 	if err := checkFile(real, fi); err != nil {
 		return nil, err
 	}
-	head := make([]byte, 4096)
+	head := make([]byte, 4096) // a wrapper must fit: it is read whole, not streamed
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
 	switch {
@@ -142,6 +142,9 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 		ok = true
 		return &Binary{path: real, f: f}, nil
 	case bytes.HasPrefix(head, []byte("#!")):
+		if n == len(head) {
+			return nil, &TrustError{Path: real, Reason: "wrapper script longer than 4 KiB"}
+		}
 		if !allowWrapper {
 			return nil, &TrustError{Path: real, Reason: "wrapper script points at another wrapper script"}
 		}

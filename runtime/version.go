@@ -17,6 +17,7 @@ type Version struct {
 // Unstamped reports whether runsc was built without a version stamp.
 func (v Version) Unstamped() bool { return v.Release == "VERSION_MISSING" }
 
+// String renders the version for logs and traces.
 func (v Version) String() string { return "runsc " + v.Release + " (OCI spec " + v.Spec + ")" }
 
 var (
