@@ -142,7 +142,7 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 		ok = true
 		return &Binary{path: real, f: f}, nil
 	case bytes.HasPrefix(head, []byte("#!")):
-		if n == len(head) {
+		if n == cap(head) {
 			return nil, &TrustError{Path: real, Reason: "wrapper script longer than 4 KiB"}
 		}
 		if !allowWrapper {

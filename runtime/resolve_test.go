@@ -235,3 +235,13 @@ func TestParseVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenBinaryLongWrapper(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "runsc")
+	elfCopy(t, good, 0o755)
+	w := filepath.Join(dir, "long")
+	os.WriteFile(w, []byte("#!/bin/sh\n"+strings.Repeat("# padding\n", 500)+"exec "+good+" \"$@\"\n"), 0o755)
+	_, err := OpenBinary(w)
+	wantTrust(t, err, w, "longer than 4 KiB")
+}
