@@ -16,6 +16,22 @@ type liveSpec struct {
 	skip   bool // check safety only (tests that examine a counterexample)
 	// prepareOnly stops after the configuration is applied (trace validation)
 	prepareOnly bool
+	// counts after the search expanded each state (in state id order), so a violation
+	// TLC finds during its search can be reported with TLC's counts
+	afterExpand []searchCounts
+}
+
+type searchCounts struct {
+	generated, distinct int64
+	depth               int
+}
+
+// expanded records the search's counts after the next state in id order was expanded.
+func (ls *liveSpec) expanded(generated, distinct int64, depth int) {
+	if len(ls.props) == 0 || ls.skip {
+		return
+	}
+	ls.afterExpand = append(ls.afterExpand, searchCounts{generated, distinct, depth})
 }
 
 // liveExpr is a formula with the bindings it is evaluated in.
@@ -519,11 +535,32 @@ func (ch *checker) checkLiveness() *Result {
 	}
 	fmt.Fprintf(ch.out, "Checking %d temporal properties for the complete state space with %d total distinct states at (%s)\n",
 		len(ch.live.props), len(g.states), time.Now().Format("2006-01-02 15:04:05"))
+	var products []*product
 	for _, p := range ch.live.props {
 		f := tfJoin(true, append(append([]*tformula(nil), lb.assume...), lb.build(p.e, p.en, p.sc, true))...)
-		tab := buildTableau(f)
-		if lasso := searchFairCycle(lb, tab); lasso != nil {
-			return ch.reportLasso(lasso, start)
+		products = append(products, buildProduct(lb, buildTableau(f)))
+	}
+	// TLC finds violations of a property's safety part while it explores the state
+	// space, before any liveness check: report those first, as it does.
+	var bad *lasso
+	badAt := int32(-1)
+	for _, p := range products {
+		if l, at := p.badPrefix(); l != nil && (bad == nil || at < badAt) {
+			bad, badAt = l, at
+		}
+	}
+	if bad != nil {
+		// TLC stops when it notices the prefix: report its counts at that moment
+		if badAt >= 0 && int(badAt) < len(ch.live.afterExpand) {
+			c := ch.live.afterExpand[badAt]
+			ch.res.Generated, ch.res.Distinct, ch.res.Depth = c.generated, c.distinct, c.depth
+			ch.queueLeft = int(c.distinct) - int(badAt) - 1
+		}
+		return ch.reportLasso(bad, start)
+	}
+	for _, p := range products {
+		if l := p.fairCycle(); l != nil {
+			return ch.reportLasso(l, start)
 		}
 	}
 	fmt.Fprintf(ch.out, "Finished checking temporal properties in %s at %s\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
@@ -553,6 +590,12 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 	fmt.Fprintf(ch.out, "Error: Temporal properties were violated.\n\n")
 	fmt.Fprintf(ch.out, "Error: The following behavior constitutes a counter-example:\n\n")
 	ch.printTrace(tr)
+	if l.badPrefix {
+		// TLC's exit code for a violation found during the search
+		r.ExitCode, r.LoopBack = ExitInvariant, 0
+		ch.printStats(false)
+		return r
+	}
 	if l.stutter {
 		fmt.Fprintf(ch.out, "State %d: Stuttering\n", len(tr)+1)
 		r.LoopBack = 0

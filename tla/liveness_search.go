@@ -1,6 +1,10 @@
 package tla
 
-import "slices"
+import (
+	"container/heap"
+	"math"
+	"slices"
+)
 
 // The search for a counterexample to F => P on the state graph: the product of the
 // graph with the tableau of F' /\ ~P (F' the non-fairness assumptions) is explored from
@@ -48,6 +52,9 @@ type lasso struct {
 	states  []int32
 	back    int
 	stutter bool
+	// badPrefix: states is a finite prefix every continuation of which violates the
+	// property (no cycle).
+	badPrefix bool
 }
 
 func (p *product) stateOK(q int32, s int32) bool {
@@ -87,8 +94,9 @@ func (p *product) add(s, q, parent int32) int32 {
 	return id
 }
 
-// searchFairCycle returns a fair accepting lasso of the product, or nil if none exists.
-func searchFairCycle(lb *liveBuilder, tab *tableau) *lasso {
+// buildProduct explores the product of the state graph with the tableau from its
+// initial nodes, breadth first.
+func buildProduct(lb *liveBuilder, tab *tableau) *product {
 	p := &product{lb: lb, g: lb.g, tab: tab, index: map[int64]int32{}}
 	for _, s := range p.g.initial {
 		for _, q := range tab.initial {
@@ -113,6 +121,96 @@ func searchFairCycle(lb *liveBuilder, tab *tableau) *lasso {
 			}
 		}
 	}
+	return p
+}
+
+// badPrefix returns a finite behaviour after which the tableau asks nothing more: every
+// continuation violates the property, so (fairness being machine closed) the prefix
+// alone is a counterexample. TLC reports these during its search, as a violation of
+// the property's safety part with exit code 12, when it expands the prefix's last
+// state; nil if there is none. at is the id of that state (the search expands states
+// in id order), for reporting TLC's counts at that moment.
+//
+// A product node is known once the state of a predecessor node has been expanded, so
+// the time a bad prefix is noticed is the largest state id along it; the prefix
+// returned minimizes that (a bottleneck shortest path, Dijkstra's algorithm).
+func (p *product) badPrefix() (l *lasso, at int32) {
+	universal := func(v int32) bool {
+		tn := p.tab.nodes[p.nodes[v].q]
+		return len(tn.next) == 0 && !slices.ContainsFunc(tn.lits, func(l tlit) bool { return p.lb.atoms[l.atom].action })
+	}
+	n := len(p.nodes)
+	found := false
+	for v := 0; v < n && !found; v++ {
+		found = universal(int32(v))
+	}
+	if !found {
+		return nil, -1
+	}
+	known := make([]int32, n) // time the node is known (-1: from the start)
+	prev := make([]int32, n)
+	done := make([]bool, n)
+	for i := range known {
+		known[i], prev[i] = math.MaxInt32, -1
+	}
+	h := &timeHeap{}
+	for i := 0; i < n && p.parent[i] < 0; i++ {
+		known[i] = -1
+		heap.Push(h, timed{int32(i), -1})
+	}
+	for h.Len() > 0 {
+		x := heap.Pop(h).(timed)
+		v := x.v
+		if done[v] || x.t != known[v] {
+			continue
+		}
+		done[v] = true
+		t := max(known[v], p.nodes[v].s) // noticed when its state is expanded
+		if universal(v) {
+			l = &lasso{g: p.g, badPrefix: true}
+			for u := v; u >= 0; u = prev[u] {
+				s := p.nodes[u].s
+				if len(l.states) == 0 || l.states[len(l.states)-1] != s {
+					l.states = append(l.states, s)
+				}
+			}
+			slices.Reverse(l.states)
+			return l, t
+		}
+		for _, e := range p.adj[v] {
+			if !done[e.to] && t < known[e.to] {
+				known[e.to], prev[e.to] = t, v
+				heap.Push(h, timed{e.to, t})
+			}
+		}
+	}
+	return nil, -1
+}
+
+type timed struct{ v, t int32 }
+
+// timeHeap orders product nodes by the time they are known, then the order in which
+// the product was explored.
+type timeHeap []timed
+
+func (h timeHeap) Len() int { return len(h) }
+func (h timeHeap) Less(i, j int) bool {
+	if h[i].t != h[j].t {
+		return h[i].t < h[j].t
+	}
+	return h[i].v < h[j].v
+}
+func (h timeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timeHeap) Push(x any)   { *h = append(*h, x.(timed)) }
+func (h *timeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// fairCycle returns a fair accepting lasso of the product, or nil if none exists.
+func (p *product) fairCycle() *lasso {
 	p.alive = make([]bool, len(p.nodes))
 	p.stamp = make([]int32, len(p.nodes))
 	all := make([]int32, len(p.nodes))
