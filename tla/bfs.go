@@ -480,6 +480,7 @@ func (ch *checker) bfs() (res *Result) {
 		if stop != nil {
 			return stop
 		}
+		ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 		if nsucc == 0 && ch.checkDeadlock {
 			ch.queueLeft = len(queue) - head
 			return violation("deadlock", "", "Deadlock reached.", ExitDeadlock, ch.trace(q.id, nil), false)
