@@ -535,18 +535,24 @@ func (ch *checker) checkLiveness() *Result {
 	}
 	fmt.Fprintf(ch.out, "Checking %d temporal properties for the complete state space with %d total distinct states at (%s)\n",
 		len(ch.live.props), len(g.states), time.Now().Format("2006-01-02 15:04:05"))
-	var products []*product
-	for _, p := range ch.live.props {
-		f := tfJoin(true, append(append([]*tformula(nil), lb.assume...), lb.build(p.e, p.en, p.sc, true))...)
-		products = append(products, buildProduct(lb, buildTableau(f)))
-	}
-	// TLC finds violations of a property's safety part while it explores the state
-	// space, before any liveness check: report those first, as it does.
+	// Every property is checked exactly: a counterexample is a fair accepting lasso.
+	// How it is reported follows TLC, which finds some violations while it explores
+	// the state space, before its liveness check: when a finite prefix violates the
+	// property's safety part (see tlcSafetyPrefix), TLC prints that prefix with exit
+	// code 12 and the counts at that moment. Among the violated properties, the prefix
+	// TLC's search notices first is reported; otherwise the first property's lasso.
+	var lassos []*lasso
 	var bad *lasso
 	badAt := int32(-1)
-	for _, p := range products {
-		if l, at := p.badPrefix(); l != nil && (bad == nil || at < badAt) {
-			bad, badAt = l, at
+	for _, p := range ch.live.props {
+		f := tfJoin(true, append(append([]*tformula(nil), lb.assume...), lb.build(p.e, p.en, p.sc, true))...)
+		l := buildProduct(lb, buildTableau(f)).fairCycle()
+		if l == nil {
+			continue
+		}
+		lassos = append(lassos, l)
+		if pre, at := tlcSafetyPrefix(lb, f); pre != nil && (bad == nil || at < badAt) {
+			bad, badAt = pre, at
 		}
 	}
 	if bad != nil {
@@ -558,10 +564,8 @@ func (ch *checker) checkLiveness() *Result {
 		}
 		return ch.reportLasso(bad, start)
 	}
-	for _, p := range products {
-		if l := p.fairCycle(); l != nil {
-			return ch.reportLasso(l, start)
-		}
+	if len(lassos) > 0 {
+		return ch.reportLasso(lassos[0], start)
 	}
 	fmt.Fprintf(ch.out, "Finished checking temporal properties in %s at %s\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
 	return nil
@@ -607,4 +611,94 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 	fmt.Fprintf(ch.out, "Finished checking temporal properties in %s at %s\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
 	ch.printStats(false)
 	return r
+}
+
+// tlcSafetyPrefix finds the violation TLC reports during its search for the negated
+// property f, if any. TLC puts f in disjunctive normal form and, in each disjunct,
+// sets apart the conjuncts []<>A and <>[]A (A without temporal operators), which it
+// checks on strongly connected components later; the rest is its tableau. A finite
+// behaviour after which that tableau asks nothing more is reported at once. The caller
+// only uses the prefix when the property is violated (a fair lasso exists), so a
+// prefix whose set-apart conjuncts could not be met does not turn into a false alarm.
+func tlcSafetyPrefix(lb *liveBuilder, f *tformula) (*lasso, int32) {
+	branches, ok := tfDNF(f, 64)
+	if !ok {
+		branches = [][]*tformula{{f}}
+	}
+	var best *lasso
+	bestAt := int32(-1)
+	for _, br := range branches {
+		var rest []*tformula
+		for _, c := range br {
+			if !isRecurrence(c) {
+				rest = append(rest, c)
+			}
+		}
+		if len(rest) == 0 {
+			continue // no tableau: TLC checks this disjunct on components only
+		}
+		l, at := buildProduct(lb, buildTableau(tfJoin(true, rest...))).badPrefix()
+		if l != nil && (best == nil || at < bestAt) {
+			best, bestAt = l, at
+		}
+	}
+	return best, bestAt
+}
+
+// tfDNF returns f as a disjunction of conjunctions of its non-boolean subformulas, or
+// false if that takes more than limit disjuncts.
+func tfDNF(f *tformula, limit int) ([][]*tformula, bool) {
+	switch f.op {
+	case tfOr:
+		var out [][]*tformula
+		for _, k := range f.kids {
+			d, ok := tfDNF(k, limit)
+			if !ok || len(out)+len(d) > limit {
+				return nil, false
+			}
+			out = append(out, d...)
+		}
+		return out, true
+	case tfAnd:
+		out := [][]*tformula{{}}
+		for _, k := range f.kids {
+			d, ok := tfDNF(k, limit)
+			if !ok || len(out)*len(d) > limit {
+				return nil, false
+			}
+			var next [][]*tformula
+			for _, a := range out {
+				for _, b := range d {
+					next = append(next, append(append([]*tformula(nil), a...), b...))
+				}
+			}
+			out = next
+		}
+		return out, true
+	}
+	return [][]*tformula{{f}}, true
+}
+
+// isRecurrence reports whether f is []<>A or <>[]A with A free of temporal operators.
+func isRecurrence(f *tformula) bool {
+	if (f.op != tfAlways && f.op != tfEventually) || len(f.kids) != 1 {
+		return false
+	}
+	k := f.kids[0]
+	if k.op != tfAlways && k.op != tfEventually || k.op == f.op {
+		return false
+	}
+	return !tfTemporal(k.kids[0])
+}
+
+func tfTemporal(f *tformula) bool {
+	if f.op == tfAlways || f.op == tfEventually {
+		return true
+	}
+	for _, k := range f.kids {
+		if tfTemporal(k) {
+			return true
+		}
+	}
+	return false
 }

@@ -147,25 +147,26 @@ func (p *product) badPrefix() (l *lasso, at int32) {
 	if !found {
 		return nil, -1
 	}
-	known := make([]int32, n) // time the node is known (-1: from the start)
+	// key[v]: when the search expands v's state, having already expanded the states
+	// before it on the path (the prefix is noticed then)
+	key := make([]int32, n)
 	prev := make([]int32, n)
 	done := make([]bool, n)
-	for i := range known {
-		known[i], prev[i] = math.MaxInt32, -1
+	for i := range key {
+		key[i], prev[i] = math.MaxInt32, -1
 	}
 	h := &timeHeap{}
 	for i := 0; i < n && p.parent[i] < 0; i++ {
-		known[i] = -1
-		heap.Push(h, timed{int32(i), -1})
+		key[i] = p.nodes[i].s
+		heap.Push(h, timed{int32(i), key[i]})
 	}
 	for h.Len() > 0 {
 		x := heap.Pop(h).(timed)
 		v := x.v
-		if done[v] || x.t != known[v] {
+		if done[v] || x.t != key[v] {
 			continue
 		}
 		done[v] = true
-		t := max(known[v], p.nodes[v].s) // noticed when its state is expanded
 		if universal(v) {
 			l = &lasso{g: p.g, badPrefix: true}
 			for u := v; u >= 0; u = prev[u] {
@@ -175,11 +176,11 @@ func (p *product) badPrefix() (l *lasso, at int32) {
 				}
 			}
 			slices.Reverse(l.states)
-			return l, t
+			return l, key[v]
 		}
 		for _, e := range p.adj[v] {
-			if !done[e.to] && t < known[e.to] {
-				known[e.to], prev[e.to] = t, v
+			if t := max(key[v], p.nodes[e.to].s); !done[e.to] && t < key[e.to] {
+				key[e.to], prev[e.to] = t, v
 				heap.Push(h, timed{e.to, t})
 			}
 		}

@@ -166,7 +166,8 @@ func (t *tableau) intern(f *tformula) *tformula {
 // buildTableau returns the automaton accepting exactly the behaviours satisfying f.
 func buildTableau(f *tformula) *tableau {
 	t := &tableau{byKey: map[string]int{}, forms: map[string]*tformula{}}
-	f = t.intern(f)
+	f = t.intern(tfClone(f)) // interning records ids in the formula: work on a copy
+
 	t.expand(&gnode{incoming: map[int]bool{-1: true}, new: []*tformula{f}, old: map[int]*tformula{}, next: map[int]*tformula{}})
 	for id, n := range t.nodes {
 		for from := range n.incoming {
@@ -286,4 +287,13 @@ func (t *tableau) expand(g *gnode) {
 		nn.new = append(nn.new, g.next[fid])
 	}
 	t.expand(nn)
+}
+
+// tfClone copies f, so that the same formula can be given to several tableaux.
+func tfClone(f *tformula) *tformula {
+	g := &tformula{op: f.op, atom: f.atom}
+	for _, k := range f.kids {
+		g.kids = append(g.kids, tfClone(k))
+	}
+	return g
 }
