@@ -40,9 +40,11 @@ type product struct {
 	parent []int32 // BFS tree: shortest paths from the initial nodes
 	index  map[int64]int32
 	// SCC search scratch space
-	alive []bool
-	stamp []int32
-	cur   int32
+	tIndex, tLow []int32
+	tOn          []bool
+	alive        []bool
+	stamp        []int32
+	cur          int32
 }
 
 // lasso is a counterexample: states[0..back-1] lead to a cycle states[back..] that
@@ -238,10 +240,20 @@ func (p *product) fairCycle() *lasso {
 // sccs returns the strongly connected components of the alive nodes among members
 // (Tarjan's algorithm, iterative so deep graphs do not exhaust the stack).
 func (p *product) sccs(members []int32) [][]int32 {
-	n := len(p.nodes)
-	index := make(map[int32]int32, len(members))
-	low := make(map[int32]int32, len(members))
-	onStack := make(map[int32]bool, len(members))
+	if p.tIndex == nil {
+		p.tIndex = make([]int32, len(p.nodes))
+		p.tLow = make([]int32, len(p.nodes))
+		p.tOn = make([]bool, len(p.nodes))
+		for i := range p.tIndex {
+			p.tIndex[i] = -1
+		}
+	}
+	index, low, onStack := p.tIndex, p.tLow, p.tOn
+	defer func() {
+		for _, v := range members {
+			index[v] = -1 // members are searched again in sub-components
+		}
+	}()
 	var stack []int32
 	var out [][]int32
 	next := int32(0)
@@ -249,9 +261,8 @@ func (p *product) sccs(members []int32) [][]int32 {
 		v int32
 		i int
 	}
-	_ = n
 	for _, root := range members {
-		if _, seen := index[root]; seen || !p.alive[root] {
+		if index[root] >= 0 || !p.alive[root] {
 			continue
 		}
 		call := []frame{{root, 0}}
@@ -268,7 +279,7 @@ func (p *product) sccs(members []int32) [][]int32 {
 				if !p.alive[w] {
 					continue
 				}
-				if _, seen := index[w]; !seen {
+				if index[w] < 0 {
 					index[w], low[w] = next, next
 					next++
 					stack = append(stack, w)
