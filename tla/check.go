@@ -256,12 +256,22 @@ func (ch *checker) setup(m *Module) *Result {
 		if ca.Module != "" {
 			if ca.Module == m.Name {
 				p.applyOverrides(p.root)
+				continue
 			}
-			continue
+			if !p.extendedByRoot[ca.Module] {
+				continue
+			}
+			// The module was merged into the root by EXTENDS, so its definitions
+			// are the root's: the override applies there (an approximation of
+			// TLC, which would scope it to that module's own uses).
 		}
 		d := p.root.lookup(ca.Name)
-		if d == nil {
-			return ch.configError(fmt.Sprintf("The constant %s specified in the configuration file\nis not defined in the specification.", ca.Name))
+		if d == nil && ca.Subst {
+			return ch.configError(fmt.Sprintf("In the configuration file, the identifier %s does not appear in the specification.", ca.Name))
+		}
+		if d == nil || (d.Kind == defVar && !ca.Subst) {
+			// TLC ignores value assignments to names the spec does not declare
+			continue
 		}
 		nd := &Def{Name: d.Name, Kind: defConst, Params: d.Params, Pos: d.Pos, Module: d.Module, scope: p.root}
 		if ca.Subst {

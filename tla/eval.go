@@ -184,6 +184,10 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 		return newSet(elems)
 	case *SetFilter:
 		set := c.eval(x.B.Set, en, sc)
+		if isInfinite(set) {
+			// {n \in Nat : P} is kept symbolic: membership only
+			return &FilterSetV{base: set, b: x.B, pred: x.Pred, env: en, scope: sc}
+		}
 		var out []Value
 		for _, el := range c.enumerate(set, x.pos()) {
 			en2, ok := bindPattern(x.B, el, en)
@@ -799,7 +803,7 @@ func (c *ctx) equal(a, b Value, pos Pos) bool {
 
 func isSetLike(v Value) bool {
 	switch v.(type) {
-	case *SetV, *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV, *SetOpV:
+	case *SetV, *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV, *SetOpV, *FilterSetV:
 		return true
 	}
 	return false
@@ -1045,6 +1049,12 @@ func (c *ctx) member(x, s Value, pos Pos) bool {
 			}
 		}
 		return true
+	case *FilterSetV:
+		if !c.member(x, st.base, pos) {
+			return false
+		}
+		en2, ok := bindPattern(st.b, x, st.env)
+		return ok && c.evalBool(st.pred, en2, st.scope)
 	case *SetOpV:
 		switch st.Op {
 		case "\\cup":

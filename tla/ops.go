@@ -48,6 +48,22 @@ func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
 	case "SUBSET":
 		return &PowerSetV{Base: c.eval(x.Args[0], en, sc)}
 	case "UNION":
+		if se, ok := x.Args[0].(*SetEnum); ok {
+			// UNION {S, T} with an infinite member stays symbolic
+			vals := make([]Value, len(se.Elems))
+			inf := false
+			for i, el := range se.Elems {
+				vals[i] = c.eval(el, en, sc)
+				inf = inf || isInfinite(vals[i])
+			}
+			if inf {
+				var acc Value = emptySet
+				for _, v := range vals {
+					acc = &SetOpV{Op: "\\cup", A: acc, B: v}
+				}
+				return acc
+			}
+		}
 		var out []Value
 		for _, s := range c.enumerate(c.eval(x.Args[0], en, sc), pos) {
 			out = append(out, c.enumerate(s, pos)...)
@@ -604,6 +620,8 @@ func isInfinite(v Value) bool {
 	switch x := v.(type) {
 	case *InfSetV, *SeqSetV:
 		return true
+	case *FilterSetV:
+		return isInfinite(x.base)
 	case *SetOpV:
 		switch x.Op {
 		case "\\cup":

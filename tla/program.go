@@ -31,10 +31,12 @@ type program struct {
 	overrides map[string]map[string]*override
 	nameErr   error
 	strOrder
-	stdDefs   map[string]map[string]*Def
-	replaced  map[*Def]*Def // configuration overrides of shared definitions
-	scopes    []*scope
-	unchanged map[Expr]unchangedEntry
+	stdDefs map[string]map[string]*Def
+	// modules merged into the root scope by EXTENDS (directly or transitively)
+	extendedByRoot map[string]bool
+	replaced       map[*Def]*Def // configuration overrides of shared definitions
+	scopes         []*scope
+	unchanged      map[Expr]unchangedEntry
 }
 
 type override struct {
@@ -176,6 +178,12 @@ func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) 
 		em, err := p.parseModuleNamed(ext)
 		if err != nil {
 			return err
+		}
+		if sub == nil {
+			if p.extendedByRoot == nil {
+				p.extendedByRoot = map[string]bool{}
+			}
+			p.extendedByRoot[ext] = true
 		}
 		if err := p.build(em, sc, sub, seen); err != nil {
 			return err

@@ -79,6 +79,15 @@ type SetOpV struct {
 	A, B Value
 }
 
+// FilterSetV is {x \in S : P} over an infinite S, membership only.
+type FilterSetV struct {
+	base  Value
+	b     Binder
+	pred  Expr
+	env   *env
+	scope *scope
+}
+
 // InfSetV is Nat, Int or STRING, membership only.
 type InfSetV struct{ Name string }
 
@@ -502,6 +511,10 @@ func writeValue(b *strings.Builder, v Value) {
 		b.WriteString(")")
 	case *InfSetV:
 		b.WriteString(x.Name)
+	case *FilterSetV:
+		b.WriteString("{x \\in ")
+		writeValue(b, x.base)
+		b.WriteString(" : ...}")
 	case *SetOpV:
 		writeValue(b, x.A)
 		b.WriteString(" " + x.Op + " ")
