@@ -333,8 +333,7 @@ func (r *Runtime) cleanup(c *container, note string) {
 	st, serr := r.exactState(ctx, c.id)
 	if serr == nil {
 		r.adoptPid(st.Pid)
-		r.unpause(ctx, st)
-		o, e := r.execRunsc(ctx, call{sub: "delete", id: c.id, args: []string{"--force", c.id}})
+		o, e := r.runscDelete(ctx, st, true)
 		exit, err = o.exit, e
 		if e == nil && o.exit != 0 {
 			err = o.failure("delete", c.id)
@@ -355,12 +354,27 @@ func (r *Runtime) cleanup(c *container, note string) {
 	r.record(c, string(fsm.EventForceDelete), from, to, ResultCleanup, exit, err, note)
 }
 
-// unpause resumes a paused container before a force-delete: runsc delete --force
-// panics on a paused one.
-func (r *Runtime) unpause(ctx context.Context, st *ContainerState) {
-	if st.Status == "paused" {
-		r.execRunsc(ctx, call{sub: "resume", id: st.ID, args: []string{st.ID}})
+// runscDelete runs `runsc delete [--force]` on the container st describes (its ID
+// checked exact). runsc delete --force of a paused container panics (exit 2), so a paused
+// one is resumed first; if its sandbox is dead it cannot be, and runsc panics after
+// removing it. What counts is whether runsc still knows the container afterwards.
+func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force bool) (outcome, error) {
+	id := st.ID
+	args := []string{id}
+	if force {
+		if st.Status == "paused" {
+			r.execRunsc(ctx, call{sub: "resume", id: id, args: []string{id}})
+		}
+		args = []string{"--force", id}
 	}
+	o, err := r.execRunsc(ctx, call{sub: "delete", id: id, args: args})
+	if err != nil || o.exit == 0 || o.killed {
+		return o, err
+	}
+	if _, serr := r.exactState(ctx, id); errors.Is(serr, ErrNoContainer) || errors.Is(serr, ErrMismatch) {
+		o.exit = 0 // gone: the failure came after the deletion
+	}
+	return o, nil
 }
 
 // forceCleanup is Close's force-delete of one container.
@@ -623,12 +637,10 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 			}
 			return outcome{exit: -1}, err
 		}
-		args := []string{id}
-		if opts.Force {
-			r.unpause(ctx, st)
-			args = []string{"--force", id}
-		}
-		return r.execRunsc(ctx, call{sub: "delete", id: id, args: args})
+		// runsc never marks a paused container whose sandbox died as stopped, and
+		// refuses to delete it without --force: the lifecycle already knows it stopped.
+		force := opts.Force || (st.Status == "paused" && c.m.Current() == fsm.Stopped)
+		return r.runscDelete(ctx, st, force)
 	})
 	if err == nil {
 		r.mu.Lock()

@@ -752,3 +752,46 @@ func TestRealIDInUseByAnotherRuntime(t *testing.T) {
 		t.Fatalf("first runtime's container: %+v %v", st, err)
 	}
 }
+
+// A paused container whose sandbox is killed from outside stays "paused" in runsc,
+// which then refuses a plain delete and panics on a forced one; the lifecycle knows it
+// stopped, and Delete still cleans it up.
+func TestRealPausedSandboxDied(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sleep", "3600")
+	for _, id := range []string{"pz1", "qz2"} {
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(ctx, id, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Pause(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		st, err := r.State(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		syscall.Kill(st.Pid, syscall.SIGKILL)
+		// Refused while still Paused, ErrExitUnknown once Stopped: never a status.
+		if code, err := r.Wait(ctx, id); err == nil {
+			t.Fatalf("Wait of a killed paused sandbox returned %d", code)
+		}
+	}
+	for _, id := range []string{"pz1", "qz2"} {
+		for !hasStep(r, id, "SandboxDied", ResultOK) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if err := r.Delete(ctx, "pz1", nil); err != nil {
+		t.Fatalf("Delete of a stopped (paused, sandbox dead) container: %v", err)
+	}
+	if err := r.Delete(ctx, "qz2", &DeleteOpts{Force: true}); err != nil {
+		t.Fatalf("force Delete of the same: %v", err)
+	}
+	if l, err := r.List(ctx); err != nil || len(l) != 0 {
+		t.Fatalf("left: %+v %v", l, err)
+	}
+}
