@@ -1,6 +1,7 @@
 package tla
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -174,4 +175,54 @@ func runChecker(ctx context.Context, specPath string, opts Options, noLiveness b
 	ch.live.skip = noLiveness
 	res := ch.run(m, specPath)
 	return ch, res, nil
+}
+
+// Label returns the edge's action as TLC labels it in traces and graph dumps:
+// "Resolve", "Start(c1)".
+func (e Edge) Label() string {
+	if len(e.Args) == 0 {
+		return e.Action
+	}
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = fmtValue(a)
+	}
+	return e.Action + "(" + strings.Join(args, ", ") + ")"
+}
+
+// WriteDot writes the graph in the Graphviz format of TLC's `-dump dot,actionlabels`:
+// one node per state labelled with its variables, one edge per step labelled with its
+// action. Node IDs are state ids (TLC uses fingerprints).
+func (g *Graph) WriteDot(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "strict digraph DiskGraph {")
+	fmt.Fprintln(bw, "node [shape=box,style=rounded]")
+	fmt.Fprintln(bw, "nodesep=0.35;")
+	fmt.Fprintln(bw, "subgraph cluster_graph {")
+	fmt.Fprintln(bw, `color="white";`)
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	initial := map[int]bool{}
+	for _, i := range g.Initial {
+		initial[i] = true
+	}
+	for id, vals := range g.States {
+		var b strings.Builder
+		for k, name := range g.Vars {
+			if k > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(`/\ ` + name + " = " + fmtValue(vals[k]))
+		}
+		style := ""
+		if initial[id] {
+			style = ",style = filled"
+		}
+		fmt.Fprintf(bw, "%d [label=\"%s\"%s]\n", id, esc.Replace(b.String()), style)
+	}
+	for _, e := range g.Edges {
+		fmt.Fprintf(bw, "%d -> %d [label=\"%s\",color=\"black\",fontcolor=\"black\"];\n", e.From, e.To, esc.Replace(e.Label()))
+	}
+	fmt.Fprintln(bw, "}")
+	fmt.Fprintln(bw, "}")
+	return bw.Flush()
 }

@@ -40,17 +40,43 @@ func specEdges(t *testing.T) []specgraph.Edge {
 	}
 	edges := make([]specgraph.Edge, 0, len(g.Edges))
 	for _, e := range g.Edges {
-		label := e.Action
-		if len(e.Args) > 0 {
-			args := make([]string, len(e.Args))
-			for i, a := range e.Args {
-				args[i] = Format(a)
-			}
-			label += "(" + strings.Join(args, ", ") + ")"
-		}
-		edges = append(edges, specgraph.Edge{From: states[e.From], To: states[e.To], Action: label})
+		edges = append(edges, specgraph.Edge{From: states[e.From], To: states[e.To], Action: e.Label()})
 	}
 	return edges
+}
+
+// TestWriteDotReadsLikeTLCs writes the spec's graph in TLC's dot format and reads it
+// back with the parser fsm uses for TLC's dumps.
+func TestWriteDotReadsLikeTLCs(t *testing.T) {
+	spec := filepath.Join("..", "spec", projectModule+".tla")
+	if _, err := os.Stat(spec); err != nil {
+		t.Skipf("SKIPPING: no project spec: %v", err)
+	}
+	g, _, err := StateGraph(context.Background(), spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := g.WriteDot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := specgraph.ParseDot(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(e specgraph.Edge) string { return stateText(e.From) + " -" + e.Action + "-> " + stateText(e.To) }
+	var got, want []string
+	for _, e := range parsed {
+		got = append(got, key(e))
+	}
+	for _, e := range specEdges(t) {
+		want = append(want, key(e))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("the dump reads back as %d edges, the graph has %d (or they differ)", len(got), len(want))
+	}
 }
 
 // TestSpecGraphProjectsToFSMTables projects the graph this engine computes for the
