@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working.
@@ -29,7 +29,7 @@ func main() {
 }
 
 func usage() int {
-	fmt.Fprintln(os.Stderr, "usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot FILE] Spec.tla")
+	fmt.Fprintln(os.Stderr, "usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot[,actionlabels] FILE] Spec.tla")
 	fmt.Fprintln(os.Stderr, "       tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla")
 	return 1
 }
@@ -38,6 +38,7 @@ func usage() int {
 func run(args []string) int {
 	var opts tla.Options
 	var spec, dotPath, tracePath string
+	var actionLabels bool
 	var traceOpts tla.TraceOptions
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -65,9 +66,10 @@ func run(args []string) int {
 			}
 			opts.Workers = n
 		case "-dump":
-			if i+2 >= len(args) || args[i+1] != "dot" {
+			if i+2 >= len(args) || args[i+1] != "dot" && args[i+1] != "dot,actionlabels" {
 				return usage()
 			}
+			actionLabels = args[i+1] == "dot,actionlabels"
 			dotPath = args[i+2]
 			i += 2
 		case "-trace":
@@ -102,6 +104,9 @@ func run(args []string) int {
 	opts.Out = os.Stdout
 	if tracePath != "" {
 		return validateTrace(ctx, spec, opts.Config, tracePath, traceOpts)
+	}
+	if actionLabels {
+		return dumpLabelled(ctx, spec, dotPath, opts)
 	}
 	if dotPath != "" {
 		f, err := os.Create(dotPath)
@@ -143,4 +148,30 @@ func validateTrace(ctx context.Context, spec, cfg, path string, opts tla.TraceOp
 	}
 	fmt.Printf("The trace is a behaviour of the spec: %d steps matched, %d candidate states at the end.\n", res.Steps, res.Candidates)
 	return 0
+}
+
+// dumpLabelled checks the spec and writes its state graph with action-labelled edges,
+// as TLC's -dump dot,actionlabels does (only when the check succeeds).
+func dumpLabelled(ctx context.Context, spec, path string, opts tla.Options) int {
+	g, res, err := tla.StateGraph(ctx, spec, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tlacheck:", err)
+		return 1
+	}
+	if g != nil {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			return 1
+		}
+		err = g.WriteDot(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			return 1
+		}
+	}
+	return res.ExitCode
 }
