@@ -25,8 +25,8 @@ func median(d []time.Duration) time.Duration {
 // BenchmarkRunTrue runs /bin/true (busybox) three ways, interleaved so that load on the
 // shared machine hits all alike: through Runtime.Run, as the same `runsc run` command
 // started directly, and through containerd/go-runc pointed at runsc. It reports each
-// median and the ratios to the direct call. Run with -benchtime=Nx (each iteration
-// starts three sandboxes).
+// median and the ratios to the direct call. Each iteration starts 15 sandboxes (five
+// rounds of three); -benchtime=Nx sets the number of iterations.
 func BenchmarkRunTrue(b *testing.B) {
 	needRunsc(b)
 	ctx := context.Background()
@@ -69,8 +69,11 @@ func BenchmarkRunTrue(b *testing.B) {
 		},
 	}
 	sinks := []*[]time.Duration{&lib, &direct, &gorunc}
+	// Several rounds per iteration, so that even the default -benchtime (one
+	// iteration) yields medians over more than one sample.
+	const rounds = 5
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	for i := 0; i < b.N*rounds; i++ {
 		for k := range ways {
 			w := (i + k) % len(ways) // rotate the order
 			t0 := time.Now()
