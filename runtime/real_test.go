@@ -233,7 +233,7 @@ func TestRealLifecycle(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("trace:\n got %v\nwant %v", got, want)
 	}
-	// The NDJSON trace has the contract's keys in order.
+	// The NDJSON trace has the trace format's keys, in order.
 	first := strings.SplitN(tr.String(), "\n", 2)[0]
 	var keys []string
 	dec := json.NewDecoder(strings.NewReader(first))
