@@ -7,6 +7,31 @@ import (
 	"time"
 )
 
+// Liveness checking.
+//
+// Temporal properties that are not invariants ([]P) or action properties ([][A]_v)
+// are checked after the breadth-first search, on the complete graph of reachable
+// states, each state with a stuttering self-loop. For each property P, the formula
+// F' /\ ~P (F' the spec's temporal conjuncts other than WF/SF) is translated into a
+// generalized Büchi automaton (tableau.go) whose product with the graph is searched
+// for a fair accepting strongly connected set (liveness_search.go); WF and SF of the
+// spec, also quantified, are acceptance conditions of that search. This decides every
+// property built from state and action predicates with /\, \/, ~, =>, <=>, [], <>,
+// ~>, WF, SF, \A/\E over finite sets, IF/THEN/ELSE, LET and definitions, including
+// another spec's Init /\ [][Next]_v /\ fairness through INSTANCE (refinement). The
+// answer is exact for the finite graph; the counterexample is a lasso: a shortest
+// prefix to the fair set nearest to an initial state, then a cycle through it.
+//
+// Reporting follows TLC 2.20: "Temporal properties were violated.", the prefix, then
+// "Back to state k" or "Stuttering", exit code 13; when a finite prefix violates the
+// property's safety part TLC reports that prefix during its search, with exit 12 and
+// the counts at that moment, and so does this checker (see tlcSafetyPrefix). Known
+// differences: which of several counterexamples is printed (TLC's choice depends on
+// its fingerprint order; ours is never longer on the corpus), and TLC's false alarms,
+// where it reports such a prefix although no fair behaviour extending it violates
+// the property: here the property is reported as holding. Properties with -+-> are
+// not supported (an evaluation error).
+
 // liveSpec holds what the liveness check needs from the specification and the
 // configuration: the temporal conjuncts of the behaviour spec (fairness, assumed) and
 // the temporal properties (to prove). It is filled while the configuration is applied.
