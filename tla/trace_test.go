@@ -288,3 +288,31 @@ func TestMatchJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateTraceSpecProblems(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "Bad.tla")
+	writeFile(t, spec, "---- MODULE Bad ----\nVARIABLE x\nInit == x = \nNext == x' = x\n====\n")
+	writeFile(t, filepath.Join(dir, "Bad.cfg"), "INIT Init\nNEXT Next\n")
+	r, err := ValidateTrace(context.Background(), spec, "", strings.NewReader(`{"x":1}`+"\n"), TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || r.Check == nil || r.Check.ExitCode != ExitParse {
+		t.Fatalf("a spec that does not parse: %+v", r)
+	}
+	writeFile(t, spec, "---- MODULE Bad ----\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\n====\n")
+	if _, err := ValidateTrace(context.Background(), spec, "", strings.NewReader(`{"x":`+"\n"), TraceOptions{}); err == nil {
+		t.Error("malformed JSON was accepted")
+	}
+	if _, err := ValidateTrace(context.Background(), spec, "", strings.NewReader(""), TraceOptions{}); err == nil {
+		t.Error("an empty trace was accepted")
+	}
+	r, err = ValidateTrace(context.Background(), spec, "", strings.NewReader("{\"x\":0}\n{\"x\":1}\n{}\n{\"x\":3}\n"), TraceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || r.Steps != 4 || r.Candidates != 1 {
+		t.Fatalf("a trace with an unlogged step: %+v %v", r, r.Failure)
+	}
+}
