@@ -345,6 +345,12 @@ func (r *Runtime) cleanup(c *container, note string) {
 		}
 	} else {
 		note += "; runsc does not know it"
+		// A create killed before runsc recorded state leaves a sandbox nobody can
+		// delete by ID: kill it by its command line (our root, this ID); its gofer
+		// exits with it.
+		if n := r.killSandboxProcess(c.id); n > 0 {
+			note += fmt.Sprintf("; killed %d unrecorded sandbox process(es)", n)
+		}
 	}
 	r.adoptOrphans(r.root)
 	to := from
@@ -375,6 +381,26 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 		o.exit = 0 // gone: the failure came after the deletion
 	}
 	return o, nil
+}
+
+// killSandboxProcess SIGKILLs runsc sandbox processes of our root whose container ID
+// (the last argument of `runsc-sandbox ... boot ... ID`) is id.
+func (r *Runtime) killSandboxProcess(id string) int {
+	n := 0
+	for _, pid := range processesUsingRoot(r.root) {
+		cl, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(cl), "\x00"), "\x00")
+		if args[0] == "runsc-sandbox" && args[len(args)-1] == id {
+			r.adoptPid(pid)
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // forceCleanup is Close's force-delete of one container.

@@ -222,6 +222,29 @@ func TestFakeFaults(t *testing.T) {
 			t.Fatalf("sandbox left: %+v", l)
 		}
 	})
+	t.Run("hang-mid-create", func(t *testing.T) {
+		r, bin := newFake(t)
+		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangMidCreate: true})
+		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		err := r.Create(tctx, "mid", fakeBundle(t, "sleep", "3600"), nil)
+		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Create: %v", err)
+		}
+		found := false
+		for _, s := range r.Trace() {
+			if s.ID == "mid" && s.Result == ResultCleanup && strings.Contains(s.Note, "killed 1 unrecorded sandbox") {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("no cleanup of the unrecorded sandbox: %+v", r.Trace())
+		}
+		if pids := processesUsingRoot(r.Root()); len(pids) > 0 {
+			t.Fatalf("left: %v", pids)
+		}
+	})
 	t.Run("run-failure-vs-exit-128", func(t *testing.T) {
 		r, bin := newFake(t)
 		fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "running container: boom"})

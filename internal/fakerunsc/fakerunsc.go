@@ -37,6 +37,9 @@ type Faults struct {
 	HangBefore map[string]bool `json:"hang_before,omitempty"`
 	// HangAfter makes the subcommand block forever after its effect.
 	HangAfter map[string]bool `json:"hang_after,omitempty"`
+	// HangMidCreate makes create block forever after starting the sandbox process
+	// and before recording any state: nothing can delete that sandbox by ID.
+	HangMidCreate bool `json:"hang_mid_create,omitempty"`
 }
 
 // ProfilePath is where the fake at bin looks for its fault profile.

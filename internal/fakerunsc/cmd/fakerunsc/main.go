@@ -331,10 +331,11 @@ func create(id, bundle string) *state {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr // inherited, as by the real sandbox
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	s := &state{ID: id, Status: "created", Bundle: bundle, FastExit: fe}
-	save(s) // before the sandbox starts: it exits when its state is gone
 	if err := cmd.Start(); err != nil {
-		os.Remove(stateFile(id))
 		fail(128, "cannot create sandbox: "+err.Error())
+	}
+	if faults.HangMidCreate {
+		hang()
 	}
 	s.Pid = cmd.Process.Pid
 	save(s)
@@ -451,9 +452,12 @@ func run(id, bundle string) {
 // with the workload's status, like runsc's boot process.
 func sandbox(r, id string) {
 	root = r
+	seen := false
 	for {
 		s := read(stateFile(id))
 		switch {
+		case s == nil && !seen:
+			// create has not recorded the state yet
 		case s == nil:
 			os.Exit(0) // deleted
 		case s.Status == "running" && s.FastExit != nil:
@@ -464,6 +468,7 @@ func sandbox(r, id string) {
 		case s.Status == "stopped" && s.ExitKnown:
 			os.Exit(s.Exit)
 		}
+		seen = seen || s != nil
 		time.Sleep(5 * time.Millisecond)
 	}
 }
