@@ -1,0 +1,165 @@
+package fakerunsc
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run invokes the fake like a caller would, stdio on files (the sandbox inherits them).
+func run(t *testing.T, bin string, args ...string) (int, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	out, _ := os.Create(filepath.Join(dir, "out"))
+	errf, _ := os.Create(filepath.Join(dir, "err"))
+	defer out.Close()
+	defer errf.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = out, errf
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := os.ReadFile(out.Name())
+	e, _ := os.ReadFile(errf.Name())
+	return code, string(o), string(e)
+}
+
+func bundle(t *testing.T, args ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "rootfs"), 0o755)
+	data, _ := json.Marshal(map[string]any{"ociVersion": "1.0.2", "process": map[string]any{"args": args, "cwd": "/"}, "root": map[string]any{"path": "rootfs"}})
+	os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644)
+	return dir
+}
+
+// The fake reproduces the runsc behaviour the runtime defends against.
+func TestFakeFidelity(t *testing.T) {
+	bin := Build(t)
+	root := t.TempDir()
+	g := []string{"--root", root, "--network=none"}
+	rs := func(args ...string) (int, string, string) { return run(t, bin, append(append([]string{}, g...), args...)...) }
+	b := bundle(t, "sleep", "3600")
+	t.Cleanup(func() {
+		for _, id := range []string{"c1", "c2", "f2"} {
+			rs("delete", "--force", id)
+		}
+	})
+
+	if code, out, _ := run(t, bin, "--version"); code != 0 || !strings.Contains(out, "runsc version 0.0~20221219.0") {
+		t.Fatalf("--version: %d %q", code, out)
+	}
+	if code, _, errOut := rs("state", "nope"); code != 128 || !strings.Contains(errOut, "file does not exist") {
+		t.Fatalf("state of unknown: %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, bin, "state", "--root", root, "x"); code != 128 || !strings.Contains(errOut, "flag provided but not defined: -root") {
+		t.Fatalf("global flag after subcommand: %d %q", code, errOut)
+	}
+	if code, _, _ := run(t, bin, "--bogus", "list"); code != 2 {
+		t.Fatalf("unknown global flag: %d", code)
+	}
+	if code, _, errOut := rs("create", "--bundle", b, "bad/id"); code != 128 || !strings.Contains(errOut, "invalid container id") {
+		t.Fatalf("bad id: %d %q", code, errOut)
+	}
+	if code, _, _ := rs("create", "--bundle", b, "c1"); code != 0 {
+		t.Fatal("create")
+	}
+	code, out, _ := rs("state", "c1")
+	var st struct{ ID, Status string }
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.Status != "created" || !strings.Contains(out, "\n  ") {
+		t.Fatalf("state: %d %q", code, out)
+	}
+	if code, _, _ := rs("pause", "c1"); code != 2 {
+		t.Fatalf("pause of created: exit %d, want 2 (panic)", code)
+	}
+	if code, _, _ := rs("resume", "c1"); code != 128 {
+		t.Fatalf("resume of wedged: exit %d", code)
+	}
+	// Duplicate create: fails, and the first container's state is gone.
+	if code, _, errOut := rs("create", "--bundle", b, "c1"); code != 128 || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("duplicate create: %d %q", code, errOut)
+	}
+	if code, _, _ := rs("state", "c1"); code != 128 {
+		t.Fatal("duplicate create kept the first container's state")
+	}
+	// Prefix matching, and an exact ID made ambiguous by a longer one.
+	rs("create", "--bundle", b, "f2")
+	if code, out, _ := rs("state", "f"); code != 0 || !strings.Contains(out, `"id": "f2"`) {
+		t.Fatalf("prefix state: %d %q", code, out)
+	}
+	rs("create", "--bundle", b, "c2")
+	if code, _, _ := rs("start", "c2"); code != 0 {
+		t.Fatal("start")
+	}
+	if code, _, _ := rs("start", "c2"); code != 128 {
+		t.Fatal("second start allowed")
+	}
+	if code, _, errOut := rs("delete", "c2"); code != 128 || !strings.Contains(errOut, "without --force") {
+		t.Fatalf("delete running: %d %q", code, errOut)
+	}
+	if code, _, _ := rs("kill", "c2", "9"); code != 0 {
+		t.Fatal("kill")
+	}
+	if code, _, errOut := rs("wait", "c2"); code != 128 || !strings.Contains(errOut, "exit status is unavailable") {
+		t.Fatalf("wait after stop: %d %q", code, errOut)
+	}
+	if code, _, _ := rs("kill", "c2"); code != 128 {
+		t.Fatal("kill of stopped")
+	}
+	if code, _, _ := rs("delete", "c2"); code != 0 {
+		t.Fatal("delete stopped")
+	}
+	if code, _, _ := rs("delete", "--force", "missing"); code != 0 {
+		t.Fatal("force delete of missing")
+	}
+	// --log gets runsc-style JSON errors.
+	logf := filepath.Join(t.TempDir(), "log.json")
+	run(t, bin, "--root", root, "--log", logf, "--log-format", "json", "state", "nope")
+	data, _ := os.ReadFile(logf)
+	var entry struct{ Msg, Level string }
+	if json.Unmarshal(data, &entry) != nil || entry.Level != "error" || !strings.Contains(entry.Msg, "does not exist") {
+		t.Fatalf("log: %q", data)
+	}
+	// Default network as root fails at start and leaves the container created.
+	run(t, bin, "--root", root, "create", "--bundle", b, "netc")
+	if code, _, errOut := run(t, bin, "--root", root, "start", "netc"); code != 128 || !strings.Contains(errOut, "network enabled") {
+		t.Fatalf("start with default network: %d %q", code, errOut)
+	}
+	rs("delete", "--force", "netc")
+}
+
+func TestFaultProfile(t *testing.T) {
+	bin := Build(t)
+	root := t.TempDir()
+	if err := SetFaults(bin, Faults{Exit: map[string]int{"list": 7}, Message: "injected", Version: "garbage"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, bin, "--root", root, "list"); code != 7 || !strings.Contains(errOut, "injected") {
+		t.Fatalf("exit fault: %d %q", code, errOut)
+	}
+	if _, out, _ := run(t, bin, "--version"); out != "garbage" {
+		t.Fatalf("version fault: %q", out)
+	}
+	// Unknown fields are ignored, so profiles written for a later fake still load.
+	os.WriteFile(ProfilePath(bin), []byte(`{"exit":{"list":9},"from_the_future":true}`), 0o644)
+	if code, _, _ := run(t, bin, "--root", root, "list"); code != 9 {
+		t.Fatalf("profile with unknown field: exit %d", code)
+	}
+	SetFaults(bin, Faults{Garbage: map[string]bool{"list": true}})
+	if _, out, _ := run(t, bin, "--root", root, "list", "--format", "json"); json.Valid([]byte(out)) {
+		t.Fatalf("garbage fault gave valid JSON %q", out)
+	}
+	calls, err := Calls(bin)
+	if err != nil || len(calls) != 4 || calls[0].Args[len(calls[0].Args)-1] != "list" {
+		t.Fatalf("calls: %+v %v", calls, err)
+	}
+}
