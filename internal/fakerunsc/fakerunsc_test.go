@@ -47,7 +47,9 @@ func TestFakeFidelity(t *testing.T) {
 	bin := Build(t)
 	root := t.TempDir()
 	g := []string{"--root", root, "--network=none"}
-	rs := func(args ...string) (int, string, string) { return run(t, bin, append(append([]string{}, g...), args...)...) }
+	rs := func(args ...string) (int, string, string) {
+		return run(t, bin, append(append([]string{}, g...), args...)...)
+	}
 	b := bundle(t, "sleep", "3600")
 	t.Cleanup(func() {
 		for _, id := range []string{"c1", "c2", "f2"} {
