@@ -331,7 +331,12 @@ func create(id, bundle string) *state {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr // inherited, as by the real sandbox
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	s := &state{ID: id, Status: "created", Bundle: bundle, FastExit: fe}
+	// The marker tells the sandbox its state is still to come (rather than deleted).
+	pending := stateFile(id) + ".pending"
+	os.WriteFile(pending, nil, 0o644)
+	defer os.Remove(pending)
 	if err := cmd.Start(); err != nil {
+		os.Remove(pending) // fail exits: deferred calls do not run
 		fail(128, "cannot create sandbox: "+err.Error())
 	}
 	if faults.HangMidCreate {
@@ -452,13 +457,13 @@ func run(id, bundle string) {
 // with the workload's status, like runsc's boot process.
 func sandbox(r, id string) {
 	root = r
-	seen := false
 	for {
 		s := read(stateFile(id))
 		switch {
-		case s == nil && !seen:
-			// create has not recorded the state yet
 		case s == nil:
+			if _, err := os.Stat(stateFile(id) + ".pending"); err == nil {
+				break // create has not recorded the state yet
+			}
 			os.Exit(0) // deleted
 		case s.Status == "running" && s.FastExit != nil:
 			s.Status, s.Exit, s.ExitKnown = "stopped", *s.FastExit, true
@@ -468,7 +473,6 @@ func sandbox(r, id string) {
 		case s.Status == "stopped" && s.ExitKnown:
 			os.Exit(s.Exit)
 		}
-		seen = seen || s != nil
 		time.Sleep(5 * time.Millisecond)
 	}
 }
