@@ -17,6 +17,7 @@ const (
 	tSep     // ---- (four or more dashes)
 	tEnd     // ==== (four or more equals signs)
 	tIllegal // a character no token starts with; an error only if the parser reaches it
+	tStep    // proof step label <1>, <*>, <+> starting a line
 )
 
 // token is one lexeme with its 1-based position.
@@ -225,6 +226,17 @@ func (lx *lexer) next() tokKind {
 		}
 		lx.adv(i)
 		return tEnd
+	case c == '<' && lx.lineStart():
+		i := 1
+		for i < len(s) && (isDigit(s[i]) || s[i] == '*' || s[i] == '+') {
+			i++
+		}
+		if i > 1 && i < len(s) && s[i] == '>' {
+			lx.adv(i + 1)
+			return tStep
+		}
+	}
+	switch {
 	case c == '\\':
 		if len(s) > 1 && isLetter(s[1]) {
 			i := 1
@@ -249,4 +261,19 @@ func (lx *lexer) next() tokKind {
 	}
 	lx.adv(1)
 	return tIllegal
+}
+
+// lineStart reports whether only blanks precede the current position on its line.
+func (lx *lexer) lineStart() bool {
+	for i := lx.pos - 1; i >= 0; i-- {
+		switch lx.src[i] {
+		case '\n':
+			return true
+		case ' ', '\t', '\r':
+			continue
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -176,6 +176,12 @@ func (p *parser) parseModuleBody() *Module {
 		case t.kind == tIdent && (t.text == "THEOREM" || t.text == "LEMMA" || t.text == "PROPOSITION" ||
 			t.text == "COROLLARY" || t.text == "USE" || t.text == "HIDE"):
 			p.advance()
+			// THEOREM Name == e defines Name as e (specs ASSUME such theorems for TLC
+			// to check); statements that are not expressions (ASSUME ... PROVE) and
+			// proofs are skipped.
+			if d := p.tryTheoremDef(); d != nil {
+				m.Units = append(m.Units, unit{kind: unitDef, def: d, pos: d.Pos})
+			}
 			p.skipToUnit()
 		case t.kind == tIdent && t.text == "RECURSIVE":
 			p.advance()
@@ -1053,4 +1059,30 @@ func (p *parser) looksLikeFcnCons() bool {
 		}
 		return y.kind == tOp && y.text == "\\in"
 	}
+}
+
+// tryTheoremDef parses "Name == expr" after THEOREM, or returns nil and leaves the
+// position unchanged.
+func (p *parser) tryTheoremDef() (d *Def) {
+	t := p.cur()
+	if t.kind != tIdent || reserved[t.text] || p.peekAt(1).kind != tOp || p.peekAt(1).text != "==" {
+		return nil
+	}
+	save, saveLimits := p.i, p.limits
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(parseError); !ok {
+				panic(r)
+			}
+			p.i, p.limits, d = save, saveLimits, nil
+		}
+	}()
+	d = p.parseDef()
+	// the statement must end where a proof or the next unit starts
+	if n := p.raw(); n.col != 1 && !(n.kind == tIdent && (n.text == "PROOF" || n.text == "BY" || n.text == "OBVIOUS" || n.text == "OMITTED")) &&
+		n.kind != tStep && n.kind != tEOF {
+		p.i, p.limits = save, saveLimits
+		return nil
+	}
+	return d
 }
