@@ -411,11 +411,11 @@ func standardModules() map[string]map[string]builtinSpec {
 	}
 	tlc := map[string]builtinSpec{
 		"Print": {2, func(c *ctx, a []Value, p Pos) Value {
-			c.print(fmtValue(a[0]) + "  " + fmtValue(a[1]))
+			c.print(fmtValue(c.printable(a[0], p)) + "  " + fmtValue(c.printable(a[1], p)))
 			return a[1]
 		}, nil},
 		"PrintT": {1, func(c *ctx, a []Value, p Pos) Value {
-			c.print(fmtValue(a[0]))
+			c.print(fmtValue(c.printable(a[0], p)))
 			return BoolV(true)
 		}, nil},
 		"Assert": {2, func(c *ctx, a []Value, p Pos) Value {
@@ -426,7 +426,7 @@ func standardModules() map[string]map[string]builtinSpec {
 			}
 			return BoolV(true)
 		}, nil},
-		"ToString": {1, func(c *ctx, a []Value, p Pos) Value { return StrV(fmtValue(a[0])) }, nil},
+		"ToString": {1, func(c *ctx, a []Value, p Pos) Value { return StrV(fmtValue(c.printable(a[0], p))) }, nil},
 		"JavaTime": {0, func(c *ctx, a []Value, p Pos) Value { return IntV(0) }, nil},
 		"TLCGet": {1, func(c *ctx, a []Value, p Pos) Value {
 			throw(p, "TLCGet is not supported.")
@@ -649,4 +649,17 @@ func isInfinite(v Value) bool {
 		}
 	}
 	return false
+}
+
+// printable materializes finite lazy values, which TLC prints by their elements.
+func (c *ctx) printable(v Value, pos Pos) Value {
+	if isInfinite(v) {
+		return v
+	}
+	switch v.(type) {
+	case *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SetOpV, *LazyFcnV:
+		return c.canon(v, pos) // TLC prints a..b as such
+
+	}
+	return v
 }

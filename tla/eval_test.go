@@ -1,0 +1,129 @@
+package tla
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEvalMatchesTLC evaluates expressions with PrintT and compares the printed values
+// with what TLC 2.20 printed for the same expressions.
+func TestEvalMatchesTLC(t *testing.T) {
+	cases := []struct{ expr, tlc string }{
+		{`-7 \div 2`, `-3`},
+		{`-7 % 3`, `2`},
+		{`2^10`, `1024`},
+		{`{3, 1, 2} \cup {2, 5}`, `{1, 2, 3, 5}`},
+		{`{1, 2, 3} \ {2}`, `{1, 3}`},
+		{`SUBSET {1, 2}`, `{{}, {1}, {2}, {1, 2}}`},
+		{`UNION {{1}, {2, 3}}`, `{1, 2, 3}`},
+		{`{1, 2} \X {"a"}`, `{<<1, "a">>, <<2, "a">>}`},
+		{`[x \in 1..3 |-> x * x]`, `<<1, 4, 9>>`},
+		{`[a |-> 1, b |-> "x"]`, `[a |-> 1, b |-> "x"]`},
+		{`[r \in {"a", "b"} |-> 0]`, `[a |-> 0, b |-> 0]`},
+		{`[[a |-> 1, b |-> 2] EXCEPT !.a = @ + 10]`, `[a |-> 11, b |-> 2]`},
+		{`[<<1, 2>> EXCEPT ![2] = 7]`, `<<1, 7>>`},
+		{`Append(<<1>>, 2) \o <<3>>`, `<<1, 2, 3>>`},
+		{`SubSeq(<<1, 2, 3, 4>>, 2, 3)`, `<<2, 3>>`},
+		{`SelectSeq(<<1, 2, 3, 4>>, LAMBDA x : x % 2 = 0)`, `<<2, 4>>`},
+		{`Cardinality({x \in 1..10 : x % 3 = 0})`, `3`},
+		{`{x * 2 : x \in 1..3}`, `{2, 4, 6}`},
+		{`CHOOSE x \in 1..10 : x > 4`, `5`},
+		{`DOMAIN [a |-> 1, b |-> 2]`, `{"a", "b"}`},
+		{`1 :> "a" @@ 2 :> "b"`, `<<"a", "b">>`},
+		{`[x \in {1, 2}, y \in {3} |-> x + y]`, `(<<1, 3>> :> 4 @@ <<2, 3>> :> 5)`},
+		{`Permutations({1, 2})`, `{<<1, 2>>, <<2, 1>>}`},
+		{`Len(<<>>) = 0 /\ <<>> = [x \in {} |-> 1]`, `TRUE`},
+		{`[{1, 2} -> {TRUE}]`, `{<<TRUE, TRUE>>}`},
+		{`IF 1 < 2 THEN "y" ELSE "n"`, `"y"`},
+		{`CASE 1 = 2 -> "a" [] OTHER -> "b"`, `"b"`},
+		{`LET f[n \in 0..5] == IF n = 0 THEN 1 ELSE n * f[n - 1] IN f[5]`, `120`},
+		{`\A x \in {} : FALSE`, `TRUE`},
+		{`\E <<a, b>> \in {<<1, 2>>} : a < b`, `TRUE`},
+		{`SetToBag({1, 2}) (+) SetToBag({2})`, `<<1, 2>>`},
+		{`ToString(<<1, "a">>)`, `"<<1, \"a\">>"`},
+		{`<<1, 2>> \in Seq(Nat) /\ -1 \notin Nat /\ "s" \in STRING`, `TRUE`},
+		{`[a : {1, 2}, b : {"x"}]`, `{[a |-> 1, b |-> "x"], [a |-> 2, b |-> "x"]}`},
+	}
+	var spec strings.Builder
+	spec.WriteString("---- MODULE E ----\nEXTENDS Naturals, Integers, Sequences, FiniteSets, TLC, Bags\n")
+	for _, c := range cases {
+		spec.WriteString("ASSUME PrintT(" + c.expr + ")\n")
+	}
+	spec.WriteString("====\n")
+	out := checkSource(t, "E", spec.String(), "")
+	var got []string
+	for _, l := range strings.Split(out, "\n") {
+		if l != "" && !strings.Contains(l, "tlacheck") && !strings.HasPrefix(l, "Parsing") && !strings.HasPrefix(l, "Semantic") &&
+			!strings.HasPrefix(l, "Model checking") && !strings.Contains(l, "states generated") && !strings.HasPrefix(l, "Finished") {
+			got = append(got, l)
+		}
+	}
+	if len(got) != len(cases) {
+		t.Fatalf("got %d printed values, want %d:\n%s", len(got), len(cases), out)
+	}
+	for i, c := range cases {
+		if got[i] != c.tlc {
+			t.Errorf("%s = %s, TLC prints %s", c.expr, got[i], c.tlc)
+		}
+	}
+}
+
+// checkSource model-checks a module given as text and returns the output.
+func checkSource(t *testing.T, name, spec, cfg string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name+".tla"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".cfg"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res, err := CheckFile(context.Background(), filepath.Join(dir, name+".tla"), Options{Out: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK {
+		t.Fatalf("exit %d: %s\n%s", res.ExitCode, res.Message, buf.String())
+	}
+	return buf.String()
+}
+
+// TestParseErrorPositions checks that syntax errors name file, line and column.
+func TestParseErrorPositions(t *testing.T) {
+	cases := []struct {
+		src  string
+		want string
+	}{
+		{"---- MODULE M ----\nA == 1 +\n====\n", "m.tla:3:1:"},
+		{"---- MODULE M ----\nA == [x \\in S |-> ]\n====\n", "m.tla:2:19:"},
+		{"---- MODULE M ----\nA == (1\n", "m.tla:3:1:"},
+		{"no module here", "m.tla:1:15:"},
+	}
+	for _, c := range cases {
+		_, err := ParseModule("m.tla", c.src)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("ParseModule(%q) error %v, want prefix %s", c.src, err, c.want)
+		}
+	}
+}
+
+// TestJunctionIndentation checks that bulleted lists nest by column, as in SANY.
+func TestJunctionIndentation(t *testing.T) {
+	src := "---- MODULE M ----\n" +
+		"A == \\/ /\\ FALSE\n" +
+		"        /\\ TRUE\n" +
+		"     \\/ TRUE\n" +
+		"ASSUME A\n" +
+		"B == /\\ TRUE\n" +
+		"     /\\ \\/ FALSE\n" +
+		"        \\/ TRUE\n" +
+		"     /\\ FALSE\n" +
+		"ASSUME ~B\n" +
+		"====\n"
+	checkSource(t, "M", src, "")
+}
