@@ -1,2 +1,55 @@
-// Package tla will hold a model checker for the subset of TLA+ that real specifications use.
+// Package tla is a model checker for TLA+ specifications that gives the same answers
+// as TLC, the official checker, without a JVM, so a spec can be checked by `go test`.
+//
+// CheckFile checks a module with its TLC configuration file and reports what TLC
+// reports: the verdict, TLC's exit code, the numbers of generated and distinct states
+// and the shortest counterexample. cmd/tlacheck wraps it with TLC's command line and
+// output lines.
+//
+// # What is supported
+//
+// The language: whole modules with EXTENDS, CONSTANT(S) (also operator constants),
+// VARIABLE(S), operator and function definitions (recursive, LOCAL, LET/IN, LAMBDA,
+// higher-order), INSTANCE (named, parameterized, WITH, LET-bound), ASSUME,
+// THEOREM Name == e (proofs are skipped), positional selectors (Inv!2), labels,
+// nested comments and indentation-sensitive /\ and \/ lists. Naturals, Integers,
+// Sequences, FiniteSets, TLC and Bags are built in.
+//
+// Values follow TLC: booleans, integers (64-bit with overflow errors; TLC's are
+// 32-bit), strings, model values, finite sets, functions, records and tuples, with
+// TLC's equality. Nat, Int, STRING, Seq(S), SUBSET, [S -> T], \X, record sets and set
+// operations on infinite sets stay symbolic, so membership tests work as in TLC.
+//
+// Actions are evaluated the way TLC evaluates them, which is what makes the counts
+// agree: conjuncts left to right, x' = e and x' \in S assign, disjunctions and \E
+// branch (the first bound variable varying fastest, as in TLC), \A is the
+// conjunction of its instances, operator arguments that name variables are passed by
+// name, sets of strings are walked in TLC's interning order, and an unassigned
+// primed variable is an error.
+//
+// The configuration: SPECIFICATION or INIT/NEXT, CONSTANT(S) with = values and <-
+// substitutions (also [Mod]-scoped), INVARIANT(S), PROPERTY/PROPERTIES,
+// CONSTRAINT(S), ACTION_CONSTRAINT(S), SYMMETRY, VIEW, ALIAS and CHECK_DEADLOCK, with
+// keywords in any order and repeated.
+//
+// # Checking
+//
+// The search is breadth first with exact duplicate detection: a state is stored as a
+// canonical byte encoding of its normalized values, so no two distinct states can be
+// confused (TLC uses 64-bit fingerprints and prints an estimate of that risk instead).
+// Successors are checked as they are generated, so a run that finds a violation
+// stops with the same counts as TLC. Initial-state violations, deadlocks, invariants,
+// []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
+// TLC's messages and exit codes (see the Exit constants).
+//
+// # Differences from TLC that no one should rely on
+//
+//   - -workers N is accepted; the search runs on one worker, so counts are TLC's
+//     single-worker counts.
+//   - Trace labels name the action TLC would name; values in traces are printed in
+//     this package's canonical order, which can differ from TLC's order for sets of
+//     strings and records (compare traces by value).
+//   - A [Mod]-scoped override of a module merged by EXTENDS applies to the whole
+//     root module.
+//   - Standard-module operators such as RandomElement and TLCGet are not provided.
 package tla

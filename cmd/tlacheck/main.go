@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -25,6 +26,12 @@ import (
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// State search allocates many short-lived values; collecting less often
+		// trades some memory (still linear in the states) for speed, as TLC's
+		// large default heap does.
+		debug.SetGCPercent(400)
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
