@@ -397,10 +397,28 @@ func (r *Runtime) killSandboxProcess(id string) int {
 			r.adoptPid(pid)
 			if syscall.Kill(pid, syscall.SIGKILL) == nil {
 				n++
+				waitDead(pid)
 			}
 		}
 	}
 	return n
+}
+
+// waitDead waits (up to 5s) until pid has exited: SIGKILL is asynchronous, and the
+// caller promises that nothing is left running when it returns.
+func waitDead(pid int) {
+	for i := 0; i < 1000; i++ {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return // gone (reaped)
+		}
+		if j := strings.LastIndexByte(string(data), ')'); j >= 0 {
+			if f := strings.Fields(string(data[j+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // forceCleanup is Close's force-delete of one container.

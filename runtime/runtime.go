@@ -551,7 +551,9 @@ func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 	r.adoptOrphans(root)
 	r.execRunsc(ctx, call{sub: "delete", id: id, args: []string{"--force", id}, root: root, platform: platform})
 	for _, pid := range processesUsingRoot(root) {
-		syscall.Kill(pid, syscall.SIGKILL)
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			waitDead(pid)
+		}
 	}
 }
 
@@ -761,7 +763,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 	r.adoptOrphans(r.root)
 	r.cancel()
 	for _, pid := range processesUsingRoot(r.root) {
-		syscall.Kill(pid, syscall.SIGKILL)
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			waitDead(pid)
+		}
 	}
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
