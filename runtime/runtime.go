@@ -635,6 +635,11 @@ func (r *Runtime) adoptOrphans(root string) {
 	r.reapStrays()
 }
 
+// adoptedPids holds every pid some Runtime in this process is reaping. Being a child
+// subreaper is a property of the whole process, so runtimes must not take each other's
+// sandboxes' exit statuses (reapStrays) or reap one pid twice.
+var adoptedPids sync.Map // pid -> *Runtime
+
 // reapStrays reaps zombie children named "exe": runsc re-executes itself through
 // /proc/self/exe for its sandbox, gofer and helper processes, and the short-lived
 // helpers are reparented to us (as subreaper) and exit before they can be matched to a
@@ -664,11 +669,8 @@ func (r *Runtime) reapStrays() {
 		if len(f) < 2 || f[0] != "Z" || f[1] != self {
 			continue
 		}
-		r.mu.Lock()
-		mine := r.reaped[pid]
-		r.mu.Unlock()
-		if mine {
-			continue // its reaper reports it
+		if _, adopted := adoptedPids.Load(pid); adopted {
+			continue // its reaper (this runtime's or another's) reports it
 		}
 		var ws syscall.WaitStatus
 		syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
@@ -682,7 +684,7 @@ func (r *Runtime) adoptPid(pid int) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.reaped[pid] {
+	if _, loaded := adoptedPids.LoadOrStore(pid, r); loaded {
 		return
 	}
 	r.reaped[pid] = true
@@ -699,6 +701,7 @@ func (r *Runtime) reap(pid int) {
 		r.mu.Lock()
 		delete(r.reaped, pid)
 		r.mu.Unlock()
+		adoptedPids.Delete(pid)
 	}()
 	var ws syscall.WaitStatus
 	for {
