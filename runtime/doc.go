@@ -50,6 +50,16 @@
 // leaves no sandbox (the runtime force-deletes it and records a "cleanup" step); writes
 // to the rootfs stay in the sandbox (--overlay), so a caller's bundle is never modified.
 //
+// # Process-wide effect
+//
+// runsc reports a workload's exit status only to the sandbox's parent, and `runsc
+// create` exits leaving the sandbox orphaned. New therefore makes the process a child
+// subreaper (prctl PR_SET_CHILD_SUBREAPER; WithoutSubreaper opts out) and reaps the
+// sandboxes, gofers and short-lived helpers runsc leaves to it: processes it can match to
+// its own --root, and zombies named "exe" (runsc re-executes itself through
+// /proc/self/exe). A caller's own orphaned descendants are reparented to the process too
+// and are left to it.
+//
 // # Handover
 //
 // ExecWithOCIBundle replaces the calling process with `runsc run` (syscall.Exec of the
