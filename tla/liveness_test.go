@@ -46,7 +46,8 @@ func compareTemporalWithTLC(t *testing.T, name, specPath string, res *Result, e 
 
 // verifyLasso checks that res.Trace with res.LoopBack is a behaviour of the spec that
 // is fair and violates one of the temporal properties. It evaluates the formulas
-// directly on the lasso, without the tableau.
+// directly on the lasso, without the tableau or the cycle search (atoms are evaluated
+// on the states and steps of the full graph, which ENABLED may need).
 func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 	t.Helper()
 	ch, r2, err := runCheckerNoLiveness(specPath, cfgPath)
@@ -60,18 +61,15 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 	if n == 0 {
 		t.Fatal("no counterexample")
 	}
-	// the lasso as a small graph: one state per trace position
-	g := &sgraph{out: make([][]int32, n)}
-	ids := make([]int32, n)
+	full := ch.buildGraph()
+	ids := make([]int32, n) // state id of each position
 	for i, st := range res.Trace {
 		id, ok := ch.seen[ch.stateKey(st.Values)]
 		if !ok {
 			t.Fatalf("state %d of the counterexample is not reachable", i+1)
 		}
 		ids[i] = id
-		g.states = append(g.states, st.Values)
 	}
-	full := ch.buildGraph()
 	isInit := false
 	for _, s := range full.initial {
 		isInit = isInit || s == ids[0]
@@ -79,36 +77,35 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 	if !isInit {
 		t.Fatal("state 1 of the counterexample is not an initial state")
 	}
-	step := func(a, b int) {
+	// step finds the graph edge of the step from position a to position b
+	step := func(a, b int) int32 {
 		for _, e := range full.out[ids[a]] {
 			if full.edges[e].to == ids[b] {
-				return
+				return e
 			}
 		}
 		t.Fatalf("state %d -> state %d is not a step of the spec", a+1, b+1)
-	}
-	succ := make([]int, n) // next position
-	for i := 0; i+1 < n; i++ {
-		step(i, i+1)
-		succ[i] = i + 1
+		return -1
 	}
 	back := n - 1 // stuttering at the end
 	if res.LoopBack > 0 {
 		back = res.LoopBack - 1
-		step(n-1, back)
 	}
-	succ[n-1] = back
+	edges := make([]int32, n) // edge taken from each position
 	for i := 0; i < n; i++ {
-		g.out[i] = []int32{int32(len(g.edges))}
-		g.edges = append(g.edges, sedge{from: int32(i), to: int32(succ[i]), stutter: res.LoopBack == 0 && i == n-1})
+		switch {
+		case i+1 < n:
+			edges[i] = step(i, i+1)
+		case res.LoopBack > 0:
+			edges[i] = step(i, back)
+		default:
+			out := full.out[ids[i]]
+			edges[i] = out[len(out)-1] // the stuttering self-loop
+		}
 	}
-	lb := newLiveBuilder(ch.p, g)
+	lb := newLiveBuilder(ch.p, full)
 	for _, a := range ch.live.assume {
 		lb.addFairness(a.e, a.en, a.sc)
-	}
-	cycle := make([]int, 0, n-back)
-	for i := back; i < n; i++ {
-		cycle = append(cycle, i)
 	}
 	prefixOnly := res.ExitCode == ExitInvariant // a bad prefix: any continuation violates
 	for k, f := range lb.fair {
@@ -116,9 +113,9 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 			break
 		}
 		taken, disabledSome, disabledAll := false, false, true
-		for _, i := range cycle {
-			taken = taken || lb.holdsEdge(f.taken, int32(i))
-			en := lb.holdsState(f.en, int32(i))
+		for i := back; i < n; i++ {
+			taken = taken || lb.holdsEdge(f.taken, edges[i])
+			en := lb.holdsState(f.en, ids[i])
 			disabledSome = disabledSome || !en
 			disabledAll = disabledAll && !en
 		}
@@ -126,7 +123,7 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 			t.Fatalf("the counterexample is not fair: fairness condition %d (strong=%v) is violated on its cycle", k, f.strong)
 		}
 	}
-	ev := &lassoEval{lb: lb, n: n, back: back, memo: map[*tformula][]int8{}}
+	ev := &lassoEval{lb: lb, n: n, back: back, states: ids, edges: edges, memo: map[*tformula][]int8{}}
 	for _, a := range lb.assume {
 		if !ev.holds(a, 0) {
 			t.Fatal("the counterexample does not satisfy the spec's temporal assumptions")
@@ -150,6 +147,8 @@ func runCheckerNoLiveness(specPath, cfgPath string) (*checker, *Result, error) {
 type lassoEval struct {
 	lb      *liveBuilder
 	n, back int
+	states  []int32 // graph state of each position
+	edges   []int32 // graph edge taken from each position
 	memo    map[*tformula][]int8
 }
 
@@ -170,9 +169,9 @@ func (ev *lassoEval) holds(f *tformula, i int) bool {
 		b = false
 	case tfAtom, tfNotAtom:
 		if ev.lb.atoms[f.atom].action {
-			b = ev.lb.holdsEdge(f.atom, int32(i))
+			b = ev.lb.holdsEdge(f.atom, ev.edges[i])
 		} else {
-			b = ev.lb.holdsState(f.atom, int32(i))
+			b = ev.lb.holdsState(f.atom, ev.states[i])
 		}
 		b = b != (f.op == tfNotAtom)
 	case tfAnd:
@@ -327,6 +326,49 @@ Q2 == (x # 0) \/ <>[](x = 6)
 				t.Errorf("TLC leaves %d states on the queue:\n%s", c.left, out.String())
 			}
 			if c.exit != ExitOK {
+				verifyLasso(t, specPath, cfg, res)
+			}
+		})
+	}
+}
+
+// TestLivenessRefinementMapping checks an abstract spec's fairness through a refinement
+// mapping that replaces its variable by an expression (ENABLED of the abstract action
+// cannot be computed by enumerating it), the way EWD840 checks TD!Spec.
+func TestLivenessRefinementMapping(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Abstract.tla"), `---- MODULE Abstract ----
+VARIABLE done
+Init == done = FALSE
+Finish == ~done /\ done' = TRUE
+Spec == Init /\ [][Finish]_done /\ WF_done(Finish)
+====
+`)
+	specPath := filepath.Join(dir, "Counter.tla")
+	writeFile(t, specPath, `---- MODULE Counter ----
+EXTENDS Naturals
+VARIABLE n
+Init == n = 0
+Next == n < 3 /\ n' = n + 1
+Fair == Init /\ [][Next]_n /\ WF_n(Next)
+Unfair == Init /\ [][Next]_n
+A == INSTANCE Abstract WITH done <- (n = 3)
+Refines == A!Spec
+====
+`)
+	for spec, want := range map[string]int{"Fair": ExitOK, "Unfair": ExitTemporal} {
+		t.Run(spec, func(t *testing.T) {
+			cfg := filepath.Join(dir, spec+".cfg")
+			writeFile(t, cfg, "SPECIFICATION "+spec+"\nPROPERTY Refines\nCHECK_DEADLOCK FALSE\n")
+			var out strings.Builder
+			res, err := CheckFile(context.Background(), specPath, Options{Config: cfg, Out: &out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ExitCode != want {
+				t.Fatalf("exit %d, want %d:\n%s", res.ExitCode, want, out.String())
+			}
+			if want != ExitOK {
 				verifyLasso(t, specPath, cfg, res)
 			}
 		})
