@@ -42,6 +42,17 @@
 // []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
 // TLC's messages and exit codes (see the Exit constants).
 //
+// # Liveness, state graphs and traces
+//
+// Other temporal properties (<>P, []<>P, <>[]P, P ~> Q, WF/SF of the spec, also
+// quantified, temporal IF, refinement of another spec through INSTANCE) are decided
+// exactly on the complete state graph: a tableau of the negated property, its product
+// with the graph, and a search for fair accepting strongly connected components with
+// the spec's WF and SF as acceptance conditions (liveness.go describes it, and where
+// the report differs from TLC's). StateGraph returns the reachable graph with every
+// step labelled by its action and arguments; ValidateTrace decides whether a logged
+// NDJSON trace is a behaviour of the spec.
+//
 // # Differences from TLC that no one should rely on
 //
 //   - -workers N is accepted; the search runs on one worker, so counts are TLC's
