@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -384,16 +385,32 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 }
 
 // killSandboxProcess SIGKILLs runsc sandbox processes of our root whose container ID
-// (the last argument of `runsc-sandbox ... boot ... ID`) is id.
+// (the last argument of `runsc-sandbox ... boot ... ID`) is id, and forked copies of a
+// killed `runsc create|run ... id` that have not yet executed the sandbox. A sandbox
+// forked just before its runsc was killed may take a moment to show, so the scan is
+// repeated a few times.
 func (r *Runtime) killSandboxProcess(id string) int {
 	n := 0
-	for _, pid := range processesUsingRoot(r.root) {
-		cl, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		if err != nil {
-			continue
+	self := os.Getpid()
+	for pass := 0; pass < 5; pass++ {
+		if pass > 0 {
+			time.Sleep(20 * time.Millisecond)
 		}
-		args := strings.Split(strings.TrimRight(string(cl), "\x00"), "\x00")
-		if args[0] == "runsc-sandbox" && args[len(args)-1] == id {
+		for _, pid := range processesUsingRoot(r.root) {
+			cl, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+			if err != nil {
+				continue
+			}
+			args := strings.Split(strings.TrimRight(string(cl), "\x00"), "\x00")
+			if args[len(args)-1] != id {
+				continue
+			}
+			sandbox := args[0] == "runsc-sandbox"
+			// Not our child, so not one of our runsc commands: a fork of one.
+			orphanCopy := args[0] == "runsc" && ppidOf(pid) != self && (slices.Contains(args, "create") || slices.Contains(args, "run"))
+			if !sandbox && !orphanCopy {
+				continue
+			}
 			r.adoptPid(pid)
 			if syscall.Kill(pid, syscall.SIGKILL) == nil {
 				n++

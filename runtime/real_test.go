@@ -795,3 +795,37 @@ func TestRealPausedSandboxDied(t *testing.T) {
 		t.Fatalf("left: %+v %v", l, err)
 	}
 }
+
+// A context ending at any point of Create leaves either a created container or nothing.
+func TestRealCancelledCreateLeavesNothing(t *testing.T) {
+	r, _ := newReal(t)
+	b := busyboxBundle(t, "sleep", "3600")
+	for i, d := range []time.Duration{5, 30, 60, 90, 120, 160} {
+		id := fmt.Sprintf("cc%d", i)
+		ctx, cancel := context.WithTimeout(context.Background(), d*time.Millisecond)
+		err := r.Create(ctx, id, b, nil)
+		cancel()
+		l, lerr := r.List(context.Background())
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		if err == nil {
+			if len(l) != 1 || l[0].ID != id {
+				t.Fatalf("%s created, but runsc lists %+v", id, l)
+			}
+			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if len(l) != 0 {
+			t.Fatalf("%s: Create failed (%v) but runsc lists %+v", id, err, l)
+		}
+		for _, pid := range processesUsingRoot(r.Root()) {
+			cl, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if bytes.HasPrefix(cl, []byte("runsc-sandbox")) {
+				t.Fatalf("%s: Create failed (%v) but sandbox %d runs", id, err, pid)
+			}
+		}
+	}
+}

@@ -81,9 +81,9 @@ func (b *Binary) execPath() string { return "/proc/self/fd/" + strconv.Itoa(int(
 // Close releases the descriptor.
 func (b *Binary) Close() error { return b.f.Close() }
 
-// Command prepares runsc with the given arguments and a sanitized environment. argv[0]
+// command prepares runsc with the given arguments and a sanitized environment. argv[0]
 // is "runsc"; the executable is the held descriptor.
-func (b *Binary) Command(ctx context.Context, args ...string) *exec.Cmd {
+func (b *Binary) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, b.execPath(), args...)
 	cmd.Args[0] = "runsc"
 	cmd.Env = append([]string(nil), safeEnv...)

@@ -391,7 +391,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	args = append(args, c.sub)
 	args = append(args, c.args...)
 	o := outcome{sub: c.sub, args: args, exit: -1}
-	cmd := r.bin.Command(ctx, args...)
+	cmd := r.bin.command(ctx, args...)
 	cmd.WaitDelay = 2 * time.Second
 	var outF, errF *os.File
 	var err error
@@ -422,7 +422,13 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		cmd.Stderr = errF
 	}
 	defer os.Remove(logPath)
-	runErr := cmd.Run()
+	runErr := cmd.Start()
+	if runErr == nil {
+		// While it runs it is ours to wait for: reapStrays must leave its zombie alone.
+		inFlight.Store(cmd.Process.Pid, true)
+		runErr = cmd.Wait()
+		inFlight.Delete(cmd.Process.Pid)
+	}
 	if cmd.ProcessState != nil {
 		o.exit = cmd.ProcessState.ExitCode()
 	}
@@ -640,11 +646,16 @@ func (r *Runtime) adoptOrphans(root string) {
 // sandboxes' exit statuses (reapStrays) or reap one pid twice.
 var adoptedPids sync.Map // pid -> *Runtime
 
+// inFlight holds the pids of runsc commands started by any Runtime in this process and
+// not yet waited for by os/exec.
+var inFlight sync.Map // pid -> true
+
 // reapStrays reaps zombie children named "exe": runsc re-executes itself through
 // /proc/self/exe for its sandbox, gofer and helper processes, and the short-lived
 // helpers are reparented to us (as subreaper) and exit before they can be matched to a
-// root by command line. The runtime's own runsc commands run as /proc/self/fd/N, so
-// their comm is never "exe"; a caller's own child called exe would be taken too.
+// root by command line. It also reaps zombies named like our own runsc commands (a
+// number: they run as /proc/self/fd/N) that are not in flight: forks of a runsc that was
+// killed mid-fork. A caller's own child called exe would be taken too.
 func (r *Runtime) reapStrays() {
 	if !reaping() {
 		return
@@ -662,7 +673,17 @@ func (r *Runtime) reapStrays() {
 		}
 		s := string(data)
 		i := strings.LastIndexByte(s, ')')
-		if i < 0 || !strings.HasSuffix(s[:i], "(exe") {
+		if i < 0 {
+			continue
+		}
+		comm := s[strings.IndexByte(s, '(')+1 : i]
+		if _, err := strconv.Atoi(comm); err == nil {
+			// A fork of one of our runsc commands (run as /proc/self/fd/N), orphaned
+			// when that command was killed mid-fork; never one still running.
+			if _, mine := inFlight.Load(pid); mine {
+				continue
+			}
+		} else if comm != "exe" {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
