@@ -140,6 +140,26 @@ func typeRank(v Value) int {
 // compare is a total order on canonical values. It agrees with TLC's order on integers,
 // strings and model values (by declaration), which is what CHOOSE and printing expose.
 func compare(a, b Value) int {
+	// fast paths for the common element types
+	switch x := a.(type) {
+	case IntV:
+		if y, ok := b.(IntV); ok {
+			if x < y {
+				return -1
+			} else if x > y {
+				return 1
+			}
+			return 0
+		}
+	case StrV:
+		if y, ok := b.(StrV); ok {
+			return strings.Compare(string(x), string(y))
+		}
+	case *ModelV:
+		if y, ok := b.(*ModelV); ok {
+			return x.Idx - y.Idx
+		}
+	}
 	ra, rb := typeRank(a), typeRank(b)
 	if ra != rb {
 		return ra - rb
