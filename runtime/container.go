@@ -379,7 +379,9 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 		return o, err
 	}
 	if _, serr := r.exactState(ctx, id); errors.Is(serr, ErrNoContainer) || errors.Is(serr, ErrMismatch) {
-		o.exit = 0 // gone: the failure came after the deletion
+		// Gone: the failure came after the deletion.
+		o.note = fmt.Sprintf("runsc delete exited %d after deleting it", o.exit)
+		o.exit = 0
 	}
 	return o, nil
 }
@@ -520,7 +522,7 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		return c, err
 	}
 	_, to, ferr := c.m.Fire(ctx, e)
-	r.record(c, op, from, to, ResultOK, o.exit, ferr, "")
+	r.record(c, op, from, to, ResultOK, o.exit, ferr, o.note)
 	return c, nil
 }
 
@@ -694,7 +696,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 			// Gone from runsc (a mismatch means another container matched the prefix):
 			// there is nothing to delete, and runsc must not be let near the prefix.
 			if errors.Is(err, ErrNoContainer) || errors.Is(err, ErrMismatch) {
-				return outcome{sub: "delete", exit: 0}, nil
+				return outcome{sub: "delete", exit: 0, note: "runsc no longer knows it: nothing to delete"}, nil
 			}
 			return outcome{exit: -1}, err
 		}

@@ -314,6 +314,7 @@ type outcome struct {
 	logMsg string // last error-level message of --log JSON
 	killed bool
 	ctxErr error
+	note   string // for the trace
 }
 
 // failure builds the *RunscError for a failed call.
