@@ -829,3 +829,27 @@ func TestRealCancelledCreateLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestRealResolvePath(t *testing.T) {
+	needRunsc(t)
+	p, err := ResolvePath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As root only the trusted locations count; on this machine that is the package's.
+	if _, err := os.Stat("/usr/local/bin/runsc"); err != nil && p != realRunsc {
+		t.Fatalf("ResolvePath = %q", p)
+	}
+	r, err := New(context.Background(), WithoutSandboxProbe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	if r.Binary().Path() != p || !r.IsAvailable() {
+		t.Fatalf("New resolved %q, available %v", r.Binary().Path(), r.IsAvailable())
+	}
+	v, err := r.Version(context.Background())
+	if err != nil || v.Release == "" || v.Spec == "" {
+		t.Fatalf("Version = %+v, %v", v, err)
+	}
+}
