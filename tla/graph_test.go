@@ -5,31 +5,50 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/fsm/specgraph"
 )
 
-// specEdges returns the project's spec graph as specgraph edges, labelled the way TLC
-// labels them ("Start(c1)").
-func specEdges(t *testing.T) []specgraph.Edge {
+var projectGraph struct {
+	once sync.Once
+	g    *Graph
+	err  error
+}
+
+// projectSpecGraph returns the state graph of the project's spec, computed once for
+// all the tests that read it.
+func projectSpecGraph(t *testing.T) (string, *Graph) {
 	t.Helper()
 	spec := filepath.Join("..", "spec", projectModule+".tla")
 	if _, err := os.Stat(spec); err != nil {
 		t.Skipf("SKIPPING: no project spec at %s: %v", spec, err)
 	}
-	g, res, err := StateGraph(context.Background(), spec, Options{})
-	if err != nil {
-		t.Fatal(err)
+	projectGraph.once.Do(func() {
+		g, res, err := StateGraph(context.Background(), spec, Options{})
+		if err == nil && res.ExitCode != ExitOK {
+			err = fmt.Errorf("exit %d: %s", res.ExitCode, res.Message)
+		}
+		projectGraph.g, projectGraph.err = g, err
+	})
+	if projectGraph.err != nil {
+		t.Fatal(projectGraph.err)
 	}
-	if res.ExitCode != ExitOK {
-		t.Fatalf("exit %d: %s", res.ExitCode, res.Message)
-	}
+	return spec, projectGraph.g
+}
+
+// specEdges returns the project's spec graph as specgraph edges, labelled the way TLC
+// labels them ("Start(c1)").
+func specEdges(t *testing.T) []specgraph.Edge {
+	t.Helper()
+	_, g := projectSpecGraph(t)
 	states := make([]specgraph.State, len(g.States))
 	for i, vals := range g.States {
 		st := specgraph.State{}
@@ -48,14 +67,7 @@ func specEdges(t *testing.T) []specgraph.Edge {
 // TestWriteDotReadsLikeTLCs writes the spec's graph in TLC's dot format and reads it
 // back with the parser fsm uses for TLC's dumps.
 func TestWriteDotReadsLikeTLCs(t *testing.T) {
-	spec := filepath.Join("..", "spec", projectModule+".tla")
-	if _, err := os.Stat(spec); err != nil {
-		t.Skipf("SKIPPING: no project spec: %v", err)
-	}
-	g, _, err := StateGraph(context.Background(), spec, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, g := projectSpecGraph(t)
 	var buf strings.Builder
 	if err := g.WriteDot(&buf); err != nil {
 		t.Fatal(err)

@@ -54,14 +54,7 @@ type tracePath struct {
 // possible in the graph of the project's spec.
 func longPath(t *testing.T) (string, tracePath) {
 	t.Helper()
-	spec := filepath.Join("..", "spec", projectModule+".tla")
-	g, res, err := StateGraph(context.Background(), spec, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.ExitCode != ExitOK {
-		t.Skipf("SKIPPING: the project spec does not check (exit %d)", res.ExitCode)
-	}
+	spec, g := projectSpecGraph(t)
 	prev := map[int]int{} // state -> edge index
 	depth := map[int]int{}
 	var queue []int
