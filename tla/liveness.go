@@ -454,7 +454,7 @@ func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
 		return tfJoin(false, tfEv(tfAlw(tfLit(enabled, true))), tfAlw(tfEv(tfLit(taken, false))))
 	case *Quant:
 		var kids []*tformula
-		lb.c.cur, lb.c.next = nil, nil
+		lb.constantLevel()
 		lb.c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
 			kids = append(kids, lb.build(x.Body, cloneEnv(en2, en), sc, neg))
 			return false
@@ -473,7 +473,7 @@ func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
 		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil && len(x.Args) == len(d.Params) {
 			var en2 *env
 			if len(d.Params) > 0 {
-				lb.c.cur, lb.c.next = nil, nil
+				lb.constantLevel()
 				vals := lb.c.argValues(x.Args, d.Params, en, sc)
 				for i, p := range d.Params {
 					en2 = en2.bind(p.Name, vals[i])
@@ -510,7 +510,7 @@ func (lb *liveBuilder) addFairness(e Expr, en *env, sc *scope) {
 		return
 	case *Quant:
 		if x.Forall {
-			lb.c.cur, lb.c.next = nil, nil
+			lb.constantLevel()
 			lb.c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
 				lb.addFairness(x.Body, cloneEnv(en2, en), sc)
 				return false
@@ -521,7 +521,7 @@ func (lb *liveBuilder) addFairness(e Expr, en *env, sc *scope) {
 		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil && len(x.Args) == len(d.Params) && lb.isTemporalExpr(e, en, sc, 0) {
 			var en2 *env
 			if len(d.Params) > 0 {
-				lb.c.cur, lb.c.next = nil, nil
+				lb.constantLevel()
 				vals := lb.c.argValues(x.Args, d.Params, en, sc)
 				for i, p := range d.Params {
 					en2 = en2.bind(p.Name, vals[i])
@@ -726,4 +726,11 @@ func tfTemporal(f *tformula) bool {
 		}
 	}
 	return false
+}
+
+// constantLevel prepares the evaluator for quantifier bounds and operator arguments of
+// a temporal formula, which must not depend on the state: a variable read there is
+// reported as unassigned instead of reading some state.
+func (lb *liveBuilder) constantLevel() {
+	lb.c.cur, lb.c.next, lb.c.primed = make([]Value, len(lb.c.p.vars)), nil, false
 }
