@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,14 +34,36 @@ type Harness struct {
 	// Strict: an operation without a fault, from a state the model is sure
 	// of, must not fail or be unknown.
 	Strict bool
+	// Tolerate lists known divergences of the wrapper from the spec that
+	// the harness lets through (state unchanged), counting each, so the rest
+	// stays checked until they are fixed.
+	Tolerate []Tolerance
+	// LenientStrict counts Strict violations in the stats instead of
+	// failing (the model is still enforced).
+	LenientStrict bool
+	// Skip, if set, keeps a fault from being injected into op.
+	Skip func(f Fault, op Event) bool
+	// CatchUp bounds how long the wrapper may take to observe a stop runsc
+	// already reports (default 2s).
+	CatchUp time.Duration
 
 	model Model
 	view  map[string]State
 	// killed: IDs whose sandbox the harness killed while paused, which this
 	// runsc goes on reporting as paused.
 	killed map[string]bool
+	// recent are the last trace steps replayed, for failure messages.
+	recent []string
 	// runscAhead: runsc may report a stop the wrapper has not observed yet.
 	steps int
+}
+
+// Tolerance is one known divergence: Match says whether a trace step the
+// model rejects is an instance of it. Only steps that change nothing can be
+// tolerated.
+type Tolerance struct {
+	Name  string
+	Match func(m Model, s TraceStep) bool
 }
 
 // DefaultIDs are three IDs where one is a prefix of another.
@@ -116,6 +139,9 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 	}
 	op := rapid.SampledFrom(ops).Draw(t, "op")
 	fault := h.faultFor(t)
+	if h.Skip != nil && fault != NoFault && h.Skip(fault, op) {
+		fault = NoFault
+	}
 	before := h.viewOf(id)
 	sure := !h.model.Uncertain(id)
 
@@ -171,7 +197,15 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 		h.model = next
 	}
 	if h.Strict && sure && fault == NoFault && (call.Result == ResultFailed || call.Result == ResultUnknown) {
-		t.Fatalf("%s(%s) from %s without a fault: %s (%v)", op, id, before, call.Result, call.Err)
+		if !h.LenientStrict {
+			t.Fatalf("%s(%s) from %s without a fault: %s (%v)\nlast trace steps:\n  %s", op, id, before, call.Result, call.Err, strings.Join(h.recent, "\n  "))
+		}
+		t.Logf("UNEXPLAINED: %s(%s) from %s without a fault: %s (%v)", op, id, before, call.Result, call.Err)
+		if h.Stats != nil {
+			h.Stats.Update(h.Tier, func(ts *TierStats) {
+				ts.Tolerated[fmt.Sprintf("%s from %s %s without an injected fault", op, before, call.Result)]++
+			})
+		}
 	}
 	if call.Result != "" && (call.Result == ResultOK) != (call.Err == nil) {
 		t.Fatalf("%s(%s): result %s with error %v", op, id, call.Result, call.Err)
@@ -212,7 +246,7 @@ func (h *Harness) env(t *rapid.T) {
 		if err := h.Env.WorkloadExit(ctx, id); err != nil {
 			t.Fatalf("making %s's workload exit: %v", id, err)
 		}
-		h.model = h.model.Spontaneous(id, EventExit)
+		h.model = h.model.ExitOutOfBand(id)
 	case kind == FaultSandboxKill && (st == Created || st == Running || st == Paused):
 		if err := h.Env.KillSandbox(ctx, id); err != nil {
 			t.Fatalf("killing %s's sandbox: %v", id, err)
@@ -268,7 +302,7 @@ func (h *Harness) check(t *rapid.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
 	defer cancel()
 	if err := h.CheckNow(ctx); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\nlast trace steps:\n  %s", err, strings.Join(h.recent, "\n  "))
 	}
 }
 
@@ -293,10 +327,27 @@ func (h *Harness) replay() error {
 		if err != nil && Result(s.Result) == ResultRefused && (s.Op == string(EventCreate) || s.Op == string(EventRun)) && h.prefixClash(s.ID) {
 			m, err = h.model, nil // see prefixClash
 		}
+		if err != nil && s.From == s.To {
+			for _, tol := range h.Tolerate {
+				if tol.Match(h.model, s) {
+					m, err = h.model, nil
+					if h.Stats != nil {
+						h.Stats.Update(h.Tier, func(ts *TierStats) { ts.Tolerated[tol.Name]++ })
+					}
+					break
+				}
+			}
+		}
 		if err != nil {
 			return err
 		}
 		h.model = m
+		if s.ID != "" {
+			h.recent = append(h.recent, fmt.Sprintf("seq %d %s %s %s->%s %s %q %s", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, s.Error, s.Note))
+			if len(h.recent) > 12 {
+				h.recent = h.recent[1:]
+			}
+		}
 		if s.ID != "" && !slices.Contains(Queries, s.Op) {
 			h.view[s.ID] = s.To
 			if s.Op == string(EventCreate) {
@@ -323,6 +374,13 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 			return fmt.Errorf("wrapper view of %s: %w", id, err)
 		}
 		o := observed(snap, id)
+		if o == Stopped && (v == Created || v == Running || v == Paused) && !(v == Paused && h.killed[id]) {
+			// The stop happened; the wrapper must observe it soon (the
+			// spec's KillLeadsToStopped, and no stale view of a death).
+			if v, err = h.awaitView(ctx, id, v); err != nil {
+				return err
+			}
+		}
 		if !h.allows(id, v) {
 			return fmt.Errorf("%s: the wrapper says %s, the model allows %v", id, v, h.model.Possible(id))
 		}
@@ -350,19 +408,21 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 		h.view[id] = v
 	}
 	if pl, ok := h.Observer.(ProcessLister); ok {
-		procs, err := pl.Processes()
-		if err != nil {
-			return err
-		}
-		for _, p := range procs {
-			f := strings.Fields(p)
-			if len(f) < 2 || !strings.HasPrefix(f[1], "runsc-sandbox") {
-				continue
+		// A sandbox may take a moment to go after its container is deleted:
+		// only one that stays is a leak.
+		deadline := time.Now().Add(time.Second)
+		for {
+			leak, err := h.leakedSandbox(pl)
+			if err != nil {
+				return err
 			}
-			id := f[len(f)-1]
-			if gone(h.viewOf(id)) && slices.Contains(h.IDs, id) {
-				return fmt.Errorf("a sandbox process for %s runs, which the wrapper says is %s: leaked (%s)", id, h.viewOf(id), p)
+			if leak == "" {
+				break
 			}
+			if time.Now().After(deadline) {
+				return errors.New(leak)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
 	for id := range snap {
@@ -374,6 +434,51 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// awaitView gives the wrapper up to CatchUp to move id's view off v (the
+// trace steps that move it are replayed), and fails if it does not.
+func (h *Harness) awaitView(ctx context.Context, id string, v State) (State, error) {
+	catchUp := h.CatchUp
+	if catchUp == 0 {
+		catchUp = 2 * time.Second
+	}
+	deadline := time.Now().Add(catchUp)
+	for {
+		if err := h.replay(); err != nil {
+			return v, err
+		}
+		now, err := h.Driver.View(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		if now != v {
+			return now, nil
+		}
+		if time.Now().After(deadline) {
+			return v, fmt.Errorf("%s: runsc says Stopped, the wrapper still says %s after %v: it did not observe the stop", id, v, catchUp)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// leakedSandbox names a sandbox process of an ID the wrapper says is gone.
+func (h *Harness) leakedSandbox(pl ProcessLister) (string, error) {
+	procs, err := pl.Processes()
+	if err != nil {
+		return "", err
+	}
+	for _, p := range procs {
+		f := strings.Fields(p)
+		if len(f) < 2 || !strings.HasPrefix(f[1], "runsc-sandbox") {
+			continue
+		}
+		id := f[len(f)-1]
+		if gone(h.viewOf(id)) && slices.Contains(h.IDs, id) {
+			return fmt.Sprintf("a sandbox process for %s runs, which the wrapper says is %s: leaked (%s)", id, h.viewOf(id), p), nil
+		}
+	}
+	return "", nil
 }
 
 // closeAndCheck closes the runtime and checks nothing is left in runsc and
@@ -402,10 +507,8 @@ func (h *Harness) closeAndCheck(t *rapid.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range procs {
-			if f := strings.Fields(p); len(f) > 1 && strings.HasPrefix(f[1], "runsc-sandbox") {
-				t.Fatalf("a sandbox process survived Close: %s", p)
-			}
+		if len(procs) > 0 {
+			t.Fatalf("processes survived Close: %v", procs)
 		}
 	}
 	for _, id := range h.IDs {

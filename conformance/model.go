@@ -127,6 +127,9 @@ type Container struct {
 	// outside and the wrapper has not observed the SandboxDied yet. Until it
 	// does, operations may fail on the dead sandbox.
 	SandboxGone bool
+	// ExitPending is not in the spec either: the workload exited out of band
+	// and the wrapper has not observed the Exit yet.
+	ExitPending bool
 }
 
 // Doomed is c after its sandbox was killed from outside, before the wrapper
@@ -155,6 +158,9 @@ func (c Container) String() string {
 	}
 	if c.SandboxGone {
 		f = append(f, "dead")
+	}
+	if c.ExitPending {
+		f = append(f, "exited")
 	}
 	if len(f) == 0 {
 		return string(c.State)
@@ -198,9 +204,9 @@ func (c Container) okSteps(e Event) []Container {
 			return nil
 		}
 	case EventExit:
-		n.ExitKnown = c.WaitArmed
+		n.ExitKnown, n.ExitPending = c.WaitArmed, false
 	case EventSandboxDied:
-		n.ExitKnown, n.WaitArmed, n.SandboxGone = false, false, false
+		n.ExitKnown, n.WaitArmed, n.SandboxGone, n.ExitPending = false, false, false, false
 	case EventRun:
 		n = Container{State: Deleted, WaitArmed: true, ExitKnown: true}
 	}
@@ -294,7 +300,7 @@ func Pending(cs []Container) []Container {
 	out := slices.Clone(cs)
 	for _, c := range cs {
 		var ns []Container
-		if c.State == Running && c.KillRequested {
+		if c.State == Running && (c.KillRequested || c.ExitPending) {
 			ns = append(ns, c.okSteps(EventExit)...)
 		}
 		if c.SandboxGone {
@@ -327,6 +333,23 @@ func (m Model) Doom(id string) Model {
 	return n
 }
 
+// ExitOutOfBand marks id's workload as exited by itself: every Running
+// possibility may now turn Stopped whenever the wrapper observes it.
+func (m Model) ExitOutOfBand(id string) Model {
+	var cs []Container
+	for _, c := range m.Possible(id) {
+		if c.State == Running {
+			c.ExitPending = true
+		}
+		if !slices.Contains(cs, c) {
+			cs = append(cs, c)
+		}
+	}
+	n := m.clone()
+	n.containers[id] = cs
+	return n
+}
+
 // Uncertain reports whether id may be in more than one state, now or by an
 // exit or death the wrapper has not observed yet.
 func (m Model) Uncertain(id string) bool {
@@ -334,7 +357,7 @@ func (m Model) Uncertain(id string) bool {
 		return true
 	}
 	for _, c := range m.Possible(id) {
-		if c.SandboxGone || c.KillRequested && c.State == Running {
+		if c.SandboxGone || (c.KillRequested || c.ExitPending) && c.State == Running {
 			return true
 		}
 	}

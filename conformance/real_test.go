@@ -21,6 +21,10 @@ func TestRealRunscStateMachine(t *testing.T) {
 	}
 	atLeastChecks(t, checks)
 	setFlag(t, "rapid.steps", "20")
+	bundle, runBundle, err := testBundles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	cases := 0
 	rapid.Check(t, func(rt *rapid.T) {
@@ -30,7 +34,7 @@ func TestRealRunscStateMachine(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		d, err := newRuntimeDriver(ctx, "/usr/bin/runsc", dir,
+		d, err := newRuntimeDriver(ctx, "/usr/bin/runsc", dir, bundle, runBundle,
 			runtime.WithPlatform("ptrace"), runtime.WithNetwork(runtime.NetworkNone), runtime.WithoutSandboxProbe())
 		if err != nil {
 			rt.Fatal(err)
@@ -49,7 +53,7 @@ func TestRealRunscStateMachine(t *testing.T) {
 		// host-wide, so a leak in one case must not break the next.
 		cases++
 		p := fmt.Sprintf("cf%d-", cases)
-		h := &Harness{Driver: d, Observer: r, Env: r, FaultRate: 0.1, Strict: true,
+		h := &Harness{Driver: d, Observer: r, Env: r, FaultRate: 0.1, Strict: true, Tolerate: knownDivergences,
 			IDs:      []string{p + "a", p + "ab", p + "b"},
 			Timeouts: Timeouts{Op: 30 * time.Second, Hang: time.Second},
 			Stats:    &summary, Tier: "real"}

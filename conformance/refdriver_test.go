@@ -91,6 +91,10 @@ func (d *refDriver) apply(id string, op Event) State {
 func (d *refDriver) View(_ context.Context, id string) (State, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Like a wrapper with a waiter per container, it sees a stop at once.
+	if v := d.view[id]; d.runsc[id] == Stopped && v != Stopped && d.bug != "stale-view" {
+		d.view[id] = Stopped
+	}
 	if v, ok := d.view[id]; ok {
 		return v, nil
 	}

@@ -29,18 +29,21 @@ type runtimeDriver struct {
 	view map[string]State
 }
 
-// newRuntimeDriver opens a runtime on binary (with extra options) under
-// dir and writes the bundles. The runtime's own Resolve/Probe steps are
-// skipped: the harness starts from Available.
-func newRuntimeDriver(ctx context.Context, binary, dir string, opts ...runtime.Option) (*runtimeDriver, error) {
-	bundle, err := BusyboxBundle(dir, "/usr/bin/busybox", "/tmp/exit")
+// testBundles writes, under dir, a bundle whose workload runs until
+// /tmp/exit appears inside it and one whose workload exits at once (for Run).
+func testBundles(dir string) (bundle, runBundle string, err error) {
+	bundle, err = BusyboxBundle(dir, "/usr/bin/busybox", "/tmp/exit")
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
-	runBundle, err := BusyboxScriptBundle(filepath.Join(dir, "run-bundle"), "/usr/bin/busybox", "exit 0", "/tmp")
-	if err != nil {
-		return nil, err
-	}
+	runBundle, err = BusyboxScriptBundle(filepath.Join(dir, "run-bundle"), "/usr/bin/busybox", "exit 0", "/tmp")
+	return bundle, runBundle, err
+}
+
+// newRuntimeDriver opens a runtime on binary (with extra options) with its
+// state under dir. The runtime's own Resolve/Probe steps are skipped: the
+// harness starts from Available.
+func newRuntimeDriver(ctx context.Context, binary, dir, bundle, runBundle string, opts ...runtime.Option) (*runtimeDriver, error) {
 	state := filepath.Join(dir, "state")
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return nil, err

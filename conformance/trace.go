@@ -120,7 +120,7 @@ func ValidateTrace(steps []TraceStep) (Model, error) {
 // ok step if it moved, and changes nothing if not.
 func (m Model) Replay(s TraceStep) (Model, error) {
 	fail := func(format string, args ...any) (Model, error) {
-		return m, fmt.Errorf("trace step seq %d (%s %q %s->%s %s): %s", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, fmt.Sprintf(format, args...))
+		return m, fmt.Errorf("trace step seq %d (%s %q %s->%s %s, error %q): %s", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, s.Error, fmt.Sprintf(format, args...))
 	}
 	r := Result(s.Result)
 	if !slices.Contains(Results, r) && r != ResultCleanup {
