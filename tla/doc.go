@@ -62,5 +62,10 @@
 //     strings and records (compare traces by value).
 //   - A [Mod]-scoped override of a module merged by EXTENDS applies to the whole
 //     root module.
+//   - SYMMETRY takes the minimum over the given permutations, as TLC does, but by a
+//     different order (encodings, not TLC's fingerprints). For a symmetry set that is
+//     a group, such as Permutations(S), both find exactly the orbits and the counts
+//     agree; for a set that is not a group (Permutations(A) \cup Permutations(B))
+//     the distinct counts can differ.
 //   - Standard-module operators such as RandomElement and TLCGet are not provided.
 package tla
