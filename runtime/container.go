@@ -291,14 +291,19 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		return r.refuse(id, op, fsm.Absent, err)
 	}
 	defer closeAll()
-	cl.sub, cl.id, cl.args = "create", id, []string{"--bundle", b.Dir, id}
+	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", b.Dir, id}, r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
 	if err == nil && o.exit != 0 {
 		err = o.failure("create", id)
 	}
+	if err == nil && ctx.Err() != nil {
+		// runsc finished the create, but the caller has gone: undo it.
+		err = &RunscError{Op: "create", ID: id, Args: o.args, ExitCode: o.exit, Msg: "context ended during create", Err: ctx.Err()}
+		o.killed = true
+	}
 	if err != nil {
 		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "")
-		if o.killed {
+		if o.killed || ctx.Err() != nil {
 			r.cleanup(c, "context ended during create")
 		}
 		r.forget(c)

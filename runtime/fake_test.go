@@ -25,6 +25,7 @@ func newFake(t *testing.T, opts ...Option) (*Runtime, string) {
 	if err != nil {
 		t.Fatalf("NewWithPath(fake): %v", err)
 	}
+	r.cfg.createGrace = 200 * time.Millisecond // the fake's hangs are forever
 	t.Cleanup(func() {
 		if r.IsAvailable() {
 			if err := r.Close(context.Background()); err != nil {

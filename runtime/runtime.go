@@ -46,6 +46,7 @@ type config struct {
 	logger        *slog.Logger
 	probeTimeout  time.Duration
 	noOverlay     bool
+	createGrace   time.Duration // how long a cancelled create may run on (tests shorten it)
 	sandboxProbe  bool
 	subreaper     bool
 }
@@ -138,7 +139,8 @@ func NewWithPath(ctx context.Context, path string, opts ...Option) (*Runtime, er
 }
 
 func newRuntime(opts []Option) *Runtime {
-	cfg := config{network: NetworkNone, probeTimeout: 10 * time.Second, sandboxProbe: true, subreaper: true}
+	cfg := config{network: NetworkNone, probeTimeout: 10 * time.Second, sandboxProbe: true, subreaper: true,
+		createGrace: 10 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -300,6 +302,10 @@ type call struct {
 	root      string   // --root override (probes); default r.root
 	platform  *string  // --platform override (probes)
 	noGlobals bool     // `runsc --version` takes none
+	// grace, if set, lets runsc run on for up to this long after ctx ends instead of
+	// being killed at once: a create killed half way leaves forks and sandboxes that no
+	// ID names, while one that completes can simply be force-deleted.
+	grace time.Duration
 	// stdio for runsc; nil means private files. The sandbox started by create/run
 	// inherits these, so they are files, never pipes.
 	stdin, stdout, stderr *os.File
@@ -394,6 +400,12 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	o := outcome{sub: c.sub, args: args, exit: -1}
 	cmd := r.bin.command(ctx, args...)
 	cmd.WaitDelay = 2 * time.Second
+	if c.grace > 0 {
+		// Let it finish rather than kill it half way (see call.grace); killed only if
+		// it is still running grace after the context ended.
+		cmd.Cancel = func() error { return nil }
+		cmd.WaitDelay = c.grace
+	}
 	var outF, errF *os.File
 	var err error
 	open := func(p string) (*os.File, error) {
