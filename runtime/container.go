@@ -265,7 +265,9 @@ func noPipes(fs ...*os.File) error {
 }
 
 // Create creates container id from an OCI bundle (runsc create). The bundle is
-// validated first (LoadBundle) and never modified.
+// validated first (LoadBundle) and never modified. If ctx ends during the create, runsc
+// is let to finish (for a bounded time) and the container is then force-deleted, so a
+// failed Create leaves nothing behind.
 func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpts) error {
 	op := string(fsm.EventCreate)
 	c, err := r.reserve(op, id)
