@@ -853,3 +853,46 @@ func TestRealResolvePath(t *testing.T) {
 		t.Fatalf("Version = %+v, %v", v, err)
 	}
 }
+
+// A context ending at any point of Start leaves either a running container or nothing.
+func TestRealCancelledStartLeavesNothing(t *testing.T) {
+	r, _ := newReal(t)
+	b := busyboxBundle(t, "sleep", "3600")
+	for i, d := range []time.Duration{1, 15, 30, 45, 60, 90} {
+		id := fmt.Sprintf("cs%d", i)
+		if err := r.Create(context.Background(), id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), d*time.Millisecond)
+		err := r.Start(ctx, id, nil)
+		cancel()
+		t.Logf("%s after %v: %v", id, d*time.Millisecond, steps(r, id))
+		l, lerr := r.List(context.Background())
+		if lerr != nil {
+			t.Fatal(lerr)
+		}
+		if err == nil {
+			if len(l) != 1 || l[0].ID != id || l[0].Status != "running" {
+				t.Fatalf("%s started, but runsc lists %+v", id, l)
+			}
+			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		// Ended before runsc start ran: nothing changed, the caller still owns a
+		// created container. Ended while it ran: the container is gone.
+		if hasStep(r, id, "Start", ResultFailed) {
+			if len(l) != 1 || l[0].Status != "created" {
+				t.Fatalf("%s: Start refused early (%v) but runsc lists %+v", id, err, l)
+			}
+			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if len(l) != 0 || !hasStep(r, id, "ForceDelete", ResultCleanup) {
+			t.Fatalf("%s: Start failed (%v) but runsc lists %+v; trace %v", id, err, l, steps(r, id))
+		}
+	}
+}
