@@ -364,7 +364,7 @@ func (ch *checker) bfs() (res *Result) {
 				return violation("temporal", ip.name, "Temporal properties were violated.", ExitTemporal, ch.trace(id, nil), false)
 			}
 		}
-		queue = append(queue, queued{id, s})
+		queue = append(queue, queued{id: id})
 	}
 	ch.errSucc = nil
 	if initRes != nil {
@@ -396,6 +396,9 @@ func (ch *checker) bfs() (res *Result) {
 		head++
 		ch.queueLeft = len(queue) - head
 		s := q.vals
+		if s == nil {
+			s = ch.decodeState(ch.recs[q.id].enc)
+		}
 		depth := ch.recs[q.id].depth
 		c.cur = s
 		for i := range next {
@@ -474,7 +477,9 @@ func (ch *checker) bfs() (res *Result) {
 			if checkActions(id, true) {
 				return true
 			}
-			queue = append(queue, queued{id, append([]Value(nil), t...)})
+			// the frontier holds ids only: states are decoded again when expanded,
+			// which keeps memory to the compact encodings
+			queue = append(queue, queued{id: id})
 			return false
 		})
 		if stop != nil {
