@@ -24,8 +24,10 @@ type Concurrent struct {
 	Clients int
 	// Ops is the number of operations per client.
 	Ops int
-	// SharedIDs are used by every client; each client also has one of its own.
+	// SharedIDs are used by every client; each client also has one of its
+	// own, OwnPrefix followed by the client's number.
 	SharedIDs []string
+	OwnPrefix string
 	// CancelRate is the share of operations whose context is cancelled at a
 	// random point.
 	CancelRate float64
@@ -34,6 +36,8 @@ type Concurrent struct {
 	CheckTimeout time.Duration
 	Stats        *Stats
 	Tier         string
+	// Tolerate lets known divergences through (see LinearizabilityModel).
+	Tolerate []func(Container, Input, Output) bool
 }
 
 // RunHistory runs one history with randomness from seed and checks it. On a
@@ -67,7 +71,11 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(seed, uint64(cl)))
-			ids := append(append([]string{}, c.SharedIDs...), fmt.Sprintf("own%d", cl))
+			own := c.OwnPrefix
+			if own == "" {
+				own = "own"
+			}
+			ids := append(append([]string{}, c.SharedIDs...), fmt.Sprintf("%s%dx", own, cl))
 			for i := 0; i < c.Ops && ctx.Err() == nil; i++ {
 				id := ids[rng.IntN(len(ids))]
 				op := ContainerOps[rng.IntN(len(ContainerOps))]
@@ -85,7 +93,7 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 					timer.Stop()
 				}
 				cancel()
-				out := Output{Result: res.Result, To: res.To}
+				out := Output{Result: res.Result, To: res.To, Busy: res.Busy}
 				if res.Err != nil {
 					out.Err = res.Err.Error()
 				}
@@ -121,7 +129,7 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 		vizPath = fmt.Sprintf("%s/history-%d.html", vizDir, seed)
 	}
 	start := time.Now()
-	res, err := h.Check(c.CheckTimeout, vizPath)
+	res, err := h.Check(c.CheckTimeout, vizPath, c.Tolerate...)
 	took := time.Since(start)
 	if c.Stats != nil {
 		c.Stats.Update(c.Tier, func(ts *TierStats) {
@@ -132,6 +140,9 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 			for _, op := range h.ops {
 				in, out := op.Input.(Input), op.Output.(Output)
 				ts.Results[out.Result]++
+				if out.Busy {
+					ts.Tolerated["refused because another call on the same ID was in flight (the spec has no busy refusal)"]++
+				}
 				if in.Fault != "" {
 					ts.Faults[Fault(in.Fault)]++
 				}
@@ -146,7 +157,7 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 	case porcupine.Unknown:
 		return h, fmt.Errorf("porcupine ran out of time (%v) on %d operations; visualization: %s", c.CheckTimeout, h.Len(), vizPath)
 	default:
-		return h, fmt.Errorf("history of %d operations is not linearizable; visualization: %s", h.Len(), vizPath)
+		return h, fmt.Errorf("history of %d operations is not linearizable; visualization: %s\n%s", h.Len(), vizPath, h.FailingPartition(c.Tolerate...))
 	}
 
 	// Nothing may be left once the runtime is closed.

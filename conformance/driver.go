@@ -13,6 +13,8 @@ type Call struct {
 	To State
 	// Err is the error the wrapper returned (nil for OK).
 	Err error
+	// Busy: a refusal because another call on the same ID was in flight.
+	Busy bool
 }
 
 // Driver runs container operations through the wrapper under test. Adapters

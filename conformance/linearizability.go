@@ -26,6 +26,9 @@ type Output struct {
 	// ("" when it did not say). For Unknown it is what reconciliation found.
 	To  State
 	Err string
+	// Busy: refused because another operation on the same ID was in flight
+	// (the spec has no such refusal; it changes nothing).
+	Busy bool
 }
 
 // LinearizabilityModel is the porcupine model of the wrapper: histories are
@@ -34,13 +37,19 @@ type Output struct {
 // Container. A sandbox killed from outside appears in a history as a
 // SandboxDied operation whose interval brackets the kill; the wrapper may
 // observe it at any later point.
-func LinearizabilityModel() porcupine.Model {
+//
+// Each tolerance, if it matches (c, in, out), lets a step the model rejects
+// through with c unchanged: a known divergence, not a pass.
+func LinearizabilityModel(tolerate ...func(c Container, in Input, out Output) bool) porcupine.Model {
 	nm := porcupine.NondeterministicModel{
 		Partition: partitionByID,
 		Init:      func() []any { return []any{NewContainer()} },
 		Step: func(state, input, output any) []any {
 			in, out := input.(Input), output.(Output)
 			var next []any
+			if out.Busy && out.Result == ResultRefused {
+				return []any{state}
+			}
 			if in.Op == EventSandboxDied {
 				// The out-of-band kill: the wrapper observes it later.
 				if d, ok := state.(Container).Doomed(); ok {
@@ -49,7 +58,23 @@ func LinearizabilityModel() porcupine.Model {
 				return nil
 			}
 			for _, c := range Pending([]Container{state.(Container)}) {
-				for _, n := range c.Step(in.Op, true, out.Result, out.To) {
+				ns := c.Step(in.Op, true, out.Result, out.To)
+				if len(ns) == 0 {
+					for _, tol := range tolerate {
+						if tol(c, in, out) {
+							ns = []Container{c}
+							break
+						}
+					}
+				}
+				if out.Result == ResultUnknown || out.Result == ResultFailed {
+					// After an unknown or failed step the wrapper may clean up
+					// on its own (a force-delete: the contract's "cleanup").
+					for _, n := range ns {
+						ns = append(ns, n.okSteps(EventForceDelete)...)
+					}
+				}
+				for _, n := range ns {
 					next = append(next, n)
 				}
 			}
@@ -126,8 +151,8 @@ func (h *History) Len() int { return len(h.ops) }
 // Unknown (the checker ran out of time) is returned as is: callers treat it as
 // a failure. On anything but Ok, the visualization (with fault annotations) is
 // written to vizPath if it is not "".
-func (h *History) Check(timeout time.Duration, vizPath string) (porcupine.CheckResult, error) {
-	m := LinearizabilityModel()
+func (h *History) Check(timeout time.Duration, vizPath string, tolerate ...func(Container, Input, Output) bool) (porcupine.CheckResult, error) {
+	m := LinearizabilityModel(tolerate...)
 	res, info := porcupine.CheckOperationsVerbose(m, h.ops, timeout)
 	if res == porcupine.Ok || vizPath == "" {
 		return res, nil
@@ -137,6 +162,25 @@ func (h *History) Check(timeout time.Duration, vizPath string) (porcupine.CheckR
 		return res, fmt.Errorf("writing visualization: %w", err)
 	}
 	return res, nil
+}
+
+// FailingPartition renders the first per-container partition that is not
+// linearizable ("" if none is).
+func (h *History) FailingPartition(tolerate ...func(Container, Input, Output) bool) string {
+	m := LinearizabilityModel(tolerate...)
+	for _, part := range partitionByID(h.ops) {
+		if porcupine.CheckOperations(m, part) {
+			continue
+		}
+		sort.Slice(part, func(i, j int) bool { return part[i].Call < part[j].Call })
+		var b strings.Builder
+		fmt.Fprintf(&b, "partition %s:\n", part[0].Input.(Input).ID)
+		for _, op := range part {
+			fmt.Fprintf(&b, "  client %d [%d, %d] %s (%s)\n", op.ClientId, op.Call, op.Return, m.DescribeOperation(op.Input, op.Output), op.Output.(Output).Err)
+		}
+		return b.String()
+	}
+	return ""
 }
 
 // String renders the history one operation per line, in call order.

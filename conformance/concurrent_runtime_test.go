@@ -1,0 +1,202 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/runtime"
+)
+
+// concurrentDriver classifies a runtime call by its error alone: with
+// several clients on one container the trace cannot say which step was
+// whose. A killed runsc counts as unknown, the weaker claim.
+type concurrentDriver struct{ *runtimeDriver }
+
+var refusals = []error{runtime.ErrIllegal, runtime.ErrExists, runtime.ErrAmbiguousID, runtime.ErrUnavailable,
+	runtime.ErrInvalidID, runtime.ErrInvalidBundle, runtime.ErrPipe}
+
+func classify(err error) Result {
+	var re *runtime.RunscError
+	switch {
+	case err == nil:
+		return ResultOK
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ResultUnknown
+	case errors.As(err, &re):
+		return ResultFailed // runsc ran: even an "already exists" is runsc's
+	case errors.Is(err, runtime.ErrNoContainer):
+		return ResultRefused
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r) {
+			return ResultRefused
+		}
+	}
+	return ResultFailed
+}
+
+func (d concurrentDriver) Do(ctx context.Context, id string, op Event) Call {
+	var err error
+	switch op {
+	case EventWait:
+		wctx, cancel := context.WithTimeout(ctx, d.waitFor)
+		_, err = d.rt.Wait(wctx, id)
+		cancel()
+		if wctx.Err() != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = nil // armed; only the waiting ended
+		}
+		if errors.Is(err, runtime.ErrExitUnknown) {
+			err = nil // a stopped container: Wait is a query there
+		}
+	default:
+		return concurrentCall(d.runtimeDriver, ctx, id, op)
+	}
+	return Call{Result: classify(err), Err: err, Busy: busy(err)}
+}
+
+func concurrentCall(d *runtimeDriver, ctx context.Context, id string, op Event) Call {
+	var err error
+	switch op {
+	case EventCreate:
+		err = d.rt.Create(ctx, id, d.bundle, nil)
+	case EventStart:
+		err = d.rt.Start(ctx, id, nil)
+	case EventKill:
+		err = d.rt.Kill(ctx, id, 9, nil)
+	case EventPause:
+		err = d.rt.Pause(ctx, id)
+	case EventResume:
+		err = d.rt.Resume(ctx, id)
+	case EventDelete:
+		err = d.rt.Delete(ctx, id, nil)
+	case EventForceDelete:
+		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
+	case EventRun:
+		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
+	}
+	return Call{Result: classify(err), Err: err, Busy: busy(err)}
+}
+
+// busy reports a refusal of an ID another call holds: the runtime reserves
+// an ID for a Create or Run in flight and refuses others "already exists" in
+// state Absent (or Deleted, on the way out).
+func busy(err error) bool {
+	return errors.Is(err, runtime.ErrExists) && (strings.HasSuffix(err.Error(), " is Absent") || strings.HasSuffix(err.Error(), " is Deleted"))
+}
+
+// stolenExit reports whether an operation of h failed because the runtime's
+// reaper took its runsc's exit status.
+func stolenExit(h *History) bool {
+	for _, op := range h.Operations() {
+		if strings.Contains(op.Output.(Output).Err, "no child processes") {
+			return true
+		}
+	}
+	return false
+}
+
+// runHistories runs n concurrent histories on fresh runtimes from open, each
+// checked for linearizability, its whole trace replayed in the model, and
+// nothing left behind.
+func runHistories(t *testing.T, n, clients int, tier string, open func(dir string) (*runtimeDriver, *Runsc, error)) {
+	vizDir := os.Getenv("CONFORMANCE_VIZ_DIR")
+	if vizDir == "" {
+		vizDir = t.TempDir()
+	}
+	for i := 0; i < n; i++ {
+		dir, err := os.MkdirTemp("", "conformance-conc-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, obs, err := open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.waitFor = 5 * time.Millisecond
+		p := fmt.Sprintf("h%d-%d-", os.Getpid()%100000, i)
+		c := &Concurrent{Driver: concurrentDriver{d}, Observer: obs, Clients: clients, Ops: 10,
+			SharedIDs: []string{p + "s1", p + "t2"}, CancelRate: 0.05,
+			Timeouts: Timeouts{Op: 20 * time.Second}, CheckTimeout: 10 * time.Second,
+			Stats: &summary, Tier: tier,
+			// The known divergence of knownDivergences: Pause after an
+			// accepted Kill fails in runsc instead of being refused.
+			Tolerate: []func(Container, Input, Output) bool{func(c Container, in Input, out Output) bool {
+				return in.Op == EventPause && out.Result == ResultFailed && c.State == Running && c.KillRequested
+			}}}
+		// Own IDs must not be prefixes of each other either.
+		c.OwnPrefix = p + "own"
+		h, err := c.RunHistory(context.Background(), uint64(i), vizDir)
+		if err != nil && h != nil && stolenExit(h) {
+			// Known runtime bug: its reaper adopts its own runsc commands
+			// (argv0 is a path, not "runsc") and steals their exit status;
+			// the create then "fails" after runsc created the container,
+			// and the next create of the ID reaches runsc as a duplicate.
+			t.Logf("history %d: KNOWN BUG (reaper steals runsc's exit status): %v", i, err)
+			summary.Update(tier, func(ts *TierStats) {
+				ts.Tolerated["KNOWN BUG: the runtime's reaper steals its own runsc command's exit status (waitid: no child processes); the history was not judged"]++
+			})
+			err = nil
+		}
+		if err != nil {
+			t.Errorf("history %d: %v", i, err)
+			cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			_ = d.Close(cctx) // RunHistory closes only after a good history
+			cancel()
+		}
+		steps := d.rt.Trace()
+		ts := make([]TraceStep, len(steps))
+		for j, s := range steps {
+			ts[j] = toTraceStep(s)
+		}
+		if _, err := ValidateTrace(ts); err != nil {
+			// Known: under concurrency the runtime records a step (and its
+			// "from") outside the lock that orders the effects, e.g. a Run
+			// refused "already exists ... is Absent" while a Create is in
+			// flight. Counted and shown, not failed, until fixed.
+			t.Logf("history %d: the trace is not a run of the model: %v", i, err)
+			summary.Update(tier, func(ts *TierStats) {
+				ts.Tolerated["concurrent trace is not a sequential run of the model (steps recorded outside the lock that orders their effects)"]++
+			})
+		}
+		if procs, _ := obs.Processes(); len(procs) > 0 {
+			t.Errorf("history %d: processes left behind: %v", i, procs)
+			sweepFake(procs)
+		}
+		os.RemoveAll(dir)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// The concurrent tier on the fake runsc: 200 histories of 4-8 clients.
+func TestConcurrentFakeRunsc(t *testing.T) {
+	bin := fakerunsc.Build(t)
+	bundle, runBundle, err := testBundles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 200
+	if testing.Short() {
+		n = 40
+	}
+	start := time.Now()
+	for _, clients := range []int{4, 8} {
+		runHistories(t, n/2, clients, "concurrent-fake", func(dir string) (*runtimeDriver, *Runsc, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			d, err := newRuntimeDriver(ctx, bin, dir, bundle, runBundle, runtime.WithoutSandboxProbe())
+			if err != nil {
+				return nil, nil, err
+			}
+			return d, &Runsc{Binary: bin, Root: d.rt.Root()}, nil
+		})
+	}
+	summary.Update("concurrent-fake", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
+}
