@@ -84,12 +84,12 @@ func Calls(bin string) ([]Call, error) {
 
 var (
 	buildOnce sync.Once
-	built     string
+	built     []byte // the compiled fake, kept in memory so no build directory lingers
 	buildErr  error
 )
 
 // Build compiles the fake once per test process and returns a fresh copy named runsc
-// (mode 0755, in a private temp dir, so it passes the runtime's trust checks).
+// (mode 0755, in the test's temp dir, so it passes the runtime's trust checks).
 func Build(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -98,21 +98,20 @@ func Build(t testing.TB) string {
 			buildErr = err
 			return
 		}
-		built = filepath.Join(dir, "fakerunsc")
-		cmd := exec.Command("go", "build", "-o", built, "github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/cmd/fakerunsc")
+		defer os.RemoveAll(dir)
+		bin := filepath.Join(dir, "fakerunsc")
+		cmd := exec.Command("go", "build", "-o", bin, "github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/cmd/fakerunsc")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{out: string(out), err: err}
+			return
 		}
+		built, buildErr = os.ReadFile(bin)
 	})
 	if buildErr != nil {
 		t.Fatalf("building the fake runsc: %v", buildErr)
 	}
-	data, err := os.ReadFile(built)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := filepath.Join(t.TempDir(), "runsc")
-	if err := os.WriteFile(p, data, 0o755); err != nil {
+	if err := os.WriteFile(p, built, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p
