@@ -42,7 +42,8 @@
 //
 // The runsc pitfalls handled: a duplicate ID is refused before runsc (whose duplicate
 // create destroys the first container's state); IDs are validated (ValidateID) and an ID
-// that is a prefix of another live one is refused, because runsc resolves IDs by prefix;
+// that is a prefix of another live one is refused, because runsc resolves IDs by prefix
+// (so is an ID whose sandbox name, an abstract socket, is taken anywhere on the host);
 // every destructive step first checks `runsc state` answers for exactly that ID; Start
 // arms `runsc wait`, and the runtime is the sandboxes' child subreaper so that a
 // workload exiting before wait attaches still reports its status; Run tells a workload's
