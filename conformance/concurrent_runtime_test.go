@@ -183,7 +183,7 @@ func TestConcurrentFakeRunsc(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 200
-	if testing.Short() {
+	if testing.Short() || quick() {
 		n = 40
 	}
 	start := time.Now()
@@ -199,4 +199,26 @@ func TestConcurrentFakeRunsc(t *testing.T) {
 		})
 	}
 	summary.Update("concurrent-fake", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
+}
+
+// The concurrent tier on the real runsc: a few histories (each force-delete
+// takes seconds).
+func TestConcurrentRealRunsc(t *testing.T) {
+	needRealRunsc(t)
+	bundle, runBundle, err := testBundles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	runHistories(t, 3, 4, "concurrent-real", func(dir string) (*runtimeDriver, *Runsc, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		d, err := newRuntimeDriver(ctx, "/usr/bin/runsc", dir, bundle, runBundle,
+			runtime.WithPlatform("ptrace"), runtime.WithNetwork(runtime.NetworkNone), runtime.WithoutSandboxProbe())
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, &Runsc{Binary: "/usr/bin/runsc", Root: d.rt.Root(), Flags: []string{"--platform=ptrace", "--network=none"}}, nil
+	})
+	summary.Update("concurrent-real", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
 }

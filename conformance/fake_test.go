@@ -244,7 +244,11 @@ func TestFakeRunscStateMachine(t *testing.T) {
 		fakeShardProcess(t)
 		return
 	}
-	atLeastChecks(t, 1000)
+	minimum := 1000
+	if quick() {
+		minimum = 200
+	}
+	atLeastChecks(t, minimum)
 	var total int
 	fmt.Sscan(flag.Lookup("rapid.checks").Value.String(), &total)
 	per := (total + fakeShards - 1) / fakeShards
@@ -280,6 +284,9 @@ func TestFakeRunscStateMachine(t *testing.T) {
 		t.Errorf("(state, operation) pairs never exercised: %v", ts.Missing())
 	}
 }
+
+// quick reports CONFORMANCE_QUICK: fewer cases, for the mutation run.
+func quick() bool { return os.Getenv("CONFORMANCE_QUICK") != "" }
 
 // shardFailure keeps what matters of a failed shard's output: rapid's
 // verdict, the reproduction line and the failing steps.

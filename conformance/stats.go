@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -202,7 +203,10 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	i := int(p * float64(len(s)-1))
+	i := int(math.Ceil(p*float64(len(s)))) - 1 // nearest rank
+	if i < 0 {
+		i = 0
+	}
 	return s[i]
 }
 

@@ -1,0 +1,45 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The summary table carries every number the report quotes.
+func TestSummary(t *testing.T) {
+	var s Stats
+	s.Update("fake", func(ts *TierStats) {
+		ts.Cases = 2
+		ts.Record(Absent, EventCreate, ResultOK, NoFault)
+		ts.Record(Created, EventStart, ResultUnknown, FaultHangAfter)
+		ts.Record(Created, EventPause, ResultRefused, NoFault)
+		ts.Record(Running, EventKill, ResultFailed, FaultExit128)
+		ts.RunscCalls = 7
+		ts.Tolerated["a known divergence"] = 1
+	})
+	s.Update("concurrent", func(ts *TierStats) {
+		ts.Histories, ts.HistoryOps, ts.Clients = 2, 30, 4
+		ts.CheckTimes = []time.Duration{time.Millisecond, 3 * time.Millisecond}
+	})
+	s.AddMutant(MutantResult{Name: "m1", Killed: true, Time: 2 * time.Second})
+	s.AddMutant(MutantResult{Name: "m2", Killed: false})
+	var b strings.Builder
+	s.WriteSummary(&b)
+	out := b.String()
+	t.Log("\n" + out)
+	for _, want := range []string{
+		"fake                 2      4      2.0      7", // cases, steps, mean steps, runsc calls
+		"25.00%",     // unknown share
+		"4/54",       // transition coverage
+		"15.0",       // ops per history
+		"1ms", "3ms", // porcupine p50, p99
+		"exit-128=1 hang-after=1", // faults by kind
+		"KNOWN DIVERGENCE [fake] tolerated 1 times: a known divergence",
+		"mutation score: 1/2",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+}
