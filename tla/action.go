@@ -231,8 +231,12 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 				return c.enum(d.Body, en2, cl.scope, k)
 			}
 			var en2 *env
-			for i, p := range d.Params {
-				en2 = en2.bind(p.Name, args[i])
+			if len(d.Params) > 0 {
+				nodes := make([]env, len(d.Params)) // one allocation for all parameters
+				for i, p := range d.Params {
+					nodes[i] = env{name: p.Name, val: args[i], next: en2}
+					en2 = &nodes[i]
+				}
 			}
 			if d.Kind == defSubst {
 				return c.enum(d.Body, nil, d.scope, k)

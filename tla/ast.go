@@ -74,12 +74,14 @@ type instRef struct {
 type NumLit struct {
 	exprBase
 	Val int64
+	v   Value
 }
 
 // StrLit is a string literal.
 type StrLit struct {
 	exprBase
 	Val string
+	v   Value
 }
 
 // BoolLit is TRUE or FALSE.

@@ -96,9 +96,15 @@ func (c *ctx) evalInt(e Expr, en *env, sc *scope) int64 {
 func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 	switch x := e.(type) {
 	case *NumLit:
-		return IntV(x.Val)
+		if x.v == nil {
+			x.v = IntV(x.Val) // boxed once: converting to an interface allocates
+		}
+		return x.v
 	case *StrLit:
-		return StrV(x.Val)
+		if x.v == nil {
+			x.v = StrV(x.Val)
+		}
+		return x.v
 	case *BoolLit:
 		return BoolV(x.Val)
 	case *Ident:
@@ -338,6 +344,19 @@ func (c *ctx) bindersValue(b Binder, en *env) Value {
 // forBinders calls fn for every binding of the binders, in TLC's order (first binder
 // outermost). fn returns true to stop.
 func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bool {
+	if len(bs) == 1 && !bs[0].Tuple && len(bs[0].Names) == 1 && bs[0].Set != nil {
+		// the common case, without the general machinery's allocations
+		b := bs[0]
+		elems := c.iterate(c.eval(b.Set, en, sc), b.Set.pos())
+		node := &env{name: b.Names[0], next: en}
+		for _, el := range elems {
+			node.val = el
+			if fn(node) {
+				return true
+			}
+		}
+		return false
+	}
 	// flatten x, y \in S into separate binders
 	var flat []Binder
 	for _, b := range bs {
