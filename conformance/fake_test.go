@@ -143,8 +143,6 @@ var subcommands = map[Event][]string{
 // NoFault as the operation's key means every operation.
 var knownBugs = map[Fault]map[Event]string{
 	FaultGarbageJSON: {"": "Create whose `runsc state` check reads garbage records failed and skips the cleanup force-delete, leaving the container in runsc untracked"},
-	FaultCancel:      {EventCreate: "Create whose context ends while runsc create runs: the cleanup finds nothing to delete (\"runsc does not know it\") and the sandbox process is leaked"},
-	FaultHangAfter:   {EventCreate: "Create killed at its deadline after runsc created the sandbox: the cleanup finds nothing to delete (\"runsc does not know it\") and the sandbox process is leaked"},
 }
 
 func knownBug(f Fault, op Event) (string, bool) {
