@@ -382,6 +382,7 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 		args = []string{"--force", id}
 	}
 	o, err := r.execRunsc(ctx, call{sub: "delete", id: id, args: args})
+
 	if err != nil || o.exit == 0 || o.killed {
 		return o, err
 	}
@@ -480,6 +481,17 @@ func (r *Runtime) exactState(ctx context.Context, id string) (*ContainerState, e
 		return nil, fmt.Errorf("%w: asked for %q, runsc answered for %q", ErrMismatch, id, st.ID)
 	}
 	return &st, nil
+}
+
+// stateNote says, for a trace note, what `runsc state` shows for id.
+func (r *Runtime) stateNote(id string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := r.exactState(ctx, id)
+	if err != nil {
+		return "gone"
+	}
+	return st.Status
 }
 
 // lookup finds a live container or records a refusal.
@@ -769,7 +781,10 @@ func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 // Run runs a container to completion (runsc run: create, start, wait, delete) and
 // returns the workload's exit status. runsc exits with the workload's status, so a
 // non-zero exit counts as a runsc failure only when runsc logged an error; a status
-// of 128 from the workload is returned as such.
+// of 128 from the workload is returned as such. If runsc is killed — because ctx ended,
+// or by a signal from elsewhere (a Ctrl-C to the process group) — Run returns -1 and a
+// *RunscError (with Signal set), records the step as failed or unknown, and
+// force-deletes whatever the killed runsc left.
 func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (int, error) {
 	op := string(fsm.EventRun)
 	c, err := r.reserve(op, id)
@@ -792,11 +807,22 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	defer closeAll()
 	cl.sub, cl.id, cl.args = "run", id, []string{"--bundle", b.Dir, id}
 	o, err := r.execRunsc(ctx, cl)
-	if err == nil && (o.killed || (o.exit != 0 && o.logMsg != "")) {
+	result, note := ResultFailed, ""
+	switch {
+	case err != nil:
+	case o.killed:
+		err = o.failure("run", id)
+	case o.signal != 0:
+		// Killed by a signal that was not the context's (a Ctrl-C to the process
+		// group, a kill from outside): runsc reported nothing, and its sandbox may run
+		// on, orphaned. The outcome is unknown, never an exit status.
+		err = o.failure("run", id)
+		result, note = ResultUnknown, "runsc killed by signal "+strconv.Itoa(int(o.signal))+"; runsc state: "+r.stateNote(id)
+	case o.exit != 0 && o.logMsg != "":
 		err = o.failure("run", id)
 	}
 	if err != nil {
-		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "")
+		r.record(c, op, fsm.Absent, fsm.Absent, result, o.exit, err, note)
 		r.cleanup(c, "after failed run")
 		return -1, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 )
 
 // Sentinel errors. Every error the package returns that falls in one of these classes
@@ -136,8 +137,11 @@ type RunscError struct {
 	ID       string   // container ID, if any
 	Args     []string // full argument list (after the binary)
 	ExitCode int      // runsc's exit status; -1 if it was killed or did not finish
-	Msg      string   // the error runsc logged (its --log JSON), else its stderr
-	Err      error    // the context's error when runsc was killed because ctx ended
+	// Signal is the signal that killed runsc (0 if it exited): the context's SIGKILL,
+	// or one from outside such as a Ctrl-C sent to the process group.
+	Signal syscall.Signal
+	Msg    string // the error runsc logged (its --log JSON), else its stderr
+	Err    error  // the context's error when runsc was killed because ctx ended
 }
 
 // Unwrap returns the context error, if runsc was killed for one.

@@ -896,3 +896,76 @@ func TestRealCancelledStartLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// runscRunPid waits until our own `runsc run` for id is running and returns its pid.
+func runscRunPid(t *testing.T, r *Runtime, id string, errc <-chan error) int {
+	t.Helper()
+	for {
+		for _, pid := range processesUsingRoot(r.Root()) {
+			cl, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			args := strings.Split(strings.TrimRight(string(cl), "\x00"), "\x00")
+			if args[0] == "runsc" && ppidOf(pid) == os.Getpid() && len(args) > 4 && args[len(args)-1] == id && args[len(args)-4] == "run" {
+				out, _ := exec.Command(realRunsc, "--root", r.Root(), "list", "--format", "json").Output()
+				if bytes.Contains(out, []byte(`"running"`)) {
+					return pid
+				}
+			}
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("Run ended early: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// A `runsc run` killed by a signal that is not the context's (e.g. Ctrl-C to the
+// process group, or a SIGKILL from outside) is a failure with an unknown outcome, never
+// "exit -1, ok"; the sandbox it left is cleaned up without errors.
+func TestRealRunKilledBySignal(t *testing.T) {
+	r, _ := newReal(t)
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT} {
+		id := "sig" + strings.ToLower(strings.TrimPrefix(fmt.Sprint(int(sig)), "-"))
+		type res struct {
+			code int
+			err  error
+		}
+		resc := make(chan res, 1)
+		errc := make(chan error, 1)
+		go func() {
+			code, err := r.Run(context.Background(), id, busyboxBundle(t, "sleep", "3600"), nil)
+			resc <- res{code, err}
+			errc <- err
+		}()
+		pid := runscRunPid(t, r, id, errc)
+		syscall.Kill(pid, sig)
+		got := <-resc
+		var re *RunscError
+		if got.err == nil || !errors.As(got.err, &re) || !errors.Is(got.err, ErrRunsc) {
+			t.Fatalf("signal %d: Run = %d, %v; want a *RunscError", sig, got.code, got.err)
+		}
+		if got.code != -1 {
+			t.Errorf("signal %d: Run returned code %d with an error", sig, got.code)
+		}
+		if hasStep(r, id, "Run", ResultOK) || !(hasStep(r, id, "Run", ResultFailed) || hasStep(r, id, "Run", ResultUnknown)) {
+			t.Fatalf("signal %d: trace %v; want Run failed or unknown", sig, steps(r, id))
+		}
+		if !hasStep(r, id, "ForceDelete", ResultCleanup) {
+			t.Errorf("signal %d: no cleanup step: %v", sig, steps(r, id))
+		}
+		if l, err := r.List(context.Background()); err != nil || len(l) != 0 {
+			t.Fatalf("signal %d: sandbox left: %+v, %v", sig, l, err)
+		}
+		for _, p := range processesUsingRoot(r.Root()) {
+			if ppidOf(p) != os.Getpid() {
+				t.Errorf("signal %d: runsc process %d left running", sig, p)
+			}
+		}
+		r.mu.Lock()
+		n := len(r.containers)
+		r.mu.Unlock()
+		if n != 0 {
+			t.Errorf("signal %d: runtime still tracks %d container(s)", sig, n)
+		}
+	}
+}

@@ -314,11 +314,12 @@ type call struct {
 type outcome struct {
 	sub    string
 	args   []string
-	exit   int    // -1 when killed (context) or not started
-	stdout []byte // only when stdout was private
-	stderr string // only when stderr was private
-	logMsg string // last error-level message of --log JSON
-	killed bool
+	exit   int            // -1 when killed (context) or not started
+	stdout []byte         // only when stdout was private
+	stderr string         // only when stderr was private
+	logMsg string         // last error-level message of --log JSON
+	killed bool           // killed because ctx ended
+	signal syscall.Signal // the signal that ended runsc, if one did (from ctx or not)
 	ctxErr error
 	note   string // for the trace
 }
@@ -331,8 +332,10 @@ func (o outcome) failure(sub, id string) error {
 	}
 	if o.killed && o.ctxErr != nil {
 		msg = "killed: " + o.ctxErr.Error()
+	} else if o.signal != 0 {
+		msg = fmt.Sprintf("killed by signal %d (%v), not by its context", int(o.signal), o.signal)
 	}
-	return &RunscError{Op: sub, ID: id, Args: o.args, ExitCode: o.exit, Msg: msg, Err: o.ctxErr}
+	return &RunscError{Op: sub, ID: id, Args: o.args, ExitCode: o.exit, Signal: o.signal, Msg: msg, Err: o.ctxErr}
 }
 
 func lastLine(s string) string {
@@ -444,6 +447,9 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	}
 	if cmd.ProcessState != nil {
 		o.exit = cmd.ProcessState.ExitCode()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			o.signal = ws.Signal()
+		}
 	}
 	if runErr != nil && cmd.ProcessState == nil {
 		return o, fmt.Errorf("runsc %s: %w", c.sub, runErr)
