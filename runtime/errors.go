@@ -83,8 +83,12 @@ type PlatformError struct {
 	Err      error // underlying failure, if any
 }
 
-// Error implements error.
+// Error implements error. It includes the cause (for a sandbox that did not run, the
+// error runsc logged), since the reason alone does not say what to fix.
 func (e *PlatformError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("runsc: platform %q unusable: %s: %v", e.Platform, e.Reason, e.Err)
+	}
 	return fmt.Sprintf("runsc: platform %q unusable: %s", e.Platform, e.Reason)
 }
 

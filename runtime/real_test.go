@@ -969,3 +969,16 @@ func TestRealRunKilledBySignal(t *testing.T) {
 		}
 	}
 }
+
+// A platform that does not work says why, in runsc's own words.
+func TestRealPlatformErrorNamesCause(t *testing.T) {
+	needRunsc(t)
+	_, err := New(context.Background(), WithPlatform("systrap"), WithProbeTimeout(10*time.Second))
+	var pe *PlatformError
+	if !errors.As(err, &pe) {
+		t.Fatalf("New with systrap: want *PlatformError, got %v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "unknown platform: systrap") || !strings.Contains(msg, "sandbox did not run") {
+		t.Fatalf("PlatformError %q lacks runsc's message (unknown platform: systrap)", msg)
+	}
+}
