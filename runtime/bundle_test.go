@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -115,12 +116,12 @@ func TestBuildBundleNeverOverwrites(t *testing.T) {
 }
 
 func TestValidateID(t *testing.T) {
-	for _, ok := range []string{"a", "A_b-c.d+e", "x1"} {
+	for _, ok := range []string{"a", "A_b-c.d+e", "x1", strings.Repeat("x", MaxIDLen)} {
 		if err := ValidateID(ok); err != nil {
 			t.Errorf("%q refused: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", "a/b", "a b", "a\nb", "ü", string(make([]byte, 121))} {
+	for _, bad := range []string{"", ".", "..", "a/b", "a b", "a\nb", "ü", string(make([]byte, 121)), strings.Repeat("x", MaxIDLen+1)} {
 		if err := ValidateID(bad); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("%q accepted", bad)
 		}

@@ -18,20 +18,27 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
-// MaxIDLen bounds container IDs: runsc names its state files after the ID twice
-// (`<id>_sandbox:<id>.state`), which must fit in a file name.
-const MaxIDLen = 120
+// MaxIDLen is the longest container ID runsc can use. Each sandbox listens on an
+// abstract unix socket named "\x00runsc-sandbox.<id>", and a socket name must fit in
+// sockaddr_un's 108-byte sun_path with a byte to spare (runsc's Go refuses a
+// NUL-prefixed name of exactly 108 bytes): 108 - 1 - 1 - len("runsc-sandbox.") = 92.
+// A longer ID fails half way through create ("creating control server socket ...:
+// invalid argument"), whatever the --root; the limit is fixed, not derived from the
+// state directory's path. (The state file `<id>_sandbox:<id>.state` alone would allow
+// 120.)
+const MaxIDLen = 92
 
 var idRE = regexp.MustCompile(`^[\w+.-]+$`)
 
-// ValidateID checks a container ID the way runsc does (`^[\w+.-]+$`), plus a length
-// limit and no "." or "..". Errors are *IDError.
+// ValidateID checks a container ID the way runsc does (`^[\w+.-]+$`), plus the length
+// runsc can actually use (MaxIDLen) and no "." or "..". Errors are *IDError.
 func ValidateID(id string) error {
 	switch {
 	case id == "":
 		return &IDError{ID: id, Reason: "empty"}
 	case len(id) > MaxIDLen:
-		return &IDError{ID: id, Reason: fmt.Sprintf("longer than %d characters", MaxIDLen)}
+		return &IDError{ID: id, Reason: fmt.Sprintf("%d characters, longer than %d: runsc names the sandbox's control socket "+
+			"\"runsc-sandbox.<id>\", which must fit in a 108-byte unix socket address", len(id), MaxIDLen)}
 	case !idRE.MatchString(id):
 		return &IDError{ID: id, Reason: `must match ^[\w+.-]+$`}
 	case id == "." || id == "..":

@@ -480,7 +480,7 @@ func TestRealStdioFilesNotPipes(t *testing.T) {
 func TestRealIDValidation(t *testing.T) {
 	r, _ := newReal(t)
 	b := busyboxBundle(t, "true")
-	for _, id := range []string{"", "bad/id", "bad id", "..", strings.Repeat("x", 121), "a\x00b"} {
+	for _, id := range []string{"", "bad/id", "bad id", "..", strings.Repeat("x", 93), "a\x00b"} {
 		err := r.Create(context.Background(), id, b, nil)
 		var ie *IDError
 		if !errors.As(err, &ie) || !errors.Is(err, ErrInvalidID) {
@@ -492,14 +492,33 @@ func TestRealIDValidation(t *testing.T) {
 			t.Errorf("invalid ID reached runsc: %+v", s)
 		}
 	}
-	// This runsc names a socket after the ID and fails beyond 92 characters; the
-	// runtime's own limit (120) must let such IDs through to runsc.
-	if _, err := r.Run(context.Background(), strings.Repeat("y", 92), b, nil); err != nil {
-		t.Fatalf("92-character ID: %v", err)
+}
+
+// This runsc fails half way through create for IDs over 92 characters (the sandbox's
+// abstract control socket name must fit in a unix socket address), whatever the --root.
+// The runtime lets 92 through and refuses 93 before runsc runs, with a long and a short
+// state directory.
+func TestRealIDLengthBoundary(t *testing.T) {
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 120))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
 	}
-	r.Run(context.Background(), strings.Repeat("z", 120), b, nil)
-	if hasStep(r, strings.Repeat("z", 120), "Run", ResultRefused) {
-		t.Fatal("120-character ID refused before runsc")
+	for _, dir := range []string{t.TempDir(), long} {
+		r, _ := newReal(t, WithStateDir(dir))
+		b := busyboxBundle(t, "true")
+		ok := strings.Repeat("y", MaxIDLen)
+		if code, err := r.Run(context.Background(), ok, b, nil); err != nil || code != 0 {
+			t.Fatalf("root %s: %d-character ID: Run = %d, %v", r.Root(), MaxIDLen, code, err)
+		}
+		over := strings.Repeat("z", MaxIDLen+1)
+		_, err := r.Run(context.Background(), over, b, nil)
+		var ie *IDError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "92") || !strings.Contains(err.Error(), "socket") {
+			t.Fatalf("%d-character ID: want an *IDError naming the limit and why, got %v", MaxIDLen+1, err)
+		}
+		if !hasStep(r, over, "Run", ResultRefused) || hasStep(r, over, "Run", ResultFailed) {
+			t.Fatalf("%d-character ID reached runsc: %v", MaxIDLen+1, steps(r, over))
+		}
 	}
 }
 
