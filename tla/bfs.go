@@ -335,6 +335,7 @@ func (ch *checker) bfs() (res *Result) {
 		return false
 	})
 	c.initMode = false
+	c.level = 1
 	for _, s := range initStates {
 		r.Generated++
 		ch.errSucc = s
@@ -409,7 +410,11 @@ func (ch *checker) bfs() (res *Result) {
 		ch.errID = q.id
 		nsucc := 0
 		var stop *Result
+		c.level = int(depth) // TLCGet("level") while computing successors
 		c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
+			// checks of the successor see its own level
+			c.level = int(depth) + 1
+			defer func() { c.level = int(depth) }()
 			for i, v := range next {
 				if v == nil {
 					r.Generated++

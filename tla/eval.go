@@ -70,8 +70,10 @@ type ctx struct {
 	labelArgs  []Value
 	labelScope *scope
 	actSpan    span
-	sawThunk   bool // a by-name argument was followed (results depend on the call)
-	split      bool // still splitting Next into actions the way TLC names them
+	level      int             // TLCGet("level")
+	registers  map[int64]Value // TLCSet/TLCGet registers
+	sawThunk   bool            // a by-name argument was followed (results depend on the call)
+	split      bool            // still splitting Next into actions the way TLC names them
 }
 
 func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {

@@ -429,10 +429,30 @@ func standardModules() map[string]map[string]builtinSpec {
 		"ToString": {1, func(c *ctx, a []Value, p Pos) Value { return StrV(fmtValue(c.printable(a[0], p))) }, nil},
 		"JavaTime": {0, func(c *ctx, a []Value, p Pos) Value { return IntV(0) }, nil},
 		"TLCGet": {1, func(c *ctx, a []Value, p Pos) Value {
-			throw(p, "TLCGet is not supported.")
+			c.varReads++ // depends on the search, so definitions using it are not cached
+			switch x := a[0].(type) {
+			case StrV:
+				if x == "level" {
+					return IntV(c.level)
+				}
+			case IntV:
+				if v, ok := c.registers[int64(x)]; ok {
+					return v
+				}
+				throw(p, "TLCGet(%d) was not set by TLCSet.", x)
+			}
+			throw(p, "TLCGet(%s) is not supported.", fmtValue(a[0]))
 			return nil
 		}, nil},
-		"TLCSet": {2, func(c *ctx, a []Value, p Pos) Value { return BoolV(true) }, nil},
+		"TLCSet": {2, func(c *ctx, a []Value, p Pos) Value {
+			if i, ok := a[0].(IntV); ok {
+				if c.registers == nil {
+					c.registers = map[int64]Value{}
+				}
+				c.registers[int64(i)] = a[1]
+			}
+			return BoolV(true)
+		}, nil},
 		"Permutations": {1, func(c *ctx, a []Value, p Pos) Value {
 			elems := c.enumerate(a[0], p)
 			var out []Value
