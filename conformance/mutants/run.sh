@@ -45,7 +45,8 @@ for p in "$here"/*.patch; do
 	if [[ $result == SURVIVED ]]; then
 		tail -5 "$tmp/$name.log" | sed 's/^/    /'
 	else
-		grep -m3 -E 'not linearizable|model:|leaked|left behind|did not observe|without a fault|runsc (says|still)|wrapper says' "$tmp/$name.log" | cut -c1-200 | sed 's/^/    /'
+		grep -E 'not linearizable|model:|leaked|left behind|did not observe|without a fault|runsc (says|still)|wrapper says' "$tmp/$name.log" |
+			grep -v -e 'is not a run of the model' -e 'KNOWN' | head -3 | cut -c1-200 | sed 's/^/    /'
 	fi
 	[[ -n ${MUTANT_RESULTS:-} ]] && echo "$name $result $secs" >>"$MUTANT_RESULTS"
 	rm -rf "$work"
