@@ -48,21 +48,22 @@ func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
 	case "SUBSET":
 		return &PowerSetV{Base: c.eval(x.Args[0], en, sc)}
 	case "UNION":
-		if se, ok := x.Args[0].(*SetEnum); ok {
-			// UNION {S, T} with an infinite member stays symbolic
-			vals := make([]Value, len(se.Elems))
-			inf := false
-			for i, el := range se.Elems {
-				vals[i] = c.eval(el, en, sc)
-				inf = inf || isInfinite(vals[i])
-			}
-			if inf {
-				var acc Value = emptySet
-				for _, v := range vals {
+		if se, ok := x.Args[0].(*SetEnum); ok && len(se.Elems) > 0 {
+			// UNION {S, T} stays symbolic, as in TLC: membership in
+			// UNION {[D -> SUBSET R]} must not enumerate the function set
+			var acc Value
+			for _, el := range se.Elems {
+				v := c.eval(el, en, sc)
+				if !isSetLike(v) {
+					throw(pos, "Attempted to apply UNION to a set containing the non-set %s.", fmtValue(v))
+				}
+				if acc == nil {
+					acc = v
+				} else {
 					acc = &SetOpV{Op: "\\cup", A: acc, B: v}
 				}
-				return acc
 			}
+			return acc
 		}
 		var out []Value
 		for _, s := range c.enumerate(c.eval(x.Args[0], en, sc), pos) {
