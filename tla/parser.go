@@ -817,6 +817,12 @@ func (p *parser) parseIdentExpr() Expr {
 				id.Args = []Expr{}
 			}
 		}
+		if p.isOp("!") && p.peekAt(1).kind == tOp && p.peekAt(1).text == ":" {
+			// Thm!: is the statement of theorem Thm itself
+			p.advance()
+			p.advance()
+			break
+		}
 		if p.isOp("!") && p.peekAt(1).kind == tNum {
 			// positional subexpression selector: Inv!2 is Inv's second conjunct
 			for p.isOp("!") && p.peekAt(1).kind == tNum {
