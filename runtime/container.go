@@ -592,6 +592,9 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 		if err == nil && o.exit == 0 {
 			r.wg.Add(1)
 			go r.waiter(c)
+			// The sandbox's platform stubs and helpers start now: note them while
+			// they live, so that they can be reaped once they die (reapStrays).
+			r.adoptOrphans(r.root)
 		}
 		return o, err
 	})
@@ -812,7 +815,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
 	defer closeAll()
-	cl.sub, cl.id, cl.args = "run", id, []string{"--bundle", b.Dir, id}
+	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", b.Dir, id}, true
 	o, err := r.execRunsc(ctx, cl)
 	result, note := ResultFailed, ""
 	switch {

@@ -45,21 +45,30 @@
 // that is a prefix of another live one is refused, because runsc resolves IDs by prefix
 // (so is an ID whose sandbox name, an abstract socket, is taken anywhere on the host);
 // every destructive step first checks `runsc state` answers for exactly that ID; Start
-// arms `runsc wait`, and the runtime is the sandboxes' child subreaper so that a
-// workload exiting before wait attaches still reports its status; Run tells a workload's
+// arms `runsc wait`, and the runtime is the sandboxes' child subreaper (see below) so
+// that a workload exiting before wait attaches still reports its status; Run tells a workload's
 // exit 128 from runsc's own failure by the --log JSON; a context that ends mid-step
 // leaves no sandbox (the runtime force-deletes it and records a "cleanup" step); writes
 // to the rootfs stay in the sandbox (--overlay), so a caller's bundle is never modified.
 //
-// # Process-wide effect
+// # Process-wide effect: child subreaper
 //
 // runsc reports a workload's exit status only to the sandbox's parent, and `runsc
-// create` exits leaving the sandbox orphaned. New therefore makes the process a child
-// subreaper (prctl PR_SET_CHILD_SUBREAPER; WithoutSubreaper opts out) and reaps the
-// sandboxes, gofers and short-lived helpers runsc leaves to it: processes it can match to
-// its own --root, and zombies named "exe" (runsc re-executes itself through
-// /proc/self/exe). A caller's own orphaned descendants are reparented to the process too
-// and are left to it.
+// create` exits leaving the sandbox orphaned. New therefore makes the whole process a
+// child subreaper (prctl PR_SET_CHILD_SUBREAPER), which an embedding program should know:
+// from then on every orphaned descendant of the process — its own included — is
+// reparented to it instead of to init, and stays a zombie until someone waits for it.
+// Use WithoutSubreaper to opt out (the price: a workload that exits before `runsc wait`
+// attaches has an unknown exit status).
+//
+// The property belongs to the process and outlives Close (it is never switched back
+// off: another Runtime may rely on it). The runtime only ever reaps processes proven to
+// be runsc's: processes seen alive with one of its runtimes' --root on their command
+// line, the descendants of those and of its own runsc commands
+// (the ptrace platform's stubs, which call setsid, and their sessions), each checked
+// against its start time so that a reused pid is never taken. It never reaps anything
+// else: a child the program started with os/exec (whatever its name) keeps its exit
+// status for cmd.Wait, and the program's own orphans are left to it.
 //
 // # Handover
 //

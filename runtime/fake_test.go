@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -370,5 +371,74 @@ func TestFakeExecHandover(t *testing.T) {
 	sub, globals := subcommand(last)
 	if sub != "run" || !slices.Equal(last.Env, safeEnv) || !slices.Contains(globals, "--network=host") || globals[0] != "--root" {
 		t.Fatalf("handover call %+v", last)
+	}
+}
+
+// The runtime makes the process a child subreaper and reaps what runsc leaves it, but
+// never a process it did not start: an embedding program's own children, even ones
+// named like runsc's re-executed helpers ("exe") or its descriptor-run commands (a
+// number), keep their exit statuses for os/exec.
+func TestFakeCallersChildrenNotReaped(t *testing.T) {
+	r, _ := newFake(t)
+	ctx := context.Background()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("SKIPPING: no sh to copy")
+	}
+	data, err := os.ReadFile(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []*exec.Cmd
+	for _, name := range []string{"exe", "42"} {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(p, "-c", "exit 7")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+		// Let it become a zombie before the runtime looks.
+		for {
+			st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+			if err != nil {
+				t.Fatalf("child %s vanished before it was waited for: %v", name, err)
+			}
+			if i := strings.LastIndexByte(string(st), ')'); i > 0 && strings.HasPrefix(string(st[i+1:]), " Z") {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	b := fakeBundle(t, "sh", "-c", "exit 3")
+	if err := r.Create(ctx, "c1", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "c1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := r.Wait(ctx, "c1"); err != nil || code != 3 {
+		t.Fatalf("Wait = %d, %v", code, err)
+	}
+	if err := r.Delete(ctx, "c1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(ctx, "r1", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Create(ctx, "c2", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range cmds {
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+			t.Errorf("caller's child %s: Wait = %v; want exit status 7 (the runtime reaped it)", filepath.Base(cmd.Path), err)
+		}
 	}
 }

@@ -118,6 +118,12 @@ func assertNothingLeft(t *testing.T, root string) {
 	t.Helper()
 	if z := zombieChildren(); len(z) > 0 {
 		t.Errorf("unreaped children: %v", z)
+		for _, zz := range z {
+			var pid int
+			fmt.Sscan(zz, &pid)
+			d, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			t.Logf("zombie: %s", strings.Join(strings.Fields(string(d))[:8], " ")) // pid comm state ppid pgrp sid
+		}
 	}
 	if pids := processesUsingRoot(root); len(pids) > 0 {
 		t.Errorf("runsc processes left for %s: %v", root, pids)
@@ -725,8 +731,14 @@ func TestRealExecHandover(t *testing.T) {
 		t.Fatalf("private root: %v %v", fi, err)
 	}
 	// This test process is a subreaper (other tests' runtimes made it one), so the
-	// handed-over runsc's helpers were reparented here; no runtime of ours owns them.
-	(&Runtime{reaped: map[int]bool{}}).reapStrays()
+	// handed-over runsc's helpers were reparented here. No runtime of ours started
+	// them, so none reaps them: as their embedding program, the test does.
+	for _, z := range zombieChildren() {
+		var pid int
+		fmt.Sscan(z, &pid)
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	}
 	assertNothingLeft(t, filepath.Join(state, ents[0].Name(), "root"))
 }
 

@@ -92,9 +92,10 @@ func WithoutOverlay() Option { return func(c *config) { c.noOverlay = true } }
 // WithoutSandboxProbe makes New check only the version, not that a sandbox starts.
 func WithoutSandboxProbe() Option { return func(c *config) { c.sandboxProbe = false } }
 
-// WithoutSubreaper stops New from making the process a child subreaper. Without it, a
-// workload that exits before `runsc wait` attaches has an unknown exit status, because
-// runsc only reports the status to the sandbox's parent.
+// WithoutSubreaper stops New from making the process a child subreaper, a process-wide
+// and permanent change (see the package doc: orphans of the whole program are then
+// reparented to it). Without it, a workload that exits before `runsc wait` attaches has
+// an unknown exit status, because runsc only reports the status to the sandbox's parent.
 func WithoutSubreaper() Option { return func(c *config) { c.subreaper = false } }
 
 // Runtime drives one runsc binary. Its own lifecycle (Resolve, Probe, Close) and every
@@ -306,6 +307,10 @@ type call struct {
 	// being killed at once: a create killed half way leaves forks and sandboxes that no
 	// ID names, while one that completes can simply be force-deleted.
 	grace time.Duration
+	// watch notes the processes runsc starts for root while the command runs
+	// (noteOwn): `runsc run`'s sandbox and platform stubs exist only during the call,
+	// and the stubs are reparented to us when the sandbox exits.
+	watch bool
 	// stdio for runsc; nil means private files. The sandbox started by create/run
 	// inherits these, so they are files, never pipes.
 	stdin, stdout, stderr *os.File
@@ -442,7 +447,12 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	if runErr == nil {
 		// While it runs it is ours to wait for: reapStrays must leave its zombie alone.
 		inFlight.Store(cmd.Process.Pid, true)
+		stop := func() {}
+		if c.watch {
+			stop = watchDescendants(cmd.Process.Pid)
+		}
 		runErr = cmd.Wait()
+		stop()
 		inFlight.Delete(cmd.Process.Pid)
 	}
 	if cmd.ProcessState != nil {
@@ -551,7 +561,7 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 		return perr("open /dev/null", err)
 	}
 	defer devnull.Close()
-	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p,
+	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true,
 		stdin: devnull, stdout: devnull})
 	if err == nil && o.exit == 0 {
 		return nil
@@ -643,8 +653,10 @@ func reaping() bool {
 }
 
 // adoptOrphans starts reaping every live child of ours that runsc left for root
-// (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie.
-// Call it while they live: a zombie's command line is empty and cannot be matched.
+// (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie,
+// and notes every process of root as ours (noteOwn) so that reapStrays may reap it once
+// it has died. Call it while they live: a zombie's command line is empty and cannot be
+// matched.
 func (r *Runtime) adoptOrphans(root string) {
 	if !reaping() {
 		return
@@ -652,11 +664,15 @@ func (r *Runtime) adoptOrphans(root string) {
 	for _, pid := range processesUsingRoot(root) {
 		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		argv0, _, _ := strings.Cut(string(cl), "\x00")
-		if argv0 == "runsc" { // our own runsc commands are reaped by os/exec
+		if argv0 == "runsc" || strings.HasSuffix(argv0, "/runsc") {
+			// A runsc command, not one of the processes it leaves behind: ours are
+			// waited for by os/exec, and one the program ran itself is its own.
 			continue
 		}
+		noteOwn(pid)
 		r.adoptPid(pid)
 	}
+	noteDescendants()
 	r.reapStrays()
 }
 
@@ -669,52 +685,249 @@ var adoptedPids sync.Map // pid -> *Runtime
 // not yet waited for by os/exec.
 var inFlight sync.Map // pid -> true
 
-// reapStrays reaps zombie children named "exe": runsc re-executes itself through
-// /proc/self/exe for its sandbox, gofer and helper processes, and the short-lived
-// helpers are reparented to us (as subreaper) and exit before they can be matched to a
-// root by command line. It also reaps zombies named like our own runsc commands (a
-// number: they run as /proc/self/fd/N) that are not in flight: forks of a runsc that was
-// killed mid-fork. A caller's own child called exe would be taken too.
-func (r *Runtime) reapStrays() {
-	if !reaping() {
-		return
+// ownPids holds the processes proven to be runsc's for some Runtime in this process:
+// seen alive with a runtime's --root on their command line, or recorded by runsc in a
+// state file under it. Only these are ever reaped without being adopted. The value is
+// the process's start time, so a pid reused by someone else's process is not taken.
+var ownPids sync.Map // pid -> start time (clock ticks since boot)
+
+// noteOwn records pid as one of ours (see ownPids).
+func noteOwn(pid int) {
+	if st, ok := procStat(pid); ok {
+		ownPids.Store(pid, st.start)
+		if st.sid == pid {
+			ownSessions.Store(pid, true)
+		}
 	}
-	self := strconv.Itoa(os.Getpid())
+}
+
+// ownSessions holds the session IDs of session leaders in ownPids: the sandbox, and
+// the ptrace platform's stub processes, which the sandbox forks, which call setsid and
+// fork further stubs, and whose command lines read empty. A process whose session is
+// one of these descends from a runsc process of ours. The kernel does not reuse a pid
+// while a session still bears it; an entry is dropped once its session is empty.
+var ownSessions sync.Map // sid -> true
+
+// watchDescendants notes the descendants of our runsc command pid as ours (noteOwn)
+// every few milliseconds until the returned stop is called; stop returns once the
+// watcher has finished. A tick reads only the children lists of the processes found
+// so far.
+func watchDescendants(pid int) (stop func()) {
+	if !reaping() {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		known := []int{pid}
+		seen := map[int]bool{pid: true}
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			live := known[:0]
+			for _, p := range known {
+				if _, ok := procStat(p); !ok {
+					continue
+				}
+				live = append(live, p)
+				for _, c := range childrenOf(p) {
+					if !seen[c] {
+						noteOwn(c)
+						seen[c] = true
+						live = append(live, c)
+					}
+				}
+			}
+			known = live
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// childrenOf lists pid's children (from every thread's /proc children list).
+func childrenOf(pid int) []int {
+	var out []int
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	for _, t := range tasks {
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(data)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// noteDescendants notes as ours (noteOwn) every process whose parent or session is
+// already ours: the sandbox's children (ptrace stubs, helpers) while they live.
+func noteDescendants() {
+	var all []procEntry
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if st, ok := procStat(pid); ok {
+			all = append(all, procEntry{pid, st})
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, p := range all {
+			if isOwn(p.pid, p.st) {
+				continue
+			}
+			if _, ok := ownSessions.Load(p.st.sid); ok || isOwnPid(p.st.ppid) {
+				ownPids.Store(p.pid, p.st.start)
+				if p.st.sid == p.pid {
+					ownSessions.Store(p.pid, true)
+				}
+				changed = true
+			}
+		}
+	}
+}
+
+type procEntry struct {
+	pid int
+	st  procStatus
+}
+
+// isOwn reports whether pid, whose stat is st, is proven ours (ownPids, same process).
+func isOwn(pid int, st procStatus) bool {
+	v, ok := ownPids.Load(pid)
+	return ok && v.(uint64) == st.start
+}
+
+// isOwnPid is isOwn for a pid not yet read.
+func isOwnPid(pid int) bool {
+	st, ok := procStat(pid)
+	return ok && isOwn(pid, st)
+}
+
+type procStatus struct {
+	comm  string
+	state string // R, S, Z, ...
+	ppid  int
+	sid   int
+	start uint64
+}
+
+// procStat reads /proc/pid/stat.
+func procStat(pid int) (procStatus, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStatus{}, false
+	}
+	s := string(data)
+	i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if i < 0 || j < i {
+		return procStatus{}, false
+	}
+	f := strings.Fields(s[j+1:])
+	// After "pid (comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt
+	// majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue
+	// starttime: starttime is f[19].
+	if len(f) < 20 {
+		return procStatus{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	sid, _ := strconv.Atoi(f[3])
+	start, _ := strconv.ParseUint(f[19], 10, 64)
+	return procStatus{comm: s[i+1 : j], state: f[0], ppid: ppid, sid: sid, start: start}, true
+}
+
+// reapStrays reaps zombie children that are proven to be runsc's (ownPids): helpers
+// and sandboxes that runsc left to us as subreaper and that died before a reaper was
+// started for them. Anything else — an embedding program's own children, whatever
+// their names — is left for their owner to wait for.
+func (r *Runtime) reapStrays() {
+	if !reaping() {
+		return
+	}
+	self := os.Getpid()
+	sessions := map[int]bool{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
+		st, ok := procStat(pid)
+		if !ok {
 			continue
 		}
-		comm := s[strings.IndexByte(s, '(')+1 : i]
-		if _, err := strconv.Atoi(comm); err == nil {
-			// A fork of one of our runsc commands (run as /proc/self/fd/N), orphaned
-			// when that command was killed mid-fork; never one still running.
-			if _, mine := inFlight.Load(pid); mine {
-				continue
-			}
-		} else if comm != "exe" {
+		sessions[st.sid] = true
+		if st.state != "Z" || st.ppid != self {
 			continue
 		}
-		f := strings.Fields(s[i+1:])
-		if len(f) < 2 || f[0] != "Z" || f[1] != self {
-			continue
+		_, ownSession := ownSessions.Load(st.sid)
+		if !isOwn(pid, st) && !ownSession {
+			continue // not proven runsc's: an embedding program's own child
+		}
+		if _, mine := inFlight.Load(pid); mine {
+			continue // os/exec waits for it
 		}
 		if _, adopted := adoptedPids.Load(pid); adopted {
 			continue // its reaper (this runtime's or another's) reports it
 		}
 		var ws syscall.WaitStatus
-		syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
+			ownPids.Delete(pid)
+		}
 	}
+	ownPids.Range(func(k, v any) bool {
+		if st, ok := procStat(k.(int)); !ok || st.start != v.(uint64) {
+			ownPids.Delete(k) // gone, or the pid now names another process
+		}
+		return true
+	})
+	ownSessions.Range(func(k, _ any) bool {
+		if !sessions[k.(int)] {
+			ownSessions.Delete(k) // empty: its pid may be reused
+		}
+		return true
+	})
+}
+
+// ownChildrenDying reports whether a child of ours proven to be runsc's (ownPids,
+// ownSessions) is still alive with nobody waiting for it: an orphaned platform stub or
+// helper whose sandbox has gone.
+func ownChildrenDying() bool {
+	self := os.Getpid()
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		st, ok := procStat(pid)
+		if !ok || st.ppid != self {
+			continue
+		}
+		if _, s := ownSessions.Load(st.sid); !s && !isOwn(pid, st) {
+			continue
+		}
+		if _, mine := inFlight.Load(pid); mine {
+			continue
+		}
+		if _, adopted := adoptedPids.Load(pid); adopted {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // adoptPid starts reaping pid, a runsc sandbox or gofer, if it is our child (zombie or not).
@@ -742,6 +955,7 @@ func (r *Runtime) reap(pid int) {
 		delete(r.reaped, pid)
 		r.mu.Unlock()
 		adoptedPids.Delete(pid)
+		ownPids.Delete(pid)
 	}()
 	var ws syscall.WaitStatus
 	for {
@@ -794,7 +1008,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	// Anything runsc still lists under our root is ours too.
+	// Anything runsc still lists under our root is ours too. Note its processes while
+	// they live, so that they can be reaped once the delete kills them.
+	r.adoptOrphans(r.root)
 	if o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}}); err == nil && o.exit == 0 {
 		var left []ContainerState
 		if json.Unmarshal(o.stdout, &left) == nil {
@@ -816,6 +1032,11 @@ func (r *Runtime) Close(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("close: waiting for runsc processes: %w", ctx.Err()))
+	}
+	// Platform stubs die with their sandbox, a moment after it: reap them as they go.
+	for i := 0; i < 200 && ownChildrenDying() && ctx.Err() == nil; i++ {
+		r.reapStrays()
+		time.Sleep(5 * time.Millisecond)
 	}
 	r.reapStrays()
 	if err := os.RemoveAll(r.work); err != nil {
