@@ -345,6 +345,9 @@ func (r *Runtime) cleanup(c *container, note string) {
 	var err error
 	exit := -1
 	r.adoptOrphans(r.root) // before the kill: a zombie cannot be matched to our root
+	// A sandbox whose runsc was killed may already be a zombie child of ours, which
+	// runsc delete would wait on until it times out: reap the pids runsc recorded first.
+	r.adoptRecorded(r.root, c.id)
 	st, serr := r.exactState(ctx, c.id)
 	if serr == nil {
 		r.adoptPid(st.Pid)
@@ -352,6 +355,9 @@ func (r *Runtime) cleanup(c *container, note string) {
 		exit, err = o.exit, e
 		if e == nil && o.exit != 0 {
 			err = o.failure("delete", c.id)
+		}
+		if err == nil && o.logMsg != "" {
+			note += "; runsc logged: " + o.logMsg
 		}
 		if st.Pid > 0 {
 			r.mu.Lock()

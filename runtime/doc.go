@@ -64,7 +64,8 @@
 // The property belongs to the process and outlives Close (it is never switched back
 // off: another Runtime may rely on it). The runtime only ever reaps processes proven to
 // be runsc's: processes seen alive with one of its runtimes' --root on their command
-// line, the descendants of those and of its own runsc commands
+// line, the sandbox and gofer pids runsc records in its state files under that root,
+// the descendants of those and of its own runsc commands
 // (the ptrace platform's stubs, which call setsid, and their sessions), each checked
 // against its start time so that a reused pid is never taken. It never reaps anything
 // else: a child the program started with os/exec (whatever its name) keeps its exit

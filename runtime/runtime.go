@@ -584,6 +584,7 @@ func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	r.adoptOrphans(root)
+	r.adoptRecorded(root, id)
 	r.execRunsc(ctx, call{sub: "delete", id: id, args: []string{"--force", id}, root: root, platform: platform})
 	for _, pid := range processesUsingRoot(root) {
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {
@@ -674,6 +675,49 @@ func (r *Runtime) adoptOrphans(root string) {
 	}
 	noteDescendants()
 	r.reapStrays()
+}
+
+// recordedPids returns the sandbox and gofer pids runsc recorded for container id in
+// its state file under root (`<sandbox>_sandbox:<id>.state`). They are ours beyond
+// doubt even once they are zombies, whose command lines can no longer be matched.
+func recordedPids(root, id string) []int {
+	files, _ := filepath.Glob(filepath.Join(root, "*_sandbox:"+id+".state"))
+	var pids []int
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var st struct {
+			ID       string `json:"id"`
+			GoferPid int    `json:"goferPid"`
+			Sandbox  *struct {
+				Pid int `json:"pid"`
+			} `json:"sandbox"`
+		}
+		if json.Unmarshal(data, &st) != nil || st.ID != id {
+			continue
+		}
+		if st.Sandbox != nil && st.Sandbox.Pid > 0 {
+			pids = append(pids, st.Sandbox.Pid)
+		}
+		if st.GoferPid > 0 {
+			pids = append(pids, st.GoferPid)
+		}
+	}
+	return pids
+}
+
+// adoptRecorded starts reaping the processes runsc recorded for id under root that are
+// children of ours (live or zombie).
+func (r *Runtime) adoptRecorded(root, id string) {
+	if !reaping() {
+		return
+	}
+	for _, pid := range recordedPids(root, id) {
+		noteOwn(pid)
+		r.adoptPid(pid)
+	}
 }
 
 // adoptedPids holds every pid some Runtime in this process is reaping. Being a child

@@ -11,9 +11,6 @@ type queued struct {
 	vals []Value
 }
 
-// stopCheck ends the search from inside successor enumeration.
-type stopCheck struct{}
-
 // stateKeyBytes returns the seen-set key of a state in a reused buffer.
 func (ch *checker) stateKeyBytes(vals []Value) []byte {
 	if ch.view != nil || ch.symmetry != nil {

@@ -247,8 +247,6 @@ func (ch *checker) configError(msg string) *Result {
 	return &Result{ExitCode: ExitConfig, Violation: "config", Message: msg}
 }
 
-func (ch *checker) lookupDef(name string) *Def { return ch.p.root.lookup(name) }
-
 // setup applies the configuration: constants, behaviour spec, checks.
 func (ch *checker) setup(m *Module) *Result {
 	p, cfg := ch.p, ch.cfg

@@ -46,10 +46,9 @@ func (e *env) lookup(name string) (Value, bool) {
 
 // scope is one module instance: its visible definitions.
 type scope struct {
-	name      string
-	defs      map[string]*Def
-	prog      *program
-	instances map[*Def]*scope
+	name string
+	defs map[string]*Def
+	prog *program
 	// subst maps instance parameters of this module to expressions of the outer scope.
 	outer *scope
 }
@@ -83,15 +82,6 @@ func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {
 		throw(e.pos(), "A non-boolean expression (%s) was used as a condition.", fmtValue(v))
 	}
 	return bool(b)
-}
-
-func (c *ctx) evalInt(e Expr, en *env, sc *scope) int64 {
-	v := c.eval(e, en, sc)
-	n, ok := v.(IntV)
-	if !ok {
-		throw(e.pos(), "Expected an integer but got %s.", fmtValue(v))
-	}
-	return int64(n)
 }
 
 // eval evaluates e in local environment en and module scope sc.
@@ -702,7 +692,7 @@ func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
 	}
 	// defOp
 	if len(d.Params) == 0 {
-		if args != nil && len(args) > 0 {
+		if len(args) > 0 {
 			throw(pos, "The operator %s requires 0 arguments.", d.Name)
 		}
 		if d.cacheSet {

@@ -574,10 +574,6 @@ func (c *ctx) bagOp(op string, a, b Value, pos Pos) Value {
 		cnt = append(cnt, int64(v1[i].(IntV)))
 	}
 	if op == "\\sqsubseteq" {
-		for i, d := range d2 {
-			_ = i
-			_ = d
-		}
 		for i, d := range d1 {
 			k := -1
 			for j, e := range d2 {

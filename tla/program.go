@@ -22,14 +22,12 @@ type program struct {
 	models    map[string]*ModelV
 	modelList []*ModelV
 	std       map[string]map[string]builtinSpec
-	sources   map[string]*Module // parsed modules by name, for re-parsing per instance
 	texts     map[string]string
 	files     map[string]string
 	instMemo  map[*Def]*scope
 	paramInst map[*Def]map[string]*scope
 	// overrides from the configuration: module name -> definition name -> replacement
 	overrides map[string]map[string]*override
-	nameErr   error
 	strOrder
 	stdDefs map[string]map[string]*Def
 	// modules merged into the root scope by EXTENDS (directly or transitively)
@@ -509,8 +507,7 @@ func checkNames(sc *scope, m *Module) error {
 		walk(d.Body, locals)
 		unbind(locals, names...)
 	}
-	var visit func(m *Module)
-	visit = func(m *Module) {
+	visit := func(m *Module) {
 		for _, u := range m.Units {
 			switch u.kind {
 			case unitDef:
