@@ -5,8 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func writeConfig(t *testing.T, dir string, mutate func(m map[string]any)) {
@@ -125,5 +128,46 @@ func TestValidateID(t *testing.T) {
 		if err := ValidateID(bad); !errors.Is(err, ErrInvalidID) {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// What a caller running a command on an existing tree needs: an absolute read-only
+// root outside the bundle, scratch tmpfs, and extra mounts.
+func TestBuildBundleMountsAndExternalRoot(t *testing.T) {
+	rootfs, data := t.TempDir(), t.TempDir()
+	dir := t.TempDir()
+	b, err := BuildBundle(dir, BundleSpec{Args: []string{"true"}, Rootfs: rootfs, Readonly: true,
+		Tmpfs: []string{"/tmp"}, Mounts: []specs.Mount{BindMount(data, "/data", true)}, Hostname: "h1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Root != rootfs || !b.Spec.Root.Readonly || b.Spec.Hostname != "h1" {
+		t.Fatalf("root %q readonly %v hostname %q", b.Root, b.Spec.Root.Readonly, b.Spec.Hostname)
+	}
+	n := len(b.Spec.Mounts)
+	if n < 2 {
+		t.Fatalf("mounts %+v", b.Spec.Mounts)
+	}
+	tmp, bind := b.Spec.Mounts[n-2], b.Spec.Mounts[n-1]
+	if tmp.Destination != "/tmp" || tmp.Type != "tmpfs" || !slices.Contains(tmp.Options, "mode=1777") {
+		t.Errorf("tmpfs mount %+v", tmp)
+	}
+	if bind.Destination != "/data" || bind.Source != data || bind.Type != "bind" || !slices.Contains(bind.Options, "ro") {
+		t.Errorf("bind mount %+v", bind)
+	}
+	for field, bs := range map[string]BundleSpec{
+		"tmpfs[0]":              {Args: []string{"true"}, Tmpfs: []string{"tmp"}},
+		"mounts[0].destination": {Args: []string{"true"}, Mounts: []specs.Mount{{Destination: "data", Type: "tmpfs"}}},
+		"mounts[0].source":      {Args: []string{"true"}, Mounts: []specs.Mount{BindMount("rel", "/data", false)}},
+	} {
+		_, err := BuildBundle(t.TempDir(), bs)
+		var be *BundleError
+		if !errors.As(err, &be) || be.Field != field {
+			t.Errorf("%s: want a *BundleError naming it, got %v", field, err)
+		}
+	}
+	// A writable root outside the bundle is refused when loaded.
+	if _, err := BuildBundle(t.TempDir(), BundleSpec{Args: []string{"true"}, Rootfs: rootfs}); !errors.Is(err, ErrInvalidBundle) {
+		t.Errorf("writable external root: %v", err)
 	}
 }

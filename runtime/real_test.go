@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 const realRunsc = "/usr/bin/runsc"
@@ -1085,5 +1086,43 @@ func TestRealCleanupReapsZombieSandboxFirst(t *testing.T) {
 		fmt.Sscan(z, &pid)
 		var ws syscall.WaitStatus
 		syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	}
+}
+
+// A bundle built with BundleSpec's mounts runs: a read-only root outside the bundle, a
+// private tmpfs on /tmp to write to, and a read-only bind mount of a host directory.
+func TestRealBundleMounts(t *testing.T) {
+	r, _ := newReal(t)
+	src := busyboxBundle(t, "true")
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "f"), []byte("from-host"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	_, err := BuildBundle(dir, BundleSpec{
+		Args:     []string{"sh", "-c", "echo scratch > /tmp/x && cat /tmp/x /data/f && cat /proc/mounts"},
+		Env:      []string{"PATH=/bin"},
+		Rootfs:   filepath.Join(src, "rootfs"),
+		Readonly: true,
+		Tmpfs:    []string{"/tmp"},
+		Mounts:   []specs.Mount{BindMount(data, "/data", true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	code, err := r.Run(context.Background(), "mounts", dir, &RunOpts{Stdout: out, Stderr: out})
+	got, _ := os.ReadFile(out.Name())
+	if err != nil || code != 0 {
+		t.Fatalf("Run = %d, %v; output:\n%s", code, err, got)
+	}
+	for _, want := range []string{"scratch", "from-host", " /tmp tmpfs "} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
 	}
 }
