@@ -141,7 +141,7 @@ func BuildBundle(dir string, bs BundleSpec) (*Bundle, error) {
 	}
 	g, err := generate.New("linux")
 	if err != nil {
-		return nil, err
+		return nil, &BundleError{Bundle: dir, Reason: "generating the default spec", Err: err}
 	}
 	rootfs := bs.Rootfs
 	if rootfs == "" {
@@ -188,10 +188,10 @@ func BuildBundle(dir string, bs BundleSpec) (*Bundle, error) {
 	}
 	if err := g.Save(f, generate.ExportOptions{}); err != nil {
 		f.Close()
-		return nil, err
+		return nil, &BundleError{Bundle: dir, Reason: "cannot write config.json", Err: err}
 	}
 	if err := f.Close(); err != nil {
-		return nil, err
+		return nil, &BundleError{Bundle: dir, Reason: "cannot write config.json", Err: err}
 	}
 	return LoadBundle(dir)
 }

@@ -49,13 +49,13 @@ func ValidateID(id string) error {
 
 // ContainerState is runsc's view of a container (`runsc state`, `runsc list`).
 type ContainerState struct {
-	OCIVersion string    `json:"ociVersion"`
-	ID         string    `json:"id"`
-	Status     string    `json:"status"` // created, running, paused, stopped
-	Pid        int       `json:"pid"`    // the sandbox process; -1 once stopped
-	Bundle     string    `json:"bundle"`
-	Created    time.Time `json:"created,omitzero"`
-	Owner      string    `json:"owner,omitempty"`
+	OCIVersion string    `json:"ociVersion"`       // OCI runtime-spec version runsc reports
+	ID         string    `json:"id"`               // checked to be the ID asked for (State)
+	Status     string    `json:"status"`           // created, running, paused, stopped
+	Pid        int       `json:"pid"`              // the sandbox process; -1 once stopped
+	Bundle     string    `json:"bundle"`           // absolute bundle directory
+	Created    time.Time `json:"created,omitzero"` // creation time (runsc list)
+	Owner      string    `json:"owner,omitempty"`  // creating user, if runsc reports it
 }
 
 // CreateOpts are the options of Create. Stdio must be files, never pipes: the sandbox
@@ -666,7 +666,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 		}
 		return c.code, nil
 	case <-ctx.Done():
-		return -1, ctx.Err()
+		return -1, fmt.Errorf("wait for container %q: %w", id, ctx.Err())
 	}
 }
 

@@ -78,9 +78,9 @@ func (e *VersionError) Is(target error) bool { return target == ErrBadVersion }
 
 // PlatformError says why a gVisor platform was judged unusable.
 type PlatformError struct {
-	Platform string
-	Reason   string
-	Err      error // underlying failure, if any
+	Platform string // the platform probed ("default" for runsc's own choice)
+	Reason   string // what failed, e.g. "sandbox did not run"
+	Err      error  // underlying failure, if any (often a *RunscError)
 }
 
 // Error implements error. It includes the cause (for a sandbox that did not run, the
@@ -100,8 +100,8 @@ func (e *PlatformError) Unwrap() error { return e.Err }
 
 // IDError names a container ID that was refused and why.
 type IDError struct {
-	ID     string
-	Reason string
+	ID     string // the refused ID
+	Reason string // which rule it breaks
 }
 
 // Error implements error.
@@ -174,8 +174,8 @@ func (e *RunscError) Is(target error) bool {
 
 // StepError is returned when the lifecycle refuses a step before runsc runs.
 type StepError struct {
-	ID    string
-	Op    string
+	ID    string // container ID
+	Op    string // the refused step (an fsm event name)
 	State string // the container's state when the step was refused
 	Err   error  // the fsm package's *fsm.TransitionError, when that is the cause
 }

@@ -13,10 +13,10 @@ import (
 
 // ExecOpts are the options of ExecWithOCIBundleOpts.
 type ExecOpts struct {
-	Network       Network // default NetworkNone
-	Platform      string  // default: runsc's own; never silently replaced
-	Rootless      bool
-	IgnoreCgroups bool
+	Network       Network   // default NetworkNone
+	Platform      string    // default: runsc's own; never silently replaced
+	Rootless      bool      // --rootless
+	IgnoreCgroups bool      // --ignore-cgroups
 	DebugLogDir   string    // --debug --debug-log DIR/
 	StateDir      string    // parent of the private --root; default os.TempDir()
 	Path          string    // runsc to use (validated); default ResolvePath's choice

@@ -462,7 +462,10 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		}
 	}
 	if runErr != nil && cmd.ProcessState == nil {
-		return o, fmt.Errorf("runsc %s: %w", c.sub, runErr)
+		if c.id != "" {
+			return o, fmt.Errorf("runsc %s %s: %w", c.sub, c.id, runErr)
+		}
+		return o, fmt.Errorf("runsc %s (root %s): %w", c.sub, r.root, runErr)
 	}
 	if ctx.Err() != nil && o.exit == -1 {
 		o.killed, o.ctxErr = true, ctx.Err()
@@ -501,9 +504,9 @@ func lastLogError(path string) string {
 
 // PlatformStatus is one platform's probe result.
 type PlatformStatus struct {
-	Platform string
-	Works    bool
-	Err      error // why it does not work
+	Platform string // "systrap", "kvm" or "ptrace"
+	Works    bool   // a throwaway sandbox ran /bin/true on it
+	Err      error  // why it does not work (a *PlatformError)
 }
 
 // ProbePlatforms tries each of Platforms by running /bin/true from the host's / (read-only)
@@ -1075,7 +1078,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		errs = append(errs, fmt.Errorf("close: waiting for runsc processes: %w", ctx.Err()))
+		errs = append(errs, fmt.Errorf("close %s: waiting for runsc processes: %w", r.work, ctx.Err()))
 	}
 	// Platform stubs die with their sandbox, a moment after it: reap them as they go.
 	for i := 0; i < 200 && ownChildrenDying() && ctx.Err() == nil; i++ {
