@@ -4,7 +4,8 @@
 // codes (128 for its own errors, 2 for flag errors and panics), indented state JSON,
 // --log JSON errors, ID prefix matching, the duplicate-create trap, the pause-of-created
 // panic, a sandbox process that inherits create's stdio and exits with the workload's
-// status, and `wait` that only reports while the sandbox lives.
+// status, `wait` that only reports while the sandbox lives, and create failing for IDs
+// longer than 92 characters (the sandbox's control socket name).
 //
 // A test injects faults by writing a Faults profile next to the binary (SetFaults);
 // the fake reads it on every invocation, so a profile can change between calls.

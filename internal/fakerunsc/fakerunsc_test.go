@@ -66,6 +66,9 @@ func TestFakeFidelity(t *testing.T) {
 	if code, _, errOut := run(t, bin, "state", "--root", root, "x"); code != 128 || !strings.Contains(errOut, "flag provided but not defined: -root") {
 		t.Fatalf("global flag after subcommand: %d %q", code, errOut)
 	}
+	if code, _, errOut := rs("create", "--bundle", b, strings.Repeat("y", 93)); code != 128 || !strings.Contains(errOut, "creating control server socket") {
+		t.Fatalf("create with a 93-character ID: %d %q", code, errOut)
+	}
 	if code, _, _ := run(t, bin, "--bogus", "list"); code != 2 {
 		t.Fatalf("unknown global flag: %d", code)
 	}

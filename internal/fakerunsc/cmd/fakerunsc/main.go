@@ -319,6 +319,11 @@ func create(id, bundle string) *state {
 		fail(128, err.Error())
 	}
 	checkPlatform()
+	if len(id) > 92 {
+		// The sandbox's control socket "\x00runsc-sandbox.<id>" must fit in a unix
+		// socket address; the real runsc gets this far before it fails.
+		fail(128, fmt.Sprintf("cannot create sandbox: cannot create sandbox process: creating control server socket for sandbox %q: invalid argument", id))
+	}
 	os.MkdirAll(root, 0o711)
 	if _, err := os.Stat(stateFile(id)); err == nil {
 		// The real runsc's trap: the existing container's state goes, its sandbox stays.
