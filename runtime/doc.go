@@ -51,6 +51,14 @@
 // leaves no sandbox (the runtime force-deletes it and records a "cleanup" step); writes
 // to the rootfs stay in the sandbox (--overlay), so a caller's bundle is never modified.
 //
+// # Bundles
+//
+// LoadBundle reads and validates a bundle's config.json (errors name the field at
+// fault); Create and Run call it and never modify the bundle. BuildBundle writes one from
+// a BundleSpec: process args, env and cwd, a root filesystem inside the bundle or — read
+// only — anywhere (such as the host's /), private tmpfs mounts (Tmpfs: "/tmp" for
+// scratch space on a read-only root) and any further mounts (Mounts, BindMount).
+//
 // # Process-wide effect: child subreaper
 //
 // runsc reports a workload's exit status only to the sandbox's parent, and `runsc
