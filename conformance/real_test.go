@@ -16,7 +16,7 @@ import (
 func TestRealRunscStateMachine(t *testing.T) {
 	needRealRunsc(t)
 	checks := 30
-	if os.Getenv("CONFORMANCE_FULL") != "" {
+	if full() {
 		checks = 100
 	}
 	atLeastChecks(t, checks)
