@@ -183,7 +183,7 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 		return -1, err
 	}
 	defer os.RemoveAll(dir)
-	if err := writeBundle(dir, o.args, rootfs, id); err != nil {
+	if _, err := runtime.BuildBundle(dir, workloadSpec(o.args, rootfs, id)); err != nil {
 		return -1, err
 	}
 	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
