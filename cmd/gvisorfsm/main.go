@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-
-	"github.com/gvisorfsm/gvisorfsm/runtime"
 )
 
 // Exit statuses of gvisorfsm itself; run otherwise exits with the workload's status.
@@ -144,14 +142,4 @@ func orDiscard(l *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return l
-}
-
-// withCause spells out the cause a *runtime.PlatformError carries, which its message
-// leaves out ("sandbox did not run" says little without runsc's own error).
-func withCause(err error) error {
-	var pe *runtime.PlatformError
-	if errors.As(err, &pe) && pe.Err != nil && !strings.Contains(err.Error(), pe.Err.Error()) {
-		return fmt.Errorf("%w: %v", err, pe.Err)
-	}
-	return err
 }

@@ -261,7 +261,7 @@ func openRuntime(ctx context.Context, open openFunc, platform string, sink *trac
 	if platform != "" {
 		rt, err := open(ctx, platform)
 		if err != nil {
-			return nil, "", withCause(err)
+			return nil, "", err
 		}
 		return rt, platform, nil
 	}
@@ -272,7 +272,6 @@ func openRuntime(ctx context.Context, open openFunc, platform string, sink *trac
 	if !errors.Is(err, runtime.ErrPlatform) {
 		return nil, "", err
 	}
-	err = withCause(err)
 	log.Warn("runsc's default platform cannot start a sandbox here; trying the others", "err", err)
 	errs := []error{fmt.Errorf("default: %w", err)}
 	for _, p := range runtime.Platforms {
@@ -287,7 +286,7 @@ func openRuntime(ctx context.Context, open openFunc, platform string, sink *trac
 			log.Info("using platform", "platform", p)
 			return rt, p, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", p, withCause(err)))
+		errs = append(errs, fmt.Errorf("%s: %w", p, err))
 		if !errors.Is(err, runtime.ErrPlatform) {
 			break // not the platform's fault: another one will not do better
 		}
