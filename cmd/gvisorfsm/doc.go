@@ -37,7 +37,10 @@
 // SIGINT, SIGTERM and SIGHUP stop the workload: the sandbox is force-deleted, the
 // runtime's private state directory and the bundle are removed, and gvisorfsm exits
 // 128+signal. Signals are not forwarded to the workload: runsc run, which the runtime's
-// Run drives, does not forward them either, and dies of them.
+// Run drives, does not forward them either, and dies of them. A runsc killed by a
+// signal gvisorfsm did not get (one sent to runsc alone) ends the run the same way: the
+// sandbox is removed, gvisorfsm says which signal it was and exits 128+signal, since the
+// workload's status is unknown; this is not a runsc failure (125).
 //
 // doctor prints a table: is runsc found and trusted, its version, which platforms start
 // a sandbox (runtime.Runtime.ProbePlatforms), whether gvisorfsm runs as root, which

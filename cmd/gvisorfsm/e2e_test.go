@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -301,6 +302,30 @@ func TestEndToEnd(t *testing.T) {
 		if st != 128+int(syscall.SIGINT) {
 			t.Errorf("exit %d, want %d; stderr: %s", st, 128+int(syscall.SIGINT), inv.stderr.String())
 		}
+		// runsc dies of the SIGINT too: that is the interruption, not a runsc failure.
+		if strings.Contains(inv.stderr.String(), "exit -1") {
+			t.Errorf("interruption reported as a runsc failure: %s", inv.stderr.String())
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("RunscKilled", func(t *testing.T) {
+		// A SIGTERM to runsc alone, not to gvisorfsm: gvisorfsm reports the signal, exits
+		// as if the workload had died of it, and removes the sandbox runsc left.
+		inv := command(t, bin, "run", "--id", "e2e-runsc-killed", "--", "sleep", "1000")
+		st := signalWhenRunning(t, inv, "e2e-runsc-killed", func(pid int) error {
+			runsc := runscRunOf(inv.tmp, "e2e-runsc-killed", pid)
+			if runsc == 0 {
+				return errors.New("no runsc run process under gvisorfsm")
+			}
+			return syscall.Kill(runsc, syscall.SIGTERM)
+		})
+		if st != 128+int(syscall.SIGTERM) {
+			t.Errorf("exit %d, want %d; stderr: %s", st, 128+int(syscall.SIGTERM), inv.stderr.String())
+		}
+		if se := inv.stderr.String(); !strings.Contains(se, "killed by signal 15") || strings.Contains(se, "exit -1") {
+			t.Errorf("stderr %q does not report runsc's death by SIGTERM as an interruption", se)
+		}
 		inv.checkNothingLeft(t)
 	})
 
@@ -489,6 +514,29 @@ func sandboxRunning(tmp, id string) bool {
 		}
 	}
 	return false
+}
+
+// runscRunOf returns the pid of the `runsc ... run ... id` that parent started, under
+// the runtime's --root in tmp, or 0.
+func runscRunOf(tmp, id string, parent int) int {
+	for _, p := range processesNaming(tmp) {
+		pidStr, cl, _ := strings.Cut(p, ": ")
+		args := strings.Fields(cl)
+		if len(args) < 4 || args[0] != "runsc" || args[len(args)-1] != id || !slices.Contains(args, "run") {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + pidStr + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(parent) {
+			pid, _ := strconv.Atoi(pidStr)
+			return pid
+		}
+	}
+	return 0
 }
 
 func readTrace(t *testing.T, path string) []runtime.Step {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -322,6 +324,36 @@ func TestFailureStatus(t *testing.T) {
 	} {
 		if got := failureStatus(tc.err); got != tc.want {
 			t.Errorf("failureStatus(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// A run ends "by signal" (exit 128+n) when gvisorfsm caught one, or when runsc was
+// killed by one from outside; a runsc killed by the runtime for its context, with no
+// signal caught, and ordinary failures are not interruptions.
+func TestInterruption(t *testing.T) {
+	outside := &runtime.RunscError{Op: "run", ID: "c1", ExitCode: -1, Signal: syscall.SIGINT, Msg: "killed by signal 2 (interrupt), not by its context"}
+	byContext := &runtime.RunscError{Op: "run", ID: "c1", ExitCode: -1, Signal: syscall.SIGKILL, Msg: "killed: context canceled", Err: context.Canceled}
+	failed := &runtime.RunscError{Op: "run", ID: "c1", ExitCode: 128, Msg: "unknown platform: x"}
+	for _, tc := range []struct {
+		name   string
+		err    error
+		caught syscall.Signal
+		sig    syscall.Signal
+		ours   bool
+	}{
+		{"caught, runsc killed for the context", byContext, syscall.SIGTERM, syscall.SIGTERM, true},
+		{"caught, runsc got it too", outside, syscall.SIGINT, syscall.SIGINT, true},
+		{"caught wins over runsc's signal", &runtime.RunscError{Op: "run", Signal: syscall.SIGKILL}, syscall.SIGPIPE, syscall.SIGPIPE, true},
+		{"runsc killed from outside", outside, 0, syscall.SIGINT, false},
+		{"runsc killed from outside, wrapped", fmt.Errorf("running: %w", &runtime.RunscError{Op: "run", ExitCode: -1, Signal: syscall.SIGKILL}), 0, syscall.SIGKILL, false},
+		{"runsc killed for the context alone", byContext, 0, 0, false},
+		{"runsc failed", failed, 0, 0, false},
+		{"other failure", errors.New("no bundle"), 0, 0, false},
+	} {
+		sig, ours := interruption(tc.err, tc.caught)
+		if sig != tc.sig || ours != tc.ours {
+			t.Errorf("%s: interruption = %v, %v; want %v, %v", tc.name, sig, ours, tc.sig, tc.ours)
 		}
 	}
 }

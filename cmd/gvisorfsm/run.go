@@ -126,16 +126,38 @@ func (c *cli) run(args []string) int {
 		}
 	}
 	code, err := c.runWorkload(ctx, o, log, brokenPipe)
-	switch sig := caught.Load(); {
-	case err == nil:
+	if err == nil {
 		return code // the workload finished, even if a signal came in meanwhile
+	}
+	sig, ours := interruption(err, syscall.Signal(caught.Load()))
+	switch {
+	case sig != 0 && ours:
+		// Whoever sent the signal asked for the stop: no message, as from a shell.
+		log.Info("run interrupted", "signal", sig.String(), "err", err)
+		return 128 + int(sig)
 	case sig != 0:
-		log.Info("run interrupted", "err", err)
-		// Like a shell, report death by signal as 128+n.
+		fmt.Fprintf(c.stderr, "gvisorfsm: runsc was killed by signal %d (%v); the workload's status is unknown\n", int(sig), sig)
 		return 128 + int(sig)
 	}
 	fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
 	return failureStatus(err)
+}
+
+// interruption tells whether a failed run was interrupted by a signal, and which: like
+// a shell, gvisorfsm then exits 128+n. caught is the signal gvisorfsm itself caught (0
+// if none), which wins: the runtime then killed runsc on purpose. Otherwise a runsc
+// that died by a signal from outside (a Ctrl-C to the process group that reached runsc
+// first, a kill aimed at runsc) is an interruption too, not a runsc failure; ours is
+// false then.
+func interruption(err error, caught syscall.Signal) (sig syscall.Signal, ours bool) {
+	if caught != 0 {
+		return caught, true
+	}
+	var re *runtime.RunscError
+	if errors.As(err, &re) && re.Signal != 0 && re.Err == nil {
+		return re.Signal, false
+	}
+	return 0, false
 }
 
 // failureStatus is the exit status for a run that failed before the workload's status
@@ -231,8 +253,8 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 		return -1, err
 	}
 	if code < 0 {
-		// runsc itself died by a signal (it does not forward them): there is no status.
-		return -1, fmt.Errorf("runsc run %s: %w: runsc was killed", id, runtime.ErrExitUnknown)
+		// Run reports a killed runsc as an error; never pass -1 off as a status.
+		return -1, fmt.Errorf("runsc run %s: %w", id, runtime.ErrExitUnknown)
 	}
 	return code, nil
 }
