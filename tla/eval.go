@@ -69,10 +69,12 @@ type ctx struct {
 	labelArgs  []Value
 	labelScope *scope
 	actSpan    span
-	level      int             // TLCGet("level")
-	registers  map[int64]Value // TLCSet/TLCGet registers
-	sawThunk   bool            // a by-name argument was followed (results depend on the call)
-	split      bool            // still splitting Next into actions the way TLC names them
+	level      int // TLCGet("level")
+	// reads of primed variables (LET caching must not keep values that read them)
+	primedReads int
+	registers   map[int64]Value // TLCSet/TLCGet registers
+	sawThunk    bool            // a by-name argument was followed (results depend on the call)
+	split       bool            // still splitting Next into actions the way TLC names them
 }
 
 func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {
@@ -588,14 +590,31 @@ func (c *ctx) applyClosure(cl *closureV, args []Expr, pos Pos, en *env, sc *scop
 		return c.applyDef(d, args, pos, en, sc)
 	}
 	if d.Kind == defFcn {
-		lf := &LazyFcnV{def: d, env: cl.env}
 		if args != nil {
 			throw(pos, "%s is a function; apply it with [ ]", d.Name)
 		}
-		return lf
+		// one function value per LET evaluation, so recursive calls share its memo
+		if cl.fcn == nil {
+			cl.fcn = &LazyFcnV{def: d, env: cl.env}
+		}
+		return cl.fcn
 	}
 	if len(args) != len(d.Params) {
 		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
+	}
+	if len(d.Params) == 0 && cl.env != nil && !c.primed && !c.initMode {
+		// A LET definition is evaluated at most once per LET evaluation, as
+		// TLC's lazy values are, unless it reads primed variables (which later
+		// conjuncts or other disjuncts may assign differently).
+		if cl.cache != nil {
+			return cl.cache
+		}
+		before := c.primedReads
+		v := c.eval(d.Body, cl.env, cl.scope)
+		if c.primedReads == before {
+			cl.cache = v
+		}
+		return v
 	}
 	vals := c.argValues(args, d.Params, en, sc)
 	en2 := cl.env
@@ -640,6 +659,7 @@ func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
 		}
 		c.varReads++
 		if c.primed {
+			c.primedReads++
 			v := c.next[d.varIdx]
 			if v == nil {
 				throw(pos, "The variable %s' was used before it was assigned a value.", d.Name)

@@ -108,6 +108,9 @@ type closureV struct {
 	env    *env
 	scope  *scope
 	arity  int
+	// LET-bound definitions: cached value and function value
+	cache Value
+	fcn   *LazyFcnV
 }
 
 var (
