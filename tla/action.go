@@ -176,6 +176,13 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 		}
 	case *OpApp:
 		switch x.Op {
+		case "=>":
+			// as in TLC: a true premise makes the conclusion an action, so a
+			// disjunction there branches
+			if !c.evalBool(x.Args[0], en, sc) {
+				return k()
+			}
+			return c.enum(x.Args[1], en, sc, k)
 		case "=":
 			if idx, ok := c.target(x.Args[0], en, sc); ok {
 				v := c.canon(c.eval(x.Args[1], en, sc), x.pos())
