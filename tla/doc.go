@@ -23,9 +23,10 @@
 // Actions are evaluated the way TLC evaluates them, which is what makes the counts
 // agree: conjuncts left to right, x' = e and x' \in S assign, disjunctions and \E
 // branch (the first bound variable varying fastest, as in TLC), \A is the
-// conjunction of its instances, operator arguments that name variables are passed by
-// name, sets of strings are walked in TLC's interning order, and an unassigned
-// primed variable is an error.
+// conjunction of its instances, P => A enumerates A when P holds, operator arguments
+// that name variables are passed by name, LET definitions are evaluated once per LET,
+// sets of strings are walked in TLC's interning order, and an unassigned primed
+// variable is an error.
 //
 // The configuration: SPECIFICATION or INIT/NEXT, CONSTANT(S) with = values and <-
 // substitutions (also [Mod]-scoped), INVARIANT(S), PROPERTY/PROPERTIES,
