@@ -248,7 +248,9 @@ func (h *Harness) env(t *rapid.T) {
 		}
 		h.model = h.model.ExitOutOfBand(id)
 	case kind == FaultSandboxKill && (st == Created || st == Running || st == Paused):
-		if err := h.Env.KillSandbox(ctx, id); err != nil {
+		if err := h.Env.KillSandbox(ctx, id); errors.Is(err, ErrNoSandbox) {
+			return // it died meanwhile: nothing happened out of band
+		} else if err != nil {
 			t.Fatalf("killing %s's sandbox: %v", id, err)
 		}
 		h.model = h.model.Doom(id)

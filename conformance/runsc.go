@@ -15,6 +15,42 @@ import (
 	"time"
 )
 
+// ErrNoSandbox: there was no sandbox process to kill (it may have died
+// meanwhile).
+var ErrNoSandbox = errors.New("no sandbox process")
+
+// Adopt starts reaping the sandbox and gofer processes of Root that were
+// reparented to this process. A process that is a child subreaper (the
+// runtime package makes it one) must reap the sandboxes it did not create
+// through the runtime, or runsc waits for their zombies to stop.
+func (r *Runsc) Adopt(reaping map[int]bool) {
+	procs, _ := r.Processes()
+	for _, p := range procs {
+		var pid int
+		if _, err := fmt.Sscan(p, &pid); err != nil || reaping[pid] {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		_, rest, _ := bytes.Cut(b, []byte(") "))
+		f := strings.Fields(string(rest))
+		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		reaping[pid] = true
+		go func() {
+			var ws syscall.WaitStatus
+			for {
+				if _, err := syscall.Wait4(pid, &ws, 0, nil); err != syscall.EINTR {
+					return
+				}
+			}
+		}()
+	}
+}
+
 // Runsc observes and disturbs containers by calling a runsc binary directly,
 // bypassing the wrapper under test. It implements Observer and Environment.
 type Runsc struct {
@@ -147,9 +183,12 @@ func (r *Runsc) KillSandbox(ctx context.Context, id string) error {
 		return err
 	}
 	if !ok || st.Pid <= 0 {
-		return fmt.Errorf("%s has no sandbox process", id)
+		return fmt.Errorf("%s: %w", id, ErrNoSandbox)
 	}
 	if err := syscall.Kill(st.Pid, syscall.SIGKILL); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("%s: %w", id, ErrNoSandbox) // died meanwhile
+		}
 		return fmt.Errorf("kill -9 %d (%s): %w", st.Pid, id, err)
 	}
 	// Wait until runsc reports the death, except for a paused container:

@@ -60,11 +60,13 @@ func TestRunscObserverOnRealRunsc(t *testing.T) {
 			t.Errorf("sweep: leaked %v, %v", leaked, err)
 		}
 	})
+	reaping := map[int]bool{}
 	runsc := func(args ...string) {
 		t.Helper()
 		if _, errOut, err := RunFiles(ctx, r.Binary, append(append([]string{"--root", r.Root}, r.Flags...), args...)...); err != nil {
 			t.Fatalf("runsc %v: %v: %s", args, err, errOut)
 		}
+		r.Adopt(reaping)
 	}
 	want := func(id string, s State) {
 		t.Helper()
