@@ -143,6 +143,7 @@ var subcommands = map[Event][]string{
 // NoFault as the operation's key means every operation.
 var knownBugs = map[Fault]map[Event]string{
 	FaultGarbageJSON: {"": "Create whose `runsc state` check reads garbage records failed and skips the cleanup force-delete, leaving the container in runsc untracked"},
+	FaultHangAfter:   {EventForceDelete: "ForceDelete of a paused container whose resume takes effect and whose delete is then killed is recorded failed (still Paused) while runsc has it running"},
 }
 
 func knownBug(f Fault, op Event) (string, bool) {
