@@ -4,7 +4,7 @@ PKGS     ?= ./...
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help deps build run test test-short tlc diagrams lint ci bench
+.PHONY: help deps build run test test-short tlc diagrams lint ci bench conformance conformance-full mutants fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -49,7 +49,21 @@ lint: ## gofmt, go vet, staticcheck
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck $(PKGS)
 
-ci: lint test ## what CI runs
+ci: test ## what CI runs (.ci/run installs the packages first)
 
 bench: ## benchmarks, printed side by side with their ratios
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+conformance: ## the conformance tiers at CI size, ending with their summary table
+	$(GO) test -count=1 -timeout 30m ./conformance
+
+conformance-full: ## the conformance tiers at full size (fake 1,000 cases, 200 histories, real 100 cases)
+	CONFORMANCE_FULL=1 $(GO) test -count=1 -timeout 60m ./conformance
+
+mutants: ## apply each seeded runtime bug in conformance/mutants to a scratch copy; every one must be killed
+	conformance/mutants/run.sh
+
+FUZZTIME ?= 10m
+fuzz: ## fuzz the TLA+ module and cfg parsers for FUZZTIME each
+	$(GO) test ./tla -run '^$$' -fuzz '^FuzzParseModule$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./tla -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
