@@ -442,3 +442,78 @@ func TestFakeCallersChildrenNotReaped(t *testing.T) {
 		}
 	}
 }
+
+// The reaper must never wait for a runsc command the runtime itself started: argv0 of
+// ours is a path or /proc/self/fd/N, so only the in-flight record tells them apart from
+// the processes runsc leaves behind. Reaping one steals its exit status from os/exec,
+// so a create that worked would be reported as failed.
+func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
+	r, bin := newFake(t)
+	if !reaping() {
+		t.Skip("SKIPPING: the process cannot be a child subreaper, so nothing is adopted")
+	}
+	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{SlowAfter: map[string]int{"create": 150}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b := fakeBundle(t, "sleep", "3600")
+	done := make(chan struct{})
+	reaperDone := make(chan struct{})
+	var adoptedCommands []string // runsc create commands a reaper claimed
+	go func() {
+		defer close(reaperDone)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			r.adoptOrphans(r.Root())
+			// The name test in adoptOrphans is no guard (argv0 may be a path or
+			// /proc/self/fd/N), so offer every process of the root to adoptPid as a
+			// reaper that cannot tell by name would: it must refuse our commands.
+			for _, pid := range processesUsingRoot(r.Root()) {
+				r.adoptPid(pid)
+			}
+			// Which of the two waiters gets a stolen status is up to the scheduler;
+			// that the reaper claimed the command at all is not.
+			adoptedPids.Range(func(k, _ any) bool {
+				cl, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", k.(int)))
+				if slices.Contains(strings.Split(string(cl), "\x00"), "create") {
+					adoptedCommands = append(adoptedCommands, strings.ReplaceAll(string(cl), "\x00", " "))
+				}
+				return true
+			})
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	const n = 20
+	var errs []error
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("slow-%02d-c", i) // no ID a prefix of another
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			errs = append(errs, fmt.Errorf("Create(%s): %w", id, err))
+		}
+	}
+	close(done)
+	<-reaperDone
+	for _, err := range errs {
+		t.Error(err)
+	}
+	for _, c := range adoptedCommands {
+		t.Errorf("reaper adopted the runtime's own runsc command: %s", c)
+	}
+	creates := 0
+	for _, s := range r.Trace() {
+		if s.Op != "Create" {
+			continue
+		}
+		creates++
+		if s.Result != ResultOK || s.Exit != 0 {
+			t.Errorf("Create step %+v: want result ok, exit 0 (runsc's real status)", s)
+		}
+	}
+	if creates != n {
+		t.Errorf("%d Create steps, want %d", creates, n)
+	}
+}

@@ -443,17 +443,25 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		cmd.Stderr = errF
 	}
 	defer os.Remove(logPath)
+	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
+	// recorded under pidMu in the same critical section as its start, so no adoption
+	// can see the new pid before it is excluded.
+	pidMu.Lock()
 	runErr := cmd.Start()
 	if runErr == nil {
-		// While it runs it is ours to wait for: reapStrays must leave its zombie alone.
-		inFlight.Store(cmd.Process.Pid, true)
+		inFlight[cmd.Process.Pid] = true
+	}
+	pidMu.Unlock()
+	if runErr == nil {
 		stop := func() {}
 		if c.watch {
 			stop = watchDescendants(cmd.Process.Pid)
 		}
 		runErr = cmd.Wait()
 		stop()
-		inFlight.Delete(cmd.Process.Pid)
+		pidMu.Lock()
+		delete(inFlight, cmd.Process.Pid)
+		pidMu.Unlock()
 	}
 	if cmd.ProcessState != nil {
 		o.exit = cmd.ProcessState.ExitCode()
@@ -668,9 +676,11 @@ func (r *Runtime) adoptOrphans(root string) {
 	for _, pid := range processesUsingRoot(root) {
 		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 		argv0, _, _ := strings.Cut(string(cl), "\x00")
-		if argv0 == "runsc" || strings.HasSuffix(argv0, "/runsc") {
+		if argv0 == "runsc" || strings.HasSuffix(argv0, "/runsc") || isInFlight(pid) {
 			// A runsc command, not one of the processes it leaves behind: ours are
 			// waited for by os/exec, and one the program ran itself is its own.
+			// The name test is no guard (argv0 can be a path or /proc/self/fd/N); adoptPid
+			// checks inFlight again under the lock that claims the pid.
 			continue
 		}
 		noteOwn(pid)
@@ -728,9 +738,23 @@ func (r *Runtime) adoptRecorded(root, id string) {
 // sandboxes' exit statuses (reapStrays) or reap one pid twice.
 var adoptedPids sync.Map // pid -> *Runtime
 
+// pidMu guards inFlight and every claim of a pid by a reaper (adoptPid, reapStrays):
+// a pid is claimed, and wait4 called on it, only after checking under pidMu that it is
+// not in flight. Lock order: Runtime.mu before pidMu.
+var pidMu sync.Mutex
+
 // inFlight holds the pids of runsc commands started by any Runtime in this process and
-// not yet waited for by os/exec.
-var inFlight sync.Map // pid -> true
+// not yet waited for by os/exec. Their argv0 may be a path or /proc/self/fd/N, so no
+// command-line test tells them apart from the processes runsc leaves behind; reaping
+// one would steal its exit status from os/exec.
+var inFlight = map[int]bool{} // guarded by pidMu
+
+// isInFlight reports whether pid is a runsc command os/exec is waiting for.
+func isInFlight(pid int) bool {
+	pidMu.Lock()
+	defer pidMu.Unlock()
+	return inFlight[pid]
+}
 
 // ownPids holds the processes proven to be runsc's for some Runtime in this process:
 // seen alive with a runtime's --root on their command line, or recorded by runsc in a
@@ -923,14 +947,19 @@ func (r *Runtime) reapStrays() {
 		if !isOwn(pid, st) && !ownSession {
 			continue // not proven runsc's: an embedding program's own child
 		}
-		if _, mine := inFlight.Load(pid); mine {
+		pidMu.Lock()
+		if inFlight[pid] {
+			pidMu.Unlock()
 			continue // os/exec waits for it
 		}
 		if _, adopted := adoptedPids.Load(pid); adopted {
+			pidMu.Unlock()
 			continue // its reaper (this runtime's or another's) reports it
 		}
 		var ws syscall.WaitStatus
-		if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
+		wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		pidMu.Unlock()
+		if wpid == pid {
 			ownPids.Delete(pid)
 		}
 	}
@@ -966,7 +995,7 @@ func ownChildrenDying() bool {
 		if _, s := ownSessions.Load(st.sid); !s && !isOwn(pid, st) {
 			continue
 		}
-		if _, mine := inFlight.Load(pid); mine {
+		if isInFlight(pid) {
 			continue
 		}
 		if _, adopted := adoptedPids.Load(pid); adopted {
@@ -984,6 +1013,11 @@ func (r *Runtime) adoptPid(pid int) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	pidMu.Lock()
+	defer pidMu.Unlock()
+	if inFlight[pid] {
+		return // a runsc command of ours: os/exec waits for it
+	}
 	if _, loaded := adoptedPids.LoadOrStore(pid, r); loaded {
 		return
 	}

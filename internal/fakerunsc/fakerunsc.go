@@ -41,6 +41,9 @@ type Faults struct {
 	// HangMidCreate makes create block forever after starting the sandbox process
 	// and before recording any state: nothing can delete that sandbox by ID.
 	HangMidCreate bool `json:"hang_mid_create,omitempty"`
+	// SlowAfter makes the subcommand sleep this many milliseconds after its effect
+	// and before it exits: a command that is still running, with its work done.
+	SlowAfter map[string]int `json:"slow_after,omitempty"`
 }
 
 // ProfilePath is where the fake at bin looks for its fault profile.

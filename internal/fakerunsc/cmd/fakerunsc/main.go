@@ -167,6 +167,9 @@ func main() {
 	default:
 		fail(128, "unknown subcommand "+sub)
 	}
+	if ms := faults.SlowAfter[sub]; ms > 0 {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
 	if faults.HangAfter[sub] {
 		hang()
 	}
