@@ -124,12 +124,7 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 			SharedIDs: []string{p + "s1", p + "t2"}, CancelRate: 0.05,
 			Timeouts: Timeouts{Op: 20 * time.Second}, CheckTimeout: 10 * time.Second,
 			Stats: &summary, Tier: tier,
-			// The known divergence of knownDivergences: Pause after an
-			// accepted Kill fails in runsc instead of being refused.
 			Tolerate: []func(Container, Input, Output) bool{
-				func(c Container, in Input, out Output) bool {
-					return in.Op == EventPause && (out.Result == ResultFailed || out.Result == ResultUnknown) && c.State == Running && c.KillRequested
-				},
 				// Wait on a stopped container answers with the recorded
 				// status and takes no step: a query the spec does not have.
 				func(c Container, in Input, out Output) bool {

@@ -91,6 +91,9 @@ type container struct {
 
 	bundle string
 	pid    int // sandbox pid
+	// killReq: runsc accepted a Kill (guarded by mu). The stop is on its way as Exit;
+	// a Pause now would hold it back, so the lifecycle refuses Pause from here on.
+	killReq bool
 
 	rmu      sync.Mutex
 	reported bool          // an exit report arrived (from `runsc wait` or the reaper)
@@ -541,6 +544,10 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		return c, r.refuse(id, op, from, &StepError{ID: id, Op: op, State: string(from),
 			Err: &fsm.TransitionError{Machine: "container", ID: id, State: from, Event: e}})
 	}
+	if e == fsm.EventPause && c.killReq {
+		return c, r.refuse(id, op, from, &StepError{ID: id, Op: op, State: string(from),
+			Reason: "a kill was accepted and its stop is on its way"})
+	}
 	o, err := act(c)
 	if err == nil && o.exit != 0 {
 		err = o.failure(o.sub, id)
@@ -554,6 +561,9 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		return c, err
 	}
 	_, to, ferr := c.m.Fire(ctx, e)
+	if e == fsm.EventKill && ferr == nil {
+		c.killReq = true
+	}
 	r.record(c, op, from, to, ResultOK, o.exit, ferr, o.note)
 	return c, nil
 }
@@ -694,7 +704,8 @@ func (r *Runtime) Kill(ctx context.Context, id string, sig syscall.Signal, opts 
 }
 
 // Pause pauses a running container (runsc pause). Pausing a created container is
-// refused: runsc would wedge it.
+// refused (runsc would wedge it), and so is pausing one whose Kill was accepted
+// (the stop is on its way; pausing would hold it back).
 func (r *Runtime) Pause(ctx context.Context, id string) error {
 	return r.simple(ctx, id, fsm.EventPause, "pause")
 }

@@ -178,10 +178,16 @@ type StepError struct {
 	Op    string // the refused step (an fsm event name)
 	State string // the container's state when the step was refused
 	Err   error  // the fsm package's *fsm.TransitionError, when that is the cause
+	// Reason says why when the state alone does not (a guard spanning more than the
+	// container's state, e.g. a kill already accepted); "" otherwise.
+	Reason string
 }
 
 // Error implements error.
 func (e *StepError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("container %q: %s not permitted in state %s: %s", e.ID, e.Op, e.State, e.Reason)
+	}
 	return fmt.Sprintf("container %q: %s not permitted in state %s", e.ID, e.Op, e.State)
 }
 

@@ -517,3 +517,44 @@ func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
 		t.Errorf("%d Create steps, want %d", creates, n)
 	}
 }
+
+// Once runsc has accepted a Kill, the stop is on its way and a Pause would hold it
+// back: the lifecycle (the spec's killReq guard on Pause) refuses Pause before runsc
+// runs. `runsc wait` is held up so that the stop has not arrived (the container is
+// still Running) when Pause is asked for.
+func TestFakePauseAfterKillRefused(t *testing.T) {
+	r, bin := newFake(t)
+	ctx := context.Background()
+	b := fakeBundle(t, "sleep", "3600")
+	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{HangBefore: map[string]bool{"wait": true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Create(ctx, "pk", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "pk", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Kill(ctx, "pk", syscall.SIGTERM, nil); err != nil {
+		t.Fatalf("Kill: %v", err)
+	}
+	err := r.Pause(ctx, "pk")
+	var se *StepError
+	if !errors.Is(err, ErrIllegal) || !errors.As(err, &se) {
+		t.Fatalf("Pause after an accepted Kill: got %v, want a *StepError (ErrIllegal)", err)
+	}
+	tr := r.Trace()
+	last := tr[len(tr)-1]
+	if last.Op != "Pause" || last.Result != ResultRefused || last.From != "Running" || last.To != "Running" || last.Exit != -1 {
+		t.Errorf("last step %+v: want Pause refused, Running -> Running, exit -1", last)
+	}
+	calls, err := fakerunsc.Calls(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls {
+		if sub, _ := subcommand(c); sub == "pause" {
+			t.Errorf("runsc pause ran: %v", c.Args)
+		}
+	}
+}
