@@ -90,17 +90,6 @@ func busy(err error) bool {
 	return errors.Is(err, runtime.ErrExists) && (strings.HasSuffix(err.Error(), " is Absent") || strings.HasSuffix(err.Error(), " is Deleted"))
 }
 
-// stolenExit reports whether an operation of h failed because the runtime's
-// reaper took its runsc's exit status.
-func stolenExit(h *History) bool {
-	for _, op := range h.Operations() {
-		if strings.Contains(op.Output.(Output).Err, "no child processes") {
-			return true
-		}
-	}
-	return false
-}
-
 // runHistories runs n concurrent histories on fresh runtimes from open, each
 // checked for linearizability, its whole trace replayed in the model, and
 // nothing left behind.
@@ -133,19 +122,7 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 			}}
 		// Own IDs must not be prefixes of each other either.
 		c.OwnPrefix = p + "own"
-		h, err := c.RunHistory(context.Background(), uint64(i), vizDir)
-		knownBug := h != nil && stolenExit(h)
-		if err != nil && knownBug {
-			// Known runtime bug: its reaper adopts its own runsc commands
-			// (argv0 is a path, not "runsc") and steals their exit status;
-			// the create then "fails" after runsc created the container,
-			// and the next create of the ID reaches runsc as a duplicate.
-			t.Logf("history %d: KNOWN BUG (reaper steals runsc's exit status): %v", i, err)
-			summary.Update(tier, func(ts *TierStats) {
-				ts.Tolerated["KNOWN BUG: the runtime's reaper steals its own runsc command's exit status (waitid: no child processes); the history was not judged"]++
-			})
-			err = nil
-		}
+		_, err = c.RunHistory(context.Background(), uint64(i), vizDir)
 		if err != nil {
 			t.Errorf("history %d: %v", i, err)
 			cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -168,13 +145,7 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 			})
 		}
 		if procs, _ := obs.Processes(); len(procs) > 0 {
-			if knownBug {
-				// The same known bug: the create that "failed" had made a
-				// sandbox nobody tracks.
-				t.Logf("history %d: KNOWN BUG (reaper steals runsc's exit status) left processes: %v", i, procs)
-			} else {
-				t.Errorf("history %d: processes left behind: %v", i, procs)
-			}
+			t.Errorf("history %d: processes left behind: %v", i, procs)
 			sweepFake(procs)
 		}
 		os.RemoveAll(dir)
