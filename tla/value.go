@@ -190,16 +190,7 @@ func compare(a, b Value) int {
 	case *ModelV:
 		return x.Idx - b.(*ModelV).Idx
 	case *TupleV:
-		y := b.(*TupleV)
-		if len(x.Elems) != len(y.Elems) {
-			return len(x.Elems) - len(y.Elems)
-		}
-		for i := range x.Elems {
-			if c := compare(x.Elems[i], y.Elems[i]); c != 0 {
-				return c
-			}
-		}
-		return 0
+		return compareSeq(x.Elems, b.(*TupleV).Elems)
 	case *RecordV:
 		y := b.(*RecordV)
 		if len(x.Names) != len(y.Names) {
@@ -210,39 +201,28 @@ func compare(a, b Value) int {
 				return c
 			}
 		}
-		for i := range x.Vals {
-			if c := compare(x.Vals[i], y.Vals[i]); c != 0 {
-				return c
-			}
-		}
-		return 0
+		return compareSeq(x.Vals, y.Vals)
 	case *FcnV:
 		y := b.(*FcnV)
-		if len(x.Dom) != len(y.Dom) {
-			return len(x.Dom) - len(y.Dom)
+		if c := compareSeq(x.Dom, y.Dom); c != 0 {
+			return c
 		}
-		for i := range x.Dom {
-			if c := compare(x.Dom[i], y.Dom[i]); c != 0 {
-				return c
-			}
-		}
-		for i := range x.Vals {
-			if c := compare(x.Vals[i], y.Vals[i]); c != 0 {
-				return c
-			}
-		}
-		return 0
+		return compareSeq(x.Vals, y.Vals)
 	case *SetV:
-		y := b.(*SetV)
-		if len(x.Elems) != len(y.Elems) {
-			return len(x.Elems) - len(y.Elems)
+		return compareSeq(x.Elems, b.(*SetV).Elems)
+	}
+	return 0
+}
+
+// compareSeq orders value lists by length, then element by element.
+func compareSeq(xs, ys []Value) int {
+	if len(xs) != len(ys) {
+		return len(xs) - len(ys)
+	}
+	for i := range xs {
+		if c := compare(xs[i], ys[i]); c != 0 {
+			return c
 		}
-		for i := range x.Elems {
-			if c := compare(x.Elems[i], y.Elems[i]); c != 0 {
-				return c
-			}
-		}
-		return 0
 	}
 	return 0
 }
