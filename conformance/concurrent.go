@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // Concurrent is the linearizability tier: several clients issue random
@@ -111,14 +112,14 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 				id := c.SharedIDs[rng.IntN(len(c.SharedIDs))]
 				call := h.Now()
 				snap, err := c.Observer.Snapshot(ctx)
-				if st := observed(snap, id); err != nil || (st != Created && st != Running && st != Paused) {
+				if st := observed(snap, id); err != nil || (st != fsm.Created && st != fsm.Running && st != fsm.Paused) {
 					continue
 				}
 				if err := c.Env.KillSandbox(ctx, id); err != nil {
 					continue // gone meanwhile: nothing happened
 				}
-				add(c.Clients, Input{ID: id, Op: EventSandboxDied, Fault: string(FaultSandboxKill)}, call,
-					Output{Result: ResultOK, To: Stopped}, h.Now())
+				add(c.Clients, Input{ID: id, Op: fsm.EventSandboxDied, Fault: string(FaultSandboxKill)}, call,
+					Output{Result: ResultOK, To: fsm.Stopped}, h.Now())
 			}
 		}()
 	}

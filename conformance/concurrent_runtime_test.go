@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 )
@@ -41,10 +42,10 @@ func classify(err error) Result {
 	return ResultFailed
 }
 
-func (d concurrentDriver) Do(ctx context.Context, id string, op Event) Call {
+func (d concurrentDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	var err error
 	switch op {
-	case EventWait:
+	case fsm.EventWait:
 		wctx, cancel := context.WithTimeout(ctx, d.waitFor)
 		_, err = d.rt.Wait(wctx, id)
 		cancel()
@@ -60,24 +61,24 @@ func (d concurrentDriver) Do(ctx context.Context, id string, op Event) Call {
 	return Call{Result: classify(err), Err: err, Busy: busy(err)}
 }
 
-func concurrentCall(d *runtimeDriver, ctx context.Context, id string, op Event) Call {
+func concurrentCall(d *runtimeDriver, ctx context.Context, id string, op fsm.Event) Call {
 	var err error
 	switch op {
-	case EventCreate:
+	case fsm.EventCreate:
 		err = d.rt.Create(ctx, id, d.bundle, nil)
-	case EventStart:
+	case fsm.EventStart:
 		err = d.rt.Start(ctx, id, nil)
-	case EventKill:
+	case fsm.EventKill:
 		err = d.rt.Kill(ctx, id, 9, nil)
-	case EventPause:
+	case fsm.EventPause:
 		err = d.rt.Pause(ctx, id)
-	case EventResume:
+	case fsm.EventResume:
 		err = d.rt.Resume(ctx, id)
-	case EventDelete:
+	case fsm.EventDelete:
 		err = d.rt.Delete(ctx, id, nil)
-	case EventForceDelete:
+	case fsm.EventForceDelete:
 		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
-	case EventRun:
+	case fsm.EventRun:
 		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
 	}
 	return Call{Result: classify(err), Err: err, Busy: busy(err)}
@@ -117,7 +118,7 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 				// Wait on a stopped container answers with the recorded
 				// status and takes no step: a query the spec does not have.
 				func(c Container, in Input, out Output) bool {
-					return in.Op == EventWait && out.Result == ResultOK && c.State == Stopped
+					return in.Op == fsm.EventWait && out.Result == ResultOK && c.State == fsm.Stopped
 				},
 			}}
 		// Own IDs must not be prefixes of each other either.

@@ -3,6 +3,8 @@ package conformance
 import (
 	"context"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // Call is what the wrapper under test reported for one operation.
@@ -10,7 +12,7 @@ type Call struct {
 	// Result is "" when the call took no step (a query).
 	Result Result
 	// To is the container's state in the wrapper after the call.
-	To State
+	To fsm.State
 	// Err is the error the wrapper returned (nil for OK).
 	Err error
 	// Busy: a refusal because another call on the same ID was in flight.
@@ -23,9 +25,9 @@ type Call struct {
 type Driver interface {
 	// Do performs op on id and classifies the outcome. Environment events are
 	// never passed to Do.
-	Do(ctx context.Context, id string, op Event) Call
+	Do(ctx context.Context, id string, op fsm.Event) Call
 	// View is the wrapper's current view of id (Absent when it has none).
-	View(ctx context.Context, id string) (State, error)
+	View(ctx context.Context, id string) (fsm.State, error)
 	// Close closes the runtime, force-deleting what is left.
 	Close(ctx context.Context) error
 }
@@ -33,15 +35,15 @@ type Driver interface {
 // Observer reads runsc's own view of the containers, bypassing the wrapper.
 type Observer interface {
 	// Snapshot maps every container runsc knows (by exact ID) to its state.
-	Snapshot(ctx context.Context) (map[string]State, error)
+	Snapshot(ctx context.Context) (map[string]fsm.State, error)
 }
 
 // observed is id's state in a snapshot: Absent when runsc does not know it.
-func observed(snap map[string]State, id string) State {
+func observed(snap map[string]fsm.State, id string) fsm.State {
 	if s, ok := snap[id]; ok {
 		return s
 	}
-	return Absent
+	return fsm.Absent
 }
 
 // Tracer is a Driver that records the wrapper's step trace. The harness then
@@ -73,7 +75,7 @@ type Injector interface {
 	Kinds() []Fault
 	// Arm makes the next runsc invocation serving op misbehave as f, and
 	// returns a function that disarms it if it has not fired.
-	Arm(f Fault, op Event) (disarm func())
+	Arm(f Fault, op fsm.Event) (disarm func())
 }
 
 // Fault is a kind of injected misbehaviour, named as the report counts it.

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"pgregory.net/rapid"
@@ -60,15 +61,15 @@ func (w *fakeWorld) read(p string) (*fakeState, error) {
 }
 
 // Snapshot implements Observer.
-func (w *fakeWorld) Snapshot(context.Context) (map[string]State, error) {
+func (w *fakeWorld) Snapshot(context.Context) (map[string]fsm.State, error) {
 	ents, err := os.ReadDir(w.root)
 	if os.IsNotExist(err) {
-		return map[string]State{}, nil
+		return map[string]fsm.State{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]State{}
+	out := map[string]fsm.State{}
 	for _, e := range ents {
 		if !strings.HasSuffix(e.Name(), ".state") {
 			continue
@@ -132,21 +133,21 @@ func (w *fakeWorld) KillSandbox(ctx context.Context, id string) error {
 }
 
 // subcommands maps an operation to the runsc subcommands that serve it.
-var subcommands = map[Event][]string{
-	EventCreate: {"create"}, EventStart: {"start"}, EventWait: {"wait"}, EventKill: {"kill"},
-	EventPause: {"pause"}, EventResume: {"resume"}, EventDelete: {"delete"},
-	EventForceDelete: {"delete", "resume"}, EventRun: {"run"},
+var subcommands = map[fsm.Event][]string{
+	fsm.EventCreate: {"create"}, fsm.EventStart: {"start"}, fsm.EventWait: {"wait"}, fsm.EventKill: {"kill"},
+	fsm.EventPause: {"pause"}, fsm.EventResume: {"resume"}, fsm.EventDelete: {"delete"},
+	fsm.EventForceDelete: {"delete", "resume"}, fsm.EventRun: {"run"},
 }
 
 // knownBugs are (fault, operation) pairs the fake tier does not inject
 // because they expose a runtime bug not fixed yet; each names the bug.
 // NoFault as the operation's key means every operation.
-var knownBugs = map[Fault]map[Event]string{
+var knownBugs = map[Fault]map[fsm.Event]string{
 	FaultGarbageJSON: {"": "Create whose `runsc state` check reads garbage records failed and skips the cleanup force-delete, leaving the container in runsc untracked"},
-	FaultHangAfter:   {EventForceDelete: "ForceDelete of a paused container whose resume takes effect and whose delete is then killed is recorded failed (still Paused) while runsc has it running"},
+	FaultHangAfter:   {fsm.EventForceDelete: "ForceDelete of a paused container whose resume takes effect and whose delete is then killed is recorded failed (still Paused) while runsc has it running"},
 }
 
-func knownBug(f Fault, op Event) (string, bool) {
+func knownBug(f Fault, op fsm.Event) (string, bool) {
 	if why, ok := knownBugs[f][""]; ok {
 		return why, true
 	}
@@ -172,7 +173,7 @@ func (w *fakeWorld) Kinds() []Fault {
 }
 
 // Arm implements Injector: the fault holds for every runsc call until disarmed.
-func (w *fakeWorld) Arm(f Fault, op Event) func() {
+func (w *fakeWorld) Arm(f Fault, op fsm.Event) func() {
 	if _, bug := knownBug(f, op); bug {
 		return func() {}
 	}
@@ -353,7 +354,7 @@ func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 		h := &Harness{IDs: []string{p + "a", p + "ab", p + "b"}, Driver: d, Observer: w, Env: w, Faults: w, FaultRate: 0.15, Strict: true, Tolerate: knownDivergences,
 			Timeouts: Timeouts{Op: 20 * time.Second, Hang: 30 * time.Millisecond},
 			Stats:    stats, Tier: "fake", CatchUp: 5 * time.Second, LenientStrict: true,
-			Skip: func(f Fault, op Event) bool { _, bug := knownBug(f, op); return bug }}
+			Skip: func(f Fault, op fsm.Event) bool { _, bug := knownBug(f, op); return bug }}
 		h.Run(rt)
 	})
 }

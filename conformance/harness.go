@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"pgregory.net/rapid"
 )
 
@@ -42,13 +43,13 @@ type Harness struct {
 	// failing (the model is still enforced).
 	LenientStrict bool
 	// Skip, if set, keeps a fault from being injected into op.
-	Skip func(f Fault, op Event) bool
+	Skip func(f Fault, op fsm.Event) bool
 	// CatchUp bounds how long the wrapper may take to observe a stop runsc
 	// already reports (default 2s).
 	CatchUp time.Duration
 
 	model Model
-	view  map[string]State
+	view  map[string]fsm.State
 	// killed: IDs whose sandbox the harness killed while paused, which this
 	// runsc goes on reporting as paused.
 	killed map[string]bool
@@ -83,7 +84,7 @@ func (h *Harness) Run(t *rapid.T) {
 		h.Timeouts.Hang = 200 * time.Millisecond
 	}
 	h.model = AvailableModel()
-	h.view = map[string]State{}
+	h.view = map[string]fsm.State{}
 	h.killed = map[string]bool{}
 	// Legal operations twice as often as any operation, so cases get deep;
 	// any operation often enough that every refusal is exercised.
@@ -122,9 +123,9 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 	if legalOnly {
 		// Allowed operations that keep the container: Run and the deletes
 		// end it, and "any" issues them often enough.
-		var legal []Event
+		var legal []fsm.Event
 		for _, e := range ContainerOps {
-			if e == EventRun || e == EventForceDelete || e == EventDelete && !h.model.AllowsState(id, Stopped) {
+			if e == fsm.EventRun || e == fsm.EventForceDelete || e == fsm.EventDelete && !h.model.AllowsState(id, fsm.Stopped) {
 				continue
 			}
 			for _, c := range h.model.Possible(id) {
@@ -186,7 +187,7 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 		}
 	} else {
 		next, err := h.model.Step(id, op, call.Result, call.To)
-		if err != nil && call.Result == ResultRefused && (op == EventCreate || op == EventRun) && h.prefixClash(id) {
+		if err != nil && call.Result == ResultRefused && (op == fsm.EventCreate || op == fsm.EventRun) && h.prefixClash(id) {
 			// A validation refusal outside the spec: runsc cannot address an ID
 			// while another one it prefixes (or that prefixes it) exists.
 			next, err = h.model, nil
@@ -242,19 +243,19 @@ func (h *Harness) env(t *rapid.T) {
 	}
 	st := observed(snap, id)
 	switch {
-	case kind == FaultWorkloadExit && st == Running:
+	case kind == FaultWorkloadExit && st == fsm.Running:
 		if err := h.Env.WorkloadExit(ctx, id); err != nil {
 			t.Fatalf("making %s's workload exit: %v", id, err)
 		}
 		h.model = h.model.ExitOutOfBand(id)
-	case kind == FaultSandboxKill && (st == Created || st == Running || st == Paused):
+	case kind == FaultSandboxKill && (st == fsm.Created || st == fsm.Running || st == fsm.Paused):
 		if err := h.Env.KillSandbox(ctx, id); errors.Is(err, ErrNoSandbox) {
 			return // it died meanwhile: nothing happened out of band
 		} else if err != nil {
 			t.Fatalf("killing %s's sandbox: %v", id, err)
 		}
 		h.model = h.model.Doom(id)
-		h.killed[id] = st == Paused
+		h.killed[id] = st == fsm.Paused
 	default:
 		return // nothing to act on: not a step
 	}
@@ -264,24 +265,24 @@ func (h *Harness) env(t *rapid.T) {
 	}
 }
 
-func (h *Harness) viewOf(id string) State {
+func (h *Harness) viewOf(id string) fsm.State {
 	if s, ok := h.view[id]; ok {
 		return s
 	}
-	return Absent
+	return fsm.Absent
 }
 
-func gone(s State) bool { return s == Absent || s == Deleted }
+func gone(s fsm.State) bool { return s == fsm.Absent || s == fsm.Deleted }
 
 // settle narrows the model to ss, treating Absent and Deleted alike (the
 // wrapper may forget a deleted container).
-func (h *Harness) settle(id string, ss ...State) error {
+func (h *Harness) settle(id string, ss ...fsm.State) error {
 	for _, s := range slices.Clone(ss) {
-		if s == Absent {
-			ss = append(ss, Deleted)
+		if s == fsm.Absent {
+			ss = append(ss, fsm.Deleted)
 		}
-		if s == Deleted {
-			ss = append(ss, Absent)
+		if s == fsm.Deleted {
+			ss = append(ss, fsm.Absent)
 		}
 	}
 	m, err := h.model.Settle(id, ss...)
@@ -292,9 +293,9 @@ func (h *Harness) settle(id string, ss ...State) error {
 	return nil
 }
 
-func (h *Harness) allows(id string, s State) bool {
+func (h *Harness) allows(id string, s fsm.State) bool {
 	if gone(s) {
-		return h.model.AllowsState(id, Absent) || h.model.AllowsState(id, Deleted)
+		return h.model.AllowsState(id, fsm.Absent) || h.model.AllowsState(id, fsm.Deleted)
 	}
 	return h.model.AllowsState(id, s)
 }
@@ -326,7 +327,7 @@ func (h *Harness) replay() error {
 	}
 	for _, s := range steps {
 		m, err := h.model.Replay(s)
-		if err != nil && Result(s.Result) == ResultRefused && (s.Op == string(EventCreate) || s.Op == string(EventRun)) && h.prefixClash(s.ID) {
+		if err != nil && Result(s.Result) == ResultRefused && (s.Op == string(fsm.EventCreate) || s.Op == string(fsm.EventRun)) && h.prefixClash(s.ID) {
 			m, err = h.model, nil // see prefixClash
 		}
 		if err != nil && s.From == s.To {
@@ -352,7 +353,7 @@ func (h *Harness) replay() error {
 		}
 		if s.ID != "" && !slices.Contains(Queries, s.Op) {
 			h.view[s.ID] = s.To
-			if s.Op == string(EventCreate) {
+			if s.Op == string(fsm.EventCreate) {
 				delete(h.killed, s.ID)
 			}
 		}
@@ -376,7 +377,7 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 			return fmt.Errorf("wrapper view of %s: %w", id, err)
 		}
 		o := observed(snap, id)
-		if o == Stopped && (v == Created || v == Running || v == Paused) && !(v == Paused && h.killed[id]) {
+		if o == fsm.Stopped && (v == fsm.Created || v == fsm.Running || v == fsm.Paused) && !(v == fsm.Paused && h.killed[id]) {
 			// The stop happened; the wrapper must observe it soon (the
 			// spec's KillLeadsToStopped, and no stale view of a death).
 			if v, err = h.awaitView(ctx, id, v); err != nil {
@@ -386,18 +387,18 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 		if !h.allows(id, v) {
 			return fmt.Errorf("%s: the wrapper says %s, the model allows %v", id, v, h.model.Possible(id))
 		}
-		if v == Stopped && o == Paused && h.killed[id] {
-			o = Stopped // runsc's stale view of a dead paused sandbox
+		if v == fsm.Stopped && o == fsm.Paused && h.killed[id] {
+			o = fsm.Stopped // runsc's stale view of a dead paused sandbox
 		}
 		if !h.allows(id, o) {
 			return fmt.Errorf("%s: runsc says %s, the model allows %v (wrapper: %s)", id, o, h.model.Possible(id), v)
 		}
-		settleTo := []State{v}
+		settleTo := []fsm.State{v}
 		switch {
 		case gone(v) != gone(o):
 			return fmt.Errorf("%s: the wrapper says %s but runsc says %s", id, v, o)
 		case gone(v), v == o:
-		case o == Stopped && (v == Created || v == Running || v == Paused):
+		case o == fsm.Stopped && (v == fsm.Created || v == fsm.Running || v == fsm.Paused):
 			// runsc is ahead: the stop happened, the wrapper has not
 			// observed it yet. Both stay possible.
 			settleTo = append(settleTo, o)
@@ -440,7 +441,7 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 
 // awaitView gives the wrapper up to CatchUp to move id's view off v (the
 // trace steps that move it are replayed), and fails if it does not.
-func (h *Harness) awaitView(ctx context.Context, id string, v State) (State, error) {
+func (h *Harness) awaitView(ctx context.Context, id string, v fsm.State) (fsm.State, error) {
 	catchUp := h.CatchUp
 	if catchUp == 0 {
 		catchUp = 2 * time.Second
@@ -522,7 +523,7 @@ func (h *Harness) closeAndCheck(t *rapid.T) {
 			t.Fatalf("%s is %s in the wrapper after Close", id, v)
 		}
 	}
-	call := h.Driver.Do(ctx, h.IDs[0], EventCreate)
+	call := h.Driver.Do(ctx, h.IDs[0], fsm.EventCreate)
 	if call.Result != ResultRefused {
 		t.Fatalf("Create after Close: %s (%v), want refused", call.Result, call.Err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 )
@@ -21,8 +22,8 @@ func TestKnownBugsStillReproduce(t *testing.T) {
 	}
 	for _, c := range []struct {
 		fault Fault
-		op    Event
-	}{{FaultGarbageJSON, EventCreate}} {
+		op    fsm.Event
+	}{{FaultGarbageJSON, fsm.EventCreate}} {
 		t.Run(string(c.fault), func(t *testing.T) {
 			why, ok := knownBug(c.fault, c.op)
 			if !ok {
@@ -46,13 +47,13 @@ func TestKnownBugsStillReproduce(t *testing.T) {
 				t.Fatal(err)
 			}
 			octx, ocancel := context.WithTimeout(ctx, 50*time.Millisecond)
-			call := d.Do(octx, "kb-a", EventCreate)
+			call := d.Do(octx, "kb-a", fsm.EventCreate)
 			ocancel()
 			_ = fakerunsc.SetFaults(bin, fakerunsc.Faults{})
 			snap, _ := w.Snapshot(ctx)
 			view, _ := d.View(ctx, "kb-a")
 			d.Drain()
-			leaked := gone(view) && observed(snap, "kb-a") != Absent
+			leaked := gone(view) && observed(snap, "kb-a") != fsm.Absent
 			_ = d.Close(ctx)
 			if procs, _ := w.Processes(); len(procs) > 0 {
 				leaked = true

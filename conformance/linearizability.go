@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // Input is one operation in a concurrent history.
 type Input struct {
 	ID string
-	Op Event
+	Op fsm.Event
 	// Fault names the fault injected into this call ("" for none); shown in the
 	// visualization, not used by the check.
 	Fault string
@@ -24,7 +25,7 @@ type Output struct {
 	Result Result
 	// To is the container's state as the wrapper reported it after the call
 	// ("" when it did not say). For Unknown it is what reconciliation found.
-	To  State
+	To  fsm.State
 	Err string
 	// Busy: refused because another operation on the same ID was in flight
 	// (the spec has no such refusal; it changes nothing).
@@ -50,7 +51,7 @@ func LinearizabilityModel(tolerate ...func(c Container, in Input, out Output) bo
 			if out.Busy && out.Result == ResultRefused {
 				return []any{state}
 			}
-			if in.Op == EventSandboxDied {
+			if in.Op == fsm.EventSandboxDied {
 				// The out-of-band kill: the wrapper observes it later.
 				if d, ok := state.(Container).Doomed(); ok {
 					return []any{d}
@@ -71,7 +72,7 @@ func LinearizabilityModel(tolerate ...func(c Container, in Input, out Output) bo
 					// After an unknown or failed step the wrapper may clean up
 					// on its own (a force-delete: the contract's "cleanup").
 					for _, n := range ns {
-						ns = append(ns, n.okSteps(EventForceDelete)...)
+						ns = append(ns, n.okSteps(fsm.EventForceDelete)...)
 					}
 				}
 				for _, n := range ns {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // Result is how the wrapper reports one operation, in the step-trace vocabulary.
@@ -29,43 +31,43 @@ var Results = []Result{ResultOK, ResultRefused, ResultFailed, ResultUnknown}
 // Rule is one row of a model table: Event moves a machine From -> To.
 // It has the shape of fsm.Transition so the two tables compare row by row.
 type Rule struct {
-	Event    Event
-	From, To State
+	Event    fsm.Event
+	From, To fsm.State
 }
 
 func (r Rule) String() string { return fmt.Sprintf("%s --%s--> %s", r.From, r.Event, r.To) }
 
 // runtimeRules is the runtime machine, written from the lifecycle spec.
 var runtimeRules = []Rule{
-	{EventResolve, Unresolved, Resolved},
-	{EventResolveFail, Unresolved, Unavailable},
-	{EventProbe, Resolved, Available},
-	{EventProbeFail, Resolved, Unavailable},
-	{EventRetry, Unavailable, Unresolved},
-	{EventExecHandover, Available, Done},
-	{EventExecFail, Available, Failed},
-	{EventClose, Available, Closing},
-	{EventCloseDone, Closing, Closed},
+	{fsm.EventResolve, fsm.Unresolved, fsm.Resolved},
+	{fsm.EventResolveFail, fsm.Unresolved, fsm.Unavailable},
+	{fsm.EventProbe, fsm.Resolved, fsm.Available},
+	{fsm.EventProbeFail, fsm.Resolved, fsm.Unavailable},
+	{fsm.EventRetry, fsm.Unavailable, fsm.Unresolved},
+	{fsm.EventExecHandover, fsm.Available, fsm.Done},
+	{fsm.EventExecFail, fsm.Available, fsm.Failed},
+	{fsm.EventClose, fsm.Available, fsm.Closing},
+	{fsm.EventCloseDone, fsm.Closing, fsm.Closed},
 }
 
 // containerRules is one container's machine, written from the lifecycle spec.
 var containerRules = []Rule{
-	{EventCreate, Absent, Created},
-	{EventRun, Absent, Deleted},
-	{EventStart, Created, Running},
-	{EventWait, Running, Running},
-	{EventKill, Running, Running},
-	{EventPause, Running, Paused},
-	{EventResume, Paused, Running},
-	{EventDelete, Stopped, Deleted},
-	{EventForceDelete, Created, Deleted},
-	{EventForceDelete, Running, Deleted},
-	{EventForceDelete, Paused, Deleted},
-	{EventForceDelete, Stopped, Deleted},
-	{EventExit, Running, Stopped},
-	{EventSandboxDied, Created, Stopped},
-	{EventSandboxDied, Running, Stopped},
-	{EventSandboxDied, Paused, Stopped},
+	{fsm.EventCreate, fsm.Absent, fsm.Created},
+	{fsm.EventRun, fsm.Absent, fsm.Deleted},
+	{fsm.EventStart, fsm.Created, fsm.Running},
+	{fsm.EventWait, fsm.Running, fsm.Running},
+	{fsm.EventKill, fsm.Running, fsm.Running},
+	{fsm.EventPause, fsm.Running, fsm.Paused},
+	{fsm.EventResume, fsm.Paused, fsm.Running},
+	{fsm.EventDelete, fsm.Stopped, fsm.Deleted},
+	{fsm.EventForceDelete, fsm.Created, fsm.Deleted},
+	{fsm.EventForceDelete, fsm.Running, fsm.Deleted},
+	{fsm.EventForceDelete, fsm.Paused, fsm.Deleted},
+	{fsm.EventForceDelete, fsm.Stopped, fsm.Deleted},
+	{fsm.EventExit, fsm.Running, fsm.Stopped},
+	{fsm.EventSandboxDied, fsm.Created, fsm.Stopped},
+	{fsm.EventSandboxDied, fsm.Running, fsm.Stopped},
+	{fsm.EventSandboxDied, fsm.Paused, fsm.Stopped},
 }
 
 // RuntimeRules returns the model's runtime table, sorted.
@@ -85,7 +87,7 @@ func sortedRules(rs []Rule) []Rule {
 	return out
 }
 
-func lookup(rs []Rule, from State, e Event) (State, bool) {
+func lookup(rs []Rule, from fsm.State, e fsm.Event) (fsm.State, bool) {
 	for _, r := range rs {
 		if r.From == from && r.Event == e {
 			return r.To, true
@@ -95,26 +97,26 @@ func lookup(rs []Rule, from State, e Event) (State, bool) {
 }
 
 // ContainerOps are the operations a client issues on one container.
-var ContainerOps = []Event{
-	EventCreate, EventStart, EventWait, EventKill, EventPause, EventResume,
-	EventDelete, EventForceDelete, EventRun,
+var ContainerOps = []fsm.Event{
+	fsm.EventCreate, fsm.EventStart, fsm.EventWait, fsm.EventKill, fsm.EventPause, fsm.EventResume,
+	fsm.EventDelete, fsm.EventForceDelete, fsm.EventRun,
 }
 
 // EnvironmentEvents happen to a container without a client asking: the
 // wrapper observes them.
-var EnvironmentEvents = []Event{EventExit, EventSandboxDied}
+var EnvironmentEvents = []fsm.Event{fsm.EventExit, fsm.EventSandboxDied}
 
 // IsEnvironment reports whether e is an environment event.
-func IsEnvironment(e Event) bool { return slices.Contains(EnvironmentEvents, e) }
+func IsEnvironment(e fsm.Event) bool { return slices.Contains(EnvironmentEvents, e) }
 
 // needsAvailable reports whether the wrapper accepts e only while the runtime is
 // Available. Environment events happen whatever the runtime does.
-func needsAvailable(e Event) bool { return !IsEnvironment(e) }
+func needsAvailable(e fsm.Event) bool { return !IsEnvironment(e) }
 
 // Container is the model's view of one container: its state and the
 // wrapper-level flags the spec carries next to it.
 type Container struct {
-	State State
+	State fsm.State
 	// WaitArmed: a `runsc wait` is armed, so an Exit will carry the exit code.
 	// Start arms it; Wait re-arms it.
 	WaitArmed bool
@@ -135,7 +137,7 @@ type Container struct {
 // Doomed is c after its sandbox was killed from outside, before the wrapper
 // observes it (ok is false when c has no sandbox to kill).
 func (c Container) Doomed() (Container, bool) {
-	if c.State != Created && c.State != Running && c.State != Paused {
+	if c.State != fsm.Created && c.State != fsm.Running && c.State != fsm.Paused {
 		return c, false
 	}
 	c.SandboxGone = true
@@ -143,7 +145,7 @@ func (c Container) Doomed() (Container, bool) {
 }
 
 // NewContainer is a container that does not exist yet.
-func NewContainer() Container { return Container{State: Absent} }
+func NewContainer() Container { return Container{State: fsm.Absent} }
 
 func (c Container) String() string {
 	var f []string
@@ -178,8 +180,8 @@ func (c Container) String() string {
 //
 // Deleted is terminal, but an ID may be reused: Create and Run on a Deleted ID
 // start a new machine from Absent.
-func (c Container) okSteps(e Event) []Container {
-	if c.State == Deleted && (e == EventCreate || e == EventRun) {
+func (c Container) okSteps(e fsm.Event) []Container {
+	if c.State == fsm.Deleted && (e == fsm.EventCreate || e == fsm.EventRun) {
 		c = NewContainer()
 	}
 	to, ok := lookup(containerRules, c.State, e)
@@ -189,33 +191,33 @@ func (c Container) okSteps(e Event) []Container {
 	n := c
 	n.State = to
 	switch e {
-	case EventCreate:
+	case fsm.EventCreate:
 		n = Container{State: to}
-	case EventStart:
+	case fsm.EventStart:
 		unarmed := n
 		n.WaitArmed = true
 		return []Container{n, unarmed}
-	case EventWait:
+	case fsm.EventWait:
 		n.WaitArmed = true
-	case EventKill:
+	case fsm.EventKill:
 		n.KillRequested = true
-	case EventPause:
+	case fsm.EventPause:
 		if c.KillRequested {
 			return nil
 		}
-	case EventExit:
+	case fsm.EventExit:
 		n.ExitKnown, n.ExitPending = c.WaitArmed, false
-	case EventSandboxDied:
+	case fsm.EventSandboxDied:
 		n.ExitKnown, n.WaitArmed, n.SandboxGone, n.ExitPending = false, false, false, false
-	case EventRun:
-		n = Container{State: Deleted, WaitArmed: true, ExitKnown: true}
+	case fsm.EventRun:
+		n = Container{State: fsm.Deleted, WaitArmed: true, ExitKnown: true}
 	}
 	return []Container{n}
 }
 
 // Allowed reports whether the spec has a move for e from c (regardless of the
 // runtime's phase).
-func (c Container) Allowed(e Event) bool { return len(c.okSteps(e)) > 0 }
+func (c Container) Allowed(e fsm.Event) bool { return len(c.okSteps(e)) > 0 }
 
 // Outcomes returns, for each result the wrapper may report when e is applied
 // to c, the containers it may leave behind. available is whether the runtime
@@ -228,7 +230,7 @@ func (c Container) Allowed(e Event) bool { return len(c.okSteps(e)) > 0 }
 //     reports what it found)
 //
 // Environment events are always OK when the spec has the step.
-func (c Container) Outcomes(e Event, available bool) map[Result][]Container {
+func (c Container) Outcomes(e fsm.Event, available bool) map[Result][]Container {
 	next := c.okSteps(e)
 	if len(next) == 0 || (needsAvailable(e) && !available) {
 		if IsEnvironment(e) {
@@ -252,7 +254,7 @@ func (c Container) Outcomes(e Event, available bool) map[Result][]Container {
 // (empty when the model forbids the step). observed, if not "", is the state
 // the wrapper reported after the call and narrows the set to successors in
 // that state (for Unknown: what reconciling with runsc found).
-func (c Container) Step(e Event, available bool, r Result, observed State) []Container {
+func (c Container) Step(e fsm.Event, available bool, r Result, observed fsm.State) []Container {
 	var out []Container
 	for _, n := range c.Outcomes(e, available)[r] {
 		if observed == "" || sameState(n.State, observed) {
@@ -264,8 +266,8 @@ func (c Container) Step(e Event, available bool, r Result, observed State) []Con
 
 // sameState compares states as the wrapper reports them: it may forget a
 // deleted container and report it Absent.
-func sameState(a, b State) bool {
-	return a == b || (a == Absent || a == Deleted) && (b == Absent || b == Deleted)
+func sameState(a, b fsm.State) bool {
+	return a == b || (a == fsm.Absent || a == fsm.Deleted) && (b == fsm.Absent || b == fsm.Deleted)
 }
 
 // Model is the whole wrapper as the spec sees it: the runtime phase and, for
@@ -273,16 +275,16 @@ func sameState(a, b State) bool {
 // Unknown outcome). It is a value: Step returns a new Model and never changes
 // the receiver.
 type Model struct {
-	Phase      State
+	Phase      fsm.State
 	containers map[string][]Container
 }
 
 // NewModel is a runtime that has not resolved runsc yet, with no containers.
-func NewModel() Model { return Model{Phase: Unresolved} }
+func NewModel() Model { return Model{Phase: fsm.Unresolved} }
 
 // AvailableModel is a runtime that resolved and probed runsc: where every
 // container test starts.
-func AvailableModel() Model { return Model{Phase: Available} }
+func AvailableModel() Model { return Model{Phase: fsm.Available} }
 
 // Possible returns what the model allows id to be (Absent if never seen),
 // including the Stopped a requested kill may already have led to.
@@ -300,11 +302,11 @@ func Pending(cs []Container) []Container {
 	out := slices.Clone(cs)
 	for _, c := range cs {
 		var ns []Container
-		if c.State == Running && (c.KillRequested || c.ExitPending) {
-			ns = append(ns, c.okSteps(EventExit)...)
+		if c.State == fsm.Running && (c.KillRequested || c.ExitPending) {
+			ns = append(ns, c.okSteps(fsm.EventExit)...)
 		}
 		if c.SandboxGone {
-			ns = append(ns, c.okSteps(EventSandboxDied)...)
+			ns = append(ns, c.okSteps(fsm.EventSandboxDied)...)
 		}
 		for _, n := range ns {
 			if !slices.Contains(out, n) {
@@ -338,7 +340,7 @@ func (m Model) Doom(id string) Model {
 func (m Model) ExitOutOfBand(id string) Model {
 	var cs []Container
 	for _, c := range m.Possible(id) {
-		if c.State == Running {
+		if c.State == fsm.Running {
 			c.ExitPending = true
 		}
 		if !slices.Contains(cs, c) {
@@ -357,7 +359,7 @@ func (m Model) Uncertain(id string) bool {
 		return true
 	}
 	for _, c := range m.Possible(id) {
-		if c.SandboxGone || (c.KillRequested || c.ExitPending) && c.State == Running {
+		if c.SandboxGone || (c.KillRequested || c.ExitPending) && c.State == fsm.Running {
 			return true
 		}
 	}
@@ -367,7 +369,7 @@ func (m Model) Uncertain(id string) bool {
 // Spontaneous widens id by the environment event e (Exit, SandboxDied): the
 // harness made it happen out of band and the wrapper will observe it when it
 // does. Possibilities where e cannot happen stay as they are.
-func (m Model) Spontaneous(id string, e Event) Model {
+func (m Model) Spontaneous(id string, e fsm.Event) Model {
 	cs := m.Possible(id)
 	for _, c := range cs {
 		for _, n := range c.okSteps(e) {
@@ -382,8 +384,8 @@ func (m Model) Spontaneous(id string, e Event) Model {
 }
 
 // States returns the states id may be in, sorted, without duplicates.
-func (m Model) States(id string) []State {
-	var out []State
+func (m Model) States(id string) []fsm.State {
+	var out []fsm.State
 	for _, c := range m.Possible(id) {
 		if !slices.Contains(out, c.State) {
 			out = append(out, c.State)
@@ -397,7 +399,7 @@ func (m Model) States(id string) []State {
 func (m Model) Allows(id string, c Container) bool { return slices.Contains(m.Possible(id), c) }
 
 // AllowsState reports whether id may be in state s.
-func (m Model) AllowsState(id string, s State) bool { return slices.Contains(m.States(id), s) }
+func (m Model) AllowsState(id string, s fsm.State) bool { return slices.Contains(m.States(id), s) }
 
 // IDs returns the IDs the model has seen, sorted.
 func (m Model) IDs() []string {
@@ -419,28 +421,28 @@ func (m Model) clone() Model {
 
 // RuntimeOutcomes is Outcomes for a runtime event. CloseDone, and exec
 // (which would abandon them), need every container Deleted or never created.
-func (m Model) RuntimeOutcomes(e Event) map[Result][]State {
+func (m Model) RuntimeOutcomes(e fsm.Event) map[Result][]fsm.State {
 	to, ok := lookup(runtimeRules, m.Phase, e)
-	if ok && (e == EventCloseDone || e == EventExecHandover || e == EventExecFail) {
+	if ok && (e == fsm.EventCloseDone || e == fsm.EventExecHandover || e == fsm.EventExecFail) {
 		for _, cs := range m.containers {
 			for _, c := range cs {
-				if c.State != Deleted && c.State != Absent {
+				if c.State != fsm.Deleted && c.State != fsm.Absent {
 					ok = false
 				}
 			}
 		}
 	}
 	if !ok {
-		return map[Result][]State{ResultRefused: {m.Phase}}
+		return map[Result][]fsm.State{ResultRefused: {m.Phase}}
 	}
-	return map[Result][]State{ResultOK: {to}, ResultFailed: {m.Phase}, ResultUnknown: {m.Phase, to}}
+	return map[Result][]fsm.State{ResultOK: {to}, ResultFailed: {m.Phase}, ResultUnknown: {m.Phase, to}}
 }
 
 // StepRuntime applies a runtime event with result r, landing in to (which must
 // be one of the allowed outcomes). Close's effect on containers (force-delete
 // of every live one) is the wrapper's own cleanup and is stepped per container
 // with ForceDelete while the phase is Closing.
-func (m Model) StepRuntime(e Event, r Result, to State) (Model, error) {
+func (m Model) StepRuntime(e fsm.Event, r Result, to fsm.State) (Model, error) {
 	if !slices.Contains(m.RuntimeOutcomes(e)[r], to) {
 		return m, fmt.Errorf("model: runtime %s in %s: result %s -> %s not allowed (allowed %v)", e, m.Phase, r, to, m.RuntimeOutcomes(e))
 	}
@@ -450,15 +452,15 @@ func (m Model) StepRuntime(e Event, r Result, to State) (Model, error) {
 }
 
 // accepts reports whether the runtime phase lets the wrapper issue e.
-func (m Model) accepts(e Event) bool {
+func (m Model) accepts(e fsm.Event) bool {
 	// While Closing the wrapper force-deletes on its own.
-	return m.Phase == Available || (m.Phase == Closing && e == EventForceDelete)
+	return m.Phase == fsm.Available || (m.Phase == fsm.Closing && e == fsm.EventForceDelete)
 }
 
 // Outcomes returns what the model allows for e on id: for each result, the
 // states id may end in.
-func (m Model) Outcomes(id string, e Event) map[Result][]State {
-	out := map[Result][]State{}
+func (m Model) Outcomes(id string, e fsm.Event) map[Result][]fsm.State {
+	out := map[Result][]fsm.State{}
 	for _, c := range m.Possible(id) {
 		for r, cs := range c.Outcomes(e, m.accepts(e)) {
 			for _, n := range cs {
@@ -475,7 +477,7 @@ func (m Model) Outcomes(id string, e Event) map[Result][]State {
 // for Unknown, the state the wrapper reports ("" = not reported). It returns
 // the new model, or an error naming what the step broke when no container id
 // may be allows it.
-func (m Model) Step(id string, e Event, r Result, observed State) (Model, error) {
+func (m Model) Step(id string, e fsm.Event, r Result, observed fsm.State) (Model, error) {
 	var succ []Container
 	for _, c := range m.Possible(id) {
 		for _, n := range c.Step(e, m.accepts(e), r, observed) {
@@ -496,7 +498,7 @@ func (m Model) Step(id string, e Event, r Result, observed State) (Model, error)
 // Settle narrows id to the possibilities in one of states ss: what the
 // harness does when it learns the truth (from runsc or the wrapper) after an
 // Unknown step. It fails if none is possible.
-func (m Model) Settle(id string, ss ...State) (Model, error) {
+func (m Model) Settle(id string, ss ...fsm.State) (Model, error) {
 	var keep []Container
 	for _, c := range m.Possible(id) {
 		if slices.Contains(ss, c.State) {

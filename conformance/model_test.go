@@ -3,11 +3,13 @@ package conformance
 import (
 	"slices"
 	"testing"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
-var containerStates = []State{Absent, Created, Running, Paused, Stopped, Deleted}
+var containerStates = []fsm.State{fsm.Absent, fsm.Created, fsm.Running, fsm.Paused, fsm.Stopped, fsm.Deleted}
 
-var runtimeStates = []State{Unresolved, Resolved, Available, Unavailable, Closing, Closed, Done, Failed}
+var runtimeStates = []fsm.State{fsm.Unresolved, fsm.Resolved, fsm.Available, fsm.Unavailable, fsm.Closing, fsm.Closed, fsm.Done, fsm.Failed}
 
 func TestModelRefusesEverythingOffTheTable(t *testing.T) {
 	for _, s := range containerStates {
@@ -15,7 +17,7 @@ func TestModelRefusesEverythingOffTheTable(t *testing.T) {
 			c := Container{State: s}
 			out := c.Outcomes(e, true)
 			_, row := lookup(containerRules, s, e)
-			if s == Deleted && (e == EventCreate || e == EventRun) {
+			if s == fsm.Deleted && (e == fsm.EventCreate || e == fsm.EventRun) {
 				row = true // a reused ID is a new machine
 			}
 			if row {
@@ -34,9 +36,9 @@ func TestModelRefusesEverythingOffTheTable(t *testing.T) {
 func TestModelRefusesContainerOpsUnlessAvailable(t *testing.T) {
 	for _, p := range runtimeStates {
 		m := Model{Phase: p}
-		out := m.Outcomes("c1", EventCreate)
-		if p == Available {
-			if !slices.Equal(out[ResultOK], []State{Created}) {
+		out := m.Outcomes("c1", fsm.EventCreate)
+		if p == fsm.Available {
+			if !slices.Equal(out[ResultOK], []fsm.State{fsm.Created}) {
 				t.Errorf("runtime %s: Create outcomes %v", p, out)
 			}
 			continue
@@ -47,7 +49,7 @@ func TestModelRefusesContainerOpsUnlessAvailable(t *testing.T) {
 	}
 }
 
-func mustStep(t *testing.T, m Model, id string, e Event, r Result, obs State) Model {
+func mustStep(t *testing.T, m Model, id string, e fsm.Event, r Result, obs fsm.State) Model {
 	t.Helper()
 	n, err := m.Step(id, e, r, obs)
 	if err != nil {
@@ -58,161 +60,161 @@ func mustStep(t *testing.T, m Model, id string, e Event, r Result, obs State) Mo
 
 func TestModelExitCodeKnownOnlyWithAWaiter(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	m = mustStep(t, m, "a", EventStart, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventStart, ResultOK, "")
 	// Start arms the waiter, but arming may fail on its own.
-	if p := m.Possible("a"); !slices.Equal(p, []Container{{State: Running, WaitArmed: true}, {State: Running}}) {
+	if p := m.Possible("a"); !slices.Equal(p, []Container{{State: fsm.Running, WaitArmed: true}, {State: fsm.Running}}) {
 		t.Fatalf("after Start: %v, want Running with or without a waiter", p)
 	}
-	m = mustStep(t, m, "a", EventWait, ResultOK, "")
-	m1 := mustStep(t, m, "a", EventExit, ResultOK, "")
-	if p := m1.Possible("a"); len(p) != 1 || p[0] != (Container{State: Stopped, WaitArmed: true, ExitKnown: true}) {
+	m = mustStep(t, m, "a", fsm.EventWait, ResultOK, "")
+	m1 := mustStep(t, m, "a", fsm.EventExit, ResultOK, "")
+	if p := m1.Possible("a"); len(p) != 1 || p[0] != (Container{State: fsm.Stopped, WaitArmed: true, ExitKnown: true}) {
 		t.Errorf("after Exit: %v, want Stopped with the exit code known", p)
 	}
-	m2 := mustStep(t, m, "a", EventSandboxDied, ResultOK, "")
-	if p := m2.Possible("a"); len(p) != 1 || p[0] != (Container{State: Stopped}) {
+	m2 := mustStep(t, m, "a", fsm.EventSandboxDied, ResultOK, "")
+	if p := m2.Possible("a"); len(p) != 1 || p[0] != (Container{State: fsm.Stopped}) {
 		t.Errorf("after SandboxDied: %v, want Stopped, exit code unknown", p)
 	}
-	if _, err := m1.Step("a", EventExit, ResultOK, ""); err == nil {
+	if _, err := m1.Step("a", fsm.EventExit, ResultOK, ""); err == nil {
 		t.Error("Exit from Stopped was allowed")
 	}
 }
 
 func TestModelUnknownKeepsBothAndSettles(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultUnknown, "")
-	if got := m.States("a"); !slices.Equal(got, []State{Absent, Created}) {
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultUnknown, "")
+	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Absent, fsm.Created}) {
 		t.Fatalf("after unknown Create: %v", got)
 	}
 	// Start is allowed from one of the possibilities; the other refuses it.
-	if _, err := m.Step("a", EventStart, ResultOK, ""); err != nil {
+	if _, err := m.Step("a", fsm.EventStart, ResultOK, ""); err != nil {
 		t.Errorf("ok Start after unknown Create: %v", err)
 	}
-	if _, err := m.Step("a", EventStart, ResultRefused, ""); err != nil {
+	if _, err := m.Step("a", fsm.EventStart, ResultRefused, ""); err != nil {
 		t.Errorf("refused Start after unknown Create: %v", err)
 	}
-	s, err := m.Settle("a", Created)
+	s, err := m.Settle("a", fsm.Created)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.States("a"); !slices.Equal(got, []State{Created}) {
+	if got := s.States("a"); !slices.Equal(got, []fsm.State{fsm.Created}) {
 		t.Errorf("settled: %v", got)
 	}
-	if _, err := s.Step("a", EventStart, ResultRefused, ""); err == nil {
+	if _, err := s.Step("a", fsm.EventStart, ResultRefused, ""); err == nil {
 		t.Error("refused Start of a Created container allowed after settling")
 	}
-	if _, err := m.Settle("a", Running); err == nil {
+	if _, err := m.Settle("a", fsm.Running); err == nil {
 		t.Error("settled an unknown Create to Running")
 	}
 	// The receiver is a value: none of this changed it.
-	if got := m.States("a"); !slices.Equal(got, []State{Absent, Created}) {
+	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Absent, fsm.Created}) {
 		t.Errorf("model changed under Step/Settle: %v", got)
 	}
 }
 
 func TestModelUnknownObservedMustBeAnOutcome(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	if _, err := m.Step("a", EventStart, ResultUnknown, Paused); err == nil {
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	if _, err := m.Step("a", fsm.EventStart, ResultUnknown, fsm.Paused); err == nil {
 		t.Error("unknown Start reported Paused and the model took it")
 	}
-	n := mustStep(t, m, "a", EventStart, ResultUnknown, Running)
-	if got := n.States("a"); !slices.Equal(got, []State{Running}) {
+	n := mustStep(t, m, "a", fsm.EventStart, ResultUnknown, fsm.Running)
+	if got := n.States("a"); !slices.Equal(got, []fsm.State{fsm.Running}) {
 		t.Errorf("unknown Start observed Running: %v", got)
 	}
 }
 
 func TestModelReusesDeletedIDs(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventRun, ResultOK, "")
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	if got := m.Possible("a"); len(got) != 1 || got[0] != (Container{State: Created}) {
+	m = mustStep(t, m, "a", fsm.EventRun, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	if got := m.Possible("a"); len(got) != 1 || got[0] != (Container{State: fsm.Created}) {
 		t.Errorf("Create after Run: %v", got)
 	}
-	if _, err := m.Step("a", EventDelete, ResultOK, ""); err == nil {
+	if _, err := m.Step("a", fsm.EventDelete, ResultOK, ""); err == nil {
 		t.Error("Delete of a Created container allowed (runsc allows it; the spec does not)")
 	}
 }
 
 func TestModelCloseDoneNeedsEveryContainerDeleted(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	m, err := m.StepRuntime(EventClose, ResultOK, Closing)
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	m, err := m.StepRuntime(fsm.EventClose, ResultOK, fsm.Closing)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Step("b", EventCreate, ResultRefused, ""); err != nil {
+	if _, err := m.Step("b", fsm.EventCreate, ResultRefused, ""); err != nil {
 		t.Errorf("Create while Closing: %v", err)
 	}
-	if _, err := m.StepRuntime(EventCloseDone, ResultOK, Closed); err == nil {
+	if _, err := m.StepRuntime(fsm.EventCloseDone, ResultOK, fsm.Closed); err == nil {
 		t.Error("CloseDone with a live container")
 	}
-	m = mustStep(t, m, "a", EventForceDelete, ResultOK, "")
-	if _, err := m.StepRuntime(EventCloseDone, ResultOK, Closed); err != nil {
+	m = mustStep(t, m, "a", fsm.EventForceDelete, ResultOK, "")
+	if _, err := m.StepRuntime(fsm.EventCloseDone, ResultOK, fsm.Closed); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestModelKillLeadsToExitLater(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	m = mustStep(t, m, "a", EventStart, ResultOK, "")
-	if got := m.States("a"); !slices.Equal(got, []State{Running}) {
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventStart, ResultOK, "")
+	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Running}) {
 		t.Fatalf("before Kill: %v", got)
 	}
-	m = mustStep(t, m, "a", EventKill, ResultOK, "")
-	if got := m.States("a"); !slices.Equal(got, []State{Running, Stopped}) {
+	m = mustStep(t, m, "a", fsm.EventKill, ResultOK, "")
+	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Running, fsm.Stopped}) {
 		t.Fatalf("after Kill: %v, want Running or Stopped", got)
 	}
 	// A Pause would hold the stop back: refused whichever way the kill went.
-	if _, err := m.Step("a", EventPause, ResultRefused, ""); err != nil {
+	if _, err := m.Step("a", fsm.EventPause, ResultRefused, ""); err != nil {
 		t.Error(err)
 	}
-	if _, err := m.Step("a", EventPause, ResultOK, ""); err == nil {
+	if _, err := m.Step("a", fsm.EventPause, ResultOK, ""); err == nil {
 		t.Error("Pause after an accepted Kill succeeded")
 	}
-	m = mustStep(t, m, "a", EventExit, ResultOK, "")
-	if got := m.States("a"); !slices.Equal(got, []State{Stopped}) {
+	m = mustStep(t, m, "a", fsm.EventExit, ResultOK, "")
+	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Stopped}) {
 		t.Errorf("after Exit: %v", got)
 	}
 }
 
 func TestModelSpontaneousSandboxDeath(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	m = m.Spontaneous("a", EventSandboxDied)
-	if got := m.States("a"); !slices.Equal(got, []State{Created, Stopped}) {
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	m = m.Spontaneous("a", fsm.EventSandboxDied)
+	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Created, fsm.Stopped}) {
 		t.Fatalf("after an outside kill: %v", got)
 	}
-	if _, err := m.Settle("a", Stopped); err != nil {
+	if _, err := m.Settle("a", fsm.Stopped); err != nil {
 		t.Error(err)
 	}
-	if got := AvailableModel().Spontaneous("b", EventSandboxDied).States("b"); !slices.Equal(got, []State{Absent}) {
+	if got := AvailableModel().Spontaneous("b", fsm.EventSandboxDied).States("b"); !slices.Equal(got, []fsm.State{fsm.Absent}) {
 		t.Errorf("outside kill of a missing container: %v", got)
 	}
 }
 
 func TestModelDoomedPausedContainer(t *testing.T) {
 	m := AvailableModel()
-	m = mustStep(t, m, "a", EventCreate, ResultOK, "")
-	m = mustStep(t, m, "a", EventStart, ResultOK, "")
-	m = mustStep(t, m, "a", EventPause, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventCreate, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventStart, ResultOK, "")
+	m = mustStep(t, m, "a", fsm.EventPause, ResultOK, "")
 	m = m.Doom("a")
 	if !m.Uncertain("a") {
 		t.Error("a doomed container is not uncertain")
 	}
 	// runsc goes on saying paused: settling there keeps the doom.
-	s, err := m.Settle("a", Paused)
+	s, err := m.Settle("a", fsm.Paused)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.States("a"); !slices.Equal(got, []State{Paused, Stopped}) {
+	if got := s.States("a"); !slices.Equal(got, []fsm.State{fsm.Paused, fsm.Stopped}) {
 		t.Errorf("after settling on Paused: %v, want the death still possible", got)
 	}
-	if _, err := s.Step("a", EventResume, ResultFailed, Paused); err != nil {
+	if _, err := s.Step("a", fsm.EventResume, ResultFailed, fsm.Paused); err != nil {
 		t.Error(err)
 	}
-	if _, err := s.Step("a", EventSandboxDied, ResultOK, Stopped); err != nil {
+	if _, err := s.Step("a", fsm.EventSandboxDied, ResultOK, fsm.Stopped); err != nil {
 		t.Error(err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // refDriver is an in-memory wrapper over an in-memory runsc, written from the
@@ -12,8 +14,8 @@ import (
 // catch it when one of its bugs is switched on.
 type refDriver struct {
 	mu     sync.Mutex
-	runsc  map[string]State // what runsc knows: Created, Running, Paused, Stopped
-	view   map[string]State
+	runsc  map[string]fsm.State // what runsc knows: Created, Running, Paused, Stopped
+	view   map[string]fsm.State
 	kill   map[string]bool
 	closed bool
 	fault  Fault
@@ -21,25 +23,25 @@ type refDriver struct {
 }
 
 func newRefDriver(bug string) *refDriver {
-	return &refDriver{runsc: map[string]State{}, view: map[string]State{}, kill: map[string]bool{}, bug: bug}
+	return &refDriver{runsc: map[string]fsm.State{}, view: map[string]fsm.State{}, kill: map[string]bool{}, bug: bug}
 }
 
 var errRef = errors.New("ref: runsc failed")
 
-func (d *refDriver) Do(ctx context.Context, id string, op Event) Call {
+func (d *refDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	// Observe stops that happened under the wrapper (Exit, SandboxDied).
-	if v := d.view[id]; d.runsc[id] == Stopped && v != Stopped && d.bug != "stale-view" {
-		d.view[id] = Stopped
+	if v := d.view[id]; d.runsc[id] == fsm.Stopped && v != fsm.Stopped && d.bug != "stale-view" {
+		d.view[id] = fsm.Stopped
 	}
 	from := d.view[id]
 	if from == "" {
-		from = Absent
+		from = fsm.Absent
 	}
 	c := Container{State: from, KillRequested: d.kill[id]}
 	if d.closed || !c.Allowed(op) {
-		if !(d.bug == "delete-created" && op == EventDelete && from == Created) {
+		if !(d.bug == "delete-created" && op == fsm.EventDelete && from == fsm.Created) {
 			return Call{Result: ResultRefused, To: from, Err: errRef}
 		}
 	}
@@ -71,34 +73,34 @@ func (d *refDriver) Do(ctx context.Context, id string, op Event) Call {
 }
 
 // apply does op's effect in runsc and the wrapper; returns the new view.
-func (d *refDriver) apply(id string, op Event) State {
+func (d *refDriver) apply(id string, op fsm.Event) fsm.State {
 	switch op {
-	case EventCreate:
-		d.runsc[id], d.view[id], d.kill[id] = Created, Created, false
-	case EventStart, EventResume:
-		d.runsc[id], d.view[id] = Running, Running
-	case EventKill:
-		d.runsc[id], d.kill[id] = Stopped, true // runsc stops it at once
-	case EventPause:
-		d.runsc[id], d.view[id] = Paused, Paused
-	case EventDelete, EventForceDelete, EventRun:
+	case fsm.EventCreate:
+		d.runsc[id], d.view[id], d.kill[id] = fsm.Created, fsm.Created, false
+	case fsm.EventStart, fsm.EventResume:
+		d.runsc[id], d.view[id] = fsm.Running, fsm.Running
+	case fsm.EventKill:
+		d.runsc[id], d.kill[id] = fsm.Stopped, true // runsc stops it at once
+	case fsm.EventPause:
+		d.runsc[id], d.view[id] = fsm.Paused, fsm.Paused
+	case fsm.EventDelete, fsm.EventForceDelete, fsm.EventRun:
 		delete(d.runsc, id)
-		d.view[id] = Deleted
+		d.view[id] = fsm.Deleted
 	}
 	return d.view[id]
 }
 
-func (d *refDriver) View(_ context.Context, id string) (State, error) {
+func (d *refDriver) View(_ context.Context, id string) (fsm.State, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	// Like a wrapper with a waiter per container, it sees a stop at once.
-	if v := d.view[id]; d.runsc[id] == Stopped && v != Stopped && d.bug != "stale-view" {
-		d.view[id] = Stopped
+	if v := d.view[id]; d.runsc[id] == fsm.Stopped && v != fsm.Stopped && d.bug != "stale-view" {
+		d.view[id] = fsm.Stopped
 	}
 	if v, ok := d.view[id]; ok {
 		return v, nil
 	}
-	return Absent, nil
+	return fsm.Absent, nil
 }
 
 func (d *refDriver) Close(context.Context) error {
@@ -106,19 +108,19 @@ func (d *refDriver) Close(context.Context) error {
 	defer d.mu.Unlock()
 	d.closed = true
 	for id := range d.runsc {
-		if d.bug == "close-leaks" && d.runsc[id] == Paused {
+		if d.bug == "close-leaks" && d.runsc[id] == fsm.Paused {
 			continue
 		}
 		delete(d.runsc, id)
-		d.view[id] = Deleted
+		d.view[id] = fsm.Deleted
 	}
 	return nil
 }
 
-func (d *refDriver) Snapshot(context.Context) (map[string]State, error) {
+func (d *refDriver) Snapshot(context.Context) (map[string]fsm.State, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make(map[string]State, len(d.runsc))
+	out := make(map[string]fsm.State, len(d.runsc))
 	for id, s := range d.runsc {
 		out[id] = s
 	}
@@ -128,23 +130,23 @@ func (d *refDriver) Snapshot(context.Context) (map[string]State, error) {
 func (d *refDriver) WorkloadExit(_ context.Context, id string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.runsc[id] = Stopped
+	d.runsc[id] = fsm.Stopped
 	return nil
 }
 
 func (d *refDriver) KillSandbox(_ context.Context, id string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if s := d.runsc[id]; s != Created && s != Running && s != Paused {
+	if s := d.runsc[id]; s != fsm.Created && s != fsm.Running && s != fsm.Paused {
 		return errRef // no sandbox process to kill
 	}
-	d.runsc[id] = Stopped
+	d.runsc[id] = fsm.Stopped
 	return nil
 }
 
 func (d *refDriver) Kinds() []Fault { return []Fault{FaultExit1, FaultHangAfter} }
 
-func (d *refDriver) Arm(f Fault, _ Event) func() {
+func (d *refDriver) Arm(f Fault, _ fsm.Event) func() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.fault = f

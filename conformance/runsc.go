@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // ErrNoSandbox: there was no sandbox process to kill (it may have died
@@ -99,7 +101,7 @@ type runscState struct {
 	Pid    int    `json:"pid"`
 }
 
-var runscStatus = map[string]State{"created": Created, "running": Running, "paused": Paused, "stopped": Stopped}
+var runscStatus = map[string]fsm.State{"created": fsm.Created, "running": fsm.Running, "paused": fsm.Paused, "stopped": fsm.Stopped}
 
 // state finds exactly id in `runsc list --format json`. `runsc state` is no
 // good for that: it matches ID prefixes, and this runsc (0.0~20221219) calls
@@ -136,25 +138,25 @@ func (r *Runsc) listJSON(ctx context.Context) ([]runscState, error) {
 }
 
 // Status returns runsc's state of exactly id (Absent when runsc does not know it).
-func (r *Runsc) Status(ctx context.Context, id string) (State, error) {
+func (r *Runsc) Status(ctx context.Context, id string) (fsm.State, error) {
 	st, ok, err := r.state(ctx, id)
 	if err != nil || !ok {
-		return Absent, err
+		return fsm.Absent, err
 	}
 	s, known := runscStatus[st.Status]
 	if !known {
-		return Absent, fmt.Errorf("runsc state %s: status %q", id, st.Status)
+		return fsm.Absent, fmt.Errorf("runsc state %s: status %q", id, st.Status)
 	}
 	return s, nil
 }
 
 // Snapshot maps every container runsc knows under Root to its state.
-func (r *Runsc) Snapshot(ctx context.Context) (map[string]State, error) {
+func (r *Runsc) Snapshot(ctx context.Context) (map[string]fsm.State, error) {
 	all, err := r.listJSON(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]State, len(all))
+	out := make(map[string]fsm.State, len(all))
 	for _, st := range all {
 		s, known := runscStatus[st.Status]
 		if !known {
@@ -198,10 +200,10 @@ func (r *Runsc) KillSandbox(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if s == Stopped || s == Absent {
+		if s == fsm.Stopped || s == fsm.Absent {
 			return nil
 		}
-		if s == Paused {
+		if s == fsm.Paused {
 			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.Pid))
 			if err != nil {
 				return nil
@@ -235,7 +237,7 @@ func (r *Runsc) waitStopped(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if s == Stopped || s == Absent {
+		if s == fsm.Stopped || s == fsm.Absent {
 			return nil
 		}
 		select {

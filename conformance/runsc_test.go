@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // needRealRunsc skips loudly without root and /usr/bin/runsc, and fails when
@@ -68,43 +70,43 @@ func TestRunscObserverOnRealRunsc(t *testing.T) {
 		}
 		r.Adopt(reaping)
 	}
-	want := func(id string, s State) {
+	want := func(id string, s fsm.State) {
 		t.Helper()
 		got, err := r.Status(ctx, id)
 		if err != nil || got != s {
 			t.Fatalf("Status(%s) = %s, %v; want %s", id, got, err, s)
 		}
 	}
-	want("ab", Absent)
+	want("ab", fsm.Absent)
 	runsc("create", "--bundle", bundle, "ab")
-	want("ab", Created)
-	want("a", Absent) // runsc's prefix match must not count
+	want("ab", fsm.Created)
+	want("a", fsm.Absent) // runsc's prefix match must not count
 	// This runsc calls an exact ID ambiguous while a longer one it prefixes
 	// exists; the observer must still see it.
 	runsc("create", "--bundle", bundle, "a")
-	want("a", Created)
-	want("ab", Created)
+	want("a", fsm.Created)
+	want("ab", fsm.Created)
 	runsc("delete", "-force", "ab")
-	want("ab", Absent)
+	want("ab", fsm.Absent)
 	runsc("delete", "-force", "a")
-	want("a", Absent)
+	want("a", fsm.Absent)
 	runsc("create", "--bundle", bundle, "ab")
 	runsc("start", "ab")
-	want("ab", Running)
+	want("ab", fsm.Running)
 	if err := r.WorkloadExit(ctx, "ab"); err != nil {
 		t.Fatal(err)
 	}
-	want("ab", Stopped)
+	want("ab", fsm.Stopped)
 	runsc("create", "--bundle", bundle, "b")
 	if err := r.KillSandbox(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
-	want("b", Stopped)
+	want("b", fsm.Stopped)
 	ids, err := r.List(ctx)
 	if err != nil || !slices.Equal(ids, []string{"ab", "b"}) {
 		t.Fatalf("List = %v, %v", ids, err)
 	}
 	runsc("delete", "ab")
 	runsc("delete", "b")
-	want("ab", Absent)
+	want("ab", fsm.Absent)
 }

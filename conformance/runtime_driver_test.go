@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 )
 
@@ -26,7 +27,7 @@ type runtimeDriver struct {
 
 	mu   sync.Mutex
 	seen int
-	view map[string]State
+	view map[string]fsm.State
 }
 
 // testBundles writes, under dir, a bundle whose workload runs until
@@ -53,14 +54,14 @@ func newRuntimeDriver(ctx context.Context, binary, dir, bundle, runBundle string
 	if err != nil {
 		return nil, err
 	}
-	d := &runtimeDriver{rt: rt, bundle: bundle, runBundle: runBundle, waitFor: 50 * time.Millisecond, view: map[string]State{}}
+	d := &runtimeDriver{rt: rt, bundle: bundle, runBundle: runBundle, waitFor: 50 * time.Millisecond, view: map[string]fsm.State{}}
 	d.seen = len(rt.Trace())
 	return d, nil
 }
 
 func toTraceStep(s runtime.Step) TraceStep {
 	return TraceStep{Seq: int(s.Seq), Time: s.Time.Format(time.RFC3339Nano), Op: s.Op, ID: s.ID,
-		From: State(s.From), To: State(s.To), Result: s.Result, Exit: s.Exit, Error: s.Error, Note: s.Note}
+		From: fsm.State(s.From), To: fsm.State(s.To), Result: s.Result, Exit: s.Exit, Error: s.Error, Note: s.Note}
 }
 
 // Drain implements Tracer.
@@ -82,7 +83,7 @@ func (d *runtimeDriver) Drain() []TraceStep {
 
 // lastStep finds the latest not-yet-drained step of op on id that is not a
 // cleanup: the step the call itself took.
-func (d *runtimeDriver) lastStep(id string, op Event) (runtime.Step, bool) {
+func (d *runtimeDriver) lastStep(id string, op fsm.Event) (runtime.Step, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	all := d.rt.Trace()
@@ -94,48 +95,48 @@ func (d *runtimeDriver) lastStep(id string, op Event) (runtime.Step, bool) {
 	return runtime.Step{}, false
 }
 
-func (d *runtimeDriver) Do(ctx context.Context, id string, op Event) Call {
+func (d *runtimeDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	var err error
 	switch op {
-	case EventCreate:
+	case fsm.EventCreate:
 		err = d.rt.Create(ctx, id, d.bundle, nil)
-	case EventStart:
+	case fsm.EventStart:
 		err = d.rt.Start(ctx, id, nil)
-	case EventWait:
+	case fsm.EventWait:
 		wctx, cancel := context.WithTimeout(ctx, d.waitFor)
 		_, err = d.rt.Wait(wctx, id)
 		cancel()
 
-	case EventKill:
+	case fsm.EventKill:
 		err = d.rt.Kill(ctx, id, syscall.SIGKILL, nil)
-	case EventPause:
+	case fsm.EventPause:
 		err = d.rt.Pause(ctx, id)
-	case EventResume:
+	case fsm.EventResume:
 		err = d.rt.Resume(ctx, id)
-	case EventDelete:
+	case fsm.EventDelete:
 		err = d.rt.Delete(ctx, id, nil)
-	case EventForceDelete:
+	case fsm.EventForceDelete:
 		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
-	case EventRun:
+	case fsm.EventRun:
 		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
 	}
 	s, ok := d.lastStep(id, op)
 	if !ok {
 		return Call{Err: err} // no step: a query (Wait on a stopped container)
 	}
-	if op == EventWait && s.Result == runtime.ResultOK && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+	if op == fsm.EventWait && s.Result == runtime.ResultOK && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 		err = nil // the waiter is armed; only the waiting for the exit ended
 	}
-	return Call{Result: Result(s.Result), To: State(s.To), Err: err}
+	return Call{Result: Result(s.Result), To: fsm.State(s.To), Err: err}
 }
 
-func (d *runtimeDriver) View(_ context.Context, id string) (State, error) {
+func (d *runtimeDriver) View(_ context.Context, id string) (fsm.State, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if v, ok := d.view[id]; ok {
 		return v, nil
 	}
-	return Absent, nil
+	return fsm.Absent, nil
 }
 
 func (d *runtimeDriver) Close(ctx context.Context) error { return d.rt.Close(ctx) }

@@ -122,7 +122,7 @@ func specContainer(t *testing.T, st specgraph.State, id string) Container {
 	t.Helper()
 	exit := specFunc(t, st, "exit")[id]
 	return Container{
-		State:         State(specFunc(t, st, "cs")[id]),
+		State:         fsm.State(specFunc(t, st, "cs")[id]),
 		WaitArmed:     specFunc(t, st, "armed")[id] == "TRUE",
 		KillRequested: specFunc(t, st, "killReq")[id] == "TRUE",
 		ExitKnown:     exit != "NoCode" && exit != "UnknownCode",
@@ -141,7 +141,7 @@ func TestModelOutcomesEqualSpecGraph(t *testing.T) {
 	type key struct {
 		rt string
 		c  Container
-		e  Event
+		e  fsm.Event
 		r  Result
 	}
 	specHas := map[key][]Container{}
@@ -167,14 +167,14 @@ func TestModelOutcomesEqualSpecGraph(t *testing.T) {
 		if m[2] == "" {
 			continue // a runtime step: the tables test covers it
 		}
-		ev, id := Event(m[1]), m[2]
+		ev, id := fsm.Event(m[1]), m[2]
 		from, to := specContainer(t, e.From, id), specContainer(t, e.To, id)
 		res := Result(specString(e.To, "res"))
 		k := key{rt, from, ev, res}
 		specHas[k] = append(specHas[k], to)
 
 		// spec ⊆ model
-		mdl := Model{Phase: State(rt)}
+		mdl := Model{Phase: fsm.State(rt)}
 		allowed := from.Outcomes(ev, mdl.accepts(ev))[res]
 		if !slices.Contains(allowed, to) {
 			t.Errorf("spec step %s(%s) from %v (runtime %s) -> %v [%s]: the model allows %v",
@@ -183,9 +183,9 @@ func TestModelOutcomesEqualSpecGraph(t *testing.T) {
 	}
 	// model ⊆ spec, for successful steps from every reachable container.
 	for _, o := range origins {
-		mdl := Model{Phase: State(o.rt)}
+		mdl := Model{Phase: fsm.State(o.rt)}
 		for _, ev := range append(slices.Clone(ContainerOps), EnvironmentEvents...) {
-			if o.c.State == Deleted && (ev == EventCreate || ev == EventRun) {
+			if o.c.State == fsm.Deleted && (ev == fsm.EventCreate || ev == fsm.EventRun) {
 				continue // ID re-use: outside the spec
 			}
 			for _, n := range o.c.Outcomes(ev, mdl.accepts(ev))[ResultOK] {

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // Pair is one (state, operation) cell of the coverage matrix.
 type Pair struct {
-	State State
-	Op    Event
+	State fsm.State
+	Op    fsm.Event
 }
 
 // Stats counts what the tiers did, for the summary table. Safe for
@@ -105,8 +107,8 @@ type tierJSON struct {
 }
 
 type covJSON struct {
-	State   State
-	Op      Event
+	State   fsm.State
+	Op      fsm.Event
 	Results map[Result]int
 }
 
@@ -169,7 +171,7 @@ func (s *Stats) AddMutant(m MutantResult) {
 
 // Record counts one operation of a tier: the state the wrapper reported
 // before it, the operation, its result and the fault armed for it.
-func (ts *TierStats) Record(before State, op Event, r Result, f Fault) {
+func (ts *TierStats) Record(before fsm.State, op fsm.Event, r Result, f Fault) {
 	ts.Steps++
 	ts.Results[r]++
 	if f != NoFault {
@@ -187,7 +189,7 @@ func (ts *TierStats) Record(before State, op Event, r Result, f Fault) {
 // refused ones included.
 func (ts *TierStats) Missing() []Pair {
 	var out []Pair
-	for _, s := range []State{Absent, Created, Running, Paused, Stopped, Deleted} {
+	for _, s := range []fsm.State{fsm.Absent, fsm.Created, fsm.Running, fsm.Paused, fsm.Stopped, fsm.Deleted} {
 		for _, op := range ContainerOps {
 			if len(ts.Coverage[Pair{s, op}]) == 0 {
 				out = append(out, Pair{s, op})

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // The summary table carries every number the report quotes.
@@ -11,10 +13,10 @@ func TestSummary(t *testing.T) {
 	var s Stats
 	s.Update("fake", func(ts *TierStats) {
 		ts.Cases = 2
-		ts.Record(Absent, EventCreate, ResultOK, NoFault)
-		ts.Record(Created, EventStart, ResultUnknown, FaultHangAfter)
-		ts.Record(Created, EventPause, ResultRefused, NoFault)
-		ts.Record(Running, EventKill, ResultFailed, FaultExit128)
+		ts.Record(fsm.Absent, fsm.EventCreate, ResultOK, NoFault)
+		ts.Record(fsm.Created, fsm.EventStart, ResultUnknown, FaultHangAfter)
+		ts.Record(fsm.Created, fsm.EventPause, ResultRefused, NoFault)
+		ts.Record(fsm.Running, fsm.EventKill, ResultFailed, FaultExit128)
 		ts.RunscCalls = 7
 		ts.Tolerated["a known divergence"] = 1
 	})

@@ -8,20 +8,22 @@ import (
 	"io"
 	"slices"
 	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
 // TraceStep is one line of the runtime's NDJSON step trace.
 type TraceStep struct {
-	Seq    int    `json:"seq"`
-	Time   string `json:"time"`
-	Op     string `json:"op"`
-	ID     string `json:"id"`
-	From   State  `json:"from"`
-	To     State  `json:"to"`
-	Result string `json:"result"`
-	Exit   int    `json:"exit"`
-	Error  string `json:"error"`
-	Note   string `json:"note"`
+	Seq    int       `json:"seq"`
+	Time   string    `json:"time"`
+	Op     string    `json:"op"`
+	ID     string    `json:"id"`
+	From   fsm.State `json:"from"`
+	To     fsm.State `json:"to"`
+	Result string    `json:"result"`
+	Exit   int       `json:"exit"`
+	Error  string    `json:"error"`
+	Note   string    `json:"note"`
 }
 
 // traceKeys is the key order the trace format fixes.
@@ -142,7 +144,7 @@ func (m Model) Replay(s TraceStep) (Model, error) {
 		r = ResultOK
 		cleanupNoop = s.From == s.To
 	}
-	ev := Event(s.Op)
+	ev := fsm.Event(s.Op)
 	var err error
 	if s.ID == "" {
 		if s.From != m.Phase {
@@ -156,9 +158,9 @@ func (m Model) Replay(s TraceStep) (Model, error) {
 	if !slices.Contains(ContainerOps, ev) && !IsEnvironment(ev) {
 		return fail("unknown operation")
 	}
-	from := []State{s.From}
+	from := []fsm.State{s.From}
 	if gone(s.From) {
-		from = []State{Absent, Deleted} // the wrapper may forget a deleted ID
+		from = []fsm.State{fsm.Absent, fsm.Deleted} // the wrapper may forget a deleted ID
 	}
 	n, err := m.Settle(s.ID, from...)
 	if err != nil {
