@@ -168,36 +168,72 @@ func (r *Runtime) availableErr() error {
 	return fmt.Errorf("%w: runtime is %s", ErrUnavailable, r.m.Current())
 }
 
-// reserve registers a new container for a Create or Run of id, or refuses.
+// reserve registers a new container for a Create or Run of id, returned locked, or
+// refuses. The caller holds r.life shared.
+//
+// An ID another call holds (a Create or Run in flight, a step on the container) is
+// waited for: the refusal, if any, is then decided and recorded under that
+// container's lock, after its step, so the trace shows the state the refusal saw.
 func (r *Runtime) reserve(op, id string) (*container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, r.refuse(id, op, fsm.Absent, err)
 	}
+	for {
+		c, old, err := r.tryReserve(op, id)
+		if c != nil || err != nil {
+			return c, err
+		}
+		old.mu.Lock()
+		r.mu.Lock()
+		current := r.containers[id] == old
+		st := old.m.Current()
+		if current && (st == fsm.Absent || st == fsm.Deleted) {
+			// Nothing in runsc and no step in flight: the ID is free again.
+			delete(r.containers, id)
+			current = false
+		}
+		r.mu.Unlock()
+		if current {
+			// runsc would "fail" a duplicate create after deleting the first
+			// container's state, leaving its sandbox running untracked: refuse
+			// before runsc sees it.
+			err := fmt.Errorf("%w: %q is %s", ErrExists, id, st)
+			if aerr := r.availableErr(); aerr != nil {
+				err = aerr
+			}
+			err = r.refuse(id, op, st, err)
+			old.mu.Unlock()
+			return nil, err
+		}
+		old.mu.Unlock()
+	}
+}
+
+// tryReserve registers and locks a new container for id; or returns the container
+// that holds id, for reserve to wait for; or refuses.
+func (r *Runtime) tryReserve(op, id string) (c, old *container, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.availableErr(); err != nil {
-		return nil, r.refuse(id, op, fsm.Absent, err)
-	}
 	if old, ok := r.containers[id]; ok {
-		// runsc would "fail" a duplicate create after deleting the first container's
-		// state, leaving its sandbox running untracked: refuse before runsc sees it.
-		st := old.m.Current()
-		return nil, r.refuse(id, op, st, fmt.Errorf("%w: %q is %s", ErrExists, id, st))
+		return nil, old, nil
+	}
+	if err := r.availableErr(); err != nil {
+		return nil, nil, r.refuse(id, op, fsm.Absent, err)
 	}
 	if sandboxNameInUse(id) {
 		// runsc names each sandbox's control socket after its ID, host-wide: another
 		// runtime's (or anyone's) sandbox with this ID would make create fail half way.
-		return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: a sandbox named %q already runs on this host", ErrExists, id))
+		return nil, nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: a sandbox named %q already runs on this host", ErrExists, id))
 	}
 	for other := range r.containers {
 		if strings.HasPrefix(other, id) || strings.HasPrefix(id, other) {
-			return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q and %q", ErrAmbiguousID, id, other))
+			return nil, nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q and %q", ErrAmbiguousID, id, other))
 		}
 	}
-	c := newContainer(id)
+	c = newContainer(id)
 	c.mu.Lock()
 	r.containers[id] = c
-	return c, nil
+	return c, nil, nil
 }
 
 // sandboxNameInUse reports whether runsc's abstract control socket for id exists in
@@ -212,6 +248,9 @@ func sandboxNameInUse(id string) bool {
 	return bytes.Contains(data, []byte(name+"\n")) || bytes.Contains(data, []byte(name+"@\n"))
 }
 
+// forget drops c from the runtime's containers. The caller holds c.mu: a container
+// leaves the map only under its own lock, so a step that holds that lock and finds c
+// in the map knows no newer container of the same ID has taken a step yet.
 func (r *Runtime) forget(c *container) {
 	r.mu.Lock()
 	if r.containers[c.id] == c {
@@ -280,6 +319,8 @@ func noPipes(fs ...*os.File) error {
 // failed Create leaves nothing behind.
 func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpts) error {
 	op := string(fsm.EventCreate)
+	r.life.RLock()
+	defer r.life.RUnlock()
 	c, err := r.reserve(op, id)
 	if err != nil {
 		return err
@@ -510,30 +551,47 @@ func (r *Runtime) stateNote(id string) string {
 	return st.Status
 }
 
-// lookup finds a live container or records a refusal.
+// lookup finds the container id and returns it locked, or records a refusal. The
+// refusal is recorded under r.mu, where it is decided, so that it precedes any step of
+// a container of that ID reserved afterwards; a container found is locked and checked
+// to be still the runtime's, so that steps on it are recorded in the order they take
+// effect.
 func (r *Runtime) lookup(op, id string) (*container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, r.refuse(id, op, fsm.Absent, err)
 	}
-	r.mu.Lock()
-	c, ok := r.containers[id]
-	r.mu.Unlock()
-	if !ok {
-		return nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q", ErrNoContainer, id))
+	for {
+		r.mu.Lock()
+		c, ok := r.containers[id]
+		if !ok {
+			err := r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q", ErrNoContainer, id))
+			r.mu.Unlock()
+			return nil, err
+		}
+		r.mu.Unlock()
+		c.mu.Lock()
+		r.mu.Lock()
+		current := r.containers[id] == c
+		r.mu.Unlock()
+		if current {
+			return c, nil
+		}
+		c.mu.Unlock() // deleted while we waited: look again
 	}
-	return c, nil
 }
 
 // step runs one lifecycle step on an existing container: lifecycle check, exact-ID
 // check, the runsc verb, then the machine moves. c.mu is held throughout.
 func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *container) (outcome, error)) (*container, error) {
 	op := string(e)
+	r.life.RLock()
+	defer r.life.RUnlock()
 	c, err := r.lookup(op, id)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer r.forgetDeleted(c)
 	from := c.m.Current()
 	if e != fsm.EventForceDelete {
 		if err := r.availableErr(); err != nil {
@@ -592,9 +650,19 @@ func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
 		r.cleanup(c, "context ended during start")
 		r.forget(c)
 	}
-	if c.m.Current() == fsm.Deleted {
-		r.forget(c)
+}
+
+// forgetDeleted forgets c (c.mu held) once it is Deleted.
+func (r *Runtime) forgetDeleted(c *container) {
+	if c.m.Current() != fsm.Deleted {
+		return
 	}
+	r.mu.Lock()
+	if r.byPid[c.pid] == c {
+		delete(r.byPid, c.pid)
+	}
+	r.mu.Unlock()
+	r.forget(c)
 }
 
 // Start starts a created container (runsc start) and arms `runsc wait`, so the exit
@@ -652,23 +720,32 @@ func (r *Runtime) waiter(c *container) {
 // for signal n). A Running container is waited for (the Wait step); a Stopped one
 // returns the status recorded when it stopped, or ErrExitUnknown.
 func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
+	r.life.RLock()
 	c, err := r.lookup(string(fsm.EventWait), id)
 	if err != nil {
+		r.life.RUnlock()
 		return -1, err
 	}
-	c.mu.Lock()
 	st := c.m.Current()
+	if err := r.availableErr(); err != nil {
+		c.mu.Unlock()
+		r.life.RUnlock()
+		return -1, r.refuse(id, string(fsm.EventWait), st, err)
+	}
 	switch st {
 	case fsm.Running:
 		from, to, _ := c.m.Fire(ctx, fsm.EventWait)
 		r.record(c, string(fsm.EventWait), from, to, ResultOK, -1, nil, "")
 	case fsm.Stopped:
 	default:
-		c.mu.Unlock()
-		return -1, r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
+		err := r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
 			Err: &fsm.TransitionError{Machine: "container", ID: id, State: st, Event: fsm.EventWait}})
+		c.mu.Unlock()
+		r.life.RUnlock()
+		return -1, err
 	}
 	c.mu.Unlock()
+	r.life.RUnlock()
 	select {
 	case <-c.done:
 		if c.err != nil {
@@ -736,7 +813,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 	if opts.Force {
 		e = fsm.EventForceDelete
 	}
-	c, err := r.step(ctx, id, e, func(c *container) (outcome, error) {
+	_, err := r.step(ctx, id, e, func(c *container) (outcome, error) {
 		st, err := r.exactState(ctx, id)
 		if err != nil {
 			// Gone from runsc (a mismatch means another container matched the prefix):
@@ -752,10 +829,6 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 		return r.runscDelete(ctx, st, force)
 	})
 	if err == nil {
-		r.mu.Lock()
-		delete(r.byPid, c.pid)
-		r.mu.Unlock()
-		r.forget(c)
 		r.reapStrays()
 	}
 	return err
@@ -767,7 +840,6 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
 	cur := c.m.Current()
 	st, err := r.exactState(ctx, id)
@@ -814,6 +886,8 @@ func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 // force-deletes whatever the killed runsc left.
 func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (int, error) {
 	op := string(fsm.EventRun)
+	r.life.RLock()
+	defer r.life.RUnlock()
 	c, err := r.reserve(op, id)
 	if err != nil {
 		return -1, err

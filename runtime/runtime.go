@@ -117,6 +117,13 @@ type Runtime struct {
 	wg     sync.WaitGroup
 	seq    atomic.Int64
 
+	// life orders container steps against the runtime's own: a container step holds
+	// it shared from its availability check until its step is recorded, Close holds
+	// it to move Available -> Closing. The trace therefore never shows a container
+	// step the runtime's state at that point in the trace would not allow.
+	life sync.RWMutex
+
+	// Lock order: life, then a container's mu, then mu, then pidMu.
 	mu         sync.Mutex
 	containers map[string]*container
 	byPid      map[int]*container // sandbox pid -> container, for the reaper
@@ -1068,15 +1075,18 @@ func (r *Runtime) reap(pid int) {
 // its private state directory and releases the binary. Afterwards `runsc list` on its
 // root is empty and none of its runsc processes remain.
 func (r *Runtime) Close(ctx context.Context) error {
+	r.life.Lock()
 	if _, _, err := r.m.Fire(ctx, fsm.EventClose); err != nil {
 		st := r.m.Current()
 		r.tr.add(Step{Op: string(fsm.EventClose), From: string(st), To: string(st), Result: ResultRefused, Exit: -1, Error: err.Error()})
+		r.life.Unlock()
 		if st == fsm.Closed || st == fsm.Closing {
 			return ErrClosed
 		}
 		return err
 	}
 	r.tr.add(Step{Op: string(fsm.EventClose), From: string(fsm.Available), To: string(fsm.Closing), Result: ResultOK, Exit: -1})
+	r.life.Unlock()
 	r.mu.Lock()
 	cs := make([]*container, 0, len(r.containers))
 	for _, c := range r.containers {
