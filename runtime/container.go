@@ -718,7 +718,8 @@ func (r *Runtime) waiter(c *container) {
 
 // Wait waits for the container's workload to exit and returns its exit status (128+n
 // for signal n). A Running container is waited for (the Wait step); a Stopped one
-// returns the status recorded when it stopped, or ErrExitUnknown.
+// returns the status recorded when it stopped, or ErrExitUnknown, and its Wait step
+// is recorded as refused (the lifecycle has no Wait from Stopped; runsc is not run).
 func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 	r.life.RLock()
 	c, err := r.lookup(string(fsm.EventWait), id)
@@ -737,6 +738,11 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 		from, to, _ := c.m.Fire(ctx, fsm.EventWait)
 		r.record(c, string(fsm.EventWait), from, to, ResultOK, -1, nil, "")
 	case fsm.Stopped:
+		// The lifecycle has no Wait from Stopped (runsc wait would only answer that
+		// the status is unavailable), so the step is refused; the call still answers
+		// with the status recorded when the container stopped.
+		r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
+			Err: &fsm.TransitionError{Machine: "container", ID: id, State: st, Event: fsm.EventWait}})
 	default:
 		err := r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
 			Err: &fsm.TransitionError{Machine: "container", ID: id, State: st, Event: fsm.EventWait}})

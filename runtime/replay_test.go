@@ -166,7 +166,7 @@ func TestReplayTraceRejectsOutOfOrderSteps(t *testing.T) {
 		{Seq: 6, Op: "Kill", ID: "a", From: "Running", To: "Running", Result: ResultOK},
 		{Seq: 7, Op: "Pause", ID: "a", From: "Running", To: "Running", Result: ResultRefused},
 		{Seq: 8, Op: "Exit", ID: "a", From: "Running", To: "Stopped", Result: ResultOK},
-		{Seq: 9, Op: "State", ID: "a", From: "Stopped", To: "Stopped", Result: ResultOK},
+		{Seq: 9, Op: "Wait", ID: "a", From: "Stopped", To: "Stopped", Result: ResultRefused},
 		{Seq: 10, Op: "Delete", ID: "a", From: "Stopped", To: "Deleted", Result: ResultOK},
 		{Seq: 11, Op: "Run", ID: "a", From: "Absent", To: "Deleted", Result: ResultOK},
 		{Seq: 12, Op: "Close", From: "Available", To: "Closing", Result: ResultOK},
