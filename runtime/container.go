@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -393,6 +394,14 @@ func (r *Runtime) cleanup(c *container, note string) {
 	// runsc delete would wait on until it times out: reap the pids runsc recorded first.
 	r.adoptRecorded(r.root, c.id)
 	st, serr := r.exactState(ctx, c.id)
+	if serr != nil && !errors.Is(serr, ErrNoContainer) && !errors.Is(serr, ErrMismatch) && hasStateFile(r.root, c.id) {
+		// runsc keeps state under exactly this ID but its state answer cannot be
+		// read (garbage, a failure): delete it by that ID all the same, or it stays
+		// in runsc with nobody tracking it. Its status is unknown (runscDelete
+		// resumes it first in case it is paused).
+		note += "; runsc state unreadable (" + serr.Error() + "), its state file names it"
+		st, serr = &ContainerState{ID: c.id}, nil
+	}
 	if serr == nil {
 		r.adoptPid(st.Pid)
 		o, e := r.runscDelete(ctx, st, true)
@@ -433,7 +442,9 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 	id := st.ID
 	args := []string{id}
 	if force {
-		if st.Status == "paused" {
+		if st.Status == "paused" || st.Status == "" {
+			// "" is a status runsc could not tell: a resume of a container that is
+			// not paused fails and changes nothing.
 			r.execRunsc(ctx, call{sub: "resume", id: id, args: []string{id}})
 		}
 		args = []string{"--force", id}
@@ -449,6 +460,13 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 		o.exit = 0
 	}
 	return o, nil
+}
+
+// hasStateFile reports whether runsc keeps a state file for exactly id under root
+// (`<sandbox>_sandbox:<id>.state`; IDs cannot hold glob metacharacters).
+func hasStateFile(root, id string) bool {
+	files, _ := filepath.Glob(filepath.Join(root, "*_sandbox:"+id+".state"))
+	return len(files) > 0
 }
 
 // killSandboxProcess SIGKILLs runsc sandbox processes of our root whose container ID

@@ -55,3 +55,41 @@ func TestFakeWaitOnStoppedIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A create that runsc completes but whose `runsc state` check reads garbage must not
+// leave the container in runsc: Create fails and force-deletes it, as a cleanup step.
+func TestFakeCreateGarbageStateLeavesNothing(t *testing.T) {
+	r, bin := newFake(t)
+	ctx := context.Background()
+	b := fakeBundle(t, "sleep", "3600")
+	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Create(ctx, "g", b, nil); err == nil {
+		t.Fatal("Create with an unreadable state check succeeded")
+	}
+	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l) != 0 {
+		t.Fatalf("runsc still lists %+v after the failed Create", l)
+	}
+	if pids := processesUsingRoot(r.Root()); len(pids) > 0 {
+		t.Fatalf("sandbox processes left: %v", pids)
+	}
+	c := lastStepOf(t, r, "ForceDelete", "g")
+	if c.Result != ResultCleanup || c.Error != "" {
+		t.Fatalf("cleanup step %+v: want a cleanup force-delete that succeeded", c)
+	}
+	if err := replayTrace(r.Trace()); err != nil {
+		t.Fatal(err)
+	}
+	// The ID is free: nothing of the first create is left in the way.
+	if err := r.Create(ctx, "g", b, nil); err != nil {
+		t.Fatalf("Create after the cleanup: %v", err)
+	}
+}
