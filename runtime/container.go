@@ -389,6 +389,7 @@ func (r *Runtime) cleanup(c *container, note string) {
 	from := c.m.Current()
 	var err error
 	exit := -1
+	resumed := false
 	r.adoptOrphans(r.root) // before the kill: a zombie cannot be matched to our root
 	// A sandbox whose runsc was killed may already be a zombie child of ours, which
 	// runsc delete would wait on until it times out: reap the pids runsc recorded first.
@@ -405,7 +406,7 @@ func (r *Runtime) cleanup(c *container, note string) {
 	if serr == nil {
 		r.adoptPid(st.Pid)
 		o, e := r.runscDelete(ctx, st, true)
-		exit, err = o.exit, e
+		exit, err, resumed = o.exit, e, o.resumed
 		if e == nil && o.exit != 0 {
 			err = o.failure("delete", c.id)
 		}
@@ -427,6 +428,10 @@ func (r *Runtime) cleanup(c *container, note string) {
 		}
 	}
 	r.adoptOrphans(r.root)
+	if err != nil && resumed {
+		r.resumedFirst(c, 0)
+		from = c.m.Current()
+	}
 	to := from
 	if err == nil && c.m.Can(fsm.EventForceDelete) {
 		_, to, _ = c.m.Fire(ctx, fsm.EventForceDelete)
@@ -438,18 +443,37 @@ func (r *Runtime) cleanup(c *container, note string) {
 // checked exact). runsc delete --force of a paused container panics (exit 2), so a paused
 // one is resumed first; if its sandbox is dead it cannot be, and runsc panics after
 // removing it. What counts is whether runsc still knows the container afterwards.
+//
+// A resume that took effect is reported (outcome.resumed): if the delete then does not
+// delete, the container runs. A resume or delete cut short by ctx is reported killed,
+// for the caller to read what runsc has now.
 func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force bool) (outcome, error) {
 	id := st.ID
 	args := []string{id}
+	resumed := false
 	if force {
 		if st.Status == "paused" || st.Status == "" {
 			// "" is a status runsc could not tell: a resume of a container that is
 			// not paused fails and changes nothing.
-			r.execRunsc(ctx, call{sub: "resume", id: id, args: []string{id}})
+			ro, rerr := r.execRunsc(ctx, call{sub: "resume", id: id, args: []string{id}})
+			switch {
+			case rerr == nil && ro.exit == 0:
+				resumed = true
+			case ro.killed || ctx.Err() != nil:
+				// Whether the resume took effect is unknown.
+				ro.killed, ro.ctxErr = true, ctx.Err()
+				return ro, nil
+			}
 		}
 		args = []string{"--force", id}
 	}
 	o, err := r.execRunsc(ctx, call{sub: "delete", id: id, args: args})
+	o.resumed = resumed
+	if err != nil && ctx.Err() != nil {
+		// The delete did not start because ctx ended: what a resume before it did
+		// is for the caller to read from runsc.
+		o.killed, o.ctxErr, err = true, ctx.Err(), nil
+	}
 
 	if err != nil || o.exit == 0 || o.killed {
 		return o, err
@@ -632,6 +656,10 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		if o.killed {
 			r.reconcile(c, e, o, err)
 		} else {
+			if o.resumed {
+				r.resumedFirst(c, 0)
+				from = c.m.Current()
+			}
 			r.record(c, op, from, from, ResultFailed, o.exit, err, "")
 		}
 		return c, err
@@ -651,6 +679,11 @@ func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
 	defer cancel()
 	from := c.m.Current()
 	st, serr := r.exactState(ctx, c.id)
+	if serr == nil && e == fsm.EventForceDelete && from == fsm.Paused && st.Status == "running" {
+		// The force-delete's resume took effect, its delete did not.
+		r.resumedFirst(c, -1)
+		from = c.m.Current()
+	}
 	target := map[fsm.Event]string{fsm.EventStart: "running", fsm.EventPause: "paused", fsm.EventResume: "running"}
 	found := "gone"
 	switch {
@@ -668,6 +701,19 @@ func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
 		r.cleanup(c, "context ended during start")
 		r.forget(c)
 	}
+}
+
+// resumedFirst records, as the runtime's own step, the Resume a force-delete of a
+// paused container made before a delete that did not delete it (c.mu held): the
+// container runs now, and the trace must say so before the force-delete's own step.
+// exit is the resume's exit status (-1 if it was killed).
+func (r *Runtime) resumedFirst(c *container, exit int) {
+	if c.m.Current() != fsm.Paused {
+		return
+	}
+	from, to, err := c.m.Fire(context.Background(), fsm.EventResume)
+	r.record(c, string(fsm.EventResume), from, to, ResultCleanup, exit, err,
+		"resumed for a force-delete (runsc's delete --force panics on a paused container), which then did not delete it")
 }
 
 // forgetDeleted forgets c (c.mu held) once it is Deleted.

@@ -334,6 +334,9 @@ type outcome struct {
 	signal syscall.Signal // the signal that ended runsc, if one did (from ctx or not)
 	ctxErr error
 	note   string // for the trace
+	// resumed: a force-delete resumed the paused container before deleting it
+	// (runscDelete), and the resume took effect.
+	resumed bool
 }
 
 // failure builds the *RunscError for a failed call.

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 )
@@ -91,5 +92,56 @@ func TestFakeCreateGarbageStateLeavesNothing(t *testing.T) {
 	// The ID is free: nothing of the first create is left in the way.
 	if err := r.Create(ctx, "g", b, nil); err != nil {
 		t.Fatalf("Create after the cleanup: %v", err)
+	}
+}
+
+// ForceDelete of a paused container resumes it first (runsc's delete --force panics
+// on a paused one). When the resume takes effect and the delete then does not, the
+// container runs: the trace must say so, never that it is still Paused.
+func TestFakeForceDeletePausedResumeTakesEffect(t *testing.T) {
+	for name, f := range map[string]fakerunsc.Faults{
+		"resume-and-delete-hang-after": {HangAfter: map[string]bool{"resume": true, "delete": true}},
+		"delete-hangs-before":          {HangBefore: map[string]bool{"delete": true}},
+		"delete-fails":                 {Exit: map[string]int{"delete": 128}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, bin := newFake(t)
+			ctx := context.Background()
+			must := func(err error) {
+				t.Helper()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(r.Create(ctx, "p", fakeBundle(t, "sleep", "3600"), nil))
+			must(r.Start(ctx, "p", nil))
+			must(r.Pause(ctx, "p"))
+			must(fakerunsc.SetFaults(bin, f))
+			dctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := r.Delete(dctx, "p", &DeleteOpts{Force: true})
+			cancel()
+			must(fakerunsc.SetFaults(bin, fakerunsc.Faults{}))
+			if err == nil {
+				t.Fatal("ForceDelete succeeded though runsc's delete did not")
+			}
+			st, serr := r.State(ctx, "p")
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			if st.Status != "running" {
+				t.Fatalf("runsc says %s; the test wants the resume to have taken effect", st.Status)
+			}
+			fd := lastStepOf(t, r, "ForceDelete", "p")
+			if fd.To != "Running" {
+				t.Fatalf("ForceDelete recorded %+v while runsc has the container running", fd)
+			}
+			if err := replayTrace(r.Trace()); err != nil {
+				t.Fatal(err)
+			}
+			must(r.Delete(ctx, "p", &DeleteOpts{Force: true}))
+			if s := lastStepOf(t, r, "ForceDelete", "p"); s.Result != ResultOK || s.From != "Running" || s.To != "Deleted" {
+				t.Fatalf("second ForceDelete %+v: want ok Running -> Deleted", s)
+			}
+		})
 	}
 }
