@@ -70,14 +70,21 @@
 // attaches has an unknown exit status).
 //
 // The property belongs to the process and outlives Close (it is never switched back
-// off: another Runtime may rely on it). The runtime only ever reaps processes proven to
-// be runsc's: processes seen alive with one of its runtimes' --root on their command
-// line, the sandbox and gofer pids runsc records in its state files under that root,
-// the descendants of those and of its own runsc commands
-// (the ptrace platform's stubs, which call setsid, and their sessions), each checked
-// against its start time so that a reused pid is never taken. It never reaps anything
-// else: a child the program started with os/exec (whatever its name) keeps its exit
-// status for cmd.Wait, and the program's own orphans are left to it.
+// off: another Runtime may rely on it). A runtime only ever reaps processes proven to
+// be its own: processes seen alive with its --root on their command line, the sandbox
+// and gofer pids runsc records in its state files under that root, the descendants of
+// those and of its own runsc commands (the ptrace platform's stubs, which call setsid,
+// and their sessions), each checked against its start time so that a reused pid is
+// never taken. It never reaps anything else: a child the program started with os/exec
+// (whatever its name) keeps its exit status for cmd.Wait, the program's own orphans
+// are left to it, and so are other runtimes' processes. Close returns only once every
+// such process of its sandboxes has gone and, if it was reparented to the process,
+// been reaped (within a bound; Close reports any left).
+//
+// That bookkeeping is per Runtime. What must be shared is kept in one small
+// process-wide registry, because wait4 is process-wide: the runsc commands os/exec is
+// waiting for (no reaper may take their status) and the pids some Runtime already
+// reaps (none is reaped twice).
 //
 // # Handover
 //

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,6 +129,8 @@ type Runtime struct {
 	containers map[string]*container
 	byPid      map[int]*container // sandbox pid -> container, for the reaper
 	reaped     map[int]bool       // pids already being reaped
+
+	own *ownSet // the processes of this runtime's sandboxes, for its reaper
 }
 
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
@@ -162,6 +165,7 @@ func newRuntime(opts []Option) *Runtime {
 		containers: map[string]*container{},
 		byPid:      map[int]*container{},
 		reaped:     map[int]bool{},
+		own:        newOwnSet(),
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r
@@ -267,6 +271,10 @@ func (r *Runtime) Root() string { return r.root }
 // Binary is the validated runsc the runtime executes.
 func (r *Runtime) Binary() *Binary { return r.bin }
 
+// closeReapTimeout bounds how long Close waits for the processes of its sandboxes to
+// die and be reaped once it has killed them (they die within milliseconds).
+const closeReapTimeout = 10 * time.Second
+
 // prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER (not in package syscall).
 const prSetChildSubreaper = 36
 
@@ -315,7 +323,7 @@ type call struct {
 	// ID names, while one that completes can simply be force-deleted.
 	grace time.Duration
 	// watch notes the processes runsc starts for root while the command runs
-	// (noteOwn): `runsc run`'s sandbox and platform stubs exist only during the call,
+	// (r.own): `runsc run`'s sandbox and platform stubs exist only during the call,
 	// and the stubs are reparented to us when the sandbox exits.
 	watch bool
 	// stdio for runsc; nil means private files. The sandbox started by create/run
@@ -465,7 +473,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	if runErr == nil {
 		stop := func() {}
 		if c.watch {
-			stop = watchDescendants(cmd.Process.Pid)
+			stop = r.watchDescendants(cmd.Process.Pid)
 		}
 		runErr = cmd.Wait()
 		stop()
@@ -676,7 +684,7 @@ func reaping() bool {
 
 // adoptOrphans starts reaping every live child of ours that runsc left for root
 // (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie,
-// and notes every process of root as ours (noteOwn) so that reapStrays may reap it once
+// and notes every process of root as the runtime's (r.own) so that reapStrays may reap it once
 // it has died. Call it while they live: a zombie's command line is empty and cannot be
 // matched.
 func (r *Runtime) adoptOrphans(root string) {
@@ -693,10 +701,10 @@ func (r *Runtime) adoptOrphans(root string) {
 			// checks inFlight again under the lock that claims the pid.
 			continue
 		}
-		noteOwn(pid)
+		r.own.note(pid)
 		r.adoptPid(pid)
 	}
-	noteDescendants()
+	r.noteDescendants()
 	r.reapStrays()
 }
 
@@ -738,14 +746,22 @@ func (r *Runtime) adoptRecorded(root, id string) {
 		return
 	}
 	for _, pid := range recordedPids(root, id) {
-		noteOwn(pid)
+		r.own.note(pid)
 		r.adoptPid(pid)
 	}
 }
 
-// adoptedPids holds every pid some Runtime in this process is reaping. Being a child
-// subreaper is a property of the whole process, so runtimes must not take each other's
-// sandboxes' exit statuses (reapStrays) or reap one pid twice.
+// The process-wide reaper registry: adoptedPids, pidMu and inFlight, and nothing else.
+// Being a child subreaper and calling wait4 are properties of the whole process, not of
+// a Runtime: whichever goroutine waits for a pid takes its exit status from everyone
+// else (os/exec included), and orphans of every Runtime's sandboxes arrive at the same
+// process. So the two facts every Runtime must respect are kept once per process: which
+// pids are runsc commands os/exec is waiting for (never reaped), and which pids some
+// Runtime already has a reaper for (never reaped twice). Which processes belong to a
+// runtime's sandboxes is the Runtime's own bookkeeping (Runtime.own).
+
+// adoptedPids holds every pid some Runtime in this process is reaping, so runtimes
+// do not take each other's sandboxes' exit statuses (reapStrays) or reap one pid twice.
 var adoptedPids sync.Map // pid -> *Runtime
 
 // pidMu guards inFlight and every claim of a pid by a reaper (adoptPid, reapStrays):
@@ -766,34 +782,94 @@ func isInFlight(pid int) bool {
 	return inFlight[pid]
 }
 
-// ownPids holds the processes proven to be runsc's for some Runtime in this process:
-// seen alive with a runtime's --root on their command line, or recorded by runsc in a
-// state file under it. Only these are ever reaped without being adopted. The value is
-// the process's start time, so a pid reused by someone else's process is not taken.
-var ownPids sync.Map // pid -> start time (clock ticks since boot)
+// ownSet holds the processes proven to be runsc's for one Runtime: seen alive with
+// its --root on their command line, recorded by runsc in a state file under it, or
+// descended from those (noteDescendants, watchDescendants). Only these are ever reaped
+// without being adopted, and Close waits until none is left. Each pid is kept with its
+// start time, so that a pid reused by someone else's process is not taken.
+//
+// sessions holds the session IDs of session leaders among them: the sandbox, and the
+// ptrace platform's stub processes, which the sandbox forks, which call setsid and fork
+// further stubs, and whose command lines read empty. A process whose session is one of
+// these descends from a runsc process of the runtime. The kernel does not reuse a pid
+// while a session still bears it; an entry is dropped once its session is empty.
+type ownSet struct {
+	mu       sync.Mutex
+	pids     map[int]uint64 // pid -> start time (clock ticks since boot)
+	sessions map[int]bool
+}
 
-// noteOwn records pid as one of ours (see ownPids).
-func noteOwn(pid int) {
+func newOwnSet() *ownSet { return &ownSet{pids: map[int]uint64{}, sessions: map[int]bool{}} }
+
+// note records pid as the runtime's, if it exists.
+func (o *ownSet) note(pid int) {
 	if st, ok := procStat(pid); ok {
-		ownPids.Store(pid, st.start)
-		if st.sid == pid {
-			ownSessions.Store(pid, true)
+		o.add(pid, st)
+	}
+}
+
+func (o *ownSet) add(pid int, st procStatus) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pids[pid] = st.start
+	if st.sid == pid {
+		o.sessions[pid] = true
+	}
+}
+
+// has reports whether pid, whose stat is st, is the runtime's (same process).
+func (o *ownSet) has(pid int, st procStatus) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	start, ok := o.pids[pid]
+	return ok && start == st.start
+}
+
+// inSession reports whether sid is the session of one of the runtime's processes.
+func (o *ownSet) inSession(sid int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sessions[sid]
+}
+
+// claims reports whether the process pid (stat st) is the runtime's: its own, or in
+// one of its sessions.
+func (o *ownSet) claims(pid int, st procStatus) bool {
+	return o.has(pid, st) || o.inSession(st.sid)
+}
+
+func (o *ownSet) forget(pid int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.pids, pid)
+}
+
+// prune drops pids that are gone (or now name another process) and sessions that
+// no process in live (pid -> stat, every process on the host) bears any more.
+func (o *ownSet) prune(live map[int]procStatus) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	sessions := map[int]bool{}
+	for _, st := range live {
+		sessions[st.sid] = true
+	}
+	for pid, start := range o.pids {
+		if st, ok := live[pid]; !ok || st.start != start {
+			delete(o.pids, pid)
+		}
+	}
+	for sid := range o.sessions {
+		if !sessions[sid] {
+			delete(o.sessions, sid)
 		}
 	}
 }
 
-// ownSessions holds the session IDs of session leaders in ownPids: the sandbox, and
-// the ptrace platform's stub processes, which the sandbox forks, which call setsid and
-// fork further stubs, and whose command lines read empty. A process whose session is
-// one of these descends from a runsc process of ours. The kernel does not reuse a pid
-// while a session still bears it; an entry is dropped once its session is empty.
-var ownSessions sync.Map // sid -> true
-
-// watchDescendants notes the descendants of our runsc command pid as ours (noteOwn)
-// every few milliseconds until the returned stop is called; stop returns once the
-// watcher has finished. A tick reads only the children lists of the processes found
-// so far.
-func watchDescendants(pid int) (stop func()) {
+// watchDescendants notes the descendants of our runsc command pid as the runtime's
+// (r.own) every few milliseconds until the returned stop is called; stop returns once
+// the watcher has finished. A tick reads only the children lists of the processes
+// found so far.
+func (r *Runtime) watchDescendants(pid int) (stop func()) {
 	if !reaping() {
 		return func() {}
 	}
@@ -819,7 +895,7 @@ func watchDescendants(pid int) (stop func()) {
 				live = append(live, p)
 				for _, c := range childrenOf(p) {
 					if !seen[c] {
-						noteOwn(c)
+						r.own.note(c)
 						seen[c] = true
 						live = append(live, c)
 					}
@@ -849,10 +925,28 @@ func childrenOf(pid int) []int {
 	return out
 }
 
-// noteDescendants notes as ours (noteOwn) every process whose parent or session is
-// already ours: the sandbox's children (ptrace stubs, helpers) while they live.
-func noteDescendants() {
-	var all []procEntry
+// noteDescendants notes as the runtime's (r.own) every process whose parent or
+// session is already the runtime's: the sandbox's children (ptrace stubs, helpers)
+// while they live.
+func (r *Runtime) noteDescendants() {
+	all := allProcs()
+	for changed := true; changed; {
+		changed = false
+		for pid, st := range all {
+			if r.own.has(pid, st) {
+				continue
+			}
+			if r.own.inSession(st.sid) || (st.ppid > 0 && r.own.has(st.ppid, all[st.ppid])) {
+				r.own.add(pid, st)
+				changed = true
+			}
+		}
+	}
+}
+
+// allProcs reads the stat of every process on the host.
+func allProcs() map[int]procStatus {
+	all := map[int]procStatus{}
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -860,41 +954,10 @@ func noteDescendants() {
 			continue
 		}
 		if st, ok := procStat(pid); ok {
-			all = append(all, procEntry{pid, st})
+			all[pid] = st
 		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for _, p := range all {
-			if isOwn(p.pid, p.st) {
-				continue
-			}
-			if _, ok := ownSessions.Load(p.st.sid); ok || isOwnPid(p.st.ppid) {
-				ownPids.Store(p.pid, p.st.start)
-				if p.st.sid == p.pid {
-					ownSessions.Store(p.pid, true)
-				}
-				changed = true
-			}
-		}
-	}
-}
-
-type procEntry struct {
-	pid int
-	st  procStatus
-}
-
-// isOwn reports whether pid, whose stat is st, is proven ours (ownPids, same process).
-func isOwn(pid int, st procStatus) bool {
-	v, ok := ownPids.Load(pid)
-	return ok && v.(uint64) == st.start
-}
-
-// isOwnPid is isOwn for a pid not yet read.
-func isOwnPid(pid int) bool {
-	st, ok := procStat(pid)
-	return ok && isOwn(pid, st)
+	return all
 }
 
 type procStatus struct {
@@ -929,33 +992,20 @@ func procStat(pid int) (procStatus, bool) {
 	return procStatus{comm: s[i+1 : j], state: f[0], ppid: ppid, sid: sid, start: start}, true
 }
 
-// reapStrays reaps zombie children that are proven to be runsc's (ownPids): helpers
-// and sandboxes that runsc left to us as subreaper and that died before a reaper was
-// started for them. Anything else — an embedding program's own children, whatever
-// their names — is left for their owner to wait for.
+// reapStrays reaps zombie children that are proven to be the runtime's (r.own):
+// helpers, platform stubs and sandboxes that runsc left to us as subreaper and that
+// died before a reaper was started for them. Anything else — an embedding program's
+// own children, whatever their names, and other runtimes' processes — is left for its
+// owner to wait for.
 func (r *Runtime) reapStrays() {
 	if !reaping() {
 		return
 	}
 	self := os.Getpid()
-	sessions := map[int]bool{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	all := allProcs()
+	for pid, st := range all {
+		if st.state != "Z" || st.ppid != self || !r.own.claims(pid, st) {
 			continue
-		}
-		st, ok := procStat(pid)
-		if !ok {
-			continue
-		}
-		sessions[st.sid] = true
-		if st.state != "Z" || st.ppid != self {
-			continue
-		}
-		_, ownSession := ownSessions.Load(st.sid)
-		if !isOwn(pid, st) && !ownSession {
-			continue // not proven runsc's: an embedding program's own child
 		}
 		pidMu.Lock()
 		if inFlight[pid] {
@@ -970,50 +1020,24 @@ func (r *Runtime) reapStrays() {
 		wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 		pidMu.Unlock()
 		if wpid == pid {
-			ownPids.Delete(pid)
+			delete(all, pid)
 		}
 	}
-	ownPids.Range(func(k, v any) bool {
-		if st, ok := procStat(k.(int)); !ok || st.start != v.(uint64) {
-			ownPids.Delete(k) // gone, or the pid now names another process
-		}
-		return true
-	})
-	ownSessions.Range(func(k, _ any) bool {
-		if !sessions[k.(int)] {
-			ownSessions.Delete(k) // empty: its pid may be reused
-		}
-		return true
-	})
+	r.own.prune(all)
 }
 
-// ownChildrenDying reports whether a child of ours proven to be runsc's (ownPids,
-// ownSessions) is still alive with nobody waiting for it: an orphaned platform stub or
-// helper whose sandbox has gone.
-func ownChildrenDying() bool {
-	self := os.Getpid()
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
+// ownLeft lists the runtime's processes (r.own, its sessions included) that still
+// exist, alive or zombie, whoever their parent is now: a platform stub whose sandbox
+// died is reparented to us only when its own parent has gone, a moment later.
+func (r *Runtime) ownLeft() []int {
+	var left []int
+	for pid, st := range allProcs() {
+		if r.own.claims(pid, st) && !isInFlight(pid) {
+			left = append(left, pid)
 		}
-		st, ok := procStat(pid)
-		if !ok || st.ppid != self {
-			continue
-		}
-		if _, s := ownSessions.Load(st.sid); !s && !isOwn(pid, st) {
-			continue
-		}
-		if isInFlight(pid) {
-			continue
-		}
-		if _, adopted := adoptedPids.Load(pid); adopted {
-			continue
-		}
-		return true
 	}
-	return false
+	slices.Sort(left)
+	return left
 }
 
 // adoptPid starts reaping pid, a runsc sandbox or gofer, if it is our child (zombie or not).
@@ -1046,7 +1070,7 @@ func (r *Runtime) reap(pid int) {
 		delete(r.reaped, pid)
 		r.mu.Unlock()
 		adoptedPids.Delete(pid)
-		ownPids.Delete(pid)
+		r.own.forget(pid)
 	}()
 	var ws syscall.WaitStatus
 	for {
@@ -1127,12 +1151,23 @@ func (r *Runtime) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("close %s: waiting for runsc processes: %w", r.work, ctx.Err()))
 	}
-	// Platform stubs die with their sandbox, a moment after it: reap them as they go.
-	for i := 0; i < 200 && ownChildrenDying() && ctx.Err() == nil; i++ {
+	// Platform stubs die with their sandbox, a moment after it, and reach us only once
+	// their parents have gone: wait until every process of the runtime's sandboxes is
+	// gone and reaped, noting the descendants of those still there as we go.
+	deadline := time.Now().Add(closeReapTimeout)
+	for {
+		r.noteDescendants()
 		r.reapStrays()
+		left := r.ownLeft()
+		if len(left) == 0 {
+			break
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			errs = append(errs, fmt.Errorf("close %s: processes of its sandboxes not gone: %v", r.work, left))
+			break
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	r.reapStrays()
 	if err := os.RemoveAll(r.work); err != nil {
 		errs = append(errs, err)
 	}

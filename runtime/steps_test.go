@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,5 +146,52 @@ func TestFakeForceDeletePausedResumeTakesEffect(t *testing.T) {
 				t.Fatalf("second ForceDelete %+v: want ok Running -> Deleted", s)
 			}
 		})
+	}
+}
+
+// A process of a runtime's sandboxes may still be running under another parent when
+// Close has killed the sandboxes — a platform stub whose parent stub is dying — and
+// reach us, as subreaper, only when that parent has gone. Close must wait for it and
+// reap it. Here the stand-in is a session leader P noted as the runtime's, under a
+// parent that is not ours, and P's child Q, which outlives P (and so is reparented to
+// us) and then exits.
+func TestFakeCloseReapsLateOrphans(t *testing.T) {
+	r, _ := newFake(t)
+	if !reaping() {
+		t.Skip("SKIPPING: the process is no child subreaper here")
+	}
+	cmd := exec.Command("/bin/sh", "-c", `setsid /bin/sh -c 'sleep 0.6 & sleep 0.3' & wait`)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var p, q int
+	for i := 0; i < 500 && q == 0; i++ {
+		time.Sleep(2 * time.Millisecond)
+		for _, c := range childrenOf(cmd.Process.Pid) {
+			if st, ok := procStat(c); ok && st.sid == c {
+				p = c
+				if kids := childrenOf(p); len(kids) > 0 {
+					q = kids[0]
+				}
+			}
+		}
+	}
+	if q == 0 {
+		t.Fatal("the process tree did not appear")
+	}
+	r.own.note(p) // as adoptOrphans notes a sandbox, and its session with it
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if st, ok := procStat(q); ok {
+		t.Errorf("Close returned while %d (state %s, parent %d, our pid %d) of its session still exists", q, st.state, st.ppid, os.Getpid())
+		waitDead(q)
+		var ws syscall.WaitStatus
+		syscall.Wait4(q, &ws, 0, nil)
+	}
+	if err := <-waited; err != nil {
+		t.Fatal(err)
 	}
 }
