@@ -69,13 +69,21 @@ type Environment interface {
 	KillSandbox(ctx context.Context, id string) error
 }
 
+// StateWiper is an Environment that can also wipe runsc's state directory
+// behind the wrapper's back.
+type StateWiper interface {
+	// WipeState removes every container's runsc state at once.
+	WipeState(ctx context.Context) error
+}
+
 // Injector arms faults in runsc for the harness.
 type Injector interface {
 	// Kinds lists the faults the injector can arm.
 	Kinds() []Fault
-	// Arm makes the next runsc invocation serving op misbehave as f, and
-	// returns a function that disarms it if it has not fired.
-	Arm(f Fault, op fsm.Event) (disarm func())
+	// Arm makes the runsc invocations serving op misbehave as f (only the
+	// first one that f applies to if once is set), and returns a function that
+	// disarms it if it has not fired.
+	Arm(f Fault, op fsm.Event, once bool) (disarm func())
 }
 
 // Fault is a kind of injected misbehaviour, named as the report counts it.
@@ -97,7 +105,8 @@ const (
 	FaultHangBefore Fault = "hang-before"
 	// runsc does the effect, then hangs: the outcome is unknown to the wrapper.
 	FaultHangAfter Fault = "hang-after"
-	// runsc is SIGKILLed in the middle (after the effect).
+	// runsc is SIGKILLed in the middle: create after starting the sandbox and
+	// before recording it, others after their effect.
 	FaultSIGKILL Fault = "sigkill"
 	// runsc leaves a child holding its stdout/stderr open after it exits.
 	FaultPipeHang Fault = "pipe-hang"
@@ -106,6 +115,10 @@ const (
 	// Out-of-band changes (harness-side, through Environment and the state dir).
 	FaultWorkloadExit Fault = "oob-workload-exit"
 	FaultSandboxKill  Fault = "oob-sandbox-killed"
+	FaultStateWiped   Fault = "oob-state-wiped"
+	// FaultOneShot counts the injected faults that fired on one runsc call
+	// only (the others hold for every call serving the operation).
+	FaultOneShot Fault = "one-shot"
 )
 
 // Timeouts the harness gives each operation.

@@ -143,8 +143,9 @@ var subcommands = map[fsm.Event][]string{
 // because they expose a runtime bug not fixed yet; each names the bug.
 // NoFault as the operation's key means every operation.
 var knownBugs = map[Fault]map[fsm.Event]string{
-	FaultGarbageJSON: {"": "Create whose `runsc state` check reads garbage records failed and skips the cleanup force-delete, leaving the container in runsc untracked"},
-	FaultHangAfter:   {fsm.EventForceDelete: "ForceDelete of a paused container whose resume takes effect and whose delete is then killed is recorded failed (still Paused) while runsc has it running"},
+	FaultSIGKILL: {
+		fsm.EventCreate: "Create whose runsc create is SIGKILLed after starting the sandbox and before recording its state is recorded failed (\"killed by signal 9, not by its context\") and the sandbox process is left running: nothing kills it, as the cleanup after a create cut short by the context does",
+	},
 }
 
 func knownBug(f Fault, op fsm.Event) (string, bool) {
@@ -161,10 +162,14 @@ func knownBug(f Fault, op fsm.Event) (string, bool) {
 // as the spec's Pause guard (~killReq) requires, and the tiers hold it to that.
 var knownDivergences []Tolerance
 
+// fakeKinds are the faults the fake runsc injects.
+var fakeKinds = []Fault{FaultExit1, FaultExit128, FaultPanic, FaultGarbageJSON, FaultTruncatedJSON, FaultNoisyJSON,
+	FaultHangBefore, FaultHangAfter, FaultSIGKILL, FaultPipeHang}
+
 // Kinds implements Injector.
 func (w *fakeWorld) Kinds() []Fault {
 	var out []Fault
-	for _, f := range []Fault{FaultExit1, FaultExit128, FaultPanic, FaultGarbageJSON, FaultHangBefore, FaultHangAfter} {
+	for _, f := range fakeKinds {
 		if _, all := knownBugs[f][""]; !all {
 			out = append(out, f)
 		}
@@ -172,14 +177,13 @@ func (w *fakeWorld) Kinds() []Fault {
 	return out
 }
 
-// Arm implements Injector: the fault holds for every runsc call until disarmed.
-func (w *fakeWorld) Arm(f Fault, op fsm.Event) func() {
-	if _, bug := knownBug(f, op); bug {
-		return func() {}
-	}
-	var p fakerunsc.Faults
+// fakeProfile is the fake runsc's fault profile for f on the subcommands
+// serving op. hangFor bounds hangs (0: until killed).
+func fakeProfile(f Fault, op fsm.Event, once bool, hangFor int) fakerunsc.Faults {
+	p := fakerunsc.Faults{Once: once}
 	subs := subcommands[op]
-	set := func(m map[string]int, code int) map[string]int {
+	set := func(code int) map[string]int {
+		m := map[string]int{}
 		for _, s := range subs {
 			m[s] = code
 		}
@@ -192,21 +196,49 @@ func (w *fakeWorld) Arm(f Fault, op fsm.Event) func() {
 		}
 		return m
 	}
+	// The wrapper reads state before acting and after an interruption, and
+	// list when closing; wait reports the exit status.
+	readers := map[string]bool{"state": true, "list": true, "wait": true}
 	switch f {
 	case FaultExit1:
-		p.Exit = set(map[string]int{}, 1)
+		p.Exit = set(1)
 	case FaultExit128:
-		p.Exit = set(map[string]int{}, 128)
+		p.Exit = set(128)
 	case FaultPanic:
-		p.Exit, p.Message = set(map[string]int{}, 2), "panic: injected"
+		p.Exit, p.Message = set(2), "panic: injected"
 	case FaultGarbageJSON:
-		// The wrapper reads state before acting, and list when closing.
-		p.Garbage = map[string]bool{"state": true, "list": true, "wait": true}
+		p.Garbage = readers
+	case FaultTruncatedJSON:
+		p.Truncated = readers
+	case FaultNoisyJSON:
+		p.Noisy = readers
 	case FaultHangBefore:
-		p.HangBefore = flag()
+		p.HangBefore, p.HangFor = flag(), hangFor
 	case FaultHangAfter:
-		p.HangAfter = flag()
+		p.HangAfter, p.HangFor = flag(), hangFor
+	case FaultSIGKILL:
+		p.KillMid = flag()
+	case FaultPipeHang:
+		// Held past the operation's deadline (Timeouts.Hang), not for ever.
+		p.PipeHold = set(300)
 	}
+	return p
+}
+
+// Arm implements Injector: the fault holds for every runsc call serving op
+// (or the first one, once) until disarmed.
+func (w *fakeWorld) Arm(f Fault, op fsm.Event, once bool) func() {
+	if _, bug := knownBug(f, op); bug {
+		return func() {}
+	}
+	// A cancelled create may run on for the runtime's create grace (10s)
+	// before it is killed: the fast tier's hangs of create end before that,
+	// the full tier's last until the kill.
+	hangFor := 0
+	if (op == fsm.EventCreate || op == fsm.EventRun) && !full() {
+		hangFor = 200
+	}
+	p := fakeProfile(f, op, once, hangFor)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := fakerunsc.SetFaults(w.bin, p); err != nil {
@@ -217,6 +249,12 @@ func (w *fakeWorld) Arm(f Fault, op fsm.Event) func() {
 		defer w.mu.Unlock()
 		_ = fakerunsc.SetFaults(w.bin, fakerunsc.Faults{})
 	}
+}
+
+// WipeState implements StateWiper: the fake's state directory goes, and
+// with it every container (its sandbox sees its state gone and exits).
+func (w *fakeWorld) WipeState(context.Context) error {
+	return os.RemoveAll(w.root)
 }
 
 // fakeShards is how many rapid checks of the fake tier run side by side:

@@ -53,6 +53,9 @@ type Harness struct {
 	// killed: IDs whose sandbox the harness killed while paused, which this
 	// runsc goes on reporting as paused.
 	killed map[string]bool
+	// wiped: IDs whose runsc state the harness wiped, which runsc no longer
+	// knows while the wrapper may still hold them.
+	wiped map[string]bool
 	// recent are the last trace steps replayed, for failure messages.
 	recent []string
 	// runscAhead: runsc may report a stop the wrapper has not observed yet.
@@ -86,6 +89,7 @@ func (h *Harness) Run(t *rapid.T) {
 	h.model = AvailableModel()
 	h.view = map[string]fsm.State{}
 	h.killed = map[string]bool{}
+	h.wiped = map[string]bool{}
 	// Legal operations twice as often as any operation, so cases get deep;
 	// any operation often enough that every refusal is exercised.
 	actions := map[string]func(*rapid.T){
@@ -104,17 +108,20 @@ func (h *Harness) Run(t *rapid.T) {
 	}
 }
 
-func (h *Harness) faultFor(t *rapid.T) Fault {
+// faultFor draws the fault for one operation, and whether it fires on one
+// runsc call only.
+func (h *Harness) faultFor(t *rapid.T) (f Fault, once bool) {
 	// rapid favours small numbers, so a high draw is the rare event, and
 	// shrinking moves towards no fault. The share comes out near FaultRate.
 	if rapid.IntRange(0, 999).Draw(t, "faulty") < 1000-int(2000*h.FaultRate) {
-		return NoFault
+		return NoFault, false
 	}
 	kinds := []Fault{FaultCancel}
 	if h.Faults != nil {
 		kinds = append(kinds, h.Faults.Kinds()...)
 	}
-	return rapid.SampledFrom(kinds).Draw(t, "fault")
+	f = rapid.SampledFrom(kinds).Draw(t, "fault")
+	return f, f != FaultCancel && rapid.Bool().Draw(t, "once")
 }
 
 func (h *Harness) op(t *rapid.T, legalOnly bool) {
@@ -139,9 +146,9 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 		}
 	}
 	op := rapid.SampledFrom(ops).Draw(t, "op")
-	fault := h.faultFor(t)
+	fault, once := h.faultFor(t)
 	if h.Skip != nil && fault != NoFault && h.Skip(fault, op) {
-		fault = NoFault
+		fault, once = NoFault, false
 	}
 	before := h.viewOf(id)
 	sure := !h.model.Uncertain(id)
@@ -164,12 +171,12 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 	}
 	disarm := func() {}
 	if h.Faults != nil && fault != NoFault && fault != FaultCancel {
-		disarm = h.Faults.Arm(fault, op)
+		disarm = h.Faults.Arm(fault, op, once)
 	}
 	call := h.Driver.Do(ctx, id, op)
 	disarm()
 	h.steps++
-	t.Logf("step %d: %s(%s) [%s] from %s -> %s %s (err: %v)", h.steps, op, id, fault, before, call.Result, call.To, call.Err)
+	t.Logf("step %d: %s(%s) [%s once=%v] from %s -> %s %s (err: %v)", h.steps, op, id, fault, once, before, call.Result, call.To, call.Err)
 	if h.Stats != nil {
 		h.Stats.Update(h.Tier, func(ts *TierStats) {
 			f := fault
@@ -177,6 +184,9 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 				f = NoFault // runsc never ran: the fault did not fire
 			}
 			ts.Record(before, op, call.Result, f)
+			if f != NoFault && once {
+				ts.Faults[FaultOneShot]++
+			}
 		})
 	}
 
@@ -234,7 +244,13 @@ func (h *Harness) prefixClash(id string) bool {
 
 func (h *Harness) env(t *rapid.T) {
 	id := rapid.SampledFrom(h.IDs).Draw(t, "id")
-	kind := rapid.SampledFrom([]Fault{FaultWorkloadExit, FaultSandboxKill}).Draw(t, "env")
+	// A wipe ends every container at once: a fifth of the environment steps.
+	kinds := []Fault{FaultWorkloadExit, FaultSandboxKill, FaultWorkloadExit, FaultSandboxKill}
+	wiper, canWipe := h.Env.(StateWiper)
+	if canWipe {
+		kinds = append(kinds, FaultStateWiped)
+	}
+	kind := rapid.SampledFrom(kinds).Draw(t, "env")
 	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
 	defer cancel()
 	snap, err := h.Observer.Snapshot(ctx)
@@ -243,6 +259,18 @@ func (h *Harness) env(t *rapid.T) {
 	}
 	st := observed(snap, id)
 	switch {
+	case kind == FaultStateWiped && len(snap) > 0:
+		// Every container runsc knows goes from its state directory; their
+		// sandboxes die with it. The wrapper may go on holding them.
+		if err := wiper.WipeState(ctx); err != nil {
+			t.Fatalf("wiping runsc's state: %v", err)
+		}
+		for wid, ws := range snap {
+			if ws == fsm.Created || ws == fsm.Running || ws == fsm.Paused {
+				h.model = h.model.Doom(wid)
+			}
+			h.wiped[wid] = true
+		}
 	case kind == FaultWorkloadExit && st == fsm.Running:
 		if err := h.Env.WorkloadExit(ctx, id); err != nil {
 			t.Fatalf("making %s's workload exit: %v", id, err)
@@ -353,8 +381,10 @@ func (h *Harness) replay() error {
 		}
 		if s.ID != "" && !slices.Contains(Queries, s.Op) {
 			h.view[s.ID] = s.To
-			if s.Op == string(fsm.EventCreate) {
+			if gone(s.From) && !gone(s.To) {
+				// A new container of that ID.
 				delete(h.killed, s.ID)
+				delete(h.wiped, s.ID)
 			}
 		}
 	}
@@ -377,6 +407,14 @@ func (h *Harness) CheckNow(ctx context.Context) error {
 			return fmt.Errorf("wrapper view of %s: %w", id, err)
 		}
 		o := observed(snap, id)
+		if h.wiped[id] && o == fsm.Absent && !gone(v) {
+			// runsc forgot it with its state directory; the wrapper learns
+			// that only when it next acts on it.
+			if !h.allows(id, v) {
+				return fmt.Errorf("%s: the wrapper says %s, the model allows %v", id, v, h.model.Possible(id))
+			}
+			continue
+		}
 		if o == fsm.Stopped && (v == fsm.Created || v == fsm.Running || v == fsm.Paused) && !(v == fsm.Paused && h.killed[id]) {
 			// The stop happened; the wrapper must observe it soon (the
 			// spec's KillLeadsToStopped, and no stale view of a death).

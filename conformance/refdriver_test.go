@@ -146,7 +146,7 @@ func (d *refDriver) KillSandbox(_ context.Context, id string) error {
 
 func (d *refDriver) Kinds() []Fault { return []Fault{FaultExit1, FaultHangAfter} }
 
-func (d *refDriver) Arm(f Fault, _ fsm.Event) func() {
+func (d *refDriver) Arm(f Fault, _ fsm.Event, _ bool) func() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.fault = f

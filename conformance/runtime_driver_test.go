@@ -127,8 +127,17 @@ func (d *runtimeDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	if op == fsm.EventWait && s.Result == runtime.ResultOK && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 		err = nil // the waiter is armed; only the waiting for the exit ended
 	}
+	if op == fsm.EventWait && s.Result == runtime.ResultRefused && err == nil {
+		// Wait on a stopped container: no step of the lifecycle (refused), but
+		// the call answers with the status recorded when it stopped.
+		err = errWaitAnswered
+	}
 	return Call{Result: Result(s.Result), To: fsm.State(s.To), Err: err}
 }
+
+// errWaitAnswered stands for the nil error of a Wait the runtime refused as a
+// step but answered from what it recorded.
+var errWaitAnswered = errors.New("wait refused as a step, answered with the recorded exit status")
 
 func (d *runtimeDriver) View(_ context.Context, id string) (fsm.State, error) {
 	d.mu.Lock()

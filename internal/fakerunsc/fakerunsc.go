@@ -44,7 +44,28 @@ type Faults struct {
 	// SlowAfter makes the subcommand sleep this many milliseconds after its effect
 	// and before it exits: a command that is still running, with its work done.
 	SlowAfter map[string]int `json:"slow_after,omitempty"`
+	// Truncated cuts the subcommand's JSON output (state, list, wait) in half.
+	Truncated map[string]bool `json:"truncated,omitempty"`
+	// Noisy prints text before and after the subcommand's JSON output, as a
+	// runsc that logs to stdout would.
+	Noisy map[string]bool `json:"noisy,omitempty"`
+	// KillMid makes the subcommand SIGKILL itself half way: create after starting
+	// the sandbox process and before recording its state, others after their effect.
+	KillMid map[string]bool `json:"kill_mid,omitempty"`
+	// PipeHold makes the subcommand leave a child process that holds its stdout and
+	// stderr open for this many milliseconds after the subcommand itself exits.
+	PipeHold map[string]int `json:"pipe_hold,omitempty"`
+	// HangFor ends the hangs (HangBefore, HangAfter, HangMidCreate) after this many
+	// milliseconds, after which the subcommand carries on; 0 hangs until killed.
+	HangFor int `json:"hang_for,omitempty"`
+	// Once makes the profile's faults fire on one invocation only (the first one a
+	// fault applies to); afterwards the fake behaves.
+	Once bool `json:"once,omitempty"`
 }
+
+// FiredPath is where the fake at bin records that a one-shot fault has fired.
+// SetFaults removes it, re-arming the profile.
+func FiredPath(bin string) string { return bin + ".fired" }
 
 // ProfilePath is where the fake at bin looks for its fault profile.
 func ProfilePath(bin string) string { return bin + ".faults.json" }
@@ -65,7 +86,16 @@ func SetFaults(bin string, f Faults) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(ProfilePath(bin), data, 0o644)
+	if err := os.Remove(FiredPath(bin)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	// Written aside and renamed, so that a runsc starting meanwhile reads the old
+	// profile or the new one, never half of one.
+	tmp := ProfilePath(bin) + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, ProfilePath(bin))
 }
 
 // Calls returns the recorded invocations of the fake at bin.
@@ -104,7 +134,8 @@ func Build(t testing.TB) string {
 		}
 		defer os.RemoveAll(dir)
 		bin := filepath.Join(dir, "fakerunsc")
-		cmd := exec.Command("go", "build", "-o", bin, "github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/cmd/fakerunsc")
+		// Without symbols or DWARF: the fake is started thousands of times per run.
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/cmd/fakerunsc")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = &buildError{out: string(out), err: err}
 			return

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -167,4 +168,108 @@ func TestFaultProfile(t *testing.T) {
 	if err != nil || len(calls) != 4 || calls[0].Args[len(calls[0].Args)-1] != "list" {
 		t.Fatalf("calls: %+v %v", calls, err)
 	}
+}
+
+func TestOutputFaults(t *testing.T) {
+	bin := Build(t)
+	root := t.TempDir()
+	b := bundle(t, "sleep", "3600")
+	if code, _, _ := run(t, bin, "--root", root, "--network=none", "create", "--bundle", b, "o1"); code != 0 {
+		t.Fatal("create")
+	}
+	t.Cleanup(func() { run(t, bin, "--root", root, "delete", "--force", "o1") })
+	_, good, _ := run(t, bin, "--root", root, "state", "o1")
+	if !json.Valid([]byte(good)) {
+		t.Fatalf("state without a fault: %q", good)
+	}
+	SetFaults(bin, Faults{Truncated: map[string]bool{"state": true}})
+	if _, out, _ := run(t, bin, "--root", root, "state", "o1"); json.Valid([]byte(out)) || !strings.HasPrefix(good, out) || len(out) == 0 {
+		t.Fatalf("truncated state: %q", out)
+	}
+	SetFaults(bin, Faults{Noisy: map[string]bool{"state": true}})
+	if _, out, _ := run(t, bin, "--root", root, "state", "o1"); json.Valid([]byte(out)) || !strings.Contains(out, good) {
+		t.Fatalf("noisy state: %q", out)
+	}
+	// One-shot: the first call gets the fault, the next ones do not, until the
+	// profile is set again.
+	SetFaults(bin, Faults{Garbage: map[string]bool{"state": true}, Once: true})
+	for i, want := range []bool{false, true, true} {
+		if _, out, _ := run(t, bin, "--root", root, "state", "o1"); json.Valid([]byte(out)) != want {
+			t.Fatalf("one-shot garbage, call %d: %q", i, out)
+		}
+	}
+	SetFaults(bin, Faults{Garbage: map[string]bool{"state": true}, Once: true})
+	if _, out, _ := run(t, bin, "--root", root, "state", "o1"); json.Valid([]byte(out)) {
+		t.Fatalf("one-shot garbage after re-arming: %q", out)
+	}
+}
+
+func TestKillMidAndPipeHold(t *testing.T) {
+	bin := Build(t)
+	root := t.TempDir()
+	b := bundle(t, "sleep", "3600")
+	g := []string{"--root", root, "--network=none"}
+	rs := func(args ...string) (int, string, string) {
+		return run(t, bin, append(append([]string{}, g...), args...)...)
+	}
+	t.Cleanup(func() {
+		SetFaults(bin, Faults{})
+		rs("delete", "--force", "k1")
+	})
+	rs("create", "--bundle", b, "k1")
+	SetFaults(bin, Faults{KillMid: map[string]bool{"start": true}})
+	cmd := exec.Command(bin, append(append([]string{}, g...), "start", "k1")...)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ProcessState.String() != "signal: killed" {
+		t.Fatalf("start with kill-mid: %v", err)
+	}
+	SetFaults(bin, Faults{})
+	if _, out, _ := rs("state", "k1"); !strings.Contains(out, `"running"`) {
+		t.Fatalf("kill-mid start did not take effect first: %q", out)
+	}
+
+	// A held pipe: runsc has exited, its output pipe stays open for the holder.
+	SetFaults(bin, Faults{PipeHold: map[string]int{"state": 300}})
+	cmd = exec.Command(bin, append(append([]string{}, g...), "state", "k1")...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(cmd.Process.Pid, &ws, 0, nil); err != nil || ws.ExitStatus() != 0 {
+		t.Fatalf("state with a held pipe: %v %v", err, ws)
+	}
+	// runsc is gone; the pipe reaches EOF only when the holder exits.
+	buf := make([]byte, 4096)
+	var got []byte
+	for {
+		n, err := stdout.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	if !strings.Contains(string(got), `"running"`) {
+		t.Fatalf("state output through a held pipe: %q", got)
+	}
+	if holders := pipeHolders(t); holders != 0 {
+		t.Fatalf("%d pipe holders still running after EOF", holders)
+	}
+}
+
+// pipeHolders counts running runsc-pipe-holder processes.
+func pipeHolders(t *testing.T) int {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range ents {
+		if cl, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil && strings.HasPrefix(string(cl), "runsc-pipe-holder\x00") {
+			n++
+		}
+	}
+	return n
 }

@@ -30,7 +30,7 @@ type state struct {
 var (
 	root, logPath, platform, network = "/var/run/runsc", "", "", "sandbox"
 	faults                           fakerunsc.Faults
-	sub                              string
+	sub, self                        string
 )
 
 func main() {
@@ -38,7 +38,12 @@ func main() {
 		sandbox(os.Args[len(os.Args)-2], os.Args[len(os.Args)-1])
 		return
 	}
-	self, _ := os.Executable()
+	if filepath.Base(os.Args[0]) == "runsc-pipe-holder" {
+		ms, _ := strconv.Atoi(os.Args[len(os.Args)-1])
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		return
+	}
+	self, _ = os.Executable()
 	if data, err := os.ReadFile(fakerunsc.ProfilePath(self)); err == nil {
 		json.Unmarshal(data, &faults)
 	}
@@ -167,31 +172,74 @@ func main() {
 	default:
 		fail(128, "unknown subcommand "+sub)
 	}
-	if ms := faults.SlowAfter[sub]; ms > 0 {
+	after()
+}
+
+// after applies the profile's faults that act after the effect.
+func after() {
+	if ms := faults.PipeHold[sub]; ms > 0 && fire() {
+		holdPipes(ms)
+	}
+	if faults.KillMid[sub] && fire() {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		hang()
+	}
+	if ms := faults.SlowAfter[sub]; ms > 0 && fire() {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
-	if faults.HangAfter[sub] {
+	if faults.HangAfter[sub] && fire() {
 		hang()
 	}
 }
 
+// fire reports whether a fault that applies now fires: always, unless the profile
+// is one-shot and a fault has fired already (the first invocation to claim the
+// marker file wins).
+func fire() bool {
+	if !faults.Once {
+		return true
+	}
+	f, err := os.OpenFile(fakerunsc.FiredPath(self), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// holdPipes starts a child that keeps this process's stdout and stderr open for ms
+// milliseconds, as a runsc child that inherits them would.
+func holdPipes(ms int) {
+	cmd := exec.Command("/proc/self/exe", strconv.Itoa(ms))
+	cmd.Args[0] = "runsc-pipe-holder"
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Start()
+}
+
 // inject applies the profile's faults that act before the effect.
 func inject() {
-	if code, ok := faults.Exit[sub]; ok {
+	if code, ok := faults.Exit[sub]; ok && fire() {
 		msg := faults.Message
 		if msg == "" {
 			msg = "injected failure of " + sub
 		}
 		fail(code, msg)
 	}
-	if faults.HangBefore[sub] {
+	if faults.HangBefore[sub] && fire() {
 		hang()
 	}
 }
 
 func emit(out []byte, newline bool) {
-	if faults.Garbage[sub] {
+	switch {
+	case faults.Garbage[sub] && fire():
 		out = []byte("{\"id\": <<garbage")
+	case faults.Truncated[sub] && fire():
+		out = out[:len(out)/2]
+	case faults.Noisy[sub] && fire():
+		out = append([]byte("W1202 12:00:00.000000 1 runsc.go:42] noise before the JSON\n"), out...)
+		out = append(out, "\nnoise after the JSON"...)
 	}
 	os.Stdout.Write(out)
 	if newline {
@@ -306,7 +354,9 @@ func checkPlatform() {
 	case "systrap":
 		fail(128, "unknown platform: systrap")
 	case "kvm":
-		hang()
+		for { // nested virtualization: forever, whatever the profile
+			time.Sleep(time.Hour)
+		}
 	}
 }
 
@@ -348,6 +398,10 @@ func create(id, bundle string) *state {
 		fail(128, "cannot create sandbox: "+err.Error())
 	}
 	if faults.HangMidCreate {
+		hang()
+	}
+	if faults.KillMid[sub] && fire() {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		hang()
 	}
 	s.Pid = cmd.Process.Pid
@@ -481,12 +535,17 @@ func sandbox(r, id string) {
 		case s.Status == "stopped" && s.ExitKnown:
 			os.Exit(s.Exit)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // every live sandbox polls: keep it cheap
 	}
 }
 
-// hang blocks forever (a bare select{} would be a detected deadlock, exit 2).
+// hang blocks for the profile's HangFor, or forever (a bare select{} would be a
+// detected deadlock, exit 2).
 func hang() {
+	if faults.HangFor > 0 {
+		time.Sleep(time.Duration(faults.HangFor) * time.Millisecond)
+		return
+	}
 	for {
 		time.Sleep(time.Hour)
 	}
