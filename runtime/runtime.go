@@ -866,9 +866,14 @@ func (o *ownSet) prune(live map[int]procStatus) {
 }
 
 // watchDescendants notes the descendants of our runsc command pid as the runtime's
-// (r.own) every few milliseconds until the returned stop is called; stop returns once
-// the watcher has finished. A tick reads only the children lists of the processes
-// found so far.
+// (r.own) until the returned stop is called; stop returns once the watcher has
+// finished. A tick reads only the children lists of the processes found so far, but
+// those of every thread of each, which for runsc's many-threaded processes is a
+// hundred reads: ticking every 2ms cost a Run about as much CPU as the sandbox itself.
+// The ticks therefore start 2ms apart and slow down to watchMaxTick. What must be seen
+// alive is long-lived — the sandbox, the gofer and the platform's first stub live as
+// long as the sandbox, and later stubs join that stub's session (which noting it
+// covers) — so the slower ticks still see it.
 func (r *Runtime) watchDescendants(pid int) (stop func()) {
 	if !reaping() {
 		return func() {}
@@ -879,7 +884,8 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 		defer close(finished)
 		known := []int{pid}
 		seen := map[int]bool{pid: true}
-		t := time.NewTicker(2 * time.Millisecond)
+		tick := 2 * time.Millisecond
+		t := time.NewTimer(tick)
 		defer t.Stop()
 		for {
 			select {
@@ -887,6 +893,8 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 				return
 			case <-t.C:
 			}
+			tick = min(2*tick, watchMaxTick)
+			t.Reset(tick)
 			live := known[:0]
 			for _, p := range known {
 				if _, ok := procStat(p); !ok {
@@ -906,6 +914,9 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 	}()
 	return func() { close(done); <-finished }
 }
+
+// watchMaxTick is the slowest tick of watchDescendants.
+const watchMaxTick = 20 * time.Millisecond
 
 // childrenOf lists pid's children (from every thread's /proc children list).
 func childrenOf(pid int) []int {
