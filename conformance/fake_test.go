@@ -379,6 +379,7 @@ func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			_ = d.Close(ctx)
+			d.closeTrace()
 			if procs, _ := w.Processes(); len(procs) > 0 {
 				rt.Errorf("fake sandboxes left behind: %v", procs)
 				sweepFake(procs)
@@ -394,6 +395,9 @@ func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 			Stats:    stats, Tier: "fake", CatchUp: 5 * time.Second, LenientStrict: true,
 			Skip: func(f Fault, op fsm.Event) bool { _, bug := knownBug(f, op); return bug }}
 		h.Run(rt)
+		if err := d.checkTrace(ctx, false); err != nil {
+			rt.Fatal(err)
+		}
 	})
 }
 

@@ -44,6 +44,7 @@ func TestRealRunscStateMachine(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			_ = d.Close(ctx)
+			d.closeTrace()
 			if leaked, err := r.Sweep(ctx); err != nil || len(leaked) > 0 {
 				rt.Errorf("sandboxes left behind: %v (%v)", leaked, err)
 			}
@@ -58,6 +59,9 @@ func TestRealRunscStateMachine(t *testing.T) {
 			Timeouts: Timeouts{Op: 30 * time.Second, Hang: time.Second},
 			Stats:    &summary, Tier: "real"}
 		h.Run(rt)
+		if err := d.checkTrace(ctx, false); err != nil {
+			rt.Fatal(err)
+		}
 	})
 	summary.Update("real", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
 }

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,6 +29,32 @@ type runtimeDriver struct {
 	mu   sync.Mutex
 	seen int
 	view map[string]fsm.State
+	// traceFile receives the runtime's NDJSON step trace.
+	traceFile *os.File
+}
+
+// checkTrace reads back the runtime's whole NDJSON step trace, from the
+// fresh runtime on, and checks it is, container by container, a behaviour of
+// the spec's next-state relation (the Go TLA+ engine) and, with goModel, a run
+// of the Go model (the sequential harness replays every step in the model as
+// it goes, prefix-clash refusals included, so it passes false).
+func (d *runtimeDriver) checkTrace(ctx context.Context, goModel bool) error {
+	steps, err := ReadTrace(io.NewSectionReader(d.traceFile, 0, 1<<40))
+	if err != nil {
+		return fmt.Errorf("the step trace %s: %w", d.traceFile.Name(), err)
+	}
+	if len(steps) != len(d.rt.Trace()) {
+		return fmt.Errorf("the step trace %s has %d steps, the runtime recorded %d", d.traceFile.Name(), len(steps), len(d.rt.Trace()))
+	}
+	if goModel {
+		if _, err := ValidateTrace(steps); err != nil {
+			return fmt.Errorf("the step trace is not a run of the model: %w", err)
+		}
+	}
+	if err := ValidateSpecTrace(ctx, SpecPath, steps); err != nil {
+		return fmt.Errorf("the step trace is not a behaviour of the spec: %w", err)
+	}
+	return nil
 }
 
 // testBundles writes, under dir, a bundle whose workload runs until
@@ -42,19 +69,25 @@ func testBundles(dir string) (bundle, runBundle string, err error) {
 }
 
 // newRuntimeDriver opens a runtime on binary (with extra options) with its
-// state under dir. The runtime's own Resolve/Probe steps are skipped: the
-// harness starts from Available.
+// state under dir and its NDJSON step trace in dir/trace.ndjson. The
+// runtime's own Resolve/Probe steps are skipped: the harness starts from
+// Available.
 func newRuntimeDriver(ctx context.Context, binary, dir, bundle, runBundle string, opts ...runtime.Option) (*runtimeDriver, error) {
 	state := filepath.Join(dir, "state")
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return nil, err
 	}
-	opts = append([]runtime.Option{runtime.WithStateDir(state), runtime.WithTrace(io.Discard)}, opts...)
-	rt, err := runtime.NewWithPath(ctx, binary, opts...)
+	tf, err := os.Create(filepath.Join(dir, "trace.ndjson"))
 	if err != nil {
 		return nil, err
 	}
-	d := &runtimeDriver{rt: rt, bundle: bundle, runBundle: runBundle, waitFor: 50 * time.Millisecond, view: map[string]fsm.State{}}
+	opts = append([]runtime.Option{runtime.WithStateDir(state), runtime.WithTrace(tf)}, opts...)
+	rt, err := runtime.NewWithPath(ctx, binary, opts...)
+	if err != nil {
+		tf.Close()
+		return nil, err
+	}
+	d := &runtimeDriver{rt: rt, bundle: bundle, runBundle: runBundle, waitFor: 50 * time.Millisecond, view: map[string]fsm.State{}, traceFile: tf}
 	d.seen = len(rt.Trace())
 	return d, nil
 }
@@ -149,3 +182,6 @@ func (d *runtimeDriver) View(_ context.Context, id string) (fsm.State, error) {
 }
 
 func (d *runtimeDriver) Close(ctx context.Context) error { return d.rt.Close(ctx) }
+
+// closeTrace closes the trace file (after the runtime is closed).
+func (d *runtimeDriver) closeTrace() { d.traceFile.Close() }

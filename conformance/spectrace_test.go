@@ -1,0 +1,103 @@
+package conformance
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
+)
+
+func specSteps(t *testing.T, lines ...string) []TraceStep {
+	t.Helper()
+	steps, err := ReadTrace(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return steps
+}
+
+// A lifecycle with a reused ID, refusals inside and outside the spec, an
+// unknown outcome and a cleanup passes the spec; the same trace with one
+// forbidden step does not.
+func TestValidateSpecTrace(t *testing.T) {
+	good := []string{
+		traceLine(1, "Resolve", "", fsm.Unresolved, fsm.Resolved, "ok"),
+		traceLine(2, "Probe", "", fsm.Resolved, fsm.Available, "ok"),
+		traceLine(3, "Start", "a", fsm.Absent, fsm.Absent, "refused"),
+		traceLine(4, "Create", "a", fsm.Absent, fsm.Created, "ok"),
+		traceLine(5, "Pause", "a", fsm.Created, fsm.Created, "refused"),
+		traceLine(6, "Start", "a", fsm.Created, fsm.Running, "unknown"),
+		traceLine(7, "State", "a", fsm.Running, fsm.Running, "ok"),
+		traceLine(8, "Kill", "a", fsm.Running, fsm.Running, "ok"),
+		traceLine(9, "Exit", "a", fsm.Running, fsm.Stopped, "ok"),
+		traceLine(10, "Delete", "a", fsm.Stopped, fsm.Deleted, "ok"),
+		traceLine(11, "Create", "a", fsm.Absent, fsm.Created, "ok"),
+		traceLine(12, "Create", "b", fsm.Absent, fsm.Absent, "failed"),
+		traceLine(13, "Run", "b", fsm.Absent, fsm.Deleted, "ok"),
+		traceLine(14, "Close", "", fsm.Available, fsm.Closing, "ok"),
+		traceLine(15, "ForceDelete", "a", fsm.Created, fsm.Deleted, "cleanup"),
+		traceLine(16, "CloseDone", "", fsm.Closing, fsm.Closed, "ok"),
+	}
+	traces := SpecTraces(specSteps(t, good...))
+	if len(traces) != 3 {
+		t.Errorf("%d containers, want 3 (a twice, b):\n%s", len(traces), strings.Join(traces, "\n"))
+	}
+	trace := strings.Join(traces, "\n")
+	if strings.Contains(trace, `"action":"Start(c1)","res":"refused"`) || strings.Contains(trace, "State") {
+		t.Errorf("a refusal outside the spec or a query was kept:\n%s", trace)
+	}
+	ctx := context.Background()
+	if err := ValidateSpecTrace(ctx, SpecPath, specSteps(t, good...)); err != nil {
+		t.Fatalf("%v\n%s", err, trace)
+	}
+	for name, bad := range map[string]string{
+		"pause of a created container": traceLine(5, "Pause", "a", fsm.Created, fsm.Paused, "ok"),
+		"failed step that moved":       traceLine(6, "Start", "a", fsm.Created, fsm.Running, "failed"),
+		"create of a live container":   traceLine(5, "Create", "a", fsm.Absent, fsm.Created, "ok"),
+		"exit before any start":        traceLine(6, "Exit", "a", fsm.Created, fsm.Stopped, "ok"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			lines := append([]string{}, good...)
+			for i, l := range lines {
+				if strings.HasPrefix(l, bad[:9]) {
+					lines[i] = bad
+				}
+			}
+			if err := ValidateSpecTrace(ctx, SpecPath, specSteps(t, lines...)); err == nil {
+				t.Errorf("accepted %s", bad)
+			}
+		})
+	}
+}
+
+func BenchmarkValidateSpecTrace(b *testing.B) {
+	var lines []string
+	seq := 0
+	add := func(op, id string, from, to fsm.State, r string) {
+		seq++
+		lines = append(lines, traceLine(seq, op, id, from, to, r))
+	}
+	add("Resolve", "", fsm.Unresolved, fsm.Resolved, "ok")
+	add("Probe", "", fsm.Resolved, fsm.Available, "ok")
+	for _, id := range []string{"a", "b", "c"} {
+		add("Create", id, fsm.Absent, fsm.Created, "ok")
+		add("Start", id, fsm.Created, fsm.Running, "ok")
+		add("Wait", id, fsm.Running, fsm.Running, "ok")
+		add("Kill", id, fsm.Running, fsm.Running, "ok")
+		add("Exit", id, fsm.Running, fsm.Stopped, "ok")
+		add("Delete", id, fsm.Stopped, fsm.Deleted, "ok")
+		add("Run", id, fsm.Absent, fsm.Deleted, "ok")
+	}
+	add("Close", "", fsm.Available, fsm.Closing, "ok")
+	add("CloseDone", "", fsm.Closing, fsm.Closed, "ok")
+	steps, err := ReadTrace(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := ValidateSpecTrace(context.Background(), SpecPath, steps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
