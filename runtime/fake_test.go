@@ -520,8 +520,9 @@ func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
 
 // Once runsc has accepted a Kill, the stop is on its way and a Pause would hold it
 // back: the lifecycle (the spec's killReq guard on Pause) refuses Pause before runsc
-// runs. `runsc wait` is held up so that the stop has not arrived (the container is
-// still Running) when Pause is asked for.
+// runs. `runsc wait` is held up and the sandbox process stopped (SIGSTOP), so that
+// the stop has not arrived (the container is still Running) when Pause is asked for,
+// however slowly the test runs.
 func TestFakePauseAfterKillRefused(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
@@ -535,10 +536,20 @@ func TestFakePauseAfterKillRefused(t *testing.T) {
 	if err := r.Start(ctx, "pk", nil); err != nil {
 		t.Fatal(err)
 	}
+	st, err := r.State(ctx, "pk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake sandbox exits once it sees its container stopped; held stopped, it
+	// cannot, and the reaper has nothing to report until it is let go.
+	if err := syscall.Kill(st.Pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(st.Pid, syscall.SIGCONT)
 	if err := r.Kill(ctx, "pk", syscall.SIGTERM, nil); err != nil {
 		t.Fatalf("Kill: %v", err)
 	}
-	err := r.Pause(ctx, "pk")
+	err = r.Pause(ctx, "pk")
 	var se *StepError
 	if !errors.Is(err, ErrIllegal) || !errors.As(err, &se) {
 		t.Fatalf("Pause after an accepted Kill: got %v, want a *StepError (ErrIllegal)", err)
