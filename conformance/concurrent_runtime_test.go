@@ -149,17 +149,18 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 	}
 }
 
-// The concurrent tier on the fake runsc: 200 histories of 4-8 clients.
+// The concurrent tier on the fake runsc: 200 histories of 4 and 8 clients
+// (400 with CONFORMANCE_FULL).
 func TestConcurrentFakeRunsc(t *testing.T) {
 	bin := fakerunsc.Build(t)
 	bundle, runBundle, err := testBundles(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 100
+	n := 200
 	switch {
 	case full():
-		n = 200
+		n = 400
 	case testing.Short() || quick():
 		n = 40
 	}

@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 )
 
 // needRealRunsc skips loudly without root and /usr/bin/runsc, and fails when
@@ -109,4 +111,35 @@ func TestRunscObserverOnRealRunsc(t *testing.T) {
 	runsc("delete", "ab")
 	runsc("delete", "b")
 	want("ab", fsm.Absent)
+}
+
+// OwnProcesses, which walks the subreaper's descendants, finds the same
+// sandboxes as the scan of every process: one whose runsc has exited
+// (reparented to the subreaper) included.
+func TestOwnProcessesMatchesTheFullScan(t *testing.T) {
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0); errno != 0 {
+		t.Fatal(errno)
+	}
+	bin := fakerunsc.Build(t)
+	bundle, _, err := testBundles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runsc{Binary: bin, Root: t.TempDir(), Flags: []string{"--network=none"}}
+	ctx := context.Background()
+	if _, errOut, err := r.run(ctx, "create", "--bundle", bundle, "own1"); err != nil {
+		t.Fatalf("create: %v: %s", err, errOut)
+	}
+	defer r.run(ctx, "delete", "--force", "own1")
+	all, err := r.Processes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := r.OwnProcesses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 || !slices.Equal(all, own) {
+		t.Fatalf("the full scan finds %v, the descendants walk %v", all, own)
+	}
 }
