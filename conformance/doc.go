@@ -21,6 +21,16 @@
 //     wrapper observes a stop runsc reports, and that no sandbox outlives its
 //     container. With a Tracer driver the model follows the wrapper's NDJSON
 //     step trace step by step (ValidateTrace, trace.go).
+//   - The fault matrix (driver.go): runsc exiting 1, 128 or panicking; garbage,
+//     truncated or noisy JSON from state/list/wait; hangs before and after the
+//     effect; runsc SIGKILLed half way; a child holding runsc's output pipes;
+//     each for every call serving the operation or for one call only; the
+//     caller's context cancelled at a random point; and, out of band, the
+//     workload exiting, the sandbox killed, runsc's state directory wiped.
+//   - Trace tier (spectrace.go): every runtime's NDJSON step trace, sequential
+//     or concurrent, fake or real, is read back and checked, container by
+//     container, against the spec's next-state relation with the Go TLA+
+//     engine (tla.ValidateTrace); concurrent ones in the Go model too.
 //   - Concurrent (concurrent.go) records histories of several clients and
 //     checks them with porcupine, per container (linearizability.go).
 //   - Runsc (runsc.go) observes and disturbs real runsc directly.
