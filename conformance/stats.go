@@ -218,7 +218,7 @@ func (s *Stats) WriteSummary(w io.Writer) {
 	names := slices.Clone(s.tierOrder)
 	mutants := slices.Clone(s.mutants)
 	s.mu.Unlock()
-	if len(names) == 0 && len(mutants) == 0 {
+	if len(names) == 0 {
 		return
 	}
 	fmt.Fprintln(w, "=== conformance summary")
@@ -287,6 +287,8 @@ func (s *Stats) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "mutant %-28s killed=%-5v %8s %s\n", m.Name, m.Killed, round(m.Time), m.By)
 		}
 		fmt.Fprintf(w, "mutation score: %d/%d\n", killed, len(mutants))
+	} else {
+		fmt.Fprintln(w, "mutation score: - (make mutants has not run on this machine)")
 	}
 }
 

@@ -6,13 +6,16 @@
 # how long the suite took to fail.
 #
 # Environment: MUTANT_TESTS (go test -run pattern), MUTANT_TIMEOUT (seconds, default 900),
-# MUTANT_RESULTS (file to append "name killed seconds" lines to).
+# MUTANT_RESULTS (file to write "name result seconds" lines to; by default
+# $TMPDIR/gvisorfsm-mutant-results.txt, where `make conformance`'s summary finds them).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 tests=${MUTANT_TESTS:-'^(TestFakeRunscStateMachine|TestConcurrentFakeRunsc)$'}
 limit=${MUTANT_TIMEOUT:-900}
+results=${MUTANT_RESULTS:-${TMPDIR:-/tmp}/gvisorfsm-mutant-results.txt}
+: >"$results"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -48,7 +51,7 @@ for p in "$here"/*.patch; do
 		grep -E 'not linearizable|model:|leaked|left behind|did not observe|without a fault|runsc (says|still)|wrapper says' "$tmp/$name.log" |
 			grep -v -e 'is not a run of the model' -e 'KNOWN' | head -3 | cut -c1-200 | sed 's/^/    /'
 	fi
-	[[ -n ${MUTANT_RESULTS:-} ]] && echo "$name $result $secs" >>"$MUTANT_RESULTS"
+	echo "$name $result $secs" >>"$results"
 	rm -rf "$work"
 done
 echo "mutation score: $killed/$total"
