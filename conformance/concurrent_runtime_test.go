@@ -149,21 +149,15 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 	}
 }
 
-// The concurrent tier on the fake runsc: 200 histories of 4 and 8 clients
-// (400 with CONFORMANCE_FULL).
+// The concurrent tier on the fake runsc: tierSizes' histories, half of 4
+// clients, half of 8.
 func TestConcurrentFakeRunsc(t *testing.T) {
 	bin := fakerunsc.Build(t)
 	bundle, runBundle, err := testBundles(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 200
-	switch {
-	case full():
-		n = 400
-	case testing.Short() || quick():
-		n = 40
-	}
+	_, n := tierSizes(t)
 	start := time.Now()
 	for _, clients := range []int{4, 8} {
 		runHistories(t, n/2, clients, "concurrent-fake", func(dir string) (*runtimeDriver, *Runsc, error) {

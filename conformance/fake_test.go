@@ -265,19 +265,13 @@ const fakeShards = 4
 
 // The fault-injecting tier: the state machine on the fake runsc, in
 // fakeShards processes of -rapid.checks/fakeShards cases each (at least
-// 1,000 cases in all).
+// tierSizes' cases in all).
 func TestFakeRunscStateMachine(t *testing.T) {
 	if os.Getenv("CONFORMANCE_FAKE_SHARD") != "" {
 		fakeShardProcess(t)
 		return
 	}
-	minimum := 1000
-	switch {
-	case full():
-		minimum = 2000
-	case quick():
-		minimum = 200
-	}
+	minimum, _ := tierSizes(t)
 	atLeastChecks(t, minimum)
 	var total int
 	fmt.Sscan(flag.Lookup("rapid.checks").Value.String(), &total)
@@ -313,6 +307,31 @@ func TestFakeRunscStateMachine(t *testing.T) {
 	if ts := summary.Snapshot("fake"); len(ts.Missing()) > 0 && !testing.Short() {
 		t.Errorf("(state, operation) pairs never exercised: %v", ts.Missing())
 	}
+}
+
+// tierSizes is how many fake-runsc cases and concurrent histories a run
+// makes: 1,000 and 200 when go test allows the run 25 minutes or more (make
+// conformance, or a -timeout raised for it); 300 and 100 within go test's
+// default 10 minutes, which the tiers at full size overrun on two cores
+// (each case starts some 30 runsc and sandbox processes); 1,000 and 200 with
+// CONFORMANCE_FULL; 200 and 40 with CONFORMANCE_QUICK (the mutation run).
+func tierSizes(t *testing.T) (cases, histories int) {
+	var limit time.Duration
+	if fl := flag.Lookup("test.timeout"); fl != nil {
+		if g, ok := fl.Value.(flag.Getter); ok {
+			limit, _ = g.Get().(time.Duration)
+		}
+	}
+	switch {
+	case quick() || testing.Short():
+		cases, histories = 200, 40
+	case full() || limit == 0 || limit >= 25*time.Minute:
+		cases, histories = 1000, 200
+	default:
+		cases, histories = 300, 100
+		t.Logf("go test -timeout %v: %d cases and %d histories; -timeout 25m or more runs 1,000 and 200", limit, cases, histories)
+	}
+	return cases, histories
 }
 
 // quick reports CONFORMANCE_QUICK: fewer cases, for the mutation run.
