@@ -53,7 +53,7 @@ func TestRealRunscStateMachine(t *testing.T) {
 		// IDs unique to the case: runsc binds a control socket per sandbox ID
 		// host-wide, so a leak in one case must not break the next.
 		cases++
-		p := fmt.Sprintf("cf%d-", cases)
+		p := fmt.Sprintf("cf%d-%d-", os.Getpid()%100000, cases)
 		h := &Harness{Driver: d, Observer: r, Env: r, FaultRate: 0.1, Strict: true, Tolerate: knownDivergences,
 			IDs:      []string{p + "a", p + "ab", p + "b"},
 			Timeouts: Timeouts{Op: 30 * time.Second, Hang: time.Second},
