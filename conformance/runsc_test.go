@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,6 +65,8 @@ func TestRunscObserverOnRealRunsc(t *testing.T) {
 			t.Errorf("sweep: leaked %v, %v", leaked, err)
 		}
 	})
+	// IDs of this process: runsc names sandboxes host-wide.
+	p := fmt.Sprintf("ob%d-", os.Getpid()%100000)
 	reaping := map[int]bool{}
 	runsc := func(args ...string) {
 		t.Helper()
@@ -79,38 +82,38 @@ func TestRunscObserverOnRealRunsc(t *testing.T) {
 			t.Fatalf("Status(%s) = %s, %v; want %s", id, got, err, s)
 		}
 	}
-	want("ab", fsm.Absent)
-	runsc("create", "--bundle", bundle, "ab")
-	want("ab", fsm.Created)
-	want("a", fsm.Absent) // runsc's prefix match must not count
+	want(p+"ab", fsm.Absent)
+	runsc("create", "--bundle", bundle, p+"ab")
+	want(p+"ab", fsm.Created)
+	want(p+"a", fsm.Absent) // runsc's prefix match must not count
 	// This runsc calls an exact ID ambiguous while a longer one it prefixes
 	// exists; the observer must still see it.
-	runsc("create", "--bundle", bundle, "a")
-	want("a", fsm.Created)
-	want("ab", fsm.Created)
-	runsc("delete", "-force", "ab")
-	want("ab", fsm.Absent)
-	runsc("delete", "-force", "a")
-	want("a", fsm.Absent)
-	runsc("create", "--bundle", bundle, "ab")
-	runsc("start", "ab")
-	want("ab", fsm.Running)
-	if err := r.WorkloadExit(ctx, "ab"); err != nil {
+	runsc("create", "--bundle", bundle, p+"a")
+	want(p+"a", fsm.Created)
+	want(p+"ab", fsm.Created)
+	runsc("delete", "-force", p+"ab")
+	want(p+"ab", fsm.Absent)
+	runsc("delete", "-force", p+"a")
+	want(p+"a", fsm.Absent)
+	runsc("create", "--bundle", bundle, p+"ab")
+	runsc("start", p+"ab")
+	want(p+"ab", fsm.Running)
+	if err := r.WorkloadExit(ctx, p+"ab"); err != nil {
 		t.Fatal(err)
 	}
-	want("ab", fsm.Stopped)
-	runsc("create", "--bundle", bundle, "b")
-	if err := r.KillSandbox(ctx, "b"); err != nil {
+	want(p+"ab", fsm.Stopped)
+	runsc("create", "--bundle", bundle, p+"b")
+	if err := r.KillSandbox(ctx, p+"b"); err != nil {
 		t.Fatal(err)
 	}
-	want("b", fsm.Stopped)
+	want(p+"b", fsm.Stopped)
 	ids, err := r.List(ctx)
-	if err != nil || !slices.Equal(ids, []string{"ab", "b"}) {
+	if err != nil || !slices.Equal(ids, []string{p + "ab", p + "b"}) {
 		t.Fatalf("List = %v, %v", ids, err)
 	}
-	runsc("delete", "ab")
-	runsc("delete", "b")
-	want("ab", fsm.Absent)
+	runsc("delete", p+"ab")
+	runsc("delete", p+"b")
+	want(p+"ab", fsm.Absent)
 }
 
 // OwnProcesses, which walks the subreaper's descendants, finds the same
