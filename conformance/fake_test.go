@@ -278,6 +278,7 @@ func TestFakeRunscStateMachine(t *testing.T) {
 	per := (total + fakeShards - 1) / fakeShards
 	start := time.Now()
 	dir := t.TempDir()
+	stop := filepath.Join(dir, "stop")
 	var wg sync.WaitGroup
 	outs := make([][]byte, fakeShards)
 	errs := make([]error, fakeShards)
@@ -288,8 +289,14 @@ func TestFakeRunscStateMachine(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestFakeRunscStateMachine$", "-test.v",
 				fmt.Sprintf("-rapid.checks=%d", per))
 			cmd.Env = append(os.Environ(), fmt.Sprintf("CONFORMANCE_FAKE_SHARD=%d", i),
-				"CONFORMANCE_SHARD_STATS="+filepath.Join(dir, fmt.Sprintf("shard%d.json", i)))
+				"CONFORMANCE_SHARD_STATS="+filepath.Join(dir, fmt.Sprintf("shard%d.json", i)),
+				"CONFORMANCE_SHARD_STOP="+stop)
 			outs[i], errs[i] = cmd.CombinedOutput()
+			if errs[i] != nil {
+				// One failure is the verdict: the other shards stop at their
+				// next case instead of running all theirs.
+				_ = os.WriteFile(stop, nil, 0o644)
+			}
 		}()
 	}
 	wg.Wait()
@@ -377,7 +384,13 @@ func fakeShardProcess(t *testing.T) {
 
 func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 	bin := fakerunsc.Build(t)
+	stop := os.Getenv("CONFORMANCE_SHARD_STOP")
 	rapid.Check(t, func(rt *rapid.T) {
+		if stop != "" {
+			if _, err := os.Stat(stop); err == nil {
+				return // another shard failed: not a case
+			}
+		}
 		dir, err := os.MkdirTemp("", "conformance-fake-")
 		if err != nil {
 			rt.Fatal(err)

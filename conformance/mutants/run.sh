@@ -5,6 +5,7 @@
 # mutant must be killed, i.e. make the tests fail. It prints the score and, per mutant,
 # how long the suite took to fail.
 #
+# Usage: run.sh [mutant ...] (default: every patch here).
 # Environment: MUTANT_TESTS (go test -run pattern), MUTANT_TIMEOUT (seconds, default 900),
 # MUTANT_RESULTS (file to write "name result seconds" lines to; by default
 # $TMPDIR/gvisorfsm-mutant-results.txt, where `make conformance`'s summary finds them).
@@ -26,7 +27,13 @@ copy_tree() { # the tracked files of the working tree, without .git
 total=0
 killed=0
 printf '%-36s %-9s %8s\n' mutant result seconds
-for p in "$here"/*.patch; do
+# Arguments, if any, name the mutants to run (e.g. 03-delete-by-prefix).
+patches=("$here"/*.patch)
+if [[ $# -gt 0 ]]; then
+	patches=()
+	for n in "$@"; do patches+=("$here/$n.patch"); done
+fi
+for p in "${patches[@]}"; do
 	name=$(basename "$p" .patch)
 	work="$tmp/$name"
 	mkdir -p "$work"
@@ -37,7 +44,7 @@ for p in "$here"/*.patch; do
 		continue
 	fi
 	start=$(date +%s.%N)
-	if (cd "$work" && CONFORMANCE_QUICK=1 timeout "$limit" go test ./conformance -count=1 -run "$tests" >"$tmp/$name.log" 2>&1); then
+	if (cd "$work" && CONFORMANCE_QUICK=1 timeout "$limit" go test ./conformance -count=1 -failfast -run "$tests" >"$tmp/$name.log" 2>&1); then
 		result=SURVIVED
 	else
 		result=killed
