@@ -647,9 +647,11 @@ func TestRealSwapAfterValidation(t *testing.T) {
 }
 
 // systrap is unknown to this runsc and kvm hangs: only ptrace works, and the probes
-// leave nothing behind. An explicitly requested platform that fails is an error.
+// leave nothing behind. An explicitly requested platform that fails is an error. The
+// probe timeout is the default one: a ptrace sandbox on the loaded shared machine has
+// taken more than 3s to run /bin/true.
 func TestRealProbePlatforms(t *testing.T) {
-	r, _ := newReal(t, WithProbeTimeout(3*time.Second))
+	r, _ := newReal(t, WithProbeTimeout(10*time.Second))
 	res, err := r.ProbePlatforms(context.Background())
 	if err != nil {
 		t.Fatal(err)
