@@ -15,12 +15,12 @@ import (
 // network none) and reconciles with `runsc state`/`list` after every step.
 func TestRealRunscStateMachine(t *testing.T) {
 	needRealRunsc(t)
-	checks := 30
+	checks, steps := 30, 20
 	if full() {
-		checks = 100
+		checks, steps = 100, 30 // at least 3,000 runsc calls
 	}
 	setFlag(t, "rapid.checks", fmt.Sprint(checks)) // each case takes seconds
-	setFlag(t, "rapid.steps", "20")
+	setFlag(t, "rapid.steps", fmt.Sprint(steps))
 	bundle, runBundle, err := testBundles(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +59,8 @@ func TestRealRunscStateMachine(t *testing.T) {
 			Timeouts: Timeouts{Op: 30 * time.Second, Hang: time.Second},
 			Stats:    &summary, Tier: "real"}
 		h.Run(rt)
+		// The observer's own state and list calls count too.
+		summary.Update("real", func(ts *TierStats) { ts.RunscCalls += r.Calls() })
 		if err := d.checkTrace(ctx, false); err != nil {
 			rt.Fatal(err)
 		}

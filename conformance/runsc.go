@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -66,9 +67,15 @@ type Runsc struct {
 	// ExitFile is the file whose creation inside the container makes the
 	// workload exit (see BusyboxBundle).
 	ExitFile string
+	// calls counts the runsc invocations made through r.
+	calls atomic.Int64
 }
 
+// Calls is how many times r has run runsc.
+func (r *Runsc) Calls() int { return int(r.calls.Load()) }
+
 func (r *Runsc) run(ctx context.Context, args ...string) (stdout, stderr string, err error) {
+	r.calls.Add(1)
 	return RunFiles(ctx, r.Binary, append(append([]string{"--root", r.Root}, r.Flags...), args...)...)
 }
 
