@@ -357,8 +357,13 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	}
 	if err != nil {
 		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "")
-		if o.killed || ctx.Err() != nil {
+		switch {
+		case o.killed || ctx.Err() != nil:
 			r.cleanup(c, "context ended during create")
+		case o.signal != 0:
+			// Killed from outside, maybe after starting the sandbox and before
+			// recording its state: nothing else would ever stop that sandbox.
+			r.cleanup(c, fmt.Sprintf("runsc create killed by signal %d", int(o.signal)))
 		}
 		r.forget(c)
 		return err

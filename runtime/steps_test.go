@@ -195,3 +195,30 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A runsc create killed by a signal from outside after starting the sandbox and before
+// recording its state leaves a sandbox no ID names: Create must kill it, as it does
+// when its own context cuts the create short.
+func TestFakeCreateKilledBySignalLeavesNothing(t *testing.T) {
+	r, bin := newFake(t)
+	ctx := context.Background()
+	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{KillMid: map[string]bool{"create": true}}); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Create(ctx, "k", fakeBundle(t, "sleep", "3600"), nil)
+	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if err == nil {
+		t.Fatal("Create whose runsc was killed succeeded")
+	}
+	if pids := processesUsingRoot(r.Root()); len(pids) > 0 {
+		t.Fatalf("sandbox processes left: %v", pids)
+	}
+	if c := lastStepOf(t, r, "ForceDelete", "k"); c.Result != ResultCleanup {
+		t.Fatalf("step %+v: want the cleanup recorded", c)
+	}
+	if err := replayTrace(r.Trace()); err != nil {
+		t.Fatal(err)
+	}
+}
