@@ -144,7 +144,7 @@ var subcommands = map[fsm.Event][]string{
 // NoFault as the operation's key means every operation.
 var knownBugs = map[Fault]map[fsm.Event]string{
 	FaultSIGKILL: {
-		fsm.EventCreate: "Create whose runsc create is SIGKILLed after starting the sandbox and before recording its state is recorded failed (\"killed by signal 9, not by its context\") and the sandbox process is left running: nothing kills it, as the cleanup after a create cut short by the context does",
+		"": "a runsc killed by a signal that is not its context's (SIGKILL after its effect) is recorded as a failed step, state unchanged, although the effect may have happened: a Resume so killed is recorded failed (still Paused) while runsc has the container running; it should be an unknown outcome reconciled with runsc state, as when the context kills runsc",
 	},
 }
 
