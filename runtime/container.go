@@ -464,7 +464,7 @@ func (r *Runtime) runscDelete(ctx context.Context, st *ContainerState, force boo
 			switch {
 			case rerr == nil && ro.exit == 0:
 				resumed = true
-			case ro.killed || ctx.Err() != nil:
+			case ro.killed || ctx.Err() != nil || ro.signal != 0:
 				// Whether the resume took effect is unknown.
 				ro.killed, ro.ctxErr = true, ctx.Err()
 				return ro, nil
@@ -658,7 +658,9 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		err = o.failure(o.sub, id)
 	}
 	if err != nil {
-		if o.killed {
+		if o.killed || o.signal != 0 {
+			// Killed, by its context or by a signal from elsewhere, after its effect
+			// or before it: only runsc state can say which.
 			r.reconcile(c, e, o, err)
 		} else {
 			if o.resumed {
@@ -677,8 +679,9 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 	return c, nil
 }
 
-// reconcile settles a step whose runsc was killed (context ended): `runsc state` says
-// what happened, and the step is recorded as "unknown" with the state found.
+// reconcile settles a step whose runsc was killed (its context ended, or a signal from
+// elsewhere ended it): `runsc state` says what happened, and the step is recorded as
+// "unknown" with the state found.
 func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -700,7 +703,11 @@ func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
 	case (e == fsm.EventDelete || e == fsm.EventForceDelete) && errors.Is(serr, ErrNoContainer):
 		c.m.Fire(ctx, e)
 	}
-	r.record(c, string(e), from, c.m.Current(), ResultUnknown, o.exit, err, "runsc killed ("+o.ctxErr.Error()+"); runsc state: "+found)
+	why := fmt.Sprintf("signal %d", int(o.signal))
+	if o.ctxErr != nil {
+		why = o.ctxErr.Error()
+	}
+	r.record(c, string(e), from, c.m.Current(), ResultUnknown, o.exit, err, "runsc killed ("+why+"); runsc state: "+found)
 	if e == fsm.EventStart && c.m.Current() != fsm.Deleted {
 		// A start interrupted half way must not leave a sandbox behind.
 		r.cleanup(c, "context ended during start")

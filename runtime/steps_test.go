@@ -222,3 +222,72 @@ func TestFakeCreateKilledBySignalLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A runsc killed by a signal that is not its context's, after its effect, leaves the
+// outcome unknown: the step is recorded "unknown" with the state runsc reports, never
+// "failed" with the state unchanged while runsc has moved on.
+func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
+	for _, tc := range []struct {
+		verb, op, status, to string
+		prepare              func(r *Runtime) error
+	}{
+		{"resume", "Resume", "running", "Running", func(r *Runtime) error { return r.Pause(context.Background(), "k") }},
+		{"pause", "Pause", "paused", "Paused", func(*Runtime) error { return nil }},
+		{"delete", "ForceDelete", "", "Deleted", func(*Runtime) error { return nil }},
+	} {
+		t.Run(tc.verb, func(t *testing.T) {
+			r, bin := newFake(t)
+			ctx := context.Background()
+			if err := r.Create(ctx, "k", fakeBundle(t, "sleep", "3600"), nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Start(ctx, "k", nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.prepare(r); err != nil {
+				t.Fatal(err)
+			}
+			if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{KillMid: map[string]bool{tc.verb: true}}); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			switch tc.op {
+			case "Resume":
+				err = r.Resume(ctx, "k")
+			case "Pause":
+				err = r.Pause(ctx, "k")
+			default:
+				err = r.Delete(ctx, "k", &DeleteOpts{Force: true})
+			}
+			if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
+				t.Fatal(err)
+			}
+			s := lastStepOf(t, r, tc.op, "k")
+			if tc.op == "ForceDelete" && err == nil {
+				// runsc delete removed it before dying: success, read back.
+				if s.Result != ResultOK || s.To != "Deleted" {
+					t.Fatalf("step %+v: want ok -> Deleted", s)
+				}
+			} else {
+				if err == nil {
+					t.Fatalf("%s whose runsc was SIGKILLed succeeded", tc.op)
+				}
+				if s.Result != ResultUnknown || s.To != tc.to {
+					t.Fatalf("step %+v: want unknown -> %s (runsc's effect happened)", s, tc.to)
+				}
+			}
+			if tc.status != "" {
+				st, err := r.State(ctx, "k")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Status != tc.status {
+					t.Fatalf("runsc says %s; the fake's kill_mid should act after the effect", st.Status)
+				}
+			}
+			if err := replayTrace(r.Trace()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
