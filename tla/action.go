@@ -326,6 +326,9 @@ func (c *ctx) enumConj(items []Expr, i int, en *env, sc *scope, k func() bool) b
 	if i == len(items) {
 		return k()
 	}
+	if i > 0 && c.allAssigned() {
+		return c.checkRest(items[i:], en, sc, k)
+	}
 	return c.enum(items[i], en, sc, func() bool {
 		return c.enumConj(items, i+1, en, sc, k)
 	})
@@ -638,7 +641,40 @@ func (c *ctx) enumEach(body Expr, envs []*env, i int, sc *scope, k func() bool) 
 	if i == len(envs) {
 		return k()
 	}
+	if i > 0 && c.allAssigned() {
+		for _, en := range envs[i:] {
+			if !c.evalBool(body, en, sc) {
+				return false
+			}
+		}
+		return k()
+	}
 	return c.enum(body, envs[i], sc, func() bool {
 		return c.enumEach(body, envs, i+1, sc, k)
 	})
+}
+
+// allAssigned reports whether every variable of the state being built has a value.
+// From then on TLC evaluates the remaining conjuncts of an action (or of Init) as
+// plain booleans instead of enumerating them, so a disjunction there no longer
+// yields one (duplicate) successor per true disjunct; the generated counts depend
+// on doing the same.
+func (c *ctx) allAssigned() bool {
+	for _, v := range c.slot() {
+		if v == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRest evaluates the remaining conjuncts of a fully assigned state as
+// booleans and continues with k if all hold.
+func (c *ctx) checkRest(items []Expr, en *env, sc *scope, k func() bool) bool {
+	for _, it := range items {
+		if !c.evalBool(it, en, sc) {
+			return false
+		}
+	}
+	return k()
 }
