@@ -68,5 +68,8 @@
 //     a group, such as Permutations(S), both find exactly the orbits and the counts
 //     agree; for a set that is not a group (Permutations(A) \cup Permutations(B))
 //     the distinct counts can differ.
-//   - Standard-module operators such as RandomElement and TLCGet are not provided.
+//   - RandomElement picks as TLC does (java.util.Random reseeded per explored state)
+//     but from this package's state hash and a fixed seed, while TLC seeds from its
+//     fingerprints and a new seed per run: counts agree only when they do not depend
+//     on the picks (random.go).
 package tla

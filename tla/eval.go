@@ -75,6 +75,9 @@ type ctx struct {
 	registers   map[int64]Value // TLCSet/TLCGet registers
 	sawThunk    bool            // a by-name argument was followed (results depend on the call)
 	split       bool            // still splitting Next into actions the way TLC names them
+	// RandomElement's generators (random.go)
+	rngInit, rngState *javaRandom
+	rngFor            []Value
 }
 
 func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {

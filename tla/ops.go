@@ -454,6 +454,9 @@ func standardModules() map[string]map[string]builtinSpec {
 			}
 			return BoolV(true)
 		}, nil},
+		"RandomElement": {1, func(c *ctx, a []Value, p Pos) Value {
+			return c.randomElement(a[0], p)
+		}, nil},
 		"Permutations": {1, func(c *ctx, a []Value, p Pos) Value {
 			elems := c.enumerate(a[0], p)
 			var out []Value
