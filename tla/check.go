@@ -372,7 +372,7 @@ func (ch *checker) setup(m *Module) *Result {
 			return r
 		}
 		v := ch.c.eval(ne.expr, nil, ne.sc)
-		ch.symmetry = ch.c.enumerate(v, Pos{})
+		ch.symmetry = symmetryGroup(ch.c.enumerate(v, Pos{}))
 	}
 	ch.checkDeadlock = !ch.opts.NoDeadlock
 	if cfg.CheckDeadlock != nil && !*cfg.CheckDeadlock {

@@ -63,11 +63,9 @@
 //     strings and records (compare traces by value).
 //   - A [Mod]-scoped override of a module merged by EXTENDS applies to the whole
 //     root module.
-//   - SYMMETRY takes the minimum over the given permutations, as TLC does, but by a
-//     different order (encodings, not TLC's fingerprints). For a symmetry set that is
-//     a group, such as Permutations(S), both find exactly the orbits and the counts
-//     agree; for a set that is not a group (Permutations(A) \cup Permutations(B))
-//     the distinct counts can differ.
+//   - SYMMETRY reduces by the group the listed permutations generate, as TLC does,
+//     but picks each orbit's representative by this package's encodings rather than
+//     by TLC's value order; the orbits, and so the counts, are the same.
 //   - RandomElement picks as TLC does (java.util.Random reseeded per explored state)
 //     but from this package's state hash and a fixed seed, while TLC seeds from its
 //     fingerprints and a new seed per run: counts agree only when they do not depend
