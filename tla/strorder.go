@@ -70,8 +70,12 @@ func (c *ctx) iterate(v Value, pos Pos) []Value {
 	if len(elems) < 2 {
 		return elems
 	}
-	if _, ok := elems[0].(StrV); !ok {
+	switch elems[0].(type) {
+	case IntV, BoolV:
 		return elems
+	case StrV:
+	default:
+		return c.p.tlcSorted(elems)
 	}
 	inOrder := true
 	prev := int32(-1)

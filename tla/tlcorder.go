@@ -1,0 +1,178 @@
+package tla
+
+import (
+	"cmp"
+	"slices"
+)
+
+// TLC's total order on values (Value.compareTo). TLC walks a set in this order
+// (its normalized form) for \E, \A, CHOOSE and x' \in S, so CHOOSE picks, and the
+// order in which successors are found, depend on it. Values stay in this package's
+// canonical order internally (for encodings); only iteration follows TLC's:
+//
+//   - model values are smaller than any other value and compare by name;
+//   - strings, record field names and model-value names compare by when TLC first
+//     met them (strorder.go), not alphabetically;
+//   - sets compare by cardinality, then element by element in this order;
+//   - functions (tuples and records too) compare by domain size, then domain
+//     elements, then values, both in domain order.
+
+// tlcCompare orders a and b as TLC's compareTo does.
+func (p *program) tlcCompare(a, b Value) int {
+	switch x := a.(type) {
+	case IntV:
+		if y, ok := b.(IntV); ok {
+			return cmp.Compare(x, y)
+		}
+	case BoolV:
+		if y, ok := b.(BoolV); ok {
+			return cmp.Compare(b2i(bool(x)), b2i(bool(y)))
+		}
+	case StrV:
+		if y, ok := b.(StrV); ok {
+			if x == y {
+				return 0
+			}
+			return cmp.Compare(p.strRank(string(x)), p.strRank(string(y)))
+		}
+	case *ModelV:
+		if y, ok := b.(*ModelV); ok {
+			if x == y || x.Name == y.Name {
+				return 0
+			}
+			return cmp.Compare(p.strRank(x.Name), p.strRank(y.Name))
+		}
+		return -1
+	case *SetV:
+		if y, ok := b.(*SetV); ok {
+			if d := len(x.Elems) - len(y.Elems); d != 0 {
+				return d
+			}
+			xs, ys := p.tlcSorted(x.Elems), p.tlcSorted(y.Elems)
+			for i := range xs {
+				if c := p.tlcCompare(xs[i], ys[i]); c != 0 {
+					return c
+				}
+			}
+			return 0
+		}
+	case *TupleV:
+		if y, ok := b.(*TupleV); ok {
+			if d := len(x.Elems) - len(y.Elems); d != 0 {
+				return d
+			}
+			for i := range x.Elems {
+				if c := p.tlcCompare(x.Elems[i], y.Elems[i]); c != 0 {
+					return c
+				}
+			}
+			return 0
+		}
+	case *RecordV:
+		if y, ok := b.(*RecordV); ok {
+			return p.compareRecords(x, y)
+		}
+	}
+	if _, ok := b.(*ModelV); ok {
+		return 1
+	}
+	if ad, av, ok := p.tlcFcn(a); ok {
+		if bd, bv, ok := p.tlcFcn(b); ok {
+			if d := len(ad) - len(bd); d != 0 {
+				return d
+			}
+			for i := range ad {
+				if c := p.tlcCompare(ad[i], bd[i]); c != 0 {
+					return c
+				}
+			}
+			for i := range av {
+				if c := p.tlcCompare(av[i], bv[i]); c != 0 {
+					return c
+				}
+			}
+			return 0
+		}
+	}
+	// TLC refuses to compare values of different kinds; any fixed order will do.
+	return cmp.Compare(string(encode(nil, a)), string(encode(nil, b)))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// fieldOrder returns the indices of names in TLC's order of field names.
+func (p *program) fieldOrder(names []string, buf []int) []int {
+	idx := buf[:0]
+	for i := range names {
+		idx = append(idx, i)
+	}
+	// insertion sort: records have few fields
+	for i := 1; i < len(idx); i++ {
+		for j := i; j > 0 && p.strRank(names[idx[j]]) < p.strRank(names[idx[j-1]]); j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+		}
+	}
+	return idx
+}
+
+func (p *program) compareRecords(x, y *RecordV) int {
+	if d := len(x.Names) - len(y.Names); d != 0 {
+		return d
+	}
+	var b1, b2 [8]int
+	xo, yo := p.fieldOrder(x.Names, b1[:]), p.fieldOrder(y.Names, b2[:])
+	for i := range xo {
+		if a, b := x.Names[xo[i]], y.Names[yo[i]]; a != b {
+			return cmp.Compare(p.strRank(a), p.strRank(b))
+		}
+	}
+	for i := range xo {
+		if c := p.tlcCompare(x.Vals[xo[i]], y.Vals[yo[i]]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// tlcSorted returns elems in TLC's order (a copy when it differs from ours).
+func (p *program) tlcSorted(elems []Value) []Value {
+	if len(elems) < 2 {
+		return elems
+	}
+	switch elems[0].(type) {
+	case IntV, BoolV:
+		return elems // our order is TLC's for these
+	}
+	if slices.IsSortedFunc(elems, p.tlcCompare) {
+		return elems
+	}
+	out := slices.Clone(elems)
+	slices.SortFunc(out, p.tlcCompare)
+	return out
+}
+
+// tlcFcn returns a function's domain and values in TLC's domain order.
+func (p *program) tlcFcn(v Value) (dom, vals []Value, ok bool) {
+	dom, vals, ok = fcnParts(v)
+	if !ok || len(dom) < 2 {
+		return dom, vals, ok
+	}
+	if _, isTuple := v.(*TupleV); isTuple || slices.IsSortedFunc(dom, p.tlcCompare) {
+		return dom, vals, true
+	}
+	idx := make([]int, len(dom))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int { return p.tlcCompare(dom[i], dom[j]) })
+	d2, v2 := make([]Value, len(dom)), make([]Value, len(dom))
+	for k, i := range idx {
+		d2[k], v2[k] = dom[i], vals[i]
+	}
+	return d2, v2, true
+}
