@@ -554,8 +554,30 @@ func standardModules() map[string]map[string]builtinSpec {
 			return acc
 		}, []int{0}},
 	}
+	random := map[string]builtinSpec{
+		"RandomSubset": {2, func(c *ctx, a []Value, p Pos) Value {
+			k, ok := a[0].(IntV)
+			if !ok {
+				throw(p, "The first argument of RandomSubset should be a nonnegative integer, but instead it is:\n%s", fmtValue(a[0]))
+			}
+			return c.randomSubset(int64(k), a[1], p)
+		}, nil},
+		"RandomSetOfSubsets": {3, func(c *ctx, a []Value, p Pos) Value {
+			k, ok1 := a[0].(IntV)
+			n, ok2 := a[1].(IntV)
+			if !ok1 || !ok2 || n < 0 {
+				throw(p, "The first two arguments of RandomSetOfSubsets should be nonnegative integers.")
+			}
+			prob := 0.0
+			if size := c.cardinality(a[2], p); size > 0 {
+				prob = float64(n) / float64(size)
+			}
+			return c.randomSetOfSubsets(int64(k), prob, a[2], p)
+		}, nil},
+	}
 	return map[string]map[string]builtinSpec{
-		"Naturals": nat, "Integers": ints, "Reals": ints, "Sequences": seqs, "FiniteSets": fin,
+		"Randomization": random,
+		"Naturals":      nat, "Integers": ints, "Reals": ints, "Sequences": seqs, "FiniteSets": fin,
 		"TLC": tlc, "Bags": bags,
 		// TLAPS only names proof backends, which matter only in proofs (skipped here).
 		"TLAPS": {},

@@ -102,3 +102,41 @@ func (c *ctx) randomElement(v Value, pos Pos) Value {
 	}
 	return elems[int(c.rng().nextDouble()*float64(len(elems)))]
 }
+
+// randomSubset picks k distinct elements of the finite set s (TLC's Randomization
+// RandomSubset), drawing from the same generator as RandomElement.
+func (c *ctx) randomSubset(k int64, s Value, pos Pos) Value {
+	elems := c.enumerate(s, pos)
+	if k < 0 || k > int64(len(elems)) {
+		throw(pos, "The first argument of RandomSubset should be a nonnegative integer no larger than the cardinality of its second argument, but instead it is:\n%d", k)
+	}
+	pool := append([]Value(nil), elems...)
+	r := c.rng()
+	for i := 0; i < int(k); i++ {
+		j := i + int(r.nextDouble()*float64(len(pool)-i))
+		pool[i], pool[j] = pool[j], pool[i]
+	}
+	return newSet(pool[:k])
+}
+
+// randomSetOfSubsets picks n subsets of s, each containing every element with
+// probability p (TLC's Randomization RandomSetOfSubsets); equal picks collapse,
+// as in TLC.
+func (c *ctx) randomSetOfSubsets(n int64, p float64, s Value, pos Pos) Value {
+	if n < 0 {
+		throw(pos, "The first argument of RandomSetOfSubsets should be a nonnegative integer, but instead it is:\n%d", n)
+	}
+	elems := c.enumerate(s, pos)
+	r := c.rng()
+	subsets := make([]Value, 0, n)
+	for range n {
+		var sub []Value
+		for _, e := range elems {
+			if r.nextDouble() < p {
+				sub = append(sub, e)
+			}
+		}
+		subsets = append(subsets, newSet(sub))
+	}
+	return newSet(subsets)
+}
