@@ -3,7 +3,9 @@ package tla
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"sync/atomic"
 )
 
 // EvalError is an error raised while evaluating an expression. Code is TLC's exit code
@@ -843,8 +845,56 @@ func isSetLike(v Value) bool {
 	return false
 }
 
+// setMemo keeps the elements of a lazily represented set once enumerated: a set
+// such as Cells == S \X T is a constant definition evaluated once, but walked for
+// every state, and building its elements each time dominated the search.
+type setMemo struct{ elems atomic.Pointer[[]Value] }
+
+func (m *setMemo) get() ([]Value, bool) {
+	if p := m.elems.Load(); p != nil {
+		return *p, true
+	}
+	return nil, false
+}
+
+// put stores elems (clipped, so a caller's append copies) and returns them. Huge
+// sets are not kept: they are usually walked once (an Init of a type invariant).
+func (m *setMemo) put(elems []Value) []Value {
+	elems = slices.Clip(elems)
+	if len(elems) <= 1<<16 {
+		m.elems.Store(&elems)
+	}
+	return elems
+}
+
 // enumerate lists the elements of a finite set in TLC's normalized order.
 func (c *ctx) enumerate(v Value, pos Pos) []Value {
+	switch s := v.(type) {
+	case *FcnSetV:
+		if e, ok := s.memo.get(); ok {
+			return e
+		}
+		return s.memo.put(c.enumerateLazy(v, pos))
+	case *PowerSetV:
+		if e, ok := s.memo.get(); ok {
+			return e
+		}
+		return s.memo.put(c.enumerateLazy(v, pos))
+	case *RecordSetV:
+		if e, ok := s.memo.get(); ok {
+			return e
+		}
+		return s.memo.put(c.enumerateLazy(v, pos))
+	case *ProductSetV:
+		if e, ok := s.memo.get(); ok {
+			return e
+		}
+		return s.memo.put(c.enumerateLazy(v, pos))
+	}
+	return c.enumerateLazy(v, pos)
+}
+
+func (c *ctx) enumerateLazy(v Value, pos Pos) []Value {
 	switch s := v.(type) {
 	case *SetV:
 		return s.Elems

@@ -144,8 +144,7 @@ func (p *program) tlcSorted(elems []Value) []Value {
 	if len(elems) < 2 {
 		return elems
 	}
-	switch elems[0].(type) {
-	case IntV, BoolV:
+	if plainOrder(elems) {
 		return elems // our order is TLC's for these
 	}
 	if slices.IsSortedFunc(elems, p.tlcCompare) {
@@ -175,4 +174,21 @@ func (p *program) tlcFcn(v Value) (dom, vals []Value, ok bool) {
 		d2[k], v2[k] = dom[i], vals[i]
 	}
 	return d2, v2, true
+}
+
+// plainOrder reports whether every value is built from integers and booleans by
+// tuples only, where this package's order and TLC's coincide.
+func plainOrder(vals []Value) bool {
+	for _, v := range vals {
+		switch x := v.(type) {
+		case IntV, BoolV:
+		case *TupleV:
+			if !plainOrder(x.Elems) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -55,19 +55,29 @@ type SetV struct{ Elems []Value }
 type IntervalV struct{ Lo, Hi int64 }
 
 // FcnSetV is [Dom -> Rng].
-type FcnSetV struct{ Dom, Rng Value }
+type FcnSetV struct {
+	Dom, Rng Value
+	memo     setMemo
+}
 
 // PowerSetV is SUBSET Base.
-type PowerSetV struct{ Base Value }
+type PowerSetV struct {
+	Base Value
+	memo setMemo
+}
 
 // RecordSetV is [a : S, b : T].
 type RecordSetV struct {
 	Names []string
 	Sets  []Value
+	memo  setMemo
 }
 
 // ProductSetV is S \X T \X ...
-type ProductSetV struct{ Sets []Value }
+type ProductSetV struct {
+	Sets []Value
+	memo setMemo
+}
 
 // SeqSetV is Seq(S), membership only.
 type SeqSetV struct{ Base Value }
