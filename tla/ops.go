@@ -575,7 +575,40 @@ func standardModules() map[string]map[string]builtinSpec {
 			return c.randomSetOfSubsets(int64(k), prob, a[2], p)
 		}, nil},
 	}
+	unsupported := func(mod, name string) builtinFn {
+		return func(c *ctx, a []Value, p Pos) Value {
+			throw(p, "%s's %s is not supported by this checker.", mod, name)
+			return nil
+		}
+	}
+	// TLCExt: the operators that are plain functions of their values; the ones that
+	// need the search's internals (Trace, PickSuccessor, ...) report that they are
+	// not supported when evaluated, so a spec that only names them still checks.
+	tlcExt := map[string]builtinSpec{
+		"AssertEq": {2, func(c *ctx, a []Value, p Pos) Value {
+			if c.equal(a[0], a[1], p) {
+				return BoolV(true)
+			}
+			c.print(fmtValue(c.printable(a[0], p)))
+			c.print(fmtValue(c.printable(a[1], p)))
+			return BoolV(false)
+		}, nil},
+		"TLCNoOp":  {1, func(c *ctx, a []Value, p Pos) Value { return a[0] }, nil},
+		"TLCCache": {2, func(c *ctx, a []Value, p Pos) Value { return a[0] }, nil},
+	}
+	for name, arity := range map[string]int{"AssertError": 2, "TLCGetOrDefault": 2, "Trace": 0,
+		"CounterExample": 0, "ToTrace": 1, "TLCModelValue": 1, "TLCDefer": 1, "PickSuccessor": 1,
+		"TLCFP": 1, "TLCEvalDefinition": 1} {
+		tlcExt[name] = builtinSpec{arity, unsupported("TLCExt", name), nil}
+	}
+	tlcExt["TLCGetAndSet"] = builtinSpec{4, unsupported("TLCExt", "TLCGetAndSet"), []int{1}}
+	json := map[string]builtinSpec{}
+	for name, arity := range map[string]int{"ToJson": 1, "ToJsonArray": 1, "ToJsonObject": 1,
+		"JsonSerialize": 2, "JsonDeserialize": 1, "ndJsonSerialize": 2, "ndJsonDeserialize": 1} {
+		json[name] = builtinSpec{arity, unsupported("Json", name), nil}
+	}
 	return map[string]map[string]builtinSpec{
+		"TLCExt": tlcExt, "Json": json,
 		"Randomization": random,
 		"Naturals":      nat, "Integers": ints, "Reals": ints, "Sequences": seqs, "FiniteSets": fin,
 		"TLC": tlc, "Bags": bags,
