@@ -13,7 +13,9 @@
 // higher-order), INSTANCE (named, parameterized, WITH, LET-bound), ASSUME,
 // THEOREM Name == e (proofs are skipped), positional selectors (Inv!2), labels,
 // nested comments and indentation-sensitive /\ and \/ lists. Naturals, Integers,
-// Sequences, FiniteSets, TLC and Bags are built in.
+// Sequences, FiniteSets, TLC, Bags and Randomization are built in; of TLCExt only
+// AssertEq, TLCNoOp and TLCCache evaluate, and Json's operators can be named but
+// not evaluated.
 //
 // Values follow TLC: booleans, integers (64-bit with overflow errors; TLC's are
 // 32-bit), strings, model values, finite sets, functions, records and tuples, with
