@@ -377,6 +377,10 @@ func (ch *checker) bfs() (res *Result) {
 	next := make([]Value, nv)
 	c.split = true
 	lastProgress := time.Now()
+	var pl *pool
+	if n := ch.opts.workers(); n > 1 {
+		pl = ch.newPool(n)
+	}
 	for head < len(queue) {
 		if ch.ctx != nil && ch.ctx.Err() != nil {
 			ch.queueLeft = len(queue) - head
@@ -389,10 +393,21 @@ func (ch *checker) bfs() (res *Result) {
 			lastProgress = time.Now()
 			fmt.Fprintf(ch.out, "Progress: %d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, len(queue)-head)
 		}
+		if pl != nil && pl.done() {
+			pl.expand(queue[head:min(len(queue), head+pl.size)])
+		}
 		q := queue[head]
 		queue[head] = queued{}
 		head++
 		ch.queueLeft = len(queue) - head
+		if pl != nil {
+			if succs, ok := pl.take(q.id); ok {
+				queue = ch.mergeClean(q.id, succs, queue)
+				ch.live.expanded(r.Generated, r.Distinct, r.Depth)
+				continue
+			}
+			// anything but the plain case: expand it here, as one worker does
+		}
 		s := q.vals
 		if s == nil {
 			s = ch.decodeState(ch.recs[q.id].enc)

@@ -13,12 +13,17 @@ import (
 
 // Options configures CheckFile.
 type Options struct {
-	Config     string    // cfg path; "" = spec path with .cfg
-	NoDeadlock bool      // like TLC's -deadlock flag: do not report deadlocks
-	Workers    int       // 0 or 1 = one worker
-	Out        io.Writer // TLC-style output (nil = discard)
+	Config     string // cfg path; "" = spec path with .cfg
+	NoDeadlock bool   // like TLC's -deadlock flag: do not report deadlocks
+	// Workers is the number of goroutines that compute successors: 0 or 1 for one,
+	// WorkersAuto for one per CPU. Any number gives the results of one worker: the
+	// same counts, verdict, counterexample and state graph.
+	Workers int
+	Out     io.Writer // TLC-style output (nil = discard)
 	// DumpDot, if set, receives the explored state graph in Graphviz dot format.
 	DumpDot io.Writer
+
+	batch int // queued states per parallel batch; 0 = a default (tests set it small)
 }
 
 // State is one state of a behaviour: variable values in declaration order.
@@ -74,8 +79,9 @@ const (
 )
 
 // CheckFile model-checks the TLA+ module at specPath with its configuration, the way
-// TLC does with -workers 1. The error is only for I/O problems; problems with the spec
-// are reported in Result.ExitCode and on opts.Out.
+// TLC does with -workers 1 (whatever opts.Workers says; more workers only make it
+// faster). The error is only for I/O problems; problems with the spec are reported in
+// Result.ExitCode and on opts.Out.
 func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, error) {
 	out := opts.Out
 	if out == nil {
@@ -94,7 +100,11 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 		return nil, err
 	}
 	start := time.Now()
-	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) exact-state breadth-first search with 1 worker\n")
+	workers := "1 worker"
+	if n := opts.workers(); n > 1 {
+		workers = fmt.Sprintf("%d workers", n)
+	}
+	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) exact-state breadth-first search with %s\n", workers)
 	fmt.Fprintf(out, "Parsing file %s\n", specPath)
 	m, err := ParseModule(specPath, string(src))
 	if err != nil {
@@ -157,6 +167,7 @@ type checker struct {
 	symmetry         []Value // permutations (functions), nil without SYMMETRY
 	initProps        []namedExpr
 	cfgText          string
+	specPath         string
 	errID            int32   // state whose path ends an error trace (-1: none)
 	errSucc          []Value // state appended to an error trace
 	evalInv          string  // invariant being evaluated (its errors exit with 76)
@@ -181,13 +192,6 @@ type stateRec struct {
 
 func (ch *checker) run(m *Module, specPath string) (res *Result) {
 	ch.res = &Result{}
-	p := &program{
-		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*ModelV{},
-		std: standardModules(), texts: map[string]string{}, files: map[string]string{},
-		instMemo: map[*Def]*scope{}, overrides: map[string]map[string]*override{},
-	}
-	ch.p = p
-	ch.c = &ctx{p: p, out: ch.out}
 	defer func() {
 		if r := recover(); r != nil {
 			ee, ok := r.(*EvalError)
@@ -197,6 +201,35 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 			res = ch.evalFailure(ee)
 		}
 	}()
+	if r := ch.load(m, specPath); r != nil {
+		return r
+	}
+	if r := ch.checkAssumes(m); r != nil {
+		return r
+	}
+	if ch.init == nil {
+		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
+		fmt.Fprintf(ch.out, "0 states generated, 0 distinct states found, 0 states left on queue.\n")
+		return ch.res
+	}
+	if ch.live.prepareOnly {
+		return ch.res // trace validation needs the loaded spec, not the search
+	}
+	return ch.bfs()
+}
+
+// load builds the program of module m and applies the configuration. Parallel
+// workers call it too, each for its own copy of the program, because evaluation
+// caches its results in the syntax tree and the program.
+func (ch *checker) load(m *Module, specPath string) *Result {
+	ch.specPath = specPath
+	p := &program{
+		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*ModelV{},
+		std: standardModules(), texts: map[string]string{}, files: map[string]string{},
+		instMemo: map[*Def]*scope{}, overrides: map[string]map[string]*override{},
+	}
+	ch.p = p
+	ch.c = &ctx{p: p, out: ch.out}
 	p.root = p.newScope(m.Name)
 	// configuration overrides are recorded before building so instances pick them up
 	for _, ca := range ch.cfg.Constants {
@@ -225,21 +258,7 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 		return parseFailure(ch.out, err)
 	}
 	fmt.Fprintf(ch.out, "Semantic processing of module %s\n", m.Name)
-	if r := ch.setup(m); r != nil {
-		return r
-	}
-	if r := ch.checkAssumes(m); r != nil {
-		return r
-	}
-	if ch.init == nil {
-		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
-		fmt.Fprintf(ch.out, "0 states generated, 0 distinct states found, 0 states left on queue.\n")
-		return ch.res
-	}
-	if ch.live.prepareOnly {
-		return ch.res // trace validation needs the loaded spec, not the search
-	}
-	return ch.bfs()
+	return ch.setup(m)
 }
 
 func (ch *checker) configError(msg string) *Result {

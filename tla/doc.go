@@ -42,7 +42,16 @@
 // canonical byte encoding of its normalized values, so no two distinct states can be
 // confused (TLC uses 64-bit fingerprints and prints an estimate of that risk instead).
 // Successors are checked as they are generated, so a run that finds a violation
-// stops with the same counts as TLC. Initial-state violations, deadlocks, invariants,
+// stops with the same counts as TLC.
+//
+// Options.Workers (tlacheck -workers N, or auto for one per CPU) computes successors
+// on several goroutines. The queue is expanded in batches, each worker with its own
+// copy of the program, and the successors are merged in the single-worker order, so
+// the counts, verdict, counterexample, depth and state graph are those of one worker
+// for any number of workers (TLC's vary from run to run with several). A state whose
+// expansion fails a check, fails to evaluate, or depends on the order of evaluation
+// (Print, TLCSet/TLCGet registers, strings made while checking) is expanded again by
+// the merging goroutine, as one worker would (parallel.go describes it). Initial-state violations, deadlocks, invariants,
 // []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
 // TLC's messages and exit codes (see the Exit constants).
 //
@@ -59,8 +68,8 @@
 //
 // # Differences from TLC that no one should rely on
 //
-//   - -workers N is accepted; the search runs on one worker, so counts are TLC's
-//     single-worker counts.
+//   - With -workers N the counts are TLC's single-worker counts; TLC's own counts
+//     with several workers can differ slightly from run to run.
 //   - Trace labels name the action TLC would name; values in traces are printed in
 //     this package's canonical order, which can differ from TLC's order for sets of
 //     strings and records (compare traces by value).

@@ -7,6 +7,10 @@
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working.
 //
+// -workers N computes successors on N goroutines (auto: one per CPU). Unlike TLC's,
+// the results do not depend on it: counts, verdict, counterexample and state graph
+// are those of one worker.
+//
 // With -trace, no model checking is done: the NDJSON trace in FILE is validated
 // against the spec (see tla.ValidateTrace). Exit 0: the trace is a behaviour of the
 // spec; 2: a step cannot be matched (reported on stdout); TLC's exit codes when the
@@ -64,11 +68,12 @@ func run(args []string) int {
 			}
 			i++
 			if args[i] == "auto" {
-				opts.Workers = 1
+				opts.Workers = tla.WorkersAuto
 				continue
 			}
 			n, err := strconv.Atoi(args[i])
 			if err != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "tlacheck: -workers needs a number of workers (at least 1) or auto, not %q\n", args[i])
 				return usage()
 			}
 			opts.Workers = n

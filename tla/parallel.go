@@ -1,0 +1,330 @@
+package tla
+
+import (
+	"fmt"
+	"maps"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Parallel search.
+//
+// With several workers the breadth-first search still runs in the order of the
+// single-worker search; only the evaluation is spread out. The queue is taken in
+// batches: the workers compute the successors of every state of a batch at the same
+// time, each with its own copy of the program (evaluation caches values in the syntax
+// tree and the program, so copies share nothing), and then one goroutine merges the
+// successors state by state, in queue order and successor order, exactly as the single
+// worker would have: it counts them, looks them up in the seen set, stores the new
+// ones and appends them to the queue. Counts, depth, the state ids (so the graph and
+// the liveness check) and the state at which a check fails are therefore the same as
+// with one worker, by construction.
+//
+// A worker also evaluates the checks the single worker would make on each successor
+// (action constraints, constraints, invariants, action properties); when all hold the
+// merge needs no evaluation at all. Whenever the outcome of a state is anything but
+// that plain case — a check fails, evaluation fails, the state has no successor, or
+// the evaluation did something whose effect depends on the order of evaluation
+// (printing, TLCSet/TLCGet registers, meeting a string TLC had not interned yet) —
+// its result is discarded and the merging goroutine expands that state again with the
+// single-worker code, at its place in the order, so errors, output and traces are the
+// single worker's.
+
+// WorkersAuto, as Options.Workers, uses one worker per available CPU (TLC's
+// -workers auto).
+const WorkersAuto = -1
+
+// workers returns the number of goroutines that compute successors.
+func (o Options) workers() int {
+	if o.Workers < 0 {
+		return max(1, runtime.GOMAXPROCS(0))
+	}
+	return max(1, o.Workers)
+}
+
+// defaultBatch is how many queued states each worker expands per batch: enough that
+// waiting for the slowest worker costs little, few enough that the successors of a
+// batch stay a small fraction of the memory the seen set takes.
+const defaultBatch = 512
+
+// psucc is one successor as a worker computed it.
+type psucc struct {
+	key   string // seen-set key; "" when old >= 0
+	enc   string // stored encoding when it differs from key (VIEW, SYMMETRY)
+	old   int32  // id of the equal state stored before the batch, or -1
+	flags uint8
+}
+
+const (
+	succSkip    uint8 = 1 << iota // an ACTION_CONSTRAINT excludes the step
+	succOutside                   // a CONSTRAINT excludes the state
+)
+
+// pparent is the expansion of one queued state.
+type pparent struct {
+	w      int32 // worker whose succs hold the successors
+	lo, hi int32
+	clean  bool // every check held and nothing depended on evaluation order
+}
+
+// pworker computes successors with its own program and evaluator.
+type pworker struct {
+	idx   int32
+	ch    *checker // nil until built, and after an evaluation failed
+	out   *touchWriter
+	next  []Value
+	succs []psucc
+}
+
+// touchWriter records that something was printed.
+type touchWriter struct{ wrote bool }
+
+func (t *touchWriter) Write(b []byte) (int, error) {
+	t.wrote = true
+	return len(b), nil
+}
+
+// pool expands batches of the queue on the workers.
+type pool struct {
+	ch      *checker
+	workers []*pworker
+	size    int       // queued states per batch
+	ids     []int32   // the batch
+	res     []pparent // per state of the batch
+	pos     int       // next state of the batch to merge
+}
+
+func (ch *checker) newPool(n int) *pool {
+	pl := &pool{ch: ch, size: n * defaultBatch}
+	if ch.opts.batch > 0 {
+		pl.size = ch.opts.batch
+	}
+	for i := range n {
+		pl.workers = append(pl.workers, &pworker{idx: int32(i), out: &touchWriter{}})
+	}
+	return pl
+}
+
+// done reports whether every state of the batch was merged.
+func (pl *pool) done() bool { return pl.pos == len(pl.ids) }
+
+// expand computes the successors of the states in batch. The merging goroutine waits
+// (it takes a worker's share itself), so the seen set and the stored states are only
+// read meanwhile.
+func (pl *pool) expand(batch []queued) {
+	pl.ids = pl.ids[:0]
+	for _, q := range batch {
+		pl.ids = append(pl.ids, q.id)
+	}
+	pl.res = append(pl.res[:0], make([]pparent, len(batch))...)
+	pl.pos = 0
+	var next atomic.Int64
+	// states taken at a time: few enough that every worker gets some of a small batch
+	chunk := int64(max(1, min(8, len(pl.ids)/(4*len(pl.workers)))))
+	work := func(w *pworker) {
+		w.succs = w.succs[:0]
+		for {
+			i := int(next.Add(chunk) - chunk)
+			if i >= len(pl.ids) {
+				return
+			}
+			if pl.ch.ctx != nil && pl.ch.ctx.Err() != nil {
+				return // left unclean: the merge stops at the first state anyway
+			}
+			for j := i; j < min(i+int(chunk), len(pl.ids)); j++ {
+				pl.res[j] = w.expand(pl.ch, pl.ids[j])
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for _, w := range pl.workers[1:] {
+		wg.Go(func() { work(w) })
+	}
+	work(pl.workers[0])
+	wg.Wait()
+}
+
+// take returns the successors of the next state of the batch, which must be id, and
+// whether they can be merged without evaluating anything.
+func (pl *pool) take(id int32) ([]psucc, bool) {
+	i := pl.pos
+	pl.pos++
+	if pl.ids[i] != id {
+		panic(fmt.Sprintf("tla: parallel batch out of step: state %d, expected %d", id, pl.ids[i]))
+	}
+	r := pl.res[i]
+	if !r.clean {
+		return nil, false
+	}
+	return pl.workers[r.w].succs[r.lo:r.hi], true
+}
+
+// build loads the worker's own copy of the program.
+func (w *pworker) build(main *checker) (ok bool) {
+	defer func() {
+		if x := recover(); x != nil {
+			w.ch, ok = nil, false
+		}
+	}()
+	m, err := ParseModule(main.specPath, main.p.rootMod.text)
+	if err != nil {
+		return false
+	}
+	opts := main.opts
+	opts.Out, opts.DumpDot = nil, nil
+	ch := &checker{out: w.out, cfg: main.cfg, opts: opts, cfgText: main.cfgText, res: &Result{}}
+	if r := ch.load(m, main.specPath); r != nil || ch.next == nil ||
+		len(ch.p.vars) != len(main.p.vars) || len(ch.p.modelList) != len(main.p.modelList) {
+		return false
+	}
+	ch.checkDeadlock = main.checkDeadlock
+	ch.c.split = true
+	ch.c.registers = nil
+	ch.p.rank = maps.Clone(main.p.rank)
+	w.ch = ch
+	w.next = make([]Value, len(ch.p.vars))
+	return true
+}
+
+// expand computes the successors of stored state pid and evaluates on them the
+// checks the single-worker search makes, in the same order.
+func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
+	pr = pparent{w: w.idx, lo: int32(len(w.succs))}
+	if w.ch == nil && !w.build(main) {
+		pr.hi = pr.lo
+		return pr
+	}
+	ch := w.ch
+	c := ch.c
+	defer func() {
+		if x := recover(); x != nil {
+			// A failed evaluation can leave caches half written: start afresh.
+			// The merging goroutine evaluates this state again and reports the failure.
+			w.ch = nil
+			pr.clean = false
+		}
+		if !pr.clean {
+			w.succs = w.succs[:pr.lo]
+		}
+		pr.hi = int32(len(w.succs))
+	}()
+	if len(ch.p.rank) != len(main.p.rank) {
+		ch.p.rank = maps.Clone(main.p.rank)
+	}
+	rank0 := len(ch.p.rank)
+	w.out.wrote = false
+	rec := main.recs[pid]
+	depth := int(rec.depth)
+	s := ch.decodeState(rec.enc)
+	next := w.next
+	clear(next)
+	c.cur, c.next = s, next
+	c.primed, c.initMode, c.split = false, false, true
+	c.label, c.labelArgs = nil, nil
+	c.level = depth
+	ok := true
+	nsucc := 0
+	c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
+		c.level = depth + 1
+		defer func() { c.level = depth }()
+		for _, v := range next {
+			if v == nil {
+				ok = false // an error the single worker reports
+				return true
+			}
+		}
+		nsucc++
+		sc := psucc{old: -1}
+		if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, next) {
+			sc.flags = succSkip
+			w.succs = append(w.succs, sc)
+			return false
+		}
+		kb := ch.stateKeyBytes(next)
+		if old, found := main.seen[string(kb)]; found {
+			sc.old = old
+		} else {
+			sc.key = string(kb)
+			if ch.view != nil || ch.symmetry != nil {
+				sc.enc = encodeState(next)
+			}
+			if !ch.satisfies(ch.constraints, next) {
+				sc.flags = succOutside
+			}
+			for _, inv := range ch.invariants {
+				if !ch.holds(inv, next, nil) {
+					ok = false
+					return true
+				}
+			}
+		}
+		for _, ap := range ch.actionProps {
+			if !ch.holds(ap, s, next) {
+				ok = false
+				return true
+			}
+		}
+		w.succs = append(w.succs, sc)
+		return false
+	})
+	if nsucc == 0 && main.checkDeadlock {
+		ok = false
+	}
+	if len(ch.p.rank) != rank0 {
+		// this worker's string order now differs from the search's
+		ok = false
+		ch.p.rank = maps.Clone(main.p.rank)
+	}
+	if w.out.wrote || c.registers != nil {
+		ok = false
+		c.registers = nil
+	}
+	pr.clean = ok
+	return pr
+}
+
+// mergeClean does what the single-worker search does with the successors of state
+// pid when every check on them holds: count, deduplicate, store and queue them.
+func (ch *checker) mergeClean(pid int32, succs []psucc, queue []queued) []queued {
+	r := ch.res
+	depth := ch.recs[pid].depth
+	for i := range succs {
+		sc := &succs[i]
+		r.Generated++
+		if sc.flags&succSkip != 0 {
+			continue
+		}
+		old := sc.old
+		if old < 0 {
+			if id, ok := ch.seen[sc.key]; ok {
+				old = id
+			}
+		}
+		if old >= 0 {
+			if ch.dotOut != nil {
+				fmt.Fprintf(ch.dotOut, "%d -> %d;\n", pid, old)
+			}
+			continue
+		}
+		if sc.flags&succOutside != 0 {
+			continue
+		}
+		enc := sc.key
+		if sc.enc != "" {
+			enc = sc.enc
+		}
+		id := int32(len(ch.recs))
+		ch.seen[sc.key] = id
+		ch.recs = append(ch.recs, stateRec{enc: enc, parent: pid, depth: depth + 1})
+		r.Distinct++
+		if int(depth+1) > r.Depth {
+			r.Depth = int(depth + 1)
+		}
+		if ch.dotOut != nil {
+			fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(ch.decodeState(enc), ch.p), pid, id)
+		}
+		queue = append(queue, queued{id: id})
+	}
+	return queue
+}

@@ -1,0 +1,164 @@
+package tla
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// parallelCase is a spec with one of its configurations.
+type parallelCase struct {
+	name, spec, cfg string
+	noDeadlock      bool
+	big             bool // over 10^4 states: fewer runs, no dot dump or graph
+}
+
+// parallelCases lists the corpus, the specs made for the parallel search (whose
+// outcome depends on evaluation order, or that stop in the middle of a large level),
+// and the project's spec with its mutants (liveness included).
+func parallelCases(t *testing.T) []parallelCase {
+	t.Helper()
+	var cases []parallelCase
+	dir := filepath.Join("testdata", "corpus")
+	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatalf("the corpus is needed: %v", err)
+	}
+	var exp map[string]expectation
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range exp {
+		c := parallelCase{name: "corpus/" + name, spec: filepath.Join(dir, name, name+".tla"), big: e.Distinct > 10000}
+		for _, f := range e.Flags {
+			if f == "-deadlock" {
+				c.noDeadlock = true
+			}
+		}
+		cases = append(cases, c)
+	}
+	pdir := filepath.Join("testdata", "parallel")
+	cfgs, err := filepath.Glob(filepath.Join(pdir, "*.cfg"))
+	if err != nil || len(cfgs) == 0 {
+		t.Fatalf("no configurations in %s: %v", pdir, err)
+	}
+	for _, cfg := range cfgs {
+		base := strings.TrimSuffix(filepath.Base(cfg), ".cfg")
+		spec := filepath.Join(pdir, base+".tla")
+		if strings.HasPrefix(base, "Grid") {
+			spec = filepath.Join(pdir, "Grid.tla")
+		}
+		cases = append(cases, parallelCase{name: "parallel/" + base, spec: spec, cfg: cfg})
+	}
+	proj := filepath.Join("..", "spec", projectModule+".tla")
+	if _, err := os.Stat(proj); err != nil {
+		t.Fatalf("the project spec is needed: %v", err)
+	}
+	cases = append(cases, parallelCase{name: "spec/" + projectModule, spec: proj})
+	mutants, _ := filepath.Glob(filepath.Join("..", "spec", "mutants", "*", projectModule+".tla"))
+	for _, m := range mutants {
+		cases = append(cases, parallelCase{name: "mutant/" + filepath.Base(filepath.Dir(m)), spec: m})
+	}
+	sort.Slice(cases, func(i, j int) bool { return cases[i].name < cases[j].name })
+	return cases
+}
+
+// parallelRun is everything a check reports.
+type parallelRun struct {
+	res   *Result
+	out   string // output, times removed
+	dot   string // -dump dot
+	graph *Graph // StateGraph, nil when the check fails
+}
+
+var (
+	clockTimes  = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
+	elapsed     = regexp.MustCompile(`in (\d+min )?\d+s at`)
+	workerCount = regexp.MustCompile(`search with \d+ workers?`)
+)
+
+func runParallelCase(t *testing.T, c parallelCase, workers, batch int, withGraph bool) parallelRun {
+	t.Helper()
+	var out, dot bytes.Buffer
+	opts := Options{Config: c.cfg, NoDeadlock: c.noDeadlock, Workers: workers, batch: batch, Out: &out}
+	if !c.big {
+		opts.DumpDot = &dot
+	}
+	res, err := CheckFile(context.Background(), c.spec, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := clockTimes.ReplaceAllString(out.String(), "TIME")
+	o = elapsed.ReplaceAllString(o, "in ELAPSED at")
+	o = workerCount.ReplaceAllString(o, "search with WORKERS")
+	var lines []string
+	for _, l := range strings.SplitAfter(o, "\n") {
+		if !strings.HasPrefix(l, "Progress: ") {
+			lines = append(lines, l)
+		}
+	}
+	run := parallelRun{res: res, out: strings.Join(lines, ""), dot: dot.String()}
+	if !withGraph || c.big || res.ExitCode != ExitOK {
+		return run
+	}
+	g, gres, err := StateGraph(context.Background(), c.spec, Options{Config: c.cfg, NoDeadlock: c.noDeadlock, Workers: workers, batch: batch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gres.ExitCode != res.ExitCode {
+		t.Errorf("StateGraph exit %d, CheckFile %d", gres.ExitCode, res.ExitCode)
+	}
+	run.graph = g
+	return run
+}
+
+// TestParallelSameAsOneWorker checks every spec with 2 and 3 workers and requires the
+// single-worker result: output line for line (counts, verdict, messages, traces with
+// their actions), the Result (exit code, violated name, trace values, depth), the dot
+// dump and, for one configuration, the state graph. A batch of one or two states hands
+// consecutive states to different workers, as the end of a large level does; the
+// default batch is checked too. The largest specs run once more, with 2 workers.
+func TestParallelSameAsOneWorker(t *testing.T) {
+	for _, c := range parallelCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			// StateGraph enumerates Next again, with TLCGet registers unset
+			graph := c.name != "parallel/Registers"
+			one := runParallelCase(t, c, 1, 0, graph)
+			configs := []struct{ workers, batch int }{{2, 1}, {3, 2}, {2, 0}}
+			if c.big {
+				configs = configs[2:]
+			}
+			for i, cf := range configs {
+				got := runParallelCase(t, c, cf.workers, cf.batch, graph && i == 0)
+				if i > 0 {
+					got.graph = one.graph
+				}
+				diffParallel(t, fmt.Sprintf("workers %d batch %d", cf.workers, cf.batch), one, got)
+			}
+		})
+	}
+}
+
+func diffParallel(t *testing.T, what string, want, got parallelRun) {
+	t.Helper()
+	if got.out != want.out {
+		t.Errorf("%s: output differs from one worker's\n--- one worker:\n%s\n--- %s:\n%s", what, want.out, what, got.out)
+	}
+	if !reflect.DeepEqual(got.res, want.res) {
+		t.Errorf("%s: result differs from one worker's:\n%+v\n%+v", what, got.res, want.res)
+	}
+	if got.dot != want.dot {
+		t.Errorf("%s: dot dump differs from one worker's (%d vs %d bytes)", what, len(got.dot), len(want.dot))
+	}
+	if !reflect.DeepEqual(got.graph, want.graph) {
+		t.Errorf("%s: state graph differs from one worker's", what)
+	}
+}
