@@ -69,7 +69,7 @@
 // # Differences from TLC that no one should rely on
 //
 //   - With -workers N the counts are TLC's single-worker counts; TLC's own counts
-//     with several workers can differ slightly from run to run.
+//     with several workers, when it stops at a violation, vary from run to run.
 //   - Trace labels name the action TLC would name; values in traces are printed in
 //     this package's canonical order, which can differ from TLC's order for sets of
 //     strings and records (compare traces by value).

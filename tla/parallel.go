@@ -75,6 +75,16 @@ type pworker struct {
 	out   *touchWriter
 	next  []Value
 	succs []psucc
+	// checked holds the successors this worker checked in this batch, keyed by
+	// state: TLC's states often have many predecessors in one level.
+	checked map[string]checkedSucc
+}
+
+// checkedSucc is the outcome of a successor's state checks.
+type checkedSucc struct {
+	key   string
+	flags uint8
+	depth int32 // of the state it succeeds (TLCGet("level") may be read)
 }
 
 // touchWriter records that something was printed.
@@ -124,6 +134,10 @@ func (pl *pool) expand(batch []queued) {
 	chunk := int64(max(1, min(8, len(pl.ids)/(4*len(pl.workers)))))
 	work := func(w *pworker) {
 		w.succs = w.succs[:0]
+		if w.checked == nil {
+			w.checked = map[string]checkedSucc{}
+		}
+		clear(w.checked)
 		for {
 			i := int(next.Add(chunk) - chunk)
 			if i >= len(pl.ids) {
@@ -203,6 +217,7 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 			// The merging goroutine evaluates this state again and reports the failure.
 			w.ch = nil
 			pr.clean = false
+			clear(w.checked)
 		}
 		if !pr.clean {
 			w.succs = w.succs[:pr.lo]
@@ -245,17 +260,27 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 		if old, found := main.seen[string(kb)]; found {
 			sc.old = old
 		} else {
-			sc.key = string(kb)
-			if ch.view != nil || ch.symmetry != nil {
-				sc.enc = encodeState(next)
-			}
-			if !ch.satisfies(ch.constraints, next) {
-				sc.flags = succOutside
-			}
-			for _, inv := range ch.invariants {
-				if !ch.holds(inv, next, nil) {
-					ok = false
-					return true
+			byValue := ch.view == nil && ch.symmetry == nil
+			if prev, found := w.checked[string(kb)]; found && byValue && prev.depth == int32(depth) {
+				// met before in this batch from a state of the same level: the
+				// same state, so the same outcome (its invariants held)
+				sc.key, sc.flags = prev.key, prev.flags
+			} else {
+				sc.key = string(kb)
+				if !byValue {
+					sc.enc = encodeState(next)
+				}
+				if !ch.satisfies(ch.constraints, next) {
+					sc.flags = succOutside
+				}
+				for _, inv := range ch.invariants {
+					if !ch.holds(inv, next, nil) {
+						ok = false
+						return true
+					}
+				}
+				if byValue {
+					w.checked[sc.key] = checkedSucc{key: sc.key, flags: sc.flags, depth: int32(depth)}
 				}
 			}
 		}
@@ -275,6 +300,7 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 		// this worker's string order now differs from the search's
 		ok = false
 		ch.p.rank = maps.Clone(main.p.rank)
+		clear(w.checked) // outcomes found meanwhile may rest on that order
 	}
 	if w.out.wrote || c.registers != nil {
 		ok = false
