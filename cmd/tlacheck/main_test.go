@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCaptured runs tlacheck with args and returns its exit code, stdout and stderr.
+func runCaptured(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	outF, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errF, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveOut, saveErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = outF, errF
+	code := run(args)
+	os.Stdout, os.Stderr = saveOut, saveErr
+	outF.Close()
+	errF.Close()
+	stdout, _ := os.ReadFile(outF.Name())
+	stderr, _ := os.ReadFile(errF.Name())
+	return code, string(stdout), string(stderr)
+}
+
+var runTimes = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|in (\d+min )?\d+s|with \d+ workers?`)
+
+// TestWorkers checks that -workers N and -workers auto give one worker's output and
+// exit code, and that a count below one is refused with a message.
+func TestWorkers(t *testing.T) {
+	spec := filepath.Join("..", "..", "tla", "testdata", "corpus", "DieHard", "DieHard.tla")
+	code1, out1, _ := runCaptured(t, "-workers", "1", spec)
+	if code1 != 12 || !strings.Contains(out1, "Invariant NoFourGallons is violated") {
+		t.Fatalf("one worker: exit %d, want 12 (invariant violated):\n%s", code1, out1)
+	}
+	for _, w := range []string{"2", "auto"} {
+		code, out, _ := runCaptured(t, "-workers", w, spec)
+		if code != code1 || runTimes.ReplaceAllString(out, "") != runTimes.ReplaceAllString(out1, "") {
+			t.Errorf("-workers %s: exit %d, output\n%s\none worker: exit %d, output\n%s", w, code, out, code1, out1)
+		}
+	}
+	for _, bad := range []string{"0", "-2", "many"} {
+		code, _, stderr := runCaptured(t, "-workers", bad, spec)
+		if code != 1 || !strings.Contains(stderr, "-workers needs") {
+			t.Errorf("-workers %s: exit %d, stderr %q; want exit 1 naming the flag", bad, code, stderr)
+		}
+	}
+}
