@@ -8,7 +8,8 @@
 # the script fails unless their verdicts (exit codes) and distinct-state counts agree.
 # Deadlock checking is whatever the cfg says (CHECK_DEADLOCK). The exit status is the
 # engine's (TLC's codes: 0 no error, 11 deadlock, 12 invariant, 13 property, ...), 3 when
-# no engine could run, 4 when --both disagrees, 2 on usage errors.
+# no engine could run, 4 when --both disagrees, 2 on usage errors. TLC_WORKERS (default 1)
+# is passed to both engines as -workers.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ spec=""
 for arg in "$@"; do
   case "$arg" in
     --both) both=1 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "tlc.sh: unknown flag $arg" >&2; exit 2 ;;
     *) [ -z "$spec" ] || { echo "tlc.sh: one spec at a time" >&2; exit 2; }; spec=$arg ;;
   esac
@@ -36,13 +37,13 @@ run_tlc() {
   # TLC writes states/ and trace files next to where it runs: keep them out of the tree.
   local work; work=$(mktemp -d)
   (cd "$work" && java -XX:+UseParallelGC -cp "$TLA2TOOLS_JAR" tlc2.TLC \
-      -workers 1 -noGenerateSpecTE -metadir "$work/states" -config "$cfg" "$spec")
+      -workers "${TLC_WORKERS:-1}" -noGenerateSpecTE -metadir "$work/states" -config "$cfg" "$spec")
   local rc=$?
   rm -rf "$work"
   return $rc
 }
 run_go() {
-  (cd "$root" && go run ./cmd/tlacheck -workers 1 -config "$cfg" "$spec")
+  (cd "$root" && go run ./cmd/tlacheck -workers "${TLC_WORKERS:-1}" -config "$cfg" "$spec")
 }
 distinct() { grep -Eo '[0-9,]+ distinct states? found' | tail -1 | grep -Eo '^[0-9,]+' | tr -d ,; }
 
