@@ -129,6 +129,9 @@ func runParallelCase(t *testing.T, c parallelCase, workers, batch int, withGraph
 func TestParallelSameAsOneWorker(t *testing.T) {
 	for _, c := range parallelCases(t) {
 		t.Run(c.name, func(t *testing.T) {
+			if c.big && testing.Short() {
+				t.Skip("SKIPPING in -short: over 10^4 states")
+			}
 			// StateGraph enumerates Next again, with TLCGet registers unset
 			graph := c.name != "parallel/Registers"
 			one := runParallelCase(t, c, 1, 0, graph)
