@@ -380,7 +380,6 @@ func (ch *checker) bfs() (res *Result) {
 	var pl *pool
 	if n := ch.opts.workers(); n > 1 {
 		pl = ch.newPool(n)
-		defer pl.quiesce() // no worker outlives the search
 	}
 	for head < len(queue) {
 		if ch.ctx != nil && ch.ctx.Err() != nil {
@@ -395,7 +394,7 @@ func (ch *checker) bfs() (res *Result) {
 			fmt.Fprintf(ch.out, "Progress: %d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, len(queue)-head)
 		}
 		if pl != nil && pl.done() {
-			pl.advance(queue, head)
+			pl.expand(queue[head:min(len(queue), head+pl.size)])
 		}
 		q := queue[head]
 		queue[head] = queued{}
@@ -403,7 +402,7 @@ func (ch *checker) bfs() (res *Result) {
 		ch.queueLeft = len(queue) - head
 		if pl != nil {
 			if succs, ok := pl.take(q.id); ok {
-				queue = pl.mergeClean(q.id, succs, queue)
+				queue = ch.mergeClean(q.id, succs, queue)
 				ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 				continue
 			}
@@ -510,9 +509,6 @@ func (ch *checker) bfs() (res *Result) {
 		}
 	}
 	ch.queueLeft = 0
-	if pl != nil {
-		pl.quiesce()
-	}
 	if res := ch.checkLiveness(); res != nil {
 		return res
 	}

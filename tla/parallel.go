@@ -70,10 +70,11 @@ type pparent struct {
 
 // pworker computes successors with its own program and evaluator.
 type pworker struct {
-	idx  int32
-	ch   *checker // nil until built, and after an evaluation failed
-	out  *touchWriter
-	next []Value
+	idx   int32
+	ch    *checker // nil until built, and after an evaluation failed
+	out   *touchWriter
+	next  []Value
+	succs []psucc
 	// checked holds the successors this worker checked in this batch, keyed by
 	// state: TLC's states often have many predecessors in one level.
 	checked map[string]checkedSucc
@@ -94,155 +95,87 @@ func (t *touchWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// pool expands batches of the queue on the workers. While the merging goroutine
-// merges one batch, the workers expand the next, if the queue already holds it; they
-// read the seen set meanwhile, so the states the merge stores go to fresh until the
-// workers are done.
+// pool expands batches of the queue on the workers.
 type pool struct {
 	ch      *checker
 	workers []*pworker
-	size    int     // queued states per batch
-	cur     *pbatch // being merged
-	pending *pbatch // being expanded, or nil
-	spare   *pbatch
-	fresh   map[string]int32 // states stored while workers read the seen set
-	// rank is a copy of the search's string order for the workers (the merging
-	// goroutine's order grows when it expands a state itself)
-	rank map[string]int32
-}
-
-// pbatch is a run of consecutive queued states and their successors.
-type pbatch struct {
-	ids    []int32
-	encs   []string
-	depths []int32
-	res    []pparent
-	succs  [][]psucc // per worker
-	pos    int       // next state to merge
-	wg     sync.WaitGroup
+	size    int       // queued states per batch
+	ids     []int32   // the batch
+	res     []pparent // per state of the batch
+	pos     int       // next state of the batch to merge
 }
 
 func (ch *checker) newPool(n int) *pool {
-	pl := &pool{ch: ch, size: n * defaultBatch, fresh: map[string]int32{}}
+	pl := &pool{ch: ch, size: n * defaultBatch}
 	if ch.opts.batch > 0 {
 		pl.size = ch.opts.batch
 	}
 	for i := range n {
 		pl.workers = append(pl.workers, &pworker{idx: int32(i), out: &touchWriter{}})
 	}
-	pl.cur = &pbatch{}
 	return pl
 }
 
-// done reports whether every state of the current batch was merged.
-func (pl *pool) done() bool { return pl.cur.pos == len(pl.cur.ids) }
+// done reports whether every state of the batch was merged.
+func (pl *pool) done() bool { return pl.pos == len(pl.ids) }
 
-// advance makes the batch that starts at queue[head] current, and starts expanding
-// the one after it when the queue holds it.
-func (pl *pool) advance(queue []queued, head int) {
-	pl.quiesce()
-	if pl.pending == nil {
-		pl.pending = pl.start(queue[head:min(len(queue), head+pl.size)])
-		pl.quiesce()
-	}
-	pl.cur, pl.spare, pl.pending = pl.pending, pl.cur, nil
-	if after := head + len(pl.cur.ids); after < len(queue) {
-		pl.pending = pl.start(queue[after:min(len(queue), after+pl.size)])
-	}
-}
-
-// quiesce waits for the workers and stores the fresh states in the seen set, so the
-// merging goroutine may use the seen set alone.
-func (pl *pool) quiesce() {
-	if pl.pending != nil {
-		pl.pending.wg.Wait()
-	}
-	for k, id := range pl.fresh {
-		pl.ch.seen[k] = id
-	}
-	clear(pl.fresh)
-}
-
-// lookup finds a stored state by key.
-func (pl *pool) lookup(key string) (int32, bool) {
-	if id, ok := pl.ch.seen[key]; ok {
-		return id, true
-	}
-	id, ok := pl.fresh[key]
-	return id, ok
-}
-
-// start begins expanding batch on the workers; quiesce waits for them. Between the
-// two the merging goroutine must not write the seen set or the string order.
-func (pl *pool) start(batch []queued) *pbatch {
-	b := pl.spare
-	pl.spare = nil
-	if b == nil {
-		b = &pbatch{}
-	}
-	b.ids, b.encs, b.depths = b.ids[:0], b.encs[:0], b.depths[:0]
+// expand computes the successors of the states in batch. The merging goroutine waits
+// (it takes a worker's share itself), so the seen set and the stored states are only
+// read meanwhile.
+func (pl *pool) expand(batch []queued) {
+	pl.ids = pl.ids[:0]
 	for _, q := range batch {
-		rec := pl.ch.recs[q.id]
-		b.ids = append(b.ids, q.id)
-		b.encs = append(b.encs, rec.enc)
-		b.depths = append(b.depths, rec.depth)
+		pl.ids = append(pl.ids, q.id)
 	}
-	b.res = append(b.res[:0], make([]pparent, len(batch))...)
-	b.pos = 0
-	for len(b.succs) < len(pl.workers) {
-		b.succs = append(b.succs, nil)
-	}
-	if main := pl.ch.p.rank; len(pl.rank) != len(main) {
-		pl.rank = maps.Clone(main)
-	}
-	rank := pl.rank
+	pl.res = append(pl.res[:0], make([]pparent, len(batch))...)
+	pl.pos = 0
 	var next atomic.Int64
 	// states taken at a time: few enough that every worker gets some of a small batch
-	chunk := int64(max(1, min(8, len(b.ids)/(4*len(pl.workers)))))
-	for _, w := range pl.workers {
-		b.wg.Go(func() {
-			b.succs[w.idx] = b.succs[w.idx][:0]
-			if w.checked == nil {
-				w.checked = map[string]checkedSucc{}
+	chunk := int64(max(1, min(8, len(pl.ids)/(4*len(pl.workers)))))
+	work := func(w *pworker) {
+		w.succs = w.succs[:0]
+		if w.checked == nil {
+			w.checked = map[string]checkedSucc{}
+		}
+		clear(w.checked)
+		for {
+			i := int(next.Add(chunk) - chunk)
+			if i >= len(pl.ids) {
+				return
 			}
-			clear(w.checked)
-			for {
-				i := int(next.Add(chunk) - chunk)
-				if i >= len(b.ids) {
-					return
-				}
-				if pl.ch.ctx != nil && pl.ch.ctx.Err() != nil {
-					return // left unclean: the merge stops at the first state anyway
-				}
-				for j := i; j < min(i+int(chunk), len(b.ids)); j++ {
-					b.res[j] = w.expand(pl.ch, b, j, rank)
-				}
+			if pl.ch.ctx != nil && pl.ch.ctx.Err() != nil {
+				return // left unclean: the merge stops at the first state anyway
 			}
-		})
+			for j := i; j < min(i+int(chunk), len(pl.ids)); j++ {
+				pl.res[j] = w.expand(pl.ch, pl.ids[j])
+			}
+		}
 	}
-	return b
+	var wg sync.WaitGroup
+	for _, w := range pl.workers[1:] {
+		wg.Go(func() { work(w) })
+	}
+	work(pl.workers[0])
+	wg.Wait()
 }
 
-// take returns the successors of the next state of the current batch, which must be
-// id, and whether they can be merged without evaluating anything. When they cannot,
-// the workers are stopped first, as the caller expands the state itself.
+// take returns the successors of the next state of the batch, which must be id, and
+// whether they can be merged without evaluating anything.
 func (pl *pool) take(id int32) ([]psucc, bool) {
-	b := pl.cur
-	i := b.pos
-	b.pos++
-	if b.ids[i] != id {
-		panic(fmt.Sprintf("tla: parallel batch out of step: state %d, expected %d", id, b.ids[i]))
+	i := pl.pos
+	pl.pos++
+	if pl.ids[i] != id {
+		panic(fmt.Sprintf("tla: parallel batch out of step: state %d, expected %d", id, pl.ids[i]))
 	}
-	r := b.res[i]
+	r := pl.res[i]
 	if !r.clean {
-		pl.quiesce()
 		return nil, false
 	}
-	return b.succs[r.w][r.lo:r.hi], true
+	return pl.workers[r.w].succs[r.lo:r.hi], true
 }
 
 // build loads the worker's own copy of the program.
-func (w *pworker) build(main *checker, rank map[string]int32) (ok bool) {
+func (w *pworker) build(main *checker) (ok bool) {
 	defer func() {
 		if x := recover(); x != nil {
 			w.ch, ok = nil, false
@@ -262,18 +195,17 @@ func (w *pworker) build(main *checker, rank map[string]int32) (ok bool) {
 	ch.checkDeadlock = main.checkDeadlock
 	ch.c.split = true
 	ch.c.registers = nil
-	ch.p.rank = maps.Clone(rank)
+	ch.p.rank = maps.Clone(main.p.rank)
 	w.ch = ch
 	w.next = make([]Value, len(ch.p.vars))
 	return true
 }
 
-// expand computes the successors of state j of batch b and evaluates on them the
+// expand computes the successors of stored state pid and evaluates on them the
 // checks the single-worker search makes, in the same order.
-func (w *pworker) expand(main *checker, b *pbatch, j int, rank map[string]int32) (pr pparent) {
-	succs := b.succs[w.idx]
-	pr = pparent{w: w.idx, lo: int32(len(succs))}
-	if w.ch == nil && !w.build(main, rank) {
+func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
+	pr = pparent{w: w.idx, lo: int32(len(w.succs))}
+	if w.ch == nil && !w.build(main) {
 		pr.hi = pr.lo
 		return pr
 	}
@@ -288,18 +220,18 @@ func (w *pworker) expand(main *checker, b *pbatch, j int, rank map[string]int32)
 			clear(w.checked)
 		}
 		if !pr.clean {
-			succs = succs[:pr.lo]
+			w.succs = w.succs[:pr.lo]
 		}
-		b.succs[w.idx] = succs
-		pr.hi = int32(len(succs))
+		pr.hi = int32(len(w.succs))
 	}()
-	if len(ch.p.rank) != len(rank) {
-		ch.p.rank = maps.Clone(rank)
+	if len(ch.p.rank) != len(main.p.rank) {
+		ch.p.rank = maps.Clone(main.p.rank)
 	}
 	rank0 := len(ch.p.rank)
 	w.out.wrote = false
-	depth := int(b.depths[j])
-	s := ch.decodeState(b.encs[j])
+	rec := main.recs[pid]
+	depth := int(rec.depth)
+	s := ch.decodeState(rec.enc)
 	next := w.next
 	clear(next)
 	c.cur, c.next = s, next
@@ -321,7 +253,7 @@ func (w *pworker) expand(main *checker, b *pbatch, j int, rank map[string]int32)
 		sc := psucc{old: -1}
 		if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, next) {
 			sc.flags = succSkip
-			succs = append(succs, sc)
+			w.succs = append(w.succs, sc)
 			return false
 		}
 		kb := ch.stateKeyBytes(next)
@@ -358,7 +290,7 @@ func (w *pworker) expand(main *checker, b *pbatch, j int, rank map[string]int32)
 				return true
 			}
 		}
-		succs = append(succs, sc)
+		w.succs = append(w.succs, sc)
 		return false
 	})
 	if nsucc == 0 && main.checkDeadlock {
@@ -367,7 +299,7 @@ func (w *pworker) expand(main *checker, b *pbatch, j int, rank map[string]int32)
 	if len(ch.p.rank) != rank0 {
 		// this worker's string order now differs from the search's
 		ok = false
-		ch.p.rank = maps.Clone(rank)
+		ch.p.rank = maps.Clone(main.p.rank)
 		clear(w.checked) // outcomes found meanwhile may rest on that order
 	}
 	if w.out.wrote || c.registers != nil {
@@ -380,8 +312,7 @@ func (w *pworker) expand(main *checker, b *pbatch, j int, rank map[string]int32)
 
 // mergeClean does what the single-worker search does with the successors of state
 // pid when every check on them holds: count, deduplicate, store and queue them.
-func (pl *pool) mergeClean(pid int32, succs []psucc, queue []queued) []queued {
-	ch := pl.ch
+func (ch *checker) mergeClean(pid int32, succs []psucc, queue []queued) []queued {
 	r := ch.res
 	depth := ch.recs[pid].depth
 	for i := range succs {
@@ -392,7 +323,7 @@ func (pl *pool) mergeClean(pid int32, succs []psucc, queue []queued) []queued {
 		}
 		old := sc.old
 		if old < 0 {
-			if id, ok := pl.lookup(sc.key); ok {
+			if id, ok := ch.seen[sc.key]; ok {
 				old = id
 			}
 		}
@@ -410,7 +341,7 @@ func (pl *pool) mergeClean(pid int32, succs []psucc, queue []queued) []queued {
 			enc = sc.enc
 		}
 		id := int32(len(ch.recs))
-		pl.fresh[sc.key] = id
+		ch.seen[sc.key] = id
 		ch.recs = append(ch.recs, stateRec{enc: enc, parent: pid, depth: depth + 1})
 		r.Distinct++
 		if int(depth+1) > r.Depth {
