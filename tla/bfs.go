@@ -393,8 +393,8 @@ func (ch *checker) bfs() (res *Result) {
 			lastProgress = time.Now()
 			fmt.Fprintf(ch.out, "Progress: %d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, len(queue)-head)
 		}
-		if pl != nil && pl.done() {
-			pl.expand(queue[head:min(len(queue), head+pl.size)])
+		if pl != nil && pl.done() && !pl.expandNext(queue, head) {
+			pl = nil
 		}
 		q := queue[head]
 		queue[head] = queued{}

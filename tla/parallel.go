@@ -29,7 +29,9 @@ import (
 // (printing, TLCSet/TLCGet registers, meeting a string TLC had not interned yet) —
 // its result is discarded and the merging goroutine expands that state again with the
 // single-worker code, at its place in the order, so errors, output and traces are the
-// single worker's.
+// single worker's. RandomElement draws from generators whose state runs through the
+// whole search, so once a worker meets it the rest of the search is left to the
+// merging goroutine.
 
 // WorkersAuto, as Options.Workers, uses one worker per available CPU (TLC's
 // -workers auto).
@@ -66,6 +68,7 @@ type pparent struct {
 	w      int32 // worker whose succs hold the successors
 	lo, hi int32
 	clean  bool // every check held and nothing depended on evaluation order
+	random bool // RandomElement was evaluated: its generators follow the search order
 }
 
 // pworker computes successors with its own program and evaluator.
@@ -103,6 +106,7 @@ type pool struct {
 	ids     []int32   // the batch
 	res     []pparent // per state of the batch
 	pos     int       // next state of the batch to merge
+	off     bool      // RandomElement was met: expand the rest in the merging goroutine
 }
 
 func (ch *checker) newPool(n int) *pool {
@@ -118,6 +122,15 @@ func (ch *checker) newPool(n int) *pool {
 
 // done reports whether every state of the batch was merged.
 func (pl *pool) done() bool { return pl.pos == len(pl.ids) }
+
+// expandNext expands the next batch, or reports that the pool is switched off.
+func (pl *pool) expandNext(queue []queued, head int) bool {
+	if pl.off {
+		return false
+	}
+	pl.expand(queue[head:min(len(queue), head+pl.size)])
+	return true
+}
 
 // expand computes the successors of the states in batch. The merging goroutine waits
 // (it takes a worker's share itself), so the seen set and the stored states are only
@@ -138,6 +151,14 @@ func (pl *pool) expand(batch []queued) {
 			w.checked = map[string]checkedSucc{}
 		}
 		clear(w.checked)
+		if pl.ch.opts.batch > 0 {
+			// tests: deal the states round robin, so that every worker gets some
+			// however the goroutines happen to be scheduled
+			for j := int(w.idx); j < len(pl.ids); j += len(pl.workers) {
+				pl.res[j] = w.expand(pl.ch, pl.ids[j])
+			}
+			return
+		}
 		for {
 			i := int(next.Add(chunk) - chunk)
 			if i >= len(pl.ids) {
@@ -168,7 +189,12 @@ func (pl *pool) take(id int32) ([]psucc, bool) {
 		panic(fmt.Sprintf("tla: parallel batch out of step: state %d, expected %d", id, pl.ids[i]))
 	}
 	r := pl.res[i]
-	if !r.clean {
+	if r.random {
+		// The generators' state runs through the whole search, and this worker's
+		// cached definitions may now hold its draws: one worker from here on.
+		pl.off = true
+	}
+	if !r.clean || pl.off {
 		return nil, false
 	}
 	return pl.workers[r.w].succs[r.lo:r.hi], true
@@ -191,6 +217,9 @@ func (w *pworker) build(main *checker) (ok bool) {
 	if r := ch.load(m, main.specPath); r != nil || ch.next == nil ||
 		len(ch.p.vars) != len(main.p.vars) || len(ch.p.modelList) != len(main.p.modelList) {
 		return false
+	}
+	if ch.c.rngInit != nil || ch.c.rngState != nil {
+		return false // loading drew random numbers: leave the search to one worker
 	}
 	ch.checkDeadlock = main.checkDeadlock
 	ch.c.split = true
@@ -305,6 +334,10 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 	if w.out.wrote || c.registers != nil {
 		ok = false
 		c.registers = nil
+	}
+	if c.rngInit != nil || c.rngState != nil {
+		ok, pr.random = false, true
+		c.rngInit, c.rngState, c.rngFor = nil, nil, nil
 	}
 	pr.clean = ok
 	return pr

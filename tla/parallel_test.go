@@ -123,9 +123,9 @@ func runParallelCase(t *testing.T, c parallelCase, workers, batch int, withGraph
 // TestParallelSameAsOneWorker checks every spec with 2 and 3 workers and requires the
 // single-worker result: output line for line (counts, verdict, messages, traces with
 // their actions), the Result (exit code, violated name, trace values, depth), the dot
-// dump and, for one configuration, the state graph. A batch of one or two states hands
-// consecutive states to different workers, as the end of a large level does; the
-// default batch is checked too. The largest specs run once more, with 2 workers.
+// dump and, for one configuration, the state graph. Small batches are dealt round
+// robin, so consecutive states go to different workers and each worker expands
+// several states of a batch; the default batch is checked too. The largest specs run once more, with 2 workers.
 func TestParallelSameAsOneWorker(t *testing.T) {
 	for _, c := range parallelCases(t) {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,9 +135,9 @@ func TestParallelSameAsOneWorker(t *testing.T) {
 			// StateGraph enumerates Next again, with TLCGet registers unset
 			graph := c.name != "parallel/Registers"
 			one := runParallelCase(t, c, 1, 0, graph)
-			configs := []struct{ workers, batch int }{{2, 1}, {3, 2}, {2, 0}}
+			configs := []struct{ workers, batch int }{{2, 1}, {3, 2}, {2, 64}, {2, 0}}
 			if c.big {
-				configs = configs[2:]
+				configs = configs[3:]
 			}
 			for i, cf := range configs {
 				got := runParallelCase(t, c, cf.workers, cf.batch, graph && i == 0)
