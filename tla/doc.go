@@ -42,7 +42,9 @@
 // canonical byte encoding of its normalized values, so no two distinct states can be
 // confused (TLC uses 64-bit fingerprints and prints an estimate of that risk instead).
 // Successors are checked as they are generated, so a run that finds a violation
-// stops with the same counts as TLC.
+// stops with the same counts as TLC. Initial-state violations, deadlocks, invariants,
+// []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
+// TLC's messages and exit codes (see the Exit constants).
 //
 // Options.Workers (tlacheck -workers N, or auto for one per CPU) computes successors
 // on several goroutines. The queue is expanded in batches, each worker with its own
@@ -51,9 +53,8 @@
 // for any number of workers (TLC's vary from run to run with several). A state whose
 // expansion fails a check, fails to evaluate, or depends on the order of evaluation
 // (Print, TLCSet/TLCGet registers, strings made while checking) is expanded again by
-// the merging goroutine, as one worker would (parallel.go describes it). Initial-state violations, deadlocks, invariants,
-// []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
-// TLC's messages and exit codes (see the Exit constants).
+// the merging goroutine, as one worker would; once RandomElement is met, the rest of
+// the search runs on that goroutine alone (parallel.go describes it).
 //
 // # Liveness, state graphs and traces
 //
