@@ -28,8 +28,9 @@ run: deps build ## the main job: check the host, then run `uname -a` in a gVisor
 tlc: ## model-check spec/ (official TLC when TLA2TOOLS_JAR is set, the Go engine otherwise)
 	tools/tlc.sh
 
-# The model checker's tests are CPU-bound and single-goroutine: the race detector would
-# only make them several times slower, so they run without it. The other packages run
+# The model checker's tests are CPU-bound: under the race detector the whole package
+# would be several times slower, so it runs without it, and only the tests of its
+# parallel search (-workers) run with it, on the corpus's small specs. The other packages run
 # one at a time (-p 1): their real-runsc tests check that no process of theirs is left,
 # and sandboxes of two packages starting and dying at once blur that check.
 RACE_PKGS ?= $(shell $(GO) list ./... | grep -v '/tla$$')
@@ -37,6 +38,7 @@ RACE_PKGS ?= $(shell $(GO) list ./... | grep -v '/tla$$')
 test: deps lint ## the test suite: lint, model check, every test (with the race detector where there is concurrency)
 	tools/tlc.sh
 	$(GO) test -count=1 ./tla
+	$(GO) test -race -count=1 -run '(TestParallelSameAsOneWorker|TestWorkers)/(parallel|corpus)/^[^B]' ./tla
 	$(GO) test -race -count=1 -p 1 $(RACE_PKGS)
 
 test-short: ## unit tests only: no runsc, no root
