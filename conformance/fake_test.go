@@ -142,11 +142,7 @@ var subcommands = map[fsm.Event][]string{
 // knownBugs are (fault, operation) pairs the fake tier does not inject
 // because they expose a runtime bug not fixed yet; each names the bug.
 // NoFault as the operation's key means every operation.
-var knownBugs = map[Fault]map[fsm.Event]string{
-	FaultSIGKILL: {
-		"": "a runsc killed by a signal that is not its context's (SIGKILL after its effect) is recorded as a failed step, state unchanged, although the effect may have happened: a Resume so killed is recorded failed (still Paused) while runsc has the container running; it should be an unknown outcome reconciled with runsc state, as when the context kills runsc",
-	},
-}
+var knownBugs = map[Fault]map[fsm.Event]string{}
 
 func knownBug(f Fault, op fsm.Event) (string, bool) {
 	if why, ok := knownBugs[f][""]; ok {
