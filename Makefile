@@ -33,13 +33,17 @@ tlc: ## model-check spec/ (official TLC when TLA2TOOLS_JAR is set, the Go engine
 # parallel search (-workers) run with it, on the corpus's small specs. The other packages run
 # one at a time (-p 1): their real-runsc tests check that no process of theirs is left,
 # and sandboxes of two packages starting and dying at once blur that check.
+# -timeout 20m: the conformance package (300 fake cases, 100 histories, the real
+# tier and the trace tier, all under the race detector) needs more than go test's
+# default 10 minutes on a loaded 2-core machine; at 25m or more it would size its
+# tiers up to 1,000 cases and 200 histories, which is what `make conformance` runs.
 RACE_PKGS ?= $(shell $(GO) list ./... | grep -v '/tla$$')
 
 test: deps lint ## the test suite: lint, model check, every test (with the race detector where there is concurrency)
 	tools/tlc.sh
 	$(GO) test -count=1 ./tla
 	$(GO) test -race -count=1 -run '(TestParallelSameAsOneWorker|TestWorkers)/(parallel|corpus)/^[^B]' ./tla
-	$(GO) test -race -count=1 -p 1 $(RACE_PKGS)
+	$(GO) test -race -count=1 -p 1 -timeout 20m $(RACE_PKGS)
 
 test-short: ## unit tests only: no runsc, no root
 	$(GO) test -short -count=1 $(PKGS)
