@@ -869,29 +869,23 @@ func (m *setMemo) put(elems []Value) []Value {
 
 // enumerate lists the elements of a finite set in TLC's normalized order.
 func (c *ctx) enumerate(v Value, pos Pos) []Value {
+	var m *setMemo
 	switch s := v.(type) {
 	case *FcnSetV:
-		if e, ok := s.memo.get(); ok {
-			return e
-		}
-		return s.memo.put(c.enumerateLazy(v, pos))
+		m = &s.memo
 	case *PowerSetV:
-		if e, ok := s.memo.get(); ok {
-			return e
-		}
-		return s.memo.put(c.enumerateLazy(v, pos))
+		m = &s.memo
 	case *RecordSetV:
-		if e, ok := s.memo.get(); ok {
-			return e
-		}
-		return s.memo.put(c.enumerateLazy(v, pos))
+		m = &s.memo
 	case *ProductSetV:
-		if e, ok := s.memo.get(); ok {
-			return e
-		}
-		return s.memo.put(c.enumerateLazy(v, pos))
+		m = &s.memo
+	default:
+		return c.enumerateLazy(v, pos)
 	}
-	return c.enumerateLazy(v, pos)
+	if e, ok := m.get(); ok {
+		return e
+	}
+	return m.put(c.enumerateLazy(v, pos))
 }
 
 func (c *ctx) enumerateLazy(v Value, pos Pos) []Value {
