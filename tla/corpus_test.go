@@ -3,6 +3,7 @@ package tla
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,18 +23,30 @@ type expectation struct {
 	Flags     []string `json:"flags"`
 }
 
+// corpusDir holds one directory per corpus spec and expected.json.
+var corpusDir = filepath.Join("testdata", "corpus")
+
+// readCorpus reads the corpus's expected.json: TLC's recorded result per spec name.
+func readCorpus() (map[string]expectation, error) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir, "expected.json"))
+	if err != nil {
+		return nil, err
+	}
+	var exp map[string]expectation
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(corpusDir, "expected.json"), err)
+	}
+	return exp, nil
+}
+
 // TestCorpus checks every corpus spec and compares the verdict and counts with TLC's.
 func TestCorpus(t *testing.T) {
-	dir := filepath.Join("testdata", "corpus")
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	dir := corpusDir
+	exp, err := readCorpus()
 	if os.IsNotExist(err) {
 		t.Skip("SKIPPING: no corpus yet (testdata/corpus/expected.json missing)")
 	}
 	if err != nil {
-		t.Fatal(err)
-	}
-	var exp map[string]expectation
-	if err := json.Unmarshal(raw, &exp); err != nil {
 		t.Fatal(err)
 	}
 	names := make([]string, 0, len(exp))

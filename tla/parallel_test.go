@@ -3,7 +3,6 @@ package tla
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,14 +26,10 @@ type parallelCase struct {
 func parallelCases(t *testing.T) []parallelCase {
 	t.Helper()
 	var cases []parallelCase
-	dir := filepath.Join("testdata", "corpus")
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	dir := corpusDir
+	exp, err := readCorpus()
 	if err != nil {
 		t.Fatalf("the corpus is needed: %v", err)
-	}
-	var exp map[string]expectation
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatal(err)
 	}
 	for name, e := range exp {
 		c := parallelCase{name: "corpus/" + name, spec: filepath.Join(dir, name, name+".tla"), big: e.Distinct > 10000}

@@ -2,7 +2,6 @@ package tla
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -54,13 +53,12 @@ type vsTLCRow struct {
 //
 //	go test -run '^$' -bench BenchmarkVsTLC -benchtime 1x ./tla
 func BenchmarkVsTLC(b *testing.B) {
-	dir := filepath.Join("testdata", "corpus")
-	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err != nil {
+	dir := corpusDir
+	exp, err := readCorpus()
+	if os.IsNotExist(err) {
 		b.Skipf("SKIPPING: no corpus: %v", err)
 	}
-	var exp map[string]expectation
-	if err := json.Unmarshal(raw, &exp); err != nil {
+	if err != nil {
 		b.Fatal(err)
 	}
 	jar, whyNoTLC := tlcJar()
