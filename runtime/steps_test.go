@@ -24,6 +24,25 @@ func lastStepOf(t *testing.T, r *Runtime, op, id string) Step {
 	return Step{}
 }
 
+// awaitCall waits until the fake at bin has recorded a call of verb on id and returns
+// the calls recorded so far.
+func awaitCall(t *testing.T, bin, verb, id string) []fakerunsc.Call {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		calls, _ := fakerunsc.Calls(bin)
+		for _, c := range calls {
+			if n := len(c.Args); n >= 2 && c.Args[n-2] == verb && c.Args[n-1] == id {
+				return calls
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runsc %s %s never ran; calls: %+v", verb, id, calls)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Wait on a container that has stopped answers with the status recorded at the stop
 // and records the step, refused: the lifecycle has no Wait from Stopped.
 func TestFakeWaitOnStoppedIsRecorded(t *testing.T) {
@@ -39,7 +58,9 @@ func TestFakeWaitOnStoppedIsRecorded(t *testing.T) {
 		t.Fatalf("Wait = %d, %v; want 5", code, err)
 	}
 	// The first Wait may find it Running or already Stopped; the second finds it Stopped.
-	before, _ := fakerunsc.Calls(bin)
+	// The exit may reach the runtime through its reaper before the `runsc wait` that
+	// Start armed has even begun, so that wait is awaited first: it belongs to Start.
+	before := awaitCall(t, bin, "wait", "w")
 	n := len(r.Trace())
 	if code, err := r.Wait(ctx, "w"); err != nil || code != 5 {
 		t.Fatalf("Wait on Stopped = %d, %v; want 5", code, err)
