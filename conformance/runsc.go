@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
 // ErrNoSandbox: there was no sandbox process to kill (it may have died
@@ -268,31 +269,21 @@ func (r *Runsc) waitStopped(ctx context.Context, id string) error {
 // that `runsc list` does not show (and whose ID then cannot be created again:
 // its control socket is still bound).
 func (r *Runsc) Processes() ([]string, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, err
-	}
-	var pids []string
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err == nil {
-			pids = append(pids, e.Name())
-		}
-	}
-	return r.sandboxes(pids), nil
+	return r.sandboxes(procfs.Pids()), nil
 }
 
 // sandboxes keeps, of pids, the sandbox and gofer processes running for Root.
-func (r *Runsc) sandboxes(pids []string) []string {
+func (r *Runsc) sandboxes(pids []int) []string {
 	var out []string
 	want := []byte("--root=" + r.Root + "\x00")
 	for _, pid := range pids {
-		cmdline, err := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		cmdline, err := procfs.ReadFile("/proc/"+strconv.Itoa(pid)+"/cmdline", nil)
 		if err != nil || !bytes.Contains(cmdline, want) {
 			continue
 		}
 		name, _, _ := bytes.Cut(cmdline, []byte{0})
 		if bytes.HasPrefix(name, []byte("runsc-sandbox")) || bytes.HasPrefix(name, []byte("runsc-gofer")) {
-			out = append(out, pid+" "+string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
+			out = append(out, strconv.Itoa(pid)+" "+string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})))
 		}
 	}
 	return out
@@ -307,19 +298,12 @@ func (r *Runsc) OwnProcesses() ([]string, error) {
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prGetChildSubreaper, uintptr(unsafe.Pointer(&reaper)), 0); errno != 0 || reaper == 0 {
 		return r.Processes()
 	}
-	var pids []string
-	queue := []string{strconv.Itoa(os.Getpid())}
+	var pids []int
+	queue := []int{os.Getpid()}
 	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		tasks, _ := os.ReadDir(filepath.Join("/proc", pid, "task"))
-		for _, t := range tasks {
-			kids, _ := os.ReadFile(filepath.Join("/proc", pid, "task", t.Name(), "children"))
-			for _, k := range strings.Fields(string(kids)) {
-				pids = append(pids, k)
-				queue = append(queue, k)
-			}
-		}
+		kids := procfs.Children(queue[0])
+		queue = append(queue[1:], kids...)
+		pids = append(pids, kids...)
 	}
 	return r.sandboxes(pids), nil
 }

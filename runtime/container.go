@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
 // MaxIDLen is the longest container ID runsc can use. Each sandbox listens on an
@@ -511,12 +512,8 @@ func (r *Runtime) killSandboxProcess(id string) int {
 			time.Sleep(20 * time.Millisecond)
 		}
 		for _, pid := range processesUsingRoot(r.root) {
-			cl, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-			if err != nil {
-				continue
-			}
-			args := strings.Split(strings.TrimRight(string(cl), "\x00"), "\x00")
-			if args[len(args)-1] != id {
+			args := procfs.Cmdline(pid)
+			if len(args) == 0 || args[len(args)-1] != id {
 				continue
 			}
 			sandbox := args[0] == "runsc-sandbox"
@@ -539,14 +536,9 @@ func (r *Runtime) killSandboxProcess(id string) int {
 // caller promises that nothing is left running when it returns.
 func waitDead(pid int) {
 	for i := 0; i < 1000; i++ {
-		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			return // gone (reaped)
-		}
-		if j := strings.LastIndexByte(string(data), ')'); j >= 0 {
-			if f := strings.Fields(string(data[j+1:])); len(f) > 0 && (f[0] == "Z" || f[0] == "X") {
-				return
-			}
+		st, ok := procfs.ReadStat(pid)
+		if !ok || st.State == 'Z' || st.State == 'X' {
+			return // gone (reaped), or dead and waiting to be
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

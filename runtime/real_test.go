@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -1048,7 +1049,7 @@ func TestRealCleanupReapsZombieSandboxFirst(t *testing.T) {
 	cmd.Process.Kill()
 	cmd.Wait()
 	for i := 0; ; i++ {
-		if st, ok := procStat(sandbox); ok && st.state == "Z" && st.ppid == os.Getpid() {
+		if st, ok := procfs.ReadStat(sandbox); ok && st.State == 'Z' && st.PPid == os.Getpid() {
 			break
 		}
 		if i == 1000 {
@@ -1075,7 +1076,7 @@ func TestRealCleanupReapsZombieSandboxFirst(t *testing.T) {
 	if l, err := r.List(context.Background()); err != nil || len(l) != 0 {
 		t.Fatalf("left: %+v %v", l, err)
 	}
-	if _, ok := procStat(sandbox); ok {
+	if _, ok := procfs.ReadStat(sandbox); ok {
 		t.Errorf("sandbox %d not reaped", sandbox)
 	}
 	// The platform stubs of the sandbox this test started itself were never seen by

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"unsafe"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
 // Network is runsc's --network mode.
@@ -625,26 +625,21 @@ func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 // processesUsingRoot lists processes whose command line passes --root root: only runsc
 // processes started for that (private) root do.
 func processesUsingRoot(root string) []int {
-	var pids []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil {
-			continue
-		}
-		if usesRoot(cl, root) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+	return usingRoot(procfs.Pids(), root)
 }
 
-func usesRoot(cmdline []byte, root string) bool {
-	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+// usingRoot keeps, of pids, the processes whose command line passes --root root.
+func usingRoot(pids []int, root string) []int {
+	var out []int
+	for _, pid := range pids {
+		if usesRoot(procfs.Cmdline(pid), root) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+func usesRoot(args []string, root string) bool {
 	for i, a := range args {
 		if a == "--root="+root || a == "-root="+root || ((a == "--root" || a == "-root") && i+1 < len(args) && args[i+1] == root) {
 			return true
@@ -653,21 +648,13 @@ func usesRoot(cmdline []byte, root string) bool {
 	return false
 }
 
-// ppidOf reads a process's parent pid from /proc.
+// ppidOf is a process's parent pid (-1 once it has gone).
 func ppidOf(pid int) int {
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
+	st, ok := procfs.ReadStat(pid)
+	if !ok {
 		return -1
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "PPid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return -1
+	return st.PPid
 }
 
 // prGetChildSubreaper is prctl's PR_GET_CHILD_SUBREAPER.
@@ -686,26 +673,28 @@ func reaping() bool {
 // (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie,
 // and notes every process of root as the runtime's (r.own) so that reapStrays may reap it once
 // it has died. Call it while they live: a zombie's command line is empty and cannot be
-// matched.
+// matched. Only our descendants are read: as subreaper we are the ancestor of every
+// process runsc starts for us, and reading one host-wide snapshot of parents beats
+// reading every process's command line.
 func (r *Runtime) adoptOrphans(root string) {
 	if !reaping() {
 		return
 	}
-	for _, pid := range processesUsingRoot(root) {
-		cl, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		argv0, _, _ := strings.Cut(string(cl), "\x00")
-		if argv0 == "runsc" || strings.HasSuffix(argv0, "/runsc") || isInFlight(pid) {
+	all := procfs.All()
+	for _, pid := range usingRoot(procfs.Descendants(all, os.Getpid()), root) {
+		args := procfs.Cmdline(pid)
+		if len(args) == 0 || args[0] == "runsc" || strings.HasSuffix(args[0], "/runsc") || isInFlight(pid) {
 			// A runsc command, not one of the processes it leaves behind: ours are
 			// waited for by os/exec, and one the program ran itself is its own.
 			// The name test is no guard (argv0 can be a path or /proc/self/fd/N); adoptPid
 			// checks inFlight again under the lock that claims the pid.
 			continue
 		}
-		r.own.note(pid)
+		r.own.add(pid, all[pid])
 		r.adoptPid(pid)
 	}
-	r.noteDescendants()
-	r.reapStrays()
+	r.noteDescendantsIn(all)
+	r.reapStraysIn(all)
 }
 
 // recordedPids returns the sandbox and gofer pids runsc recorded for container id in
@@ -803,26 +792,26 @@ func newOwnSet() *ownSet { return &ownSet{pids: map[int]uint64{}, sessions: map[
 
 // note records pid as the runtime's, if it exists.
 func (o *ownSet) note(pid int) {
-	if st, ok := procStat(pid); ok {
+	if st, ok := procfs.ReadStat(pid); ok {
 		o.add(pid, st)
 	}
 }
 
-func (o *ownSet) add(pid int, st procStatus) {
+func (o *ownSet) add(pid int, st procfs.Stat) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.pids[pid] = st.start
-	if st.sid == pid {
+	o.pids[pid] = st.Start
+	if st.Session == pid {
 		o.sessions[pid] = true
 	}
 }
 
 // has reports whether pid, whose stat is st, is the runtime's (same process).
-func (o *ownSet) has(pid int, st procStatus) bool {
+func (o *ownSet) has(pid int, st procfs.Stat) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	start, ok := o.pids[pid]
-	return ok && start == st.start
+	return ok && start == st.Start
 }
 
 // inSession reports whether sid is the session of one of the runtime's processes.
@@ -834,8 +823,8 @@ func (o *ownSet) inSession(sid int) bool {
 
 // claims reports whether the process pid (stat st) is the runtime's: its own, or in
 // one of its sessions.
-func (o *ownSet) claims(pid int, st procStatus) bool {
-	return o.has(pid, st) || o.inSession(st.sid)
+func (o *ownSet) claims(pid int, st procfs.Stat) bool {
+	return o.has(pid, st) || o.inSession(st.Session)
 }
 
 func (o *ownSet) forget(pid int) {
@@ -844,22 +833,28 @@ func (o *ownSet) forget(pid int) {
 	delete(o.pids, pid)
 }
 
-// prune drops pids that are gone (or now name another process) and sessions that
-// no process in live (pid -> stat, every process on the host) bears any more.
-func (o *ownSet) prune(live map[int]procStatus) {
+// prune drops pids that are gone (or now name another process) and sessions that no
+// process bears any more. live is a snapshot of every process on the host (pid ->
+// stat); a pid noted after it was taken is absent from it, so absence is confirmed by
+// reading the process again.
+func (o *ownSet) prune(live map[int]procfs.Stat) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	sessions := map[int]bool{}
 	for _, st := range live {
-		sessions[st.sid] = true
+		sessions[st.Session] = true
 	}
 	for pid, start := range o.pids {
-		if st, ok := live[pid]; !ok || st.start != start {
+		st, ok := live[pid]
+		if !ok {
+			st, ok = procfs.ReadStat(pid)
+		}
+		if !ok || st.Start != start {
 			delete(o.pids, pid)
 		}
 	}
 	for sid := range o.sessions {
-		if !sessions[sid] {
+		if _, leader := o.pids[sid]; !sessions[sid] && !leader {
 			delete(o.sessions, sid)
 		}
 	}
@@ -897,11 +892,11 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 			t.Reset(tick)
 			live := known[:0]
 			for _, p := range known {
-				if _, ok := procStat(p); !ok {
+				if _, ok := procfs.ReadStat(p); !ok {
 					continue
 				}
 				live = append(live, p)
-				for _, c := range childrenOf(p) {
+				for _, c := range procfs.Children(p) {
 					if !seen[c] {
 						r.own.note(c)
 						seen[c] = true
@@ -918,89 +913,25 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 // watchMaxTick is the slowest tick of watchDescendants.
 const watchMaxTick = 20 * time.Millisecond
 
-// childrenOf lists pid's children (from every thread's /proc children list).
-func childrenOf(pid int) []int {
-	var out []int
-	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-	for _, t := range tasks {
-		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
-		if err != nil {
-			continue
-		}
-		for _, f := range strings.Fields(string(data)) {
-			if c, err := strconv.Atoi(f); err == nil {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
 // noteDescendants notes as the runtime's (r.own) every process whose parent or
 // session is already the runtime's: the sandbox's children (ptrace stubs, helpers)
 // while they live.
-func (r *Runtime) noteDescendants() {
-	all := allProcs()
+func (r *Runtime) noteDescendants() { r.noteDescendantsIn(procfs.All()) }
+
+// noteDescendantsIn is noteDescendants on a snapshot of every process (procfs.All).
+func (r *Runtime) noteDescendantsIn(all map[int]procfs.Stat) {
 	for changed := true; changed; {
 		changed = false
 		for pid, st := range all {
 			if r.own.has(pid, st) {
 				continue
 			}
-			if r.own.inSession(st.sid) || (st.ppid > 0 && r.own.has(st.ppid, all[st.ppid])) {
+			if r.own.inSession(st.Session) || (st.PPid > 0 && r.own.has(st.PPid, all[st.PPid])) {
 				r.own.add(pid, st)
 				changed = true
 			}
 		}
 	}
-}
-
-// allProcs reads the stat of every process on the host.
-func allProcs() map[int]procStatus {
-	all := map[int]procStatus{}
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if st, ok := procStat(pid); ok {
-			all[pid] = st
-		}
-	}
-	return all
-}
-
-type procStatus struct {
-	comm  string
-	state string // R, S, Z, ...
-	ppid  int
-	sid   int
-	start uint64
-}
-
-// procStat reads /proc/pid/stat.
-func procStat(pid int) (procStatus, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return procStatus{}, false
-	}
-	s := string(data)
-	i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if i < 0 || j < i {
-		return procStatus{}, false
-	}
-	f := strings.Fields(s[j+1:])
-	// After "pid (comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt
-	// majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue
-	// starttime: starttime is f[19].
-	if len(f) < 20 {
-		return procStatus{}, false
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	sid, _ := strconv.Atoi(f[3])
-	start, _ := strconv.ParseUint(f[19], 10, 64)
-	return procStatus{comm: s[i+1 : j], state: f[0], ppid: ppid, sid: sid, start: start}, true
 }
 
 // reapStrays reaps zombie children that are proven to be the runtime's (r.own):
@@ -1009,13 +940,20 @@ func procStat(pid int) (procStatus, bool) {
 // own children, whatever their names, and other runtimes' processes — is left for its
 // owner to wait for.
 func (r *Runtime) reapStrays() {
+	if reaping() {
+		r.reapStraysIn(procfs.All())
+	}
+}
+
+// reapStraysIn is reapStrays on a snapshot of every process (procfs.All); it drops
+// the processes it reaps from all.
+func (r *Runtime) reapStraysIn(all map[int]procfs.Stat) {
 	if !reaping() {
 		return
 	}
 	self := os.Getpid()
-	all := allProcs()
 	for pid, st := range all {
-		if st.state != "Z" || st.ppid != self || !r.own.claims(pid, st) {
+		if st.State != 'Z' || st.PPid != self || !r.own.claims(pid, st) {
 			continue
 		}
 		pidMu.Lock()
@@ -1042,7 +980,7 @@ func (r *Runtime) reapStrays() {
 // died is reparented to us only when its own parent has gone, a moment later.
 func (r *Runtime) ownLeft() []int {
 	var left []int
-	for pid, st := range allProcs() {
+	for pid, st := range procfs.All() {
 		if r.own.claims(pid, st) && !isInFlight(pid) {
 			left = append(left, pid)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
 // lastStepOf is the latest step of op on id.
@@ -190,10 +191,10 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 	var p, q int
 	for i := 0; i < 500 && q == 0; i++ {
 		time.Sleep(2 * time.Millisecond)
-		for _, c := range childrenOf(cmd.Process.Pid) {
-			if st, ok := procStat(c); ok && st.sid == c {
+		for _, c := range procfs.Children(cmd.Process.Pid) {
+			if st, ok := procfs.ReadStat(c); ok && st.Session == c {
 				p = c
-				if kids := childrenOf(p); len(kids) > 0 {
+				if kids := procfs.Children(p); len(kids) > 0 {
 					q = kids[0]
 				}
 			}
@@ -206,8 +207,8 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if st, ok := procStat(q); ok {
-		t.Errorf("Close returned while %d (state %s, parent %d, our pid %d) of its session still exists", q, st.state, st.ppid, os.Getpid())
+	if st, ok := procfs.ReadStat(q); ok {
+		t.Errorf("Close returned while %d (state %c, parent %d, our pid %d) of its session still exists", q, st.State, st.PPid, os.Getpid())
 		waitDead(q)
 		var ws syscall.WaitStatus
 		syscall.Wait4(q, &ws, 0, nil)
