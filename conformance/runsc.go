@@ -301,7 +301,7 @@ func (r *Runsc) OwnProcesses() ([]string, error) {
 	var pids []int
 	queue := []int{os.Getpid()}
 	for len(queue) > 0 {
-		kids := procfs.Children(queue[0])
+		kids, _ := procfs.Children(queue[0])
 		queue = append(queue[1:], kids...)
 		pids = append(pids, kids...)
 	}

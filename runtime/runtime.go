@@ -892,11 +892,12 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 			t.Reset(tick)
 			live := known[:0]
 			for _, p := range known {
-				if _, ok := procfs.ReadStat(p); !ok {
+				kids, ok := procfs.Children(p)
+				if !ok {
 					continue
 				}
 				live = append(live, p)
-				for _, c := range procfs.Children(p) {
+				for _, c := range kids {
 					if !seen[c] {
 						r.own.note(c)
 						seen[c] = true
@@ -911,7 +912,7 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 }
 
 // watchMaxTick is the slowest tick of watchDescendants.
-const watchMaxTick = 20 * time.Millisecond
+const watchMaxTick = 50 * time.Millisecond
 
 // noteDescendants notes as the runtime's (r.own) every process whose parent or
 // session is already the runtime's: the sandbox's children (ptrace stubs, helpers)

@@ -191,10 +191,10 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 	var p, q int
 	for i := 0; i < 500 && q == 0; i++ {
 		time.Sleep(2 * time.Millisecond)
-		for _, c := range procfs.Children(cmd.Process.Pid) {
+		for _, c := range kidsOf(cmd.Process.Pid) {
 			if st, ok := procfs.ReadStat(c); ok && st.Session == c {
 				p = c
-				if kids := procfs.Children(p); len(kids) > 0 {
+				if kids := kidsOf(p); len(kids) > 0 {
 					q = kids[0]
 				}
 			}
@@ -312,4 +312,10 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// kidsOf lists pid's children (none once it has gone).
+func kidsOf(pid int) []int {
+	kids, _ := procfs.Children(pid)
+	return kids
 }

@@ -62,7 +62,7 @@ func numericEntries(dir string) []int {
 	}
 	defer syscall.Close(fd)
 	var out []int
-	buf := make([]byte, 8192)
+	buf := make([]byte, 2048)
 	var names []string
 	for {
 		n, err := syscall.ReadDirent(fd, buf)
@@ -174,24 +174,24 @@ func Cmdline(pid int) []string {
 	return args
 }
 
-// Children lists pid's children. The kernel lists a child under the thread that
-// forked it, so every thread's list is read.
-func Children(pid int) []int {
-	var out []int
+// Children lists pid's children; ok is false if pid no longer exists. The kernel
+// lists a child under the thread that forked it, so every thread's list is read.
+func Children(pid int) (kids []int, ok bool) {
 	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tids := numericEntries(dir)
 	var buf [256]byte
-	for _, tid := range numericEntries(dir) {
+	for _, tid := range tids {
 		data, err := ReadFile(dir+strconv.Itoa(tid)+"/children", buf[:0])
 		if err != nil {
 			continue
 		}
 		for _, f := range bytes.Fields(data) {
 			if c := atoi(f); c > 0 {
-				out = append(out, c)
+				kids = append(kids, c)
 			}
 		}
 	}
-	return out
+	return kids, len(tids) > 0
 }
 
 // Descendants lists, from all (as All returns), every process below pid: its

@@ -56,7 +56,7 @@ func TestProcessTree(t *testing.T) {
 	defer cmd.Process.Kill()
 	var sleep int
 	for i := 0; i < 1000 && sleep == 0; i++ {
-		if kids := Children(sh); len(kids) == 1 {
+		if kids, ok := Children(sh); ok && len(kids) == 1 {
 			sleep = kids[0]
 		} else {
 			time.Sleep(5 * time.Millisecond)
@@ -101,6 +101,9 @@ func TestProcessTree(t *testing.T) {
 	cmd.Wait()
 	if _, ok := ReadStat(sh); ok {
 		t.Error("ReadStat of a reaped process succeeded")
+	}
+	if kids, ok := Children(sh); ok || kids != nil {
+		t.Errorf("Children of a reaped process = %v, %v", kids, ok)
 	}
 }
 
