@@ -17,6 +17,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"pgregory.net/rapid"
 )
@@ -409,6 +410,11 @@ func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 				rt.Errorf("fake sandboxes left behind: %v", procs)
 				sweepFake(procs)
 			}
+			// Every child of this process is the runtime's (its runsc commands and what
+			// they leave to it as subreaper): after Close none may be left a zombie.
+			if z := reapZombieChildren(); len(z) > 0 {
+				rt.Errorf("children left unreaped after Close: %v\ntrace:\n%s", z, d.traceText())
+			}
 			os.RemoveAll(dir)
 		})
 		d.waitFor = 2 * time.Millisecond
@@ -437,4 +443,19 @@ func sweepFake(procs []string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// reapZombieChildren reaps this process's zombie children and describes them.
+func reapZombieChildren() []string {
+	var out []string
+	self := os.Getpid()
+	for pid, st := range procfs.All() {
+		if st.State == 'Z' && st.PPid == self {
+			var ws syscall.WaitStatus
+			if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
+				out = append(out, fmt.Sprintf("%d (%s, session %d, %v)", pid, st.Comm, st.Session, ws))
+			}
+		}
+	}
+	return out
 }

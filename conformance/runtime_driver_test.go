@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -185,3 +186,12 @@ func (d *runtimeDriver) Close(ctx context.Context) error { return d.rt.Close(ctx
 
 // closeTrace closes the trace file (after the runtime is closed).
 func (d *runtimeDriver) closeTrace() { d.traceFile.Close() }
+
+// traceText is the runtime's trace so far, one step a line.
+func (d *runtimeDriver) traceText() string {
+	var b strings.Builder
+	for _, s := range d.rt.Trace() {
+		fmt.Fprintf(&b, "  %d %s %s %s->%s %s exit=%d %s %s\n", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, s.Exit, s.Error, s.Note)
+	}
+	return b.String()
+}

@@ -208,9 +208,10 @@ func fire() bool {
 }
 
 // holdPipes starts a child that keeps this process's stdout and stderr open for ms
-// milliseconds, as a runsc child that inherits them would.
+// milliseconds, as a runsc child that inherits them would. Like every process runsc
+// leaves behind, it names the root on its command line.
 func holdPipes(ms int) {
-	cmd := exec.Command("/proc/self/exe", strconv.Itoa(ms))
+	cmd := exec.Command("/proc/self/exe", "--root="+root, strconv.Itoa(ms))
 	cmd.Args[0] = "runsc-pipe-holder"
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
