@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -142,10 +143,13 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 			t.Errorf("history %d: processes left behind: %v", i, procs)
 			sweepFake(procs)
 		}
-		os.RemoveAll(dir)
 		if t.Failed() {
+			// The runtime's own trace says what it observed (exits, deaths) that
+			// the history cannot show.
+			t.Logf("history %d: runtime trace kept in %s", i, filepath.Join(dir, "trace.ndjson"))
 			return
 		}
+		os.RemoveAll(dir)
 	}
 }
 

@@ -58,6 +58,14 @@ type Faults struct {
 	// HangFor ends the hangs (HangBefore, HangAfter, HangMidCreate) after this many
 	// milliseconds, after which the subcommand carries on; 0 hangs until killed.
 	HangFor int `json:"hang_for,omitempty"`
+	// RecordDelay makes create sleep this many milliseconds between starting the
+	// sandbox process and recording its state, as a create descheduled there would
+	// (every time: Once does not apply).
+	RecordDelay int `json:"record_delay,omitempty"`
+	// SandboxGap makes a sandbox that finds no state on its first look sleep this
+	// many milliseconds before it looks for create's marker, as a sandbox
+	// descheduled between the two would (every time: Once does not apply).
+	SandboxGap int `json:"sandbox_gap,omitempty"`
 	// Once makes the profile's faults fire on one invocation only (the first one a
 	// fault applies to); afterwards the fake behaves.
 	Once bool `json:"once,omitempty"`

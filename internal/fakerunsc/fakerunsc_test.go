@@ -6,9 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // run invokes the fake like a caller would, stdio on files (the sandbox inherits them).
@@ -272,4 +274,38 @@ func pipeHolders(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// A sandbox that first looks for its state before create records it, and for
+// create's marker only after create has removed it, must not take its container
+// for deleted: it would exit while runsc reports the container created.
+func TestSandboxOutlivesSlowCreate(t *testing.T) {
+	bin := Build(t)
+	root := t.TempDir()
+	b := bundle(t, "sleep", "3600")
+	g := []string{"--root", root, "--network=none"}
+	const gap = 400 // ms; create records its state half way through it
+	if err := SetFaults(bin, Faults{RecordDelay: gap / 2, SandboxGap: gap}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run(t, bin, append(g, "delete", "--force", "r1")...) })
+	if code, _, errOut := run(t, bin, append(g, "create", "--bundle", b, "r1")...); code != 0 {
+		t.Fatalf("create: %d %q", code, errOut)
+	}
+	_, out, _ := run(t, bin, append(g, "state", "r1")...)
+	var st struct{ Pid int }
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Pid <= 0 {
+		t.Fatalf("state after create: %q %v", out, err)
+	}
+	// Let the sandbox finish its first look, gap and all.
+	time.Sleep(2 * gap * time.Millisecond)
+	// A live sandbox still shows its command line; an exited one (gone, or a
+	// zombie nobody reaped) does not.
+	cl, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(st.Pid), "cmdline"))
+	if !strings.HasPrefix(string(cl), "runsc-sandbox\x00") || !strings.HasSuffix(string(cl), "\x00r1\x00") {
+		t.Fatalf("the sandbox of created container r1 (pid %d) exited: command line %q", st.Pid, cl)
+	}
+	if _, out, _ := run(t, bin, append(g, "state", "r1")...); !strings.Contains(out, `"created"`) {
+		t.Fatalf("state: %q", out)
+	}
 }

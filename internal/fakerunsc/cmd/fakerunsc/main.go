@@ -34,10 +34,6 @@ var (
 )
 
 func main() {
-	if filepath.Base(os.Args[0]) == "runsc-sandbox" {
-		sandbox(os.Args[len(os.Args)-2], os.Args[len(os.Args)-1])
-		return
-	}
 	if filepath.Base(os.Args[0]) == "runsc-pipe-holder" {
 		ms, _ := strconv.Atoi(os.Args[len(os.Args)-1])
 		time.Sleep(time.Duration(ms) * time.Millisecond)
@@ -46,6 +42,10 @@ func main() {
 	self, _ = os.Executable()
 	if data, err := os.ReadFile(fakerunsc.ProfilePath(self)); err == nil {
 		json.Unmarshal(data, &faults)
+	}
+	if filepath.Base(os.Args[0]) == "runsc-sandbox" {
+		sandbox(os.Args[len(os.Args)-2], os.Args[len(os.Args)-1])
+		return
 	}
 	if f, err := os.OpenFile(fakerunsc.CallsPath(self), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
 		b, _ := json.Marshal(fakerunsc.Call{Args: os.Args[1:], Env: os.Environ()})
@@ -405,6 +405,9 @@ func create(id, bundle string) *state {
 		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		hang()
 	}
+	if faults.RecordDelay > 0 {
+		time.Sleep(time.Duration(faults.RecordDelay) * time.Millisecond)
+	}
 	s.Pid = cmd.Process.Pid
 	save(s)
 	return s
@@ -520,14 +523,24 @@ func run(id, bundle string) {
 // with the workload's status, like runsc's boot process.
 func sandbox(r, id string) {
 	root = r
-	for {
+	for first := true; ; first = false {
 		s := read(stateFile(id))
-		switch {
-		case s == nil:
-			if _, err := os.Stat(stateFile(id) + ".pending"); err == nil {
-				break // create has not recorded the state yet
+		if s == nil {
+			if first && faults.SandboxGap > 0 {
+				time.Sleep(time.Duration(faults.SandboxGap) * time.Millisecond)
 			}
-			os.Exit(0) // deleted
+			if _, err := os.Stat(stateFile(id) + ".pending"); err == nil {
+				time.Sleep(20 * time.Millisecond) // create has not recorded the state yet
+				continue
+			}
+			// create records the state before it removes its marker: the state
+			// may have come between the two looks, and only if it is still not
+			// there was the container deleted (or its create failed).
+			if s = read(stateFile(id)); s == nil {
+				os.Exit(0)
+			}
+		}
+		switch {
 		case s.Status == "running" && s.FastExit != nil:
 			s.Status, s.Exit, s.ExitKnown = "stopped", *s.FastExit, true
 			// Like the real sandbox, do not linger: wait may miss the status.
