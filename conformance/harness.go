@@ -32,6 +32,10 @@ type Harness struct {
 	// Stats and Tier name where the counters go (Stats may be nil).
 	Stats *Stats
 	Tier  string
+	// ExactCalls: the caller adds to Stats the runsc processes the wrapper
+	// and the observer really started, so the harness does not estimate
+	// them from the trace (one call per step that ran runsc).
+	ExactCalls bool
 	// Strict: an operation without a fault, from a state the model is sure
 	// of, must not fail or be unknown.
 	Strict bool
@@ -124,26 +128,42 @@ func (h *Harness) faultFor(t *rapid.T) (f Fault, once bool) {
 	return f, f != FaultCancel && rapid.Bool().Draw(t, "once")
 }
 
+// legalOps are the operations the model allows on id that keep the
+// container and that the wrapper takes to runsc: Run and the deletes end it,
+// and "any" issues them often enough; a Create whose ID clashes by prefix
+// with a live one is refused before runsc runs, and "any" issues that too.
+func (h *Harness) legalOps(id string) []fsm.Event {
+	var legal []fsm.Event
+	for _, e := range ContainerOps {
+		if e == fsm.EventRun || e == fsm.EventForceDelete || e == fsm.EventDelete && !h.model.AllowsState(id, fsm.Stopped) ||
+			e == fsm.EventCreate && h.prefixClash(id) {
+			continue
+		}
+		for _, c := range h.model.Possible(id) {
+			if c.Allowed(e) && !slices.Contains(legal, e) {
+				legal = append(legal, e)
+			}
+		}
+	}
+	return legal
+}
+
 func (h *Harness) op(t *rapid.T, legalOnly bool) {
-	id := rapid.SampledFrom(h.IDs).Draw(t, "id")
-	ops := ContainerOps
+	ids, ops := h.IDs, ContainerOps
 	if legalOnly {
-		// Allowed operations that keep the container: Run and the deletes
-		// end it, and "any" issues them often enough.
-		var legal []fsm.Event
-		for _, e := range ContainerOps {
-			if e == fsm.EventRun || e == fsm.EventForceDelete || e == fsm.EventDelete && !h.model.AllowsState(id, fsm.Stopped) {
-				continue
-			}
-			for _, c := range h.model.Possible(id) {
-				if c.Allowed(e) && !slices.Contains(legal, e) {
-					legal = append(legal, e)
-				}
+		var with []string
+		for _, id := range h.IDs {
+			if len(h.legalOps(id)) > 0 {
+				with = append(with, id)
 			}
 		}
-		if len(legal) > 0 {
-			ops = legal
+		if len(with) > 0 {
+			ids = with
 		}
+	}
+	id := rapid.SampledFrom(ids).Draw(t, "id")
+	if legal := h.legalOps(id); legalOnly && len(legal) > 0 {
+		ops = legal
 	}
 	op := rapid.SampledFrom(ops).Draw(t, "op")
 	fault, once := h.faultFor(t)
@@ -243,6 +263,15 @@ func (h *Harness) prefixClash(id string) bool {
 }
 
 func (h *Harness) env(t *rapid.T) {
+	// With no container the model says may be live there is nothing to act
+	// on: rapid picks another action (nothing is drawn yet), and no runsc
+	// call or check is spent on nothing.
+	may := func(id string, ss ...fsm.State) bool {
+		return slices.ContainsFunc(ss, func(s fsm.State) bool { return h.model.AllowsState(id, s) })
+	}
+	if !slices.ContainsFunc(h.IDs, func(id string) bool { return may(id, fsm.Created, fsm.Running, fsm.Paused) }) {
+		t.Skip("no live container to act on out of band")
+	}
 	id := rapid.SampledFrom(h.IDs).Draw(t, "id")
 	// A wipe ends every container at once: a fifth of the environment steps.
 	kinds := []Fault{FaultWorkloadExit, FaultSandboxKill, FaultWorkloadExit, FaultSandboxKill}
@@ -251,6 +280,9 @@ func (h *Harness) env(t *rapid.T) {
 		kinds = append(kinds, FaultStateWiped)
 	}
 	kind := rapid.SampledFrom(kinds).Draw(t, "env")
+	if kind == FaultWorkloadExit && !may(id, fsm.Running) || kind == FaultSandboxKill && !may(id, fsm.Created, fsm.Running, fsm.Paused) {
+		return // the model rules out what it acts on: no need to ask runsc
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), h.Timeouts.Op)
 	defer cancel()
 	snap, err := h.Observer.Snapshot(ctx)
@@ -344,7 +376,7 @@ func (h *Harness) replay() error {
 		return nil
 	}
 	steps := tr.Drain()
-	if h.Stats != nil {
+	if h.Stats != nil && !h.ExactCalls {
 		calls := 0
 		for _, s := range steps {
 			if s.Exit != -1 {

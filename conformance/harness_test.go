@@ -87,6 +87,13 @@ func setFlag(t *testing.T, name, value string) {
 	t.Cleanup(func() { _ = fl.Value.Set(old) })
 }
 
+// flagGiven reports whether the named flag was set on the command line.
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
 // atLeastChecks raises -rapid.checks to n for this test unless it is set higher.
 func atLeastChecks(t *testing.T, n int) {
 	t.Helper()

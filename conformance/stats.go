@@ -32,14 +32,19 @@ type Stats struct {
 // TierStats is one tier's counters.
 type TierStats struct {
 	Cases, Steps, RunscCalls int
-	Histories, HistoryOps    int
-	Clients                  int
-	Results                  map[Result]int
-	Faults                   map[Fault]int
-	Coverage                 map[Pair]map[Result]int `json:"-"`
-	Tolerated                map[string]int
-	Elapsed                  time.Duration
-	CheckTimes               []time.Duration
+	// WrapperCalls and ObserverCalls split RunscCalls where a tier counts
+	// every runsc process started: by the wrapper under test (probes,
+	// waiters and cleanups included) and by the harness's own observer
+	// (its lists, execs and sweeps).
+	WrapperCalls, ObserverCalls int
+	Histories, HistoryOps       int
+	Clients                     int
+	Results                     map[Result]int
+	Faults                      map[Fault]int
+	Coverage                    map[Pair]map[Result]int `json:"-"`
+	Tolerated                   map[string]int
+	Elapsed                     time.Duration
+	CheckTimes                  []time.Duration
 }
 
 // MutantResult is how one seeded bug fared.
@@ -134,6 +139,8 @@ func (s *Stats) MergeTier(name string, data []byte) error {
 		ts.Cases += o.Cases
 		ts.Steps += o.Steps
 		ts.RunscCalls += o.RunscCalls
+		ts.WrapperCalls += o.WrapperCalls
+		ts.ObserverCalls += o.ObserverCalls
 		ts.Histories += o.Histories
 		ts.HistoryOps += o.HistoryOps
 		if o.Clients > ts.Clients {
@@ -250,6 +257,19 @@ func (s *Stats) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "%-14s %7d %6d %8.1f %6d %7d %7.1f %8d %8.2f%% %9s %8s %9s\n",
 			n, ts.Cases, ts.Steps, mean, ts.RunscCalls, ts.Histories, opsPer, ts.Clients, unk,
 			round(percentile(ts.CheckTimes, 0.5)), round(percentile(ts.CheckTimes, 0.99)), cov)
+	}
+	for _, n := range names {
+		ts := s.Snapshot(n)
+		if ts.WrapperCalls+ts.ObserverCalls == 0 || ts.Cases == 0 {
+			continue
+		}
+		calls := ts.WrapperCalls + ts.ObserverCalls
+		line := fmt.Sprintf("runsc[%s]: %d processes (wrapper %d, observer %d), %.1f a case",
+			n, calls, ts.WrapperCalls, ts.ObserverCalls, float64(calls)/float64(ts.Cases))
+		if ts.Elapsed > 0 {
+			line += fmt.Sprintf(", %.1fs a case, %.2fs a call", ts.Elapsed.Seconds()/float64(ts.Cases), ts.Elapsed.Seconds()/float64(calls))
+		}
+		fmt.Fprintln(w, line)
 	}
 	for _, n := range names {
 		ts := s.Snapshot(n)

@@ -20,6 +20,12 @@ func TestSummary(t *testing.T) {
 		ts.RunscCalls = 7
 		ts.Tolerated["a known divergence"] = 1
 	})
+	s.Update("real", func(ts *TierStats) {
+		ts.Cases = 4
+		ts.WrapperCalls, ts.ObserverCalls = 150, 50
+		ts.RunscCalls = 200
+		ts.Elapsed = 40 * time.Second
+	})
 	s.Update("concurrent", func(ts *TierStats) {
 		ts.Histories, ts.HistoryOps, ts.Clients = 2, 30, 4
 		ts.CheckTimes = []time.Duration{time.Millisecond, 3 * time.Millisecond}
@@ -32,6 +38,8 @@ func TestSummary(t *testing.T) {
 	t.Log("\n" + out)
 	for _, want := range []string{
 		"fake                 2      4      2.0      7", // cases, steps, mean steps, runsc calls
+		// every runsc process, split, a case and a call
+		"runsc[real]: 200 processes (wrapper 150, observer 50), 50.0 a case, 10.0s a case, 0.20s a call",
 		"25.00%",     // unknown share
 		"4/54",       // transition coverage
 		"15.0",       // ops per history

@@ -130,6 +130,38 @@ func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 	}
 }
 
+// RunscCalls counts every runsc process: the version and sandbox probes, the
+// steps, their state checks, the waiter Start arms and Close's own calls.
+func TestFakeRunscCallsCountsEveryProcess(t *testing.T) {
+	r, bin := newFake(t)
+	ctx := context.Background()
+	if err := r.Create(ctx, "n1", fakeBundle(t, "sleep", "3600"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "n1", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Kill(ctx, "n1", syscall.SIGKILL, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Wait(ctx, "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Create(ctx, "n2", fakeBundle(t, "sleep", "3600"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(ctx); err != nil { // force-deletes both
+		t.Fatal(err)
+	}
+	calls, err := fakerunsc.Calls(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.RunscCalls(); got != len(calls) {
+		t.Errorf("RunscCalls() = %d, the fake ran %d times", got, len(calls))
+	}
+}
+
 func TestFakeFastExitAndRun(t *testing.T) {
 	r, _ := newFake(t)
 	ctx := context.Background()

@@ -117,6 +117,8 @@ type Runtime struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Int64
+	// started counts the runsc processes started (RunscCalls).
+	started atomic.Int64
 
 	// life orders container steps against the runtime's own: a container step holds
 	// it shared from its availability check until its step is recorded, Close holds
@@ -283,6 +285,11 @@ func (r *Runtime) Lifecycle() fsm.State { return r.m.Current() }
 
 // IsAvailable reports whether the runtime can start containers (state Available).
 func (r *Runtime) IsAvailable() bool { return r.m.Current() == fsm.Available }
+
+// RunscCalls is how many runsc processes the runtime has started so far: every
+// subcommand, the version and sandbox probes, the waiters Start arms and the
+// force-deletes of cleanups and Close included.
+func (r *Runtime) RunscCalls() int { return int(r.started.Load()) }
 
 // Trace returns a copy of every step recorded so far.
 func (r *Runtime) Trace() []Step { return r.tr.all() }
@@ -468,6 +475,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	runErr := cmd.Start()
 	if runErr == nil {
 		inFlight[cmd.Process.Pid] = true
+		r.started.Add(1)
 	}
 	pidMu.Unlock()
 	if runErr == nil {
