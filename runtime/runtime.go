@@ -919,8 +919,10 @@ func (r *Runtime) watchDescendants(pid int) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// watchMaxTick is the slowest tick of watchDescendants.
-const watchMaxTick = 50 * time.Millisecond
+// watchMaxTick is the slowest tick of watchDescendants. A workload that fails at once
+// (a missing binary) takes its sandbox and the platform's first stub with it within
+// tens of milliseconds; 50ms ticks could miss that stub, which then stayed a zombie.
+const watchMaxTick = 20 * time.Millisecond
 
 // noteDescendants notes as the runtime's (r.own) every process whose parent or
 // session is already the runtime's: the sandbox's children (ptrace stubs, helpers)
