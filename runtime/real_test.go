@@ -92,24 +92,14 @@ func newReal(t *testing.T, opts ...Option) (*Runtime, *syncBuffer) {
 	return r, tr
 }
 
-// zombieChildren lists our children that have exited and nobody reaped.
+// zombieChildren lists our children that have exited and nobody reaped, as
+// "pid (comm)".
 func zombieChildren() []string {
 	var out []string
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		s := string(data)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[0] == "Z" && f[1] == fmt.Sprint(os.Getpid()) {
-			out = append(out, s[:i+1])
+	self := os.Getpid()
+	for pid, st := range procfs.All() {
+		if st.State == 'Z' && st.PPid == self {
+			out = append(out, fmt.Sprintf("%d (%s)", pid, st.Comm))
 		}
 	}
 	return out
