@@ -633,13 +633,8 @@ func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 // processesUsingRoot lists processes whose command line passes --root root: only runsc
 // processes started for that (private) root do.
 func processesUsingRoot(root string) []int {
-	return usingRoot(procfs.Pids(), root)
-}
-
-// usingRoot keeps, of pids, the processes whose command line passes --root root.
-func usingRoot(pids []int, root string) []int {
 	var out []int
-	for _, pid := range pids {
+	for _, pid := range procfs.Pids() {
 		if usesRoot(procfs.Cmdline(pid), root) {
 			out = append(out, pid)
 		}
@@ -647,6 +642,7 @@ func usingRoot(pids []int, root string) []int {
 	return out
 }
 
+// usesRoot reports whether the command line args passes --root root.
 func usesRoot(args []string, root string) bool {
 	for i, a := range args {
 		if a == "--root="+root || a == "-root="+root || ((a == "--root" || a == "-root") && i+1 < len(args) && args[i+1] == root) {
@@ -689,9 +685,12 @@ func (r *Runtime) adoptOrphans(root string) {
 		return
 	}
 	all := procfs.All()
-	for _, pid := range usingRoot(procfs.Descendants(all, os.Getpid()), root) {
+	for _, pid := range procfs.Descendants(all, os.Getpid()) {
 		args := procfs.Cmdline(pid)
-		if len(args) == 0 || args[0] == "runsc" || strings.HasSuffix(args[0], "/runsc") || isInFlight(pid) {
+		if !usesRoot(args, root) {
+			continue
+		}
+		if args[0] == "runsc" || strings.HasSuffix(args[0], "/runsc") || isInFlight(pid) {
 			// A runsc command, not one of the processes it leaves behind: ours are
 			// waited for by os/exec, and one the program ran itself is its own.
 			// The name test is no guard (argv0 can be a path or /proc/self/fd/N); adoptPid

@@ -147,13 +147,8 @@ func atoi(b []byte) int {
 func All() map[int]Stat {
 	pids := Pids()
 	all := make(map[int]Stat, len(pids))
-	var buf [512]byte
 	for _, pid := range pids {
-		data, err := ReadFile("/proc/"+strconv.Itoa(pid)+"/stat", buf[:0])
-		if err != nil {
-			continue
-		}
-		if st, ok := parseStat(data); ok {
+		if st, ok := ReadStat(pid); ok {
 			all[pid] = st
 		}
 	}
