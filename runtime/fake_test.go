@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/internal/forkevents"
 )
 
 // newFake returns a runtime on a fresh copy of the fake runsc.
@@ -599,5 +602,57 @@ func TestFakePauseAfterKillRefused(t *testing.T) {
 		if sub, _ := subcommand(c); sub == "pause" {
 			t.Errorf("runsc pause ran: %v", c.Args)
 		}
+	}
+}
+
+// TestWatchDescendantsBothWays runs a command that forks a short-lived child and
+// checks that both ways of watching it — fork events, and polling /proc where fork
+// events are not available — note that child as the runtime's.
+func TestWatchDescendantsBothWays(t *testing.T) {
+	for _, way := range []string{"fork events", "polling"} {
+		t.Run(way, func(t *testing.T) {
+			r, _ := newFake(t)
+			if !reaping() {
+				t.Skip("SKIP: not a child subreaper here; nothing is watched")
+			}
+			var forks *forkevents.Watch
+			if way == "fork events" {
+				if forks = r.listenForks(); forks == nil {
+					if os.Getenv("CI") == "true" {
+						t.Fatal("no fork events as root under CI")
+					}
+					t.Skip("SKIP (needs root): fork events unavailable")
+				}
+			}
+			// The polling way sees only what lives for a tick: the child sleeps for a few.
+			cmd := exec.Command("/bin/sh", "-c", "sleep 0.2 & echo $!; wait")
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			stop := r.watchDescendants(cmd.Process.Pid, forks)
+			line, _ := io.ReadAll(out)
+			if err := cmd.Wait(); err != nil {
+				t.Fatal(err)
+			}
+			stop()
+			child, err := strconv.Atoi(strings.TrimSpace(string(line)))
+			if err != nil {
+				t.Fatalf("sh printed %q", line)
+			}
+			r.own.mu.Lock()
+			_, noted := r.own.pids[child]
+			_, parent := r.own.pids[cmd.Process.Pid]
+			r.own.mu.Unlock()
+			if !noted {
+				t.Errorf("child %d of the watched command not noted", child)
+			}
+			if parent {
+				t.Errorf("the watched command %d itself noted: it is os/exec's", cmd.Process.Pid)
+			}
+		})
 	}
 }

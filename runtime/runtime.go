@@ -20,6 +20,7 @@ import (
 	"unsafe"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/forkevents"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
@@ -133,6 +134,8 @@ type Runtime struct {
 	reaped     map[int]bool       // pids already being reaped
 
 	own *ownSet // the processes of this runtime's sandboxes, for its reaper
+
+	forkEventsOnce sync.Once // says once that fork events are unavailable (listenForks)
 }
 
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
@@ -471,6 +474,10 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
+	var forks *forkevents.Watch
+	if c.watch {
+		forks = r.listenForks() // before the start: its first forks must not be missed
+	}
 	pidMu.Lock()
 	runErr := cmd.Start()
 	if runErr == nil {
@@ -478,10 +485,13 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		r.started.Add(1)
 	}
 	pidMu.Unlock()
+	if runErr != nil && forks != nil {
+		forks.Stop()
+	}
 	if runErr == nil {
 		stop := func() {}
 		if c.watch {
-			stop = r.watchDescendants(cmd.Process.Pid)
+			stop = r.watchDescendants(cmd.Process.Pid, forks)
 		}
 		runErr = cmd.Wait()
 		stop()
@@ -867,16 +877,44 @@ func (o *ownSet) prune(live map[int]procfs.Stat) {
 	}
 }
 
+// listenForks subscribes to the kernel's fork events for watchDescendants, or
+// returns nil where they are not ours to read (not root, or no connector), and then
+// watchDescendants polls /proc instead.
+func (r *Runtime) listenForks() *forkevents.Watch {
+	if !reaping() {
+		return nil
+	}
+	w, err := forkevents.Listen()
+	if err != nil {
+		r.forkEventsOnce.Do(func() {
+			if r.cfg.logger == nil {
+				return
+			}
+			r.cfg.logger.Debug("fork events unavailable; polling /proc for runsc's processes", "err", err)
+		})
+		return nil
+	}
+	return w
+}
+
 // watchDescendants notes the descendants of our runsc command pid as the runtime's
-// (r.own) until the returned stop is called; stop returns once the watcher has
-// finished. A tick reads only the children lists of the processes found so far, but
-// those of every thread of each, which for runsc's many-threaded processes is a
-// hundred reads: ticking every 2ms cost a Run about as much CPU as the sandbox itself.
-// The ticks therefore start 2ms apart and slow down to watchMaxTick. What must be seen
-// alive is long-lived — the sandbox, the gofer and the platform's first stub live as
-// long as the sandbox, and later stubs join that stub's session (which noting it
-// covers) — so the slower ticks still see it.
-func (r *Runtime) watchDescendants(pid int) (stop func()) {
+// (r.own) until the returned stop is called; stop returns once every descendant
+// forked before it was called has been noted. forks, a subscription taken before pid
+// started (listenForks), reports each descendant as it is forked, however briefly it
+// lives; when it overruns, noteDescendants looks for those still alive.
+//
+// Without forks, /proc is polled. A tick reads only the children lists of the
+// processes found so far, but those of every thread of each, which for runsc's
+// many-threaded processes is a hundred reads: ticking every 2ms cost a Run about as
+// much CPU as the sandbox itself. The ticks therefore start 2ms apart and slow down
+// to watchMaxTick. What must be seen alive is long-lived — the sandbox, the gofer and
+// the platform's first stub live as long as the sandbox, and later stubs join that
+// stub's session (which noting it covers) — so the slower ticks still see it.
+func (r *Runtime) watchDescendants(pid int, forks *forkevents.Watch) (stop func()) {
+	if forks != nil {
+		forks.Follow(pid, r.own.note, r.noteDescendants)
+		return forks.Stop
+	}
 	if !reaping() {
 		return func() {}
 	}
