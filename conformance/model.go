@@ -457,6 +457,14 @@ func (m Model) accepts(e fsm.Event) bool {
 	return m.Phase == fsm.Available || (m.Phase == fsm.Closing && e == fsm.EventForceDelete)
 }
 
+// acceptsOwn reports whether the runtime phase lets the wrapper take e on its
+// own: while Closing, besides the force-delete of every live container, the
+// resume that force-delete makes of a paused one first (runsc's delete --force
+// panics on a paused container), which stands when the delete then fails.
+func (m Model) acceptsOwn(e fsm.Event) bool {
+	return m.accepts(e) || (m.Phase == fsm.Closing && e == fsm.EventResume)
+}
+
 // Outcomes returns what the model allows for e on id: for each result, the
 // states id may end in.
 func (m Model) Outcomes(id string, e fsm.Event) map[Result][]fsm.State {
@@ -478,9 +486,19 @@ func (m Model) Outcomes(id string, e fsm.Event) map[Result][]fsm.State {
 // the new model, or an error naming what the step broke when no container id
 // may be allows it.
 func (m Model) Step(id string, e fsm.Event, r Result, observed fsm.State) (Model, error) {
+	return m.step(id, e, m.accepts(e), r, observed)
+}
+
+// StepOwn is Step for a step the wrapper took on its own (a cleanup), which
+// the runtime phase admits where a caller's would be refused (acceptsOwn).
+func (m Model) StepOwn(id string, e fsm.Event, r Result, observed fsm.State) (Model, error) {
+	return m.step(id, e, m.acceptsOwn(e), r, observed)
+}
+
+func (m Model) step(id string, e fsm.Event, accepted bool, r Result, observed fsm.State) (Model, error) {
 	var succ []Container
 	for _, c := range m.Possible(id) {
-		for _, n := range c.Step(e, m.accepts(e), r, observed) {
+		for _, n := range c.Step(e, accepted, r, observed) {
 			if !slices.Contains(succ, n) {
 				succ = append(succ, n)
 			}

@@ -101,3 +101,33 @@ func BenchmarkValidateSpecTrace(b *testing.B) {
 		}
 	}
 }
+
+// Close force-deletes a paused container: runsc's delete --force panics on a
+// paused one, so the wrapper resumes it first, and when the delete then fails
+// the container runs on, until a later force-delete removes it. The resume is
+// the wrapper's own step while the runtime is Closing; the model and the spec
+// both allow it, and still refuse a caller's Resume while Closing.
+func TestCloseResumesPausedBeforeForceDelete(t *testing.T) {
+	lines := []string{
+		traceLine(1, "Resolve", "", fsm.Unresolved, fsm.Resolved, "ok"),
+		traceLine(2, "Probe", "", fsm.Resolved, fsm.Available, "ok"),
+		traceLine(3, "Create", "a", fsm.Absent, fsm.Created, "ok"),
+		traceLine(4, "Start", "a", fsm.Created, fsm.Running, "ok"),
+		traceLine(5, "Pause", "a", fsm.Running, fsm.Paused, "ok"),
+		traceLine(6, "Close", "", fsm.Available, fsm.Closing, "ok"),
+		traceLine(7, "Resume", "a", fsm.Paused, fsm.Running, "cleanup"),
+		traceLine(8, "ForceDelete", "a", fsm.Running, fsm.Running, "cleanup"),
+		traceLine(9, "ForceDelete", "a", fsm.Running, fsm.Deleted, "cleanup"),
+		traceLine(10, "CloseDone", "", fsm.Closing, fsm.Closed, "ok"),
+	}
+	if _, err := ValidateTrace(specSteps(t, lines...)); err != nil {
+		t.Errorf("model: %v", err)
+	}
+	if err := ValidateSpecTrace(context.Background(), SpecPath, specSteps(t, lines...)); err != nil {
+		t.Errorf("spec: %v", err)
+	}
+	lines[6] = traceLine(7, "Resume", "a", fsm.Paused, fsm.Running, "ok") // the caller's
+	if _, err := ValidateTrace(specSteps(t, lines...)); err == nil {
+		t.Error("model accepted a caller's Resume while Closing")
+	}
+}

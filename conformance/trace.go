@@ -137,8 +137,8 @@ func (m Model) Replay(s TraceStep) (Model, error) {
 	if (r == ResultRefused || r == ResultFailed) && s.From != s.To {
 		return fail("a %s step changed the state", r)
 	}
-	cleanupNoop := false
-	if r == ResultCleanup {
+	cleanupNoop, own := false, r == ResultCleanup
+	if own {
 		// The wrapper's own step: ok if it moved; if not, nothing happened
 		// (e.g. nothing was left to clean up).
 		r = ResultOK
@@ -169,7 +169,11 @@ func (m Model) Replay(s TraceStep) (Model, error) {
 	if cleanupNoop {
 		return n, nil
 	}
-	if n, err = n.Step(s.ID, ev, r, s.To); err != nil {
+	step := n.Step
+	if own {
+		step = n.StepOwn
+	}
+	if n, err = step(s.ID, ev, r, s.To); err != nil {
 		return fail("%v", err)
 	}
 	return n, nil

@@ -205,8 +205,12 @@ Pause(c) ==
           /\ killReq[c]
           /\ WrapperRefused
 
+\* While Closing, the only resume is the wrapper's own: runsc's delete
+\* --force panics on a paused container, so a force-delete resumes it
+\* first, and when the delete then fails the container runs on until a
+\* later force-delete.
 Resume(c) ==
-    /\ rt = "Available"
+    /\ rt \in {"Available", "Closing"}
     /\ cs[c] = "Paused"
     /\ \/ /\ SetCs(c, "Running")
           /\ res' = "ok"
