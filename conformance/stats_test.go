@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +52,28 @@ func TestSummary(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q", want)
+		}
+	}
+}
+
+// TestMutantsApply checks that every seeded bug still applies to runtime/: a
+// patch that no longer applies is a mutant `make mutants` cannot run, and the
+// tree drifts away from the patches with every change to runtime/.
+func TestMutantsApply(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("SKIP: no git to check the patches with")
+	}
+	patches, _ := filepath.Glob("mutants/*.patch")
+	if len(patches) < 8 {
+		t.Fatalf("%d mutants, want at least 8", len(patches))
+	}
+	for _, p := range patches {
+		abs, _ := filepath.Abs(p)
+		cmd := exec.Command(git, "apply", "--check", "-p1", abs)
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s does not apply to runtime/: %v\n%s", p, err, out)
 		}
 	}
 }
