@@ -33,10 +33,10 @@ tlc: ## model-check spec/ (official TLC when TLA2TOOLS_JAR is set, the Go engine
 # parallel search (-workers) run with it, on the corpus's small specs. The other packages run
 # one at a time (-p 1): their real-runsc tests check that no process of theirs is left,
 # and sandboxes of two packages starting and dying at once blur that check.
-# -timeout 20m: the conformance package (300 fake cases, 100 histories, the real
+# -timeout 20m: the conformance package (300 fake cases, 200 histories, the real
 # tier and the trace tier, all under the race detector) needs more than go test's
-# default 10 minutes on a loaded 2-core machine; at 25m or more it would size its
-# tiers up to 1,000 cases and 200 histories, which is what `make conformance` runs.
+# default 10 minutes on a loaded 2-core machine; at 25m or more it would size its fake
+# tier up to 1,000 cases, which is what `make conformance` runs.
 RACE_PKGS ?= $(shell $(GO) list ./... | grep -v '/tla$$')
 
 test: deps lint ## the test suite: lint, model check, every test (with the race detector where there is concurrency)

@@ -332,7 +332,7 @@ func tierSizes(t *testing.T) (cases, histories int) {
 	case full() || limit == 0 || limit >= 25*time.Minute:
 		cases, histories = 1000, 200
 	default:
-		cases, histories = 300, 100
+		cases, histories = 300, 200
 		t.Logf("go test -timeout %v: %d cases and %d histories; -timeout 25m or more runs 1,000 and 200", limit, cases, histories)
 	}
 	return cases, histories
