@@ -448,13 +448,11 @@ func sweepFake(procs []string) {
 // reapZombieChildren reaps this process's zombie children and describes them.
 func reapZombieChildren() []string {
 	var out []string
-	self := os.Getpid()
-	for pid, st := range procfs.All() {
-		if st.State == 'Z' && st.PPid == self {
-			var ws syscall.WaitStatus
-			if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
-				out = append(out, fmt.Sprintf("%d (%s, session %d, %v)", pid, st.Comm, st.Session, ws))
-			}
+	all := procfs.All()
+	for _, pid := range procfs.Zombies(all, os.Getpid()) {
+		var ws syscall.WaitStatus
+		if wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); wpid == pid {
+			out = append(out, fmt.Sprintf("%d (%s, session %d, %v)", pid, all[pid].Comm, all[pid].Session, ws))
 		}
 	}
 	return out

@@ -96,11 +96,9 @@ func newReal(t *testing.T, opts ...Option) (*Runtime, *syncBuffer) {
 // "pid (comm)".
 func zombieChildren() []string {
 	var out []string
-	self := os.Getpid()
-	for pid, st := range procfs.All() {
-		if st.State == 'Z' && st.PPid == self {
-			out = append(out, fmt.Sprintf("%d (%s)", pid, st.Comm))
-		}
+	all := procfs.All()
+	for _, pid := range procfs.Zombies(all, os.Getpid()) {
+		out = append(out, fmt.Sprintf("%d (%s)", pid, all[pid].Comm))
 	}
 	return out
 }

@@ -999,9 +999,8 @@ func (r *Runtime) reapStraysIn(all map[int]procfs.Stat) {
 	if !reaping() {
 		return
 	}
-	self := os.Getpid()
-	for pid, st := range all {
-		if st.State != 'Z' || st.PPid != self || !r.own.claims(pid, st) {
+	for _, pid := range procfs.Zombies(all, os.Getpid()) {
+		if !r.own.claims(pid, all[pid]) {
 			continue
 		}
 		pidMu.Lock()

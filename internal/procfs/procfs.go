@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"syscall"
 )
@@ -204,5 +205,18 @@ func Descendants(all map[int]Stat, pid int) []int {
 		out = append(out, p)
 		queue = append(queue, kids[p]...)
 	}
+	return out
+}
+
+// Zombies lists, from all (as All returns), the children of ppid that have exited
+// and wait to be reaped, in pid order.
+func Zombies(all map[int]Stat, ppid int) []int {
+	var out []int
+	for pid, st := range all {
+		if st.State == 'Z' && st.PPid == ppid {
+			out = append(out, pid)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

@@ -121,3 +121,16 @@ func BenchmarkAllOSReadFile(b *testing.B) {
 		}
 	}
 }
+
+func TestZombies(t *testing.T) {
+	all := map[int]Stat{
+		10: {State: 'Z', PPid: 1}, 11: {State: 'Z', PPid: 1}, 12: {State: 'S', PPid: 1},
+		13: {State: 'Z', PPid: 2}, 9: {State: 'Z', PPid: 1},
+	}
+	if got := Zombies(all, 1); !slices.Equal(got, []int{9, 10, 11}) {
+		t.Fatalf("Zombies(all, 1) = %v", got)
+	}
+	if got := Zombies(all, 3); len(got) != 0 {
+		t.Fatalf("Zombies(all, 3) = %v", got)
+	}
+}
