@@ -511,9 +511,8 @@ func (r *Runtime) killSandboxProcess(id string) int {
 		if pass > 0 {
 			time.Sleep(20 * time.Millisecond)
 		}
-		for _, pid := range processesUsingRoot(r.root) {
-			args := procfs.Cmdline(pid)
-			if len(args) == 0 || args[len(args)-1] != id {
+		for pid, args := range commandsUsingRoot(r.root) {
+			if args[len(args)-1] != id {
 				continue
 			}
 			sandbox := args[0] == "runsc-sandbox"

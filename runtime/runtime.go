@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -643,10 +644,15 @@ func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 // processesUsingRoot lists processes whose command line passes --root root: only runsc
 // processes started for that (private) root do.
 func processesUsingRoot(root string) []int {
-	var out []int
+	return slices.Sorted(maps.Keys(commandsUsingRoot(root)))
+}
+
+// commandsUsingRoot is processesUsingRoot with each process's command line.
+func commandsUsingRoot(root string) map[int][]string {
+	out := map[int][]string{}
 	for _, pid := range procfs.Pids() {
-		if usesRoot(procfs.Cmdline(pid), root) {
-			out = append(out, pid)
+		if args := procfs.Cmdline(pid); usesRoot(args, root) {
+			out[pid] = args
 		}
 	}
 	return out
