@@ -7,13 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/profile"
 )
 
 type state struct {
@@ -29,7 +28,7 @@ type state struct {
 
 var (
 	root, logPath, platform, network = "/var/run/runsc", "", "", "sandbox"
-	faults                           fakerunsc.Faults
+	faults                           profile.Faults
 	sub, self                        string
 )
 
@@ -40,15 +39,15 @@ func main() {
 		return
 	}
 	self, _ = os.Executable()
-	if data, err := os.ReadFile(fakerunsc.ProfilePath(self)); err == nil {
+	if data, err := os.ReadFile(profile.ProfilePath(self)); err == nil {
 		json.Unmarshal(data, &faults)
 	}
 	if filepath.Base(os.Args[0]) == "runsc-sandbox" {
 		sandbox(os.Args[len(os.Args)-2], os.Args[len(os.Args)-1])
 		return
 	}
-	if f, err := os.OpenFile(fakerunsc.CallsPath(self), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-		b, _ := json.Marshal(fakerunsc.Call{Args: os.Args[1:], Env: os.Environ()})
+	if f, err := os.OpenFile(profile.CallsPath(self), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
+		b, _ := json.Marshal(profile.Call{Args: os.Args[1:], Env: os.Environ()})
 		f.Write(append(b, '\n'))
 		f.Close()
 	}
@@ -199,7 +198,7 @@ func fire() bool {
 	if !faults.Once {
 		return true
 	}
-	f, err := os.OpenFile(fakerunsc.FiredPath(self), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(profile.FiredPath(self), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return false
 	}
@@ -317,7 +316,29 @@ func load(id, missing string) *state {
 	return nil
 }
 
-var validID = regexp.MustCompile(`^[\w+.-]+$`)
+// validID is runsc's `^[\w+.-]+$`, written out: a regexp compiled at start-up
+// would cost every invocation more than the check itself.
+func validID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '+' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// exitCode parses a shell command `exit N`.
+func exitCode(cmd string) (int, bool) {
+	n, ok := strings.CutPrefix(cmd, "exit ")
+	if !ok || n == "" || strings.Trim(n, "0123456789") != "" {
+		return 0, false
+	}
+	code, _ := strconv.Atoi(n)
+	return code, true
+}
 
 func fastExit(bundle string) (*int, error) {
 	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
@@ -341,8 +362,8 @@ func fastExit(bundle string) (*int, error) {
 	case "false":
 		code = 1
 	}
-	if m := regexp.MustCompile(`^exit (\d+)$`).FindStringSubmatch(a[len(a)-1]); m != nil {
-		code, _ = strconv.Atoi(m[1])
+	if c, ok := exitCode(a[len(a)-1]); ok {
+		code = c
 	}
 	if code < 0 {
 		return nil, nil
@@ -362,7 +383,7 @@ func checkPlatform() {
 }
 
 func create(id, bundle string) *state {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		fail(128, "creating container: invalid container id: "+id)
 	}
 	if bundle == "" {
@@ -498,7 +519,7 @@ func del(id string, force bool) {
 // run is create + start + wait + delete; runsc is the sandbox's parent, so it always
 // knows the status and exits with it.
 func run(id, bundle string) {
-	if !validID.MatchString(id) {
+	if !validID(id) {
 		fail(128, "running container: creating container: invalid container id: "+id)
 	}
 	s := create(id, bundle)
