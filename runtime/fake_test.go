@@ -18,6 +18,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/internal/forkevents"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
 // newFake returns a runtime on a fresh copy of the fake runsc.
@@ -654,5 +655,54 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 				t.Errorf("the watched command %d itself noted: it is os/exec's", cmd.Process.Pid)
 			}
 		})
+	}
+}
+
+// TestFakeShortLivedHelperOfCreateReaped has create leave a helper that holds
+// its stdio for a moment and exits, often before create itself does: a zombie
+// with no command line is then reparented to us, and only what create was seen
+// to fork can claim it. newFake's cleanup fails on any child left unreaped.
+func TestFakeShortLivedHelperOfCreateReaped(t *testing.T) {
+	ctx := context.Background()
+	r, bin := newFake(t)
+	if forks := r.listenForks(); forks == nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no fork events as root under CI")
+		}
+		t.Skip("SKIP (needs root): without fork events such a helper can be missed")
+	} else {
+		forks.Stop()
+	}
+	b := fakeBundle(t, "sleep", "3600")
+	fakerunsc.SetFaults(bin, fakerunsc.Faults{PipeHold: map[string]int{"create": 1}})
+	for i := range 20 {
+		id := "c" + strconv.Itoa(i)
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Delete(ctx, id, &DeleteOpts{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A process noted at its fork has not called setsid yet; once it has, its session
+// must become the runtime's, or the processes that later join it (the ptrace
+// platform's stubs) are claimed by nobody.
+func TestNoteDescendantsLearnsLaterSessions(t *testing.T) {
+	r := &Runtime{own: newOwnSet()}
+	r.own.add(100, procfs.Stat{PPid: 1, Session: 50, Start: 7}) // at its fork
+	r.noteDescendantsIn(map[int]procfs.Stat{
+		100: {PPid: 1, Session: 100, Start: 7}, // it called setsid
+		101: {PPid: 100, Session: 100, Start: 8},
+	})
+	if !r.own.inSession(100) {
+		t.Fatal("the session of a noted process that became a leader is not the runtime's")
+	}
+	if !r.own.claims(102, procfs.Stat{PPid: 1, Session: 100, Start: 9}) {
+		t.Fatal("a later member of that session is not claimed")
+	}
+	if r.own.claims(103, procfs.Stat{PPid: 1, Session: 50, Start: 9}) {
+		t.Fatal("a process of the session it left is claimed")
 	}
 }

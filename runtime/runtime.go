@@ -337,6 +337,11 @@ type call struct {
 	// (r.own): `runsc run`'s sandbox and platform stubs exist only during the call,
 	// and the stubs are reparented to us when the sandbox exits.
 	watch bool
+	// watchForks notes them too, but only where fork events make that cheap
+	// (listenForks), with no polling: `runsc create` leaves its sandbox and gofer
+	// behind, which adoptOrphans finds alive afterwards, but a process of its that
+	// exits first (a helper holding its stdio) is a zombie no command line names.
+	watchForks bool
 	// stdio for runsc; nil means private files. The sandbox started by create/run
 	// inherits these, so they are files, never pipes.
 	stdin, stdout, stderr *os.File
@@ -476,7 +481,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
 	var forks *forkevents.Watch
-	if c.watch {
+	if c.watch || c.watchForks {
 		forks = r.listenForks() // before the start: its first forks must not be missed
 	}
 	pidMu.Lock()
@@ -491,7 +496,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	}
 	if runErr == nil {
 		stop := func() {}
-		if c.watch {
+		if c.watch || forks != nil {
 			stop = r.watchDescendants(cmd.Process.Pid, forks)
 		}
 		runErr = cmd.Wait()
@@ -918,8 +923,25 @@ func (r *Runtime) listenForks() *forkevents.Watch {
 // stub's session (which noting it covers) — so the slower ticks still see it.
 func (r *Runtime) watchDescendants(pid int, forks *forkevents.Watch) (stop func()) {
 	if forks != nil {
-		forks.Follow(pid, r.own.note, r.noteDescendants)
-		return forks.Stop
+		var mu sync.Mutex
+		var found []int
+		forks.Follow(pid, func(p int) {
+			r.own.note(p)
+			mu.Lock()
+			found = append(found, p)
+			mu.Unlock()
+		}, r.noteDescendants)
+		return func() {
+			forks.Stop()
+			// A process is noted at its fork, before it can call setsid: note again
+			// those that have since, so that their sessions (and the platform stubs
+			// that later join them) are the runtime's.
+			mu.Lock()
+			defer mu.Unlock()
+			for _, p := range found {
+				r.own.note(p)
+			}
+		}
 	}
 	if !reaping() {
 		return func() {}
@@ -978,6 +1000,10 @@ func (r *Runtime) noteDescendantsIn(all map[int]procfs.Stat) {
 		changed = false
 		for pid, st := range all {
 			if r.own.has(pid, st) {
+				if st.Session == pid && !r.own.inSession(pid) {
+					r.own.add(pid, st) // noted before it called setsid
+					changed = true
+				}
 				continue
 			}
 			if r.own.inSession(st.Session) || (st.PPid > 0 && r.own.has(st.PPid, all[st.PPid])) {
