@@ -416,6 +416,9 @@ func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 				rt.Errorf("children left unreaped after Close: %v\ntrace:\n%s", z, d.traceText())
 			}
 			os.RemoveAll(dir)
+			// Every runsc process the wrapper started, Close's included (the
+			// observer reads the fake's state files and starts none).
+			stats.Update("fake", func(ts *TierStats) { ts.RunscCalls += d.rt.RunscCalls() })
 		})
 		d.waitFor = 2 * time.Millisecond
 		// IDs unique to the case: the runtime refuses an ID whose runsc
@@ -423,7 +426,7 @@ func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
 		p := fmt.Sprintf("fk%d-%d-", os.Getpid()%100000, caseSeq.Add(1))
 		h := &Harness{IDs: []string{p + "a", p + "ab", p + "b"}, Driver: d, Observer: w, Env: w, Faults: w, FaultRate: 0.15, Strict: true, Tolerate: knownDivergences,
 			Timeouts: Timeouts{Op: 20 * time.Second, Hang: 30 * time.Millisecond},
-			Stats:    stats, Tier: "fake", CatchUp: 5 * time.Second, LenientStrict: true,
+			Stats:    stats, Tier: "fake", ExactCalls: true, CatchUp: 5 * time.Second, LenientStrict: true,
 			Skip: func(f Fault, op fsm.Event) bool { _, bug := knownBug(f, op); return bug }}
 		h.Run(rt)
 		if err := d.checkTrace(ctx, false); err != nil {
