@@ -346,7 +346,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		return r.refuse(id, op, fsm.Absent, err)
 	}
 	defer closeAll()
-	cl.sub, cl.id, cl.args, cl.grace, cl.watchForks = "create", id, []string{"--bundle", b.Dir, id}, r.cfg.createGrace, true
+	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", b.Dir, id}, r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
 	if err == nil && o.exit != 0 {
 		err = o.failure("create", id)

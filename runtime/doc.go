@@ -79,11 +79,11 @@
 // and gofer pids runsc records in its state files under that root, the descendants of
 // those and of its own runsc commands (the ptrace platform's stubs, which call setsid,
 // and their sessions), each checked against its start time so that a reused pid is
-// never taken. As root the descendants of `runsc create` and `runsc run` are learnt
-// from the kernel's fork events, so that even a process that lives for a few
-// milliseconds is known. Without root (no CAP_NET_ADMIN) /proc is polled instead
-// during `runsc run`, every 20ms at the slowest, and not during create: there, a
-// process of runsc's that exits before create returns may stay a zombie. It never reaps anything else: a child the program started with os/exec
+// never taken. As root the descendants of every runsc command are learnt from the
+// kernel's fork events, so that even a process that lives for a few milliseconds is
+// known. Without root (no CAP_NET_ADMIN) /proc is polled instead during `runsc run`,
+// every 20ms at the slowest, and not during other commands: there, a process runsc
+// leaves that exits before the command returns may stay a zombie. It never reaps anything else: a child the program started with os/exec
 // (whatever its name) keeps its exit status for cmd.Wait, the program's own orphans
 // are left to it, and so are other runtimes' processes. Close returns only once every
 // such process of its sandboxes has gone and, if it was reparented to the process,

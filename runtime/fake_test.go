@@ -658,11 +658,12 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 	}
 }
 
-// TestFakeShortLivedHelperOfCreateReaped has create leave a helper that holds
-// its stdio for a moment and exits, often before create itself does: a zombie
-// with no command line is then reparented to us, and only what create was seen
-// to fork can claim it. newFake's cleanup fails on any child left unreaped.
-func TestFakeShortLivedHelperOfCreateReaped(t *testing.T) {
+// TestFakeShortLivedHelpersReaped has every runsc command leave a helper that
+// holds its stdio for a moment and exits, often before the command itself does:
+// a zombie with no command line is then reparented to us, and only what the
+// command was seen to fork can claim it. newFake's cleanup fails on any child
+// left unreaped.
+func TestFakeShortLivedHelpersReaped(t *testing.T) {
 	ctx := context.Background()
 	r, bin := newFake(t)
 	if forks := r.listenForks(); forks == nil {
@@ -674,10 +675,20 @@ func TestFakeShortLivedHelperOfCreateReaped(t *testing.T) {
 		forks.Stop()
 	}
 	b := fakeBundle(t, "sleep", "3600")
-	fakerunsc.SetFaults(bin, fakerunsc.Faults{PipeHold: map[string]int{"create": 1}})
-	for i := range 20 {
+	hold := map[string]int{}
+	for _, sub := range []string{"create", "start", "state", "kill", "delete"} {
+		hold[sub] = 1
+	}
+	fakerunsc.SetFaults(bin, fakerunsc.Faults{PipeHold: hold})
+	for i := range 10 {
 		id := "c" + strconv.Itoa(i)
 		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Start(ctx, id, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Kill(ctx, id, syscall.SIGKILL, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := r.Delete(ctx, id, &DeleteOpts{Force: true}); err != nil {

@@ -333,15 +333,14 @@ type call struct {
 	// being killed at once: a create killed half way leaves forks and sandboxes that no
 	// ID names, while one that completes can simply be force-deleted.
 	grace time.Duration
-	// watch notes the processes runsc starts for root while the command runs
-	// (r.own): `runsc run`'s sandbox and platform stubs exist only during the call,
-	// and the stubs are reparented to us when the sandbox exits.
+	// watch has the processes runsc starts noted (r.own) by polling /proc while the
+	// command runs, where fork events are not available: `runsc run`'s sandbox and
+	// platform stubs exist only during the call, and the stubs are reparented to us
+	// when the sandbox exits. Where fork events are available, every command's
+	// descendants are noted from them: a process runsc leaves that exits before
+	// adoptOrphans sees it alive (a helper holding its stdio) is otherwise a zombie
+	// that no command line names.
 	watch bool
-	// watchForks notes them too, but only where fork events make that cheap
-	// (listenForks), with no polling: `runsc create` leaves its sandbox and gofer
-	// behind, which adoptOrphans finds alive afterwards, but a process of its that
-	// exits first (a helper holding its stdio) is a zombie no command line names.
-	watchForks bool
 	// stdio for runsc; nil means private files. The sandbox started by create/run
 	// inherits these, so they are files, never pipes.
 	stdin, stdout, stderr *os.File
@@ -480,10 +479,8 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
-	var forks *forkevents.Watch
-	if c.watch || c.watchForks {
-		forks = r.listenForks() // before the start: its first forks must not be missed
-	}
+	// Before the start: the command's first forks must not be missed.
+	forks := r.listenForks()
 	pidMu.Lock()
 	runErr := cmd.Start()
 	if runErr == nil {
