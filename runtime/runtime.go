@@ -476,11 +476,11 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		cmd.Stderr = errF
 	}
 	defer os.Remove(logPath)
+	// Before the start: the command's first forks must not be missed.
+	forks := r.listenForks()
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
-	// Before the start: the command's first forks must not be missed.
-	forks := r.listenForks()
 	pidMu.Lock()
 	runErr := cmd.Start()
 	if runErr == nil {
