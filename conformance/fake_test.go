@@ -308,7 +308,10 @@ func TestFakeRunscStateMachine(t *testing.T) {
 		}
 	}
 	summary.Update("fake", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
-	if ts := summary.Snapshot("fake"); len(ts.Missing()) > 0 && !testing.Short() {
+	// Coverage is a claim about the tier at CI size or more: the smaller
+	// samples of -short and of the mutation run may miss a rare pair, and a
+	// miss must not pass for a mutant's detection.
+	if ts := summary.Snapshot("fake"); len(ts.Missing()) > 0 && !testing.Short() && !quick() {
 		t.Errorf("(state, operation) pairs never exercised: %v", ts.Missing())
 	}
 }

@@ -94,12 +94,15 @@ func (h *Harness) Run(t *rapid.T) {
 	h.view = map[string]fsm.State{}
 	h.killed = map[string]bool{}
 	h.wiped = map[string]bool{}
-	// Legal operations twice as often as any operation, so cases get deep;
-	// any operation often enough that every refusal is exercised.
+	// Legal operations as often as the others, so cases get deep; any
+	// operation often enough that every refusal is exercised. A case passes
+	// through some states briefly (Paused above all): "rare" sends any
+	// operation to an ID in one, so that each is exercised from them too.
 	actions := map[string]func(*rapid.T){
-		"any":    func(t *rapid.T) { h.op(t, false) },
-		"legal":  func(t *rapid.T) { h.op(t, true) },
-		"legal2": func(t *rapid.T) { h.op(t, true) },
+		"any":    func(t *rapid.T) { h.op(t, false, false) },
+		"rare":   func(t *rapid.T) { h.op(t, false, true) },
+		"legal":  func(t *rapid.T) { h.op(t, true, false) },
+		"legal2": func(t *rapid.T) { h.op(t, true, false) },
 		"":       h.check,
 	}
 	if h.Env != nil {
@@ -148,7 +151,9 @@ func (h *Harness) legalOps(id string) []fsm.Event {
 	return legal
 }
 
-func (h *Harness) op(t *rapid.T, legalOnly bool) {
+// op issues one operation: a legal one (legalOnly), any operation on any ID,
+// or (rareFirst) one of rareOps.
+func (h *Harness) op(t *rapid.T, legalOnly, rareFirst bool) {
 	ids, ops := h.IDs, ContainerOps
 	if legalOnly {
 		var with []string
@@ -160,6 +165,8 @@ func (h *Harness) op(t *rapid.T, legalOnly bool) {
 		if len(with) > 0 {
 			ids = with
 		}
+	} else if rareFirst {
+		ids, ops = h.rareOps()
 	}
 	id := rapid.SampledFrom(ids).Draw(t, "id")
 	if legal := h.legalOps(id); legalOnly && len(legal) > 0 {
@@ -323,6 +330,34 @@ func (h *Harness) env(t *rapid.T) {
 	if h.Stats != nil {
 		h.Stats.Update(h.Tier, func(ts *TierStats) { ts.Faults[kind]++ })
 	}
+}
+
+// rareOps are the IDs and operations of a "rare" step. Paused is the state
+// cases pass through least (only a legal Pause of a Running container leads
+// there, and the next legal step on it resumes it): any operation on a Paused
+// ID; failing that, mostly a Pause of a Running one; failing that, any operation on
+// a Deleted or Stopped one, then on any.
+func (h *Harness) rareOps() ([]string, []fsm.Event) {
+	in := func(s fsm.State) []string {
+		var ids []string
+		for _, id := range h.IDs {
+			if h.viewOf(id) == s {
+				ids = append(ids, id)
+			}
+		}
+		return ids
+	}
+	if ids := in(fsm.Paused); len(ids) > 0 {
+		return ids, ContainerOps
+	}
+	if ids := in(fsm.Running); len(ids) > 0 {
+		// Pause half the time, any operation (Pause included) otherwise.
+		return ids, append(slices.Repeat([]fsm.Event{fsm.EventPause}, len(ContainerOps)), ContainerOps...)
+	}
+	if ids := append(in(fsm.Deleted), in(fsm.Stopped)...); len(ids) > 0 {
+		return ids, ContainerOps
+	}
+	return h.IDs, ContainerOps
 }
 
 func (h *Harness) viewOf(id string) fsm.State {
