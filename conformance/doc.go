@@ -41,6 +41,15 @@
 // (concurrent_runtime_test.go), and the seeded bugs of mutants/ (run.sh).
 // Every run prints a summary table.
 //
+// What the fake tier costs: each case of rapid's ~30 actions starts some 34
+// fake runsc processes, and their sandboxes, through the wrapper, which
+// follows every process each of them forks. That is about half a second of
+// CPU a case, so the tier is CPU-bound; it runs in two shards per core (at
+// least four; CONFORMANCE_SHARDS overrides) and gets faster with more cores.
+// BenchmarkFakeTierCase measures a case's CPU next to the cost of the
+// cheapest process starts on the machine, and projects how long 1,000 cases
+// take on its cores.
+//
 // What this runsc (0.0~20221219) does that the tiers had to learn: `runsc
 // state ID` calls an exact ID ambiguous while a longer ID it prefixes exists;
 // a runsc create killed half-way leaves a sandbox `runsc list` does not show;

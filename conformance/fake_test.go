@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -255,10 +257,18 @@ func (w *fakeWorld) WipeState(context.Context) error {
 }
 
 // fakeShards is how many rapid checks of the fake tier run side by side:
-// each case mostly waits on processes, so they overlap well. Each shard is
-// its own test process, because the runtime makes its process the reaper of
-// its sandboxes, and runtimes of different shards must not share one.
-const fakeShards = 4
+// two per core, and at least four, since each case also waits on processes
+// (hangs, timeouts) and the waits overlap. The tier is CPU-bound otherwise,
+// so more cores make it faster (BenchmarkFakeTierCase projects by how much).
+// Each shard is its own test process, because the runtime makes its process
+// the reaper of its sandboxes, and runtimes of different shards must not
+// share one. CONFORMANCE_SHARDS overrides the count.
+func fakeShards() int {
+	if n, err := strconv.Atoi(os.Getenv("CONFORMANCE_SHARDS")); err == nil && n > 0 {
+		return n
+	}
+	return max(4, 2*goruntime.NumCPU())
+}
 
 // The fault-injecting tier: the state machine on the fake runsc, in
 // fakeShards processes of -rapid.checks/fakeShards cases each (at least
@@ -272,14 +282,15 @@ func TestFakeRunscStateMachine(t *testing.T) {
 	atLeastChecks(t, minimum)
 	var total int
 	fmt.Sscan(flag.Lookup("rapid.checks").Value.String(), &total)
-	per := (total + fakeShards - 1) / fakeShards
+	shards := fakeShards()
+	per := (total + shards - 1) / shards
 	start := time.Now()
 	dir := t.TempDir()
 	stop := filepath.Join(dir, "stop")
 	var wg sync.WaitGroup
-	outs := make([][]byte, fakeShards)
-	errs := make([]error, fakeShards)
-	for i := 0; i < fakeShards; i++ {
+	outs := make([][]byte, shards)
+	errs := make([]error, shards)
+	for i := 0; i < shards; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -297,7 +308,7 @@ func TestFakeRunscStateMachine(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for i := 0; i < fakeShards; i++ {
+	for i := 0; i < shards; i++ {
 		if data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("shard%d.json", i))); err == nil {
 			if err := summary.MergeTier("fake", data); err != nil {
 				t.Error(err)
@@ -382,7 +393,7 @@ func fakeShardProcess(t *testing.T) {
 	}
 }
 
-func fakeShard(t *testing.T, bundle, runBundle string, stats *Stats) {
+func fakeShard(t testing.TB, bundle, runBundle string, stats *Stats) {
 	bin := fakerunsc.Build(t)
 	stop := os.Getenv("CONFORMANCE_SHARD_STOP")
 	rapid.Check(t, func(rt *rapid.T) {

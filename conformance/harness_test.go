@@ -74,7 +74,7 @@ func (f *failingTB) Failed() bool {
 }
 
 // setFlag sets a rapid flag for the rest of the test.
-func setFlag(t *testing.T, name, value string) {
+func setFlag(t testing.TB, name, value string) {
 	t.Helper()
 	fl := flag.Lookup(name)
 	if fl == nil {
