@@ -60,7 +60,8 @@ lint: ## gofmt, go vet, staticcheck
 ci: test ## what CI runs (.ci/run installs the packages first)
 
 bench: ## benchmarks, printed side by side with their ratios
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
 
 conformance: ## the conformance tiers at CI size, ending with their summary table
 	$(GO) test -count=1 -timeout 30m ./conformance
