@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 	"pgregory.net/rapid"
 )
 
@@ -564,10 +567,35 @@ func (h *Harness) awaitView(ctx context.Context, id string, v fsm.State) (fsm.St
 			return now, nil
 		}
 		if time.Now().After(deadline) {
-			return v, fmt.Errorf("%s: runsc says Stopped, the wrapper still says %s after %v: it did not observe the stop", id, v, catchUp)
+			return v, fmt.Errorf("%s: runsc says Stopped, the wrapper still says %s after %v: it did not observe the stop%s", id, v, catchUp, whereStuck())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// whereStuck describes, for a failure where the wrapper missed an event,
+// every process this process has started (runsc commands, sandboxes) and
+// the stacks of the goroutines in the runtime package.
+func whereStuck() string {
+	var b strings.Builder
+	b.WriteString("\nprocesses under this one:")
+	queue := []int{os.Getpid()}
+	for len(queue) > 0 {
+		kids, _ := procfs.Children(queue[0])
+		queue = append(queue[1:], kids...)
+		for _, k := range kids {
+			fmt.Fprintf(&b, "\n  %d %s", k, strings.Join(procfs.Cmdline(k), " "))
+		}
+	}
+	buf := make([]byte, 1<<22)
+	buf = buf[:goruntime.Stack(buf, true)]
+	b.WriteString("\ngoroutines in the runtime package:")
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "gvisorfsm/runtime.") {
+			b.WriteString("\n" + g)
+		}
+	}
+	return b.String()
 }
 
 // leakedSandbox names a sandbox process of an ID the wrapper says is gone.
