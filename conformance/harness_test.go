@@ -3,6 +3,7 @@ package conformance
 import (
 	"flag"
 	"fmt"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -132,5 +133,17 @@ func TestHarnessCatchesReferenceBugs(t *testing.T) {
 			first, _, _ := strings.Cut(msg, "\n")
 			t.Logf("caught in %v: %s", time.Since(start).Round(time.Millisecond), first)
 		})
+	}
+}
+
+func TestWhereStuckListsChildProcesses(t *testing.T) {
+	cmd := exec.Command("/usr/bin/busybox", "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("SKIPPING: cannot start busybox: %v", err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	want := fmt.Sprintf("\n  %d /usr/bin/busybox sleep 30", cmd.Process.Pid)
+	if got := whereStuck(); !strings.Contains(got, want) {
+		t.Errorf("whereStuck() lacks %q:\n%s", want, got)
 	}
 }
