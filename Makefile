@@ -39,11 +39,16 @@ tlc: ## model-check spec/ (official TLC when TLA2TOOLS_JAR is set, the Go engine
 # tier up to 1,000 cases, which is what `make conformance` runs.
 RACE_PKGS ?= $(shell $(GO) list ./... | grep -v '/tla$$')
 
+# go test shows a passing package's output only with -v, so the conformance
+# summary table goes to a file (CONFORMANCE_SUMMARY), printed once the run ends.
+SUMMARY ?= $(or $(TMPDIR),/tmp)/gvisorfsm-conformance-summary.txt
+with-summary = rm -f $(SUMMARY); CONFORMANCE_SUMMARY=$(SUMMARY) $(1); rc=$$?; cat $(SUMMARY) 2>/dev/null; rm -f $(SUMMARY); exit $$rc
+
 test: deps lint ## the test suite: lint, model check, every test (with the race detector where there is concurrency)
 	tools/tlc.sh
 	$(GO) test -count=1 ./tla
 	$(GO) test -race -count=1 -run '(TestParallelSameAsOneWorker|TestWorkers)/(parallel|corpus)/^[^B]' ./tla
-	$(GO) test -race -count=1 -p 1 -timeout 20m $(RACE_PKGS)
+	$(call with-summary,$(GO) test -race -count=1 -p 1 -timeout 20m $(RACE_PKGS))
 
 test-short: ## unit tests only: no runsc, no root
 	$(GO) test -short -count=1 $(PKGS)
@@ -63,11 +68,11 @@ bench: ## benchmarks, printed side by side with their ratios
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
 	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
 
-conformance: ## the conformance tiers at CI size, ending with their summary table
-	$(GO) test -count=1 -timeout 30m ./conformance
+conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 cases), ending with their summary table
+	$(call with-summary,$(GO) test -count=1 -timeout 30m ./conformance)
 
-conformance-full: ## the conformance tiers at full size (fake 1,000 cases, 200 histories, real 100 cases)
-	CONFORMANCE_FULL=1 $(GO) test -count=1 -timeout 60m ./conformance
+conformance-full: ## the same with the real tier at full size (100 cases, over 3,000 runsc calls)
+	$(call with-summary,CONFORMANCE_FULL=1 $(GO) test -count=1 -timeout 60m ./conformance)
 
 mutants: ## apply each seeded runtime bug in conformance/mutants to a scratch copy; every one must be killed
 	conformance/mutants/run.sh
