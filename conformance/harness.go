@@ -579,13 +579,8 @@ func (h *Harness) awaitView(ctx context.Context, id string, v fsm.State) (fsm.St
 func whereStuck() string {
 	var b strings.Builder
 	b.WriteString("\nprocesses under this one:")
-	queue := []int{os.Getpid()}
-	for len(queue) > 0 {
-		kids, _ := procfs.Children(queue[0])
-		queue = append(queue[1:], kids...)
-		for _, k := range kids {
-			fmt.Fprintf(&b, "\n  %d %s", k, strings.Join(procfs.Cmdline(k), " "))
-		}
+	for _, pid := range descendantsOf(os.Getpid()) {
+		fmt.Fprintf(&b, "\n  %d %s", pid, strings.Join(procfs.Cmdline(pid), " "))
 	}
 	buf := make([]byte, 1<<22)
 	buf = buf[:goruntime.Stack(buf, true)]

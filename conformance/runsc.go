@@ -298,14 +298,20 @@ func (r *Runsc) OwnProcesses() ([]string, error) {
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prGetChildSubreaper, uintptr(unsafe.Pointer(&reaper)), 0); errno != 0 || reaper == 0 {
 		return r.Processes()
 	}
+	return r.sandboxes(descendantsOf(os.Getpid())), nil
+}
+
+// descendantsOf lists pid's descendants, parents before children, from the
+// children lists of pid and of each descendant found.
+func descendantsOf(pid int) []int {
 	var pids []int
-	queue := []int{os.Getpid()}
+	queue := []int{pid}
 	for len(queue) > 0 {
 		kids, _ := procfs.Children(queue[0])
 		queue = append(queue[1:], kids...)
 		pids = append(pids, kids...)
 	}
-	return r.sandboxes(pids), nil
+	return pids
 }
 
 // prGetChildSubreaper is prctl's PR_GET_CHILD_SUBREAPER.
