@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/gvisorfsm/gvisorfsm/fsm"
+)
+
+// exited records the workload's exit status (first report wins) and moves the machine
+// Running -> Stopped. The step is recorded before waiters are released.
+func (c *container) exited(r *Runtime, code int, note string) {
+	c.report(r, fsm.EventExit, code, nil, note)
+}
+
+// sandboxGone records that the sandbox died without a known workload status.
+func (c *container) sandboxGone(r *Runtime, note string) {
+	c.report(r, fsm.EventSandboxDied, -1, ErrExitUnknown, note)
+}
+
+func (c *container) report(r *Runtime, e fsm.Event, code int, err error, note string) {
+	c.rmu.Lock()
+	first := !c.reported
+	c.reported = true
+	c.rmu.Unlock()
+	if !first {
+		return
+	}
+	r.environment(c, e, code, note)
+	c.code, c.err = code, err
+	close(c.done)
+}
+
+// environment records an event the runtime observed rather than caused.
+func (r *Runtime) environment(c *container, e fsm.Event, exit int, note string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e == fsm.EventExit && !c.m.Can(e) && c.m.Can(fsm.EventSandboxDied) {
+		e = fsm.EventSandboxDied // e.g. Paused: the lifecycle calls it a death
+	}
+	if !c.m.Can(e) {
+		return // already deleted (force-delete kills the sandbox): nothing to record
+	}
+	from, to, _ := c.m.Fire(context.Background(), e)
+	r.tr.add(Step{Op: string(e), ID: c.id, From: string(from), To: string(to), Result: ResultOK, Exit: exit, Note: note})
+}
+
+// waiter is the `runsc wait` armed by Start. runsc reports the status only while the
+// sandbox lives; if it has gone already, the reaper (our child subreaper) has the status.
+func (r *Runtime) waiter(c *container) {
+	defer r.wg.Done()
+	o, err := r.execRunsc(r.ctx, call{sub: "wait", id: c.id, args: []string{c.id}})
+	if err == nil && o.exit == 0 {
+		var res struct {
+			ID         string `json:"id"`
+			ExitStatus *int   `json:"exitStatus"`
+		}
+		if json.Unmarshal(o.stdout, &res) == nil && res.ID == c.id && res.ExitStatus != nil {
+			c.exited(r, *res.ExitStatus, "runsc wait")
+			return
+		}
+	}
+	if r.ctx.Err() != nil {
+		return
+	}
+	r.mu.Lock()
+	pending := r.reaped[c.pid]
+	r.mu.Unlock()
+	if pending {
+		return // the reaper reports the sandbox's status
+	}
+	msg := o.logMsg
+	if err != nil {
+		msg = err.Error()
+	}
+	c.sandboxGone(r, "runsc wait: "+msg)
+}

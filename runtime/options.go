@@ -1,0 +1,83 @@
+package runtime
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Network is runsc's --network mode.
+type Network string
+
+// Network modes. The zero value means NetworkNone.
+const (
+	NetworkNone    Network = "none"    // no network inside the sandbox (the default)
+	NetworkSandbox Network = "sandbox" // gVisor's netstack; needs a network namespace
+	NetworkHost    Network = "host"    // the host's network stack, passed through
+)
+
+// Platforms are the gVisor platforms ProbePlatforms tries, in order.
+var Platforms = []string{"systrap", "kvm", "ptrace"}
+
+type config struct {
+	platform      string
+	network       Network
+	rootless      bool
+	ignoreCgroups bool
+	debugLogDir   string
+	stateDir      string
+	trace         io.Writer
+	logger        *slog.Logger
+	probeTimeout  time.Duration
+	noOverlay     bool
+	createGrace   time.Duration // how long a cancelled create may run on (tests shorten it)
+	sandboxProbe  bool
+	subreaper     bool
+}
+
+// Option configures New and NewWithPath.
+type Option func(*config)
+
+// WithPlatform selects the gVisor platform (--platform). A platform requested this way
+// that cannot start a sandbox makes New fail; it is never silently replaced. The
+// default is runsc's own default.
+func WithPlatform(p string) Option { return func(c *config) { c.platform = p } }
+
+// WithNetwork selects --network (default NetworkNone).
+func WithNetwork(n Network) Option { return func(c *config) { c.network = n } }
+
+// WithRootless passes --rootless.
+func WithRootless() Option { return func(c *config) { c.rootless = true } }
+
+// WithIgnoreCgroups passes --ignore-cgroups.
+func WithIgnoreCgroups() Option { return func(c *config) { c.ignoreCgroups = true } }
+
+// WithDebugLog passes --debug and --debug-log dir/ (runsc writes one file per command).
+func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = dir } }
+
+// WithStateDir sets the directory under which the runtime makes its private state
+// directory (runsc's --root, logs, stdio files). Default: os.TempDir().
+func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
+
+// WithTrace writes every step as one JSON line to w (the package's trace format).
+func WithTrace(w io.Writer) Option { return func(c *config) { c.trace = w } }
+
+// WithLogger logs every step to l.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithProbeTimeout bounds each platform probe (default 10s; kvm can hang forever).
+func WithProbeTimeout(d time.Duration) Option { return func(c *config) { c.probeTimeout = d } }
+
+// WithoutOverlay lets the sandbox write to the bundle's root filesystem. By default
+// runsc keeps every write (including the mount points it would create in the rootfs)
+// in memory, so a caller's bundle is never modified.
+func WithoutOverlay() Option { return func(c *config) { c.noOverlay = true } }
+
+// WithoutSandboxProbe makes New check only the version, not that a sandbox starts.
+func WithoutSandboxProbe() Option { return func(c *config) { c.sandboxProbe = false } }
+
+// WithoutSubreaper stops New from making the process a child subreaper, a process-wide
+// and permanent change (see the package doc: orphans of the whole program are then
+// reparented to it). Without it, a workload that exits before `runsc wait` attaches has
+// an unknown exit status, because runsc only reports the status to the sandbox's parent.
+func WithoutSubreaper() Option { return func(c *config) { c.subreaper = false } }

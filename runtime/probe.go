@@ -1,0 +1,106 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// PlatformStatus is one platform's probe result.
+type PlatformStatus struct {
+	Platform string // "systrap", "kvm" or "ptrace"
+	Works    bool   // a throwaway sandbox ran /bin/true on it
+	Err      error  // why it does not work (a *PlatformError)
+}
+
+// ProbePlatforms tries each of Platforms by running /bin/true from the host's / (read-only)
+// in a throwaway sandbox, each under the probe timeout and in its own private --root.
+// Nothing is left behind: a probe that fails or hangs is force-deleted and its processes
+// killed.
+func (r *Runtime) ProbePlatforms(ctx context.Context) ([]PlatformStatus, error) {
+	var res []PlatformStatus
+	var works []string
+	for _, p := range Platforms {
+		err := r.probe(ctx, p)
+		res = append(res, PlatformStatus{Platform: p, Works: err == nil, Err: err})
+		if err == nil {
+			works = append(works, p)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	st := r.m.Current()
+	r.tr.add(Step{Op: "ProbePlatforms", From: string(st), To: string(st), Result: ResultOK, Exit: -1,
+		Note: "working: " + strings.Join(works, ",")})
+	return res, ctx.Err()
+}
+
+// probe runs a throwaway sandbox on platform p ("" = runsc's default).
+func (r *Runtime) probe(ctx context.Context, p string) error {
+	name := p
+	if name == "" {
+		name = "default"
+	}
+	perr := func(reason string, err error) error {
+		return &PlatformError{Platform: name, Reason: reason, Err: err}
+	}
+	dir, err := os.MkdirTemp(r.work, "probe-")
+	if err != nil {
+		return perr("probe directory", err)
+	}
+	defer os.RemoveAll(dir)
+	bdir := filepath.Join(dir, "bundle")
+	root := filepath.Join(dir, "root")
+	for _, d := range []string{bdir, root} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return perr("probe directory", err)
+		}
+	}
+	if _, err := BuildBundle(bdir, BundleSpec{Args: []string{"/bin/true"}, Rootfs: "/", Readonly: true}); err != nil {
+		return perr("probe bundle", err)
+	}
+	id := "probe-" + name + "-" + strconv.FormatInt(r.seq.Add(1), 10)
+	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
+	defer cancel()
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return perr("open /dev/null", err)
+	}
+	defer devnull.Close()
+	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true,
+		stdin: devnull, stdout: devnull})
+	if err == nil && o.exit == 0 {
+		return nil
+	}
+	// Whatever state the probe is in, take it down before returning.
+	r.cleanupRoot(root, id, &p)
+	switch {
+	case err != nil:
+		return perr("cannot run runsc", err)
+	case o.killed:
+		return perr(fmt.Sprintf("no sandbox within %s", r.cfg.probeTimeout), o.ctxErr)
+	default:
+		return perr("sandbox did not run", o.failure("run", id))
+	}
+}
+
+// cleanupRoot force-deletes id in a private root and kills any process still naming that
+// root (a sandbox whose runsc was killed before it recorded state).
+func (r *Runtime) cleanupRoot(root, id string, platform *string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.adoptOrphans(root)
+	r.adoptRecorded(root, id)
+	r.execRunsc(ctx, call{sub: "delete", id: id, args: []string{"--force", id}, root: root, platform: platform})
+	for _, pid := range processesUsingRoot(root) {
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			waitDead(pid)
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+)
+
+// prGetChildSubreaper is prctl's PR_GET_CHILD_SUBREAPER.
+const prGetChildSubreaper = 37
+
+// reaping reports whether orphans are reparented to this process. It asks the kernel
+// rather than the options: another Runtime in the process may have set it, and then
+// this one's orphans are ours to reap too.
+func reaping() bool {
+	var v int32
+	_, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prGetChildSubreaper, uintptr(unsafe.Pointer(&v)), 0)
+	return e == 0 && v != 0
+}
+
+// adoptOrphans starts reaping every live child of ours that runsc left for root
+// (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie,
+// and notes every process of root as the runtime's (r.own) so that reapStrays may reap it once
+// it has died. Call it while they live: a zombie's command line is empty and cannot be
+// matched. Only our descendants are read: as subreaper we are the ancestor of every
+// process runsc starts for us, and reading one host-wide snapshot of parents beats
+// reading every process's command line.
+func (r *Runtime) adoptOrphans(root string) {
+	if !reaping() {
+		return
+	}
+	all := procfs.All()
+	for _, pid := range procfs.Descendants(all, os.Getpid()) {
+		args := procfs.Cmdline(pid)
+		if !usesRoot(args, root) {
+			continue
+		}
+		if args[0] == "runsc" || strings.HasSuffix(args[0], "/runsc") || isInFlight(pid) {
+			// A runsc command, not one of the processes it leaves behind: ours are
+			// waited for by os/exec, and one the program ran itself is its own.
+			// The name test is no guard (argv0 can be a path or /proc/self/fd/N); adoptPid
+			// checks inFlight again under the lock that claims the pid.
+			continue
+		}
+		r.own.add(pid, all[pid])
+		r.adoptPid(pid)
+	}
+	r.noteDescendantsIn(all)
+	r.reapStraysIn(all)
+}
+
+// adoptRecorded starts reaping the processes runsc recorded for id under root that are
+// children of ours (live or zombie).
+func (r *Runtime) adoptRecorded(root, id string) {
+	if !reaping() {
+		return
+	}
+	for _, pid := range recordedPids(root, id) {
+		r.own.note(pid)
+		r.adoptPid(pid)
+	}
+}
+
+// The process-wide reaper registry: adoptedPids, pidMu and inFlight, and nothing else.
+// Being a child subreaper and calling wait4 are properties of the whole process, not of
+// a Runtime: whichever goroutine waits for a pid takes its exit status from everyone
+// else (os/exec included), and orphans of every Runtime's sandboxes arrive at the same
+// process. So the two facts every Runtime must respect are kept once per process: which
+// pids are runsc commands os/exec is waiting for (never reaped), and which pids some
+// Runtime already has a reaper for (never reaped twice). Which processes belong to a
+// runtime's sandboxes is the Runtime's own bookkeeping (Runtime.own).
+
+// adoptedPids holds every pid some Runtime in this process is reaping, so runtimes
+// do not take each other's sandboxes' exit statuses (reapStrays) or reap one pid twice.
+var adoptedPids sync.Map // pid -> *Runtime
+
+// pidMu guards inFlight and every claim of a pid by a reaper (adoptPid, reapStrays):
+// a pid is claimed, and wait4 called on it, only after checking under pidMu that it is
+// not in flight. Lock order: Runtime.mu before pidMu.
+var pidMu sync.Mutex
+
+// inFlight holds the pids of runsc commands started by any Runtime in this process and
+// not yet waited for by os/exec. Their argv0 may be a path or /proc/self/fd/N, so no
+// command-line test tells them apart from the processes runsc leaves behind; reaping
+// one would steal its exit status from os/exec.
+var inFlight = map[int]bool{} // guarded by pidMu
+
+// isInFlight reports whether pid is a runsc command os/exec is waiting for.
+func isInFlight(pid int) bool {
+	pidMu.Lock()
+	defer pidMu.Unlock()
+	return inFlight[pid]
+}
+
+// reapStrays reaps zombie children that are proven to be the runtime's (r.own):
+// helpers, platform stubs and sandboxes that runsc left to us as subreaper and that
+// died before a reaper was started for them. Anything else — an embedding program's
+// own children, whatever their names, and other runtimes' processes — is left for its
+// owner to wait for.
+func (r *Runtime) reapStrays() {
+	if reaping() {
+		r.reapStraysIn(procfs.All())
+	}
+}
+
+// reapStraysIn is reapStrays on a snapshot of every process (procfs.All); it drops
+// the processes it reaps from all.
+func (r *Runtime) reapStraysIn(all map[int]procfs.Stat) {
+	if !reaping() {
+		return
+	}
+	for _, pid := range procfs.Zombies(all, os.Getpid()) {
+		if !r.own.claims(pid, all[pid]) {
+			continue
+		}
+		pidMu.Lock()
+		if inFlight[pid] {
+			pidMu.Unlock()
+			continue // os/exec waits for it
+		}
+		if _, adopted := adoptedPids.Load(pid); adopted {
+			pidMu.Unlock()
+			continue // its reaper (this runtime's or another's) reports it
+		}
+		var ws syscall.WaitStatus
+		wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		pidMu.Unlock()
+		if wpid == pid {
+			delete(all, pid)
+		}
+	}
+	r.own.prune(all)
+}
+
+// ownLeft lists the runtime's processes (r.own, its sessions included) that still
+// exist, alive or zombie, whoever their parent is now: a platform stub whose sandbox
+// died is reparented to us only when its own parent has gone, a moment later.
+func (r *Runtime) ownLeft() []int {
+	var left []int
+	for pid, st := range procfs.All() {
+		if r.own.claims(pid, st) && !isInFlight(pid) {
+			left = append(left, pid)
+		}
+	}
+	slices.Sort(left)
+	return left
+}
+
+// adoptPid starts reaping pid, a runsc sandbox or gofer, if it is our child (zombie or not).
+func (r *Runtime) adoptPid(pid int) {
+	if pid <= 0 || ppidOf(pid) != os.Getpid() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pidMu.Lock()
+	defer pidMu.Unlock()
+	if inFlight[pid] {
+		return // a runsc command of ours: os/exec waits for it
+	}
+	if _, loaded := adoptedPids.LoadOrStore(pid, r); loaded {
+		return
+	}
+	r.reaped[pid] = true
+	r.wg.Add(1)
+	go r.reap(pid)
+}
+
+// reap waits for one adopted process and, if it was a container's sandbox, reports the
+// exit status. pid stays marked as being reaped until the report is made, so the
+// `runsc wait` waiter knows to leave the report to it.
+func (r *Runtime) reap(pid int) {
+	defer r.wg.Done()
+	defer func() {
+		r.mu.Lock()
+		delete(r.reaped, pid)
+		r.mu.Unlock()
+		adoptedPids.Delete(pid)
+		r.own.forget(pid)
+	}()
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return
+		}
+		break
+	}
+	r.mu.Lock()
+	c := r.byPid[pid]
+	delete(r.byPid, pid)
+	r.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if ws.Signaled() {
+		// Killed from outside (or by a force-delete): the workload's status is lost.
+		c.sandboxGone(r, fmt.Sprintf("sandbox pid %d killed by signal %d", pid, ws.Signal()))
+		return
+	}
+	c.exited(r, ws.ExitStatus(), fmt.Sprintf("sandbox pid %d exit status (reaped)", pid))
+}
