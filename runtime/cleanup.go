@@ -9,10 +9,15 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
+// cleanupTimeout bounds the runsc calls a failure path makes after the step that
+// failed: force-deletes, and the `runsc state` that settles a killed step. Their
+// caller's context has usually ended, so they run on their own.
+const cleanupTimeout = 30 * time.Second
+
 // cleanup force-deletes c's sandbox on a failure path (c.mu held) and records it as a
 // "cleanup" step. The context has usually ended, so cleanup uses its own.
 func (r *Runtime) cleanup(c *container, note string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	from := c.m.Current()
 	var err error

@@ -263,7 +263,7 @@ func (r *Runtime) exactState(ctx context.Context, id string) (*ContainerState, e
 
 // stateNote says, for a trace note, what `runsc state` shows for id.
 func (r *Runtime) stateNote(id string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	st, err := r.exactState(ctx, id)
 	if err != nil {

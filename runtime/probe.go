@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // PlatformStatus is one platform's probe result.
@@ -93,7 +92,7 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 // cleanupRoot force-deletes id in a private root and kills any process still naming that
 // root (a sandbox whose runsc was killed before it recorded state).
 func (r *Runtime) cleanupRoot(root, id string, platform *string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	r.adoptOrphans(root)
 	r.adoptRecorded(root, id)

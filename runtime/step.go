@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
@@ -92,7 +91,7 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 // elsewhere ended it): `runsc state` says what happened, and the step is recorded as
 // "unknown" with the state found.
 func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	from := c.m.Current()
 	st, serr := r.exactState(ctx, c.id)
