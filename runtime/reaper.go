@@ -10,17 +10,15 @@ import (
 	"unsafe"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+	"golang.org/x/sys/unix"
 )
-
-// prGetChildSubreaper is prctl's PR_GET_CHILD_SUBREAPER.
-const prGetChildSubreaper = 37
 
 // reaping reports whether orphans are reparented to this process. It asks the kernel
 // rather than the options: another Runtime in the process may have set it, and then
 // this one's orphans are ours to reap too.
 func reaping() bool {
 	var v int32
-	_, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prGetChildSubreaper, uintptr(unsafe.Pointer(&v)), 0)
+	_, _, e := unix.RawSyscall(unix.SYS_PRCTL, unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&v)), 0)
 	return e == 0 && v != 0
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"golang.org/x/sys/unix"
 )
 
 // Runtime drives one runsc binary. Its own lifecycle (Resolve, Probe, Close) and every
@@ -119,7 +120,7 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 	if r.cfg.subreaper {
 		// Sandboxes outlive `runsc create`; as their reaper we learn their exit status,
 		// which is the workload's (see WithoutSubreaper).
-		if _, _, e := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); e != 0 {
+		if unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != nil {
 			r.cfg.subreaper = false
 		}
 	}
@@ -181,9 +182,6 @@ func (r *Runtime) Binary() *Binary { return r.bin }
 // closeReapTimeout bounds how long Close waits for the processes of its sandboxes to
 // die and be reaped once it has killed them (they die within milliseconds).
 const closeReapTimeout = 10 * time.Second
-
-// prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER (not in package syscall).
-const prSetChildSubreaper = 36
 
 // Lifecycle is the runtime's lifecycle state.
 func (r *Runtime) Lifecycle() fsm.State { return r.m.Current() }
