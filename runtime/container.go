@@ -147,37 +147,16 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 // returns the status recorded when it stopped, or ErrExitUnknown, and its Wait step
 // is recorded as refused (the lifecycle has no Wait from Stopped; runsc is not run).
 func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
-	r.life.RLock()
-	c, err := r.lookup(string(fsm.EventWait), id)
+	c, err := r.step(ctx, id, fsm.EventWait, nil)
 	if err != nil {
-		r.life.RUnlock()
-		return -1, err
-	}
-	st := c.m.Current()
-	if err := r.availableErr(); err != nil {
-		c.mu.Unlock()
-		r.life.RUnlock()
-		return -1, r.refuse(id, string(fsm.EventWait), st, err)
-	}
-	switch st {
-	case fsm.Running:
-		from, to, _ := c.m.Fire(ctx, fsm.EventWait)
-		r.record(c, string(fsm.EventWait), from, to, ResultOK, -1, nil, "")
-	case fsm.Stopped:
 		// The lifecycle has no Wait from Stopped (runsc wait would only answer that
 		// the status is unavailable), so the step is refused; the call still answers
 		// with the status recorded when the container stopped.
-		r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
-			Err: &fsm.TransitionError{Machine: "container", ID: id, State: st, Event: fsm.EventWait}})
-	default:
-		err := r.refuse(id, string(fsm.EventWait), st, &StepError{ID: id, Op: "Wait", State: string(st),
-			Err: &fsm.TransitionError{Machine: "container", ID: id, State: st, Event: fsm.EventWait}})
-		c.mu.Unlock()
-		r.life.RUnlock()
-		return -1, err
+		var se *StepError
+		if c == nil || !errors.As(err, &se) || se.State != string(fsm.Stopped) {
+			return -1, err
+		}
 	}
-	c.mu.Unlock()
-	r.life.RUnlock()
 	select {
 	case <-c.done:
 		if c.err != nil {

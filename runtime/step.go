@@ -36,7 +36,9 @@ func (r *Runtime) refuse(id, op string, st fsm.State, err error) error {
 }
 
 // step runs one lifecycle step on an existing container: lifecycle check, exact-ID
-// check, the runsc verb, then the machine moves. c.mu is held throughout.
+// check, the runsc verb (act; nil for a step that runs none), then the machine moves.
+// c.mu is held throughout. The container is returned whenever it was found, refused
+// or not.
 func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *container) (outcome, error)) (*container, error) {
 	op := string(e)
 	r.life.RLock()
@@ -61,9 +63,11 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		return c, r.refuse(id, op, from, &StepError{ID: id, Op: op, State: string(from),
 			Reason: "a kill was accepted and its stop is on its way"})
 	}
-	o, err := act(c)
-	if err == nil && o.exit != 0 {
-		err = o.failure(o.sub, id)
+	o := outcome{exit: -1} // a step with no runsc call (act == nil: Wait)
+	if act != nil {
+		if o, err = act(c); err == nil && o.exit != 0 {
+			err = o.failure(o.sub, id)
+		}
 	}
 	if err != nil {
 		if o.killed || o.signal != 0 {
