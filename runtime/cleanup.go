@@ -23,10 +23,10 @@ func (r *Runtime) cleanup(c *container, note string) {
 	var err error
 	exit := -1
 	resumed := false
-	r.adoptOrphans(r.root) // before the kill: a zombie cannot be matched to our root
+	r.reaper.adoptOrphans(r.root) // before the kill: a zombie cannot be matched to our root
 	// A sandbox whose runsc was killed may already be a zombie child of ours, which
 	// runsc delete would wait on until it times out: reap the pids runsc recorded first.
-	r.adoptRecorded(r.root, c.id)
+	r.reaper.adoptRecorded(r.root, c.id)
 	st, serr := r.exactState(ctx, c.id)
 	if serr != nil && !errors.Is(serr, ErrNoContainer) && !errors.Is(serr, ErrMismatch) && hasStateFile(r.root, c.id) {
 		// runsc keeps state under exactly this ID but its state answer cannot be
@@ -37,7 +37,7 @@ func (r *Runtime) cleanup(c *container, note string) {
 		st, serr = &ContainerState{ID: c.id}, nil
 	}
 	if serr == nil {
-		r.adoptPid(st.Pid)
+		r.reaper.adoptPid(st.Pid)
 		o, e := r.runscDelete(ctx, st, true)
 		exit, err, resumed = o.exit, e, o.resumed
 		if e == nil && o.exit != 0 {
@@ -60,7 +60,7 @@ func (r *Runtime) cleanup(c *container, note string) {
 			note += fmt.Sprintf("; killed %d unrecorded sandbox process(es)", n)
 		}
 	}
-	r.adoptOrphans(r.root)
+	r.reaper.adoptOrphans(r.root)
 	if err != nil && resumed {
 		r.resumedFirst(c, 0)
 		from = c.m.Current()

@@ -25,10 +25,10 @@ type call struct {
 	// being killed at once: a create killed half way leaves forks and sandboxes that no
 	// ID names, while one that completes can simply be force-deleted.
 	grace time.Duration
-	// watch has the processes runsc starts noted (r.own) by polling /proc while the
-	// command runs, where fork events are not available: `runsc run`'s sandbox and
-	// platform stubs exist only during the call, and the stubs are reparented to us
-	// when the sandbox exits. Where fork events are available, every command's
+	// watch has the processes runsc starts noted as the runtime's (reaper.own) by
+	// polling /proc while the command runs, where fork events are not available:
+	// `runsc run`'s sandbox and platform stubs exist only during the call, and the
+	// stubs are reparented to us when the sandbox exits. Where fork events are available, every command's
 	// descendants are noted from them: a process runsc leaves that exits before
 	// adoptOrphans sees it alive (a helper holding its stdio) is otherwise a zombie
 	// that no command line names.
@@ -169,7 +169,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	}
 	defer os.Remove(logPath)
 	// Before the start: the command's first forks must not be missed.
-	forks := r.listenForks()
+	forks := r.reaper.listenForks()
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
@@ -186,7 +186,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	if runErr == nil {
 		stop := func() {}
 		if c.watch || forks != nil {
-			stop = r.watchDescendants(cmd.Process.Pid, forks)
+			stop = r.reaper.watchDescendants(cmd.Process.Pid, forks)
 		}
 		runErr = cmd.Wait()
 		stop()

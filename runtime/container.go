@@ -117,8 +117,8 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	r.mu.Lock()
 	r.byPid[st.Pid] = c
 	r.mu.Unlock()
-	r.adoptPid(st.Pid)
-	r.adoptOrphans(r.root) // the gofer
+	r.reaper.adoptPid(st.Pid)
+	r.reaper.adoptOrphans(r.root) // the gofer
 	return nil
 }
 
@@ -135,7 +135,7 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 			go r.waiter(c)
 			// The sandbox's platform stubs and helpers start now: note them while
 			// they live, so that they can be reaped once they die (reapStrays).
-			r.adoptOrphans(r.root)
+			r.reaper.adoptOrphans(r.root)
 		}
 		return o, err
 	})
@@ -240,7 +240,7 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 		return r.runscDelete(ctx, st, force)
 	})
 	if err == nil {
-		r.reapStrays()
+		r.reaper.reapStrays()
 	}
 	return err
 }
@@ -340,6 +340,6 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	}
 	from, to, _ := c.m.Fire(ctx, fsm.EventRun)
 	r.record(c, op, from, to, ResultOK, o.exit, nil, "workload exit status")
-	r.reapStrays()
+	r.reaper.reapStrays()
 	return o.exit, nil
 }

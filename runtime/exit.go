@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"syscall"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
@@ -63,10 +65,7 @@ func (r *Runtime) waiter(c *container) {
 	if r.ctx.Err() != nil {
 		return
 	}
-	r.mu.Lock()
-	pending := r.reaped[c.pid]
-	r.mu.Unlock()
-	if pending {
+	if r.reaper.waitsFor(c.pid) {
 		return // the reaper reports the sandbox's status
 	}
 	msg := o.logMsg
@@ -74,4 +73,22 @@ func (r *Runtime) waiter(c *container) {
 		msg = err.Error()
 	}
 	c.sandboxGone(r, "runsc wait: "+msg)
+}
+
+// sandboxExited is the reaper's report that pid exited with ws: if pid was a
+// container's sandbox, its exit is the container's.
+func (r *Runtime) sandboxExited(pid int, ws syscall.WaitStatus) {
+	r.mu.Lock()
+	c := r.byPid[pid]
+	delete(r.byPid, pid)
+	r.mu.Unlock()
+	if c == nil {
+		return
+	}
+	if ws.Signaled() {
+		// Killed from outside (or by a force-delete): the workload's status is lost.
+		c.sandboxGone(r, fmt.Sprintf("sandbox pid %d killed by signal %d", pid, ws.Signal()))
+		return
+	}
+	c.exited(r, ws.ExitStatus(), fmt.Sprintf("sandbox pid %d exit status (reaped)", pid))
 }

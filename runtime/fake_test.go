@@ -504,12 +504,12 @@ func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
 				return
 			default:
 			}
-			r.adoptOrphans(r.Root())
+			r.reaper.adoptOrphans(r.Root())
 			// The name test in adoptOrphans is no guard (argv0 may be a path or
 			// /proc/self/fd/N), so offer every process of the root to adoptPid as a
 			// reaper that cannot tell by name would: it must refuse our commands.
 			for _, pid := range processesUsingRoot(r.Root()) {
-				r.adoptPid(pid)
+				r.reaper.adoptPid(pid)
 			}
 			// Which of the two waiters gets a stolen status is up to the scheduler;
 			// that the reaper claimed the command at all is not.
@@ -618,7 +618,7 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 			}
 			var forks *forkevents.Watch
 			if way == "fork events" {
-				if forks = r.listenForks(); forks == nil {
+				if forks = r.reaper.listenForks(); forks == nil {
 					if os.Getenv("CI") == "true" {
 						t.Fatal("no fork events as root under CI")
 					}
@@ -634,7 +634,7 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			stop := r.watchDescendants(cmd.Process.Pid, forks)
+			stop := r.reaper.watchDescendants(cmd.Process.Pid, forks)
 			line, _ := io.ReadAll(out)
 			if err := cmd.Wait(); err != nil {
 				t.Fatal(err)
@@ -644,10 +644,10 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 			if err != nil {
 				t.Fatalf("sh printed %q", line)
 			}
-			r.own.mu.Lock()
-			_, noted := r.own.pids[child]
-			_, parent := r.own.pids[cmd.Process.Pid]
-			r.own.mu.Unlock()
+			r.reaper.own.mu.Lock()
+			_, noted := r.reaper.own.pids[child]
+			_, parent := r.reaper.own.pids[cmd.Process.Pid]
+			r.reaper.own.mu.Unlock()
 			if !noted {
 				t.Errorf("child %d of the watched command not noted", child)
 			}
@@ -666,7 +666,7 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 func TestFakeShortLivedHelpersReaped(t *testing.T) {
 	ctx := context.Background()
 	r, bin := newFake(t)
-	if forks := r.listenForks(); forks == nil {
+	if forks := r.reaper.listenForks(); forks == nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("no fork events as root under CI")
 		}
@@ -701,19 +701,19 @@ func TestFakeShortLivedHelpersReaped(t *testing.T) {
 // must become the runtime's, or the processes that later join it (the ptrace
 // platform's stubs) are claimed by nobody.
 func TestNoteDescendantsLearnsLaterSessions(t *testing.T) {
-	r := &Runtime{own: newOwnSet()}
-	r.own.add(100, procfs.Stat{PPid: 1, Session: 50, Start: 7}) // at its fork
-	r.noteDescendantsIn(map[int]procfs.Stat{
+	rp := newReaper(func(int, syscall.WaitStatus) {}, nil)
+	rp.own.add(100, procfs.Stat{PPid: 1, Session: 50, Start: 7}) // at its fork
+	rp.noteDescendantsIn(map[int]procfs.Stat{
 		100: {PPid: 1, Session: 100, Start: 7}, // it called setsid
 		101: {PPid: 100, Session: 100, Start: 8},
 	})
-	if !r.own.inSession(100) {
+	if !rp.own.inSession(100) {
 		t.Fatal("the session of a noted process that became a leader is not the runtime's")
 	}
-	if !r.own.claims(102, procfs.Stat{PPid: 1, Session: 100, Start: 9}) {
+	if !rp.own.claims(102, procfs.Stat{PPid: 1, Session: 100, Start: 9}) {
 		t.Fatal("a later member of that session is not claimed")
 	}
-	if r.own.claims(103, procfs.Stat{PPid: 1, Session: 50, Start: 9}) {
+	if rp.own.claims(103, procfs.Stat{PPid: 1, Session: 50, Start: 9}) {
 		t.Fatal("a process of the session it left is claimed")
 	}
 }

@@ -100,17 +100,17 @@ func (o *ownSet) prune(live map[int]procfs.Stat) {
 // listenForks subscribes to the kernel's fork events for watchDescendants, or
 // returns nil where they are not ours to read (not root, or no connector), and then
 // watchDescendants polls /proc instead.
-func (r *Runtime) listenForks() *forkevents.Watch {
+func (rp *reaper) listenForks() *forkevents.Watch {
 	if !reaping() {
 		return nil
 	}
 	w, err := forkevents.Listen()
 	if err != nil {
-		r.forkEventsOnce.Do(func() {
-			if r.cfg.logger == nil {
+		rp.forkEventsOnce.Do(func() {
+			if rp.log == nil {
 				return
 			}
-			r.cfg.logger.Debug("fork events unavailable; polling /proc for runsc's processes", "err", err)
+			rp.log.Debug("fork events unavailable; polling /proc for runsc's processes", "err", err)
 		})
 		return nil
 	}
@@ -118,7 +118,7 @@ func (r *Runtime) listenForks() *forkevents.Watch {
 }
 
 // watchDescendants notes the descendants of our runsc command pid as the runtime's
-// (r.own) until the returned stop is called; stop returns once every descendant
+// (rp.own) until the returned stop is called; stop returns once every descendant
 // forked before it was called has been noted. forks, a subscription taken before pid
 // started (listenForks), reports each descendant as it is forked, however briefly it
 // lives; when it overruns, noteDescendants looks for those still alive.
@@ -130,16 +130,16 @@ func (r *Runtime) listenForks() *forkevents.Watch {
 // to watchMaxTick. What must be seen alive is long-lived — the sandbox, the gofer and
 // the platform's first stub live as long as the sandbox, and later stubs join that
 // stub's session (which noting it covers) — so the slower ticks still see it.
-func (r *Runtime) watchDescendants(pid int, forks *forkevents.Watch) (stop func()) {
+func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch) (stop func()) {
 	if forks != nil {
 		var mu sync.Mutex
 		var found []int
 		forks.Follow(pid, func(p int) {
-			r.own.note(p)
+			rp.own.note(p)
 			mu.Lock()
 			found = append(found, p)
 			mu.Unlock()
-		}, r.noteDescendants)
+		}, rp.noteDescendants)
 		return func() {
 			forks.Stop()
 			// A process is noted at its fork, before it can call setsid: note again
@@ -148,7 +148,7 @@ func (r *Runtime) watchDescendants(pid int, forks *forkevents.Watch) (stop func(
 			mu.Lock()
 			defer mu.Unlock()
 			for _, p := range found {
-				r.own.note(p)
+				rp.own.note(p)
 			}
 		}
 	}
@@ -181,7 +181,7 @@ func (r *Runtime) watchDescendants(pid int, forks *forkevents.Watch) (stop func(
 				live = append(live, p)
 				for _, c := range kids {
 					if !seen[c] {
-						r.own.note(c)
+						rp.own.note(c)
 						seen[c] = true
 						live = append(live, c)
 					}
@@ -198,25 +198,25 @@ func (r *Runtime) watchDescendants(pid int, forks *forkevents.Watch) (stop func(
 // tens of milliseconds; 50ms ticks could miss that stub, which then stayed a zombie.
 const watchMaxTick = 20 * time.Millisecond
 
-// noteDescendants notes as the runtime's (r.own) every process whose parent or
+// noteDescendants notes as the runtime's (rp.own) every process whose parent or
 // session is already the runtime's: the sandbox's children (ptrace stubs, helpers)
 // while they live.
-func (r *Runtime) noteDescendants() { r.noteDescendantsIn(procfs.All()) }
+func (rp *reaper) noteDescendants() { rp.noteDescendantsIn(procfs.All()) }
 
 // noteDescendantsIn is noteDescendants on a snapshot of every process (procfs.All).
-func (r *Runtime) noteDescendantsIn(all map[int]procfs.Stat) {
+func (rp *reaper) noteDescendantsIn(all map[int]procfs.Stat) {
 	for changed := true; changed; {
 		changed = false
 		for pid, st := range all {
-			if r.own.has(pid, st) {
-				if st.Session == pid && !r.own.inSession(pid) {
-					r.own.add(pid, st) // noted before it called setsid
+			if rp.own.has(pid, st) {
+				if st.Session == pid && !rp.own.inSession(pid) {
+					rp.own.add(pid, st) // noted before it called setsid
 					changed = true
 				}
 				continue
 			}
-			if r.own.inSession(st.Session) || (st.PPid > 0 && r.own.has(st.PPid, all[st.PPid])) {
-				r.own.add(pid, st)
+			if rp.own.inSession(st.Session) || (st.PPid > 0 && rp.own.has(st.PPid, all[st.PPid])) {
+				rp.own.add(pid, st)
 				changed = true
 			}
 		}

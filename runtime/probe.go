@@ -94,8 +94,8 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 func (r *Runtime) cleanupRoot(root, id string, platform *string) {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	r.adoptOrphans(root)
-	r.adoptRecorded(root, id)
+	r.reaper.adoptOrphans(root)
+	r.reaper.adoptRecorded(root, id)
 	r.execRunsc(ctx, call{sub: "delete", id: id, args: []string{"--force", id}, root: root, platform: platform})
 	for _, pid := range processesUsingRoot(root) {
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {

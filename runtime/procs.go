@@ -108,7 +108,7 @@ func (r *Runtime) killSandboxProcess(id string) int {
 			if !sandbox && !orphanCopy {
 				continue
 			}
-			r.adoptPid(pid)
+			r.reaper.adoptPid(pid)
 			if syscall.Kill(pid, syscall.SIGKILL) == nil {
 				n++
 				waitDead(pid)

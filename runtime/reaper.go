@@ -1,7 +1,7 @@
 package runtime
 
 import (
-	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -22,14 +22,45 @@ func reaping() bool {
 	return e == 0 && v != 0
 }
 
+// reaper waits for the processes runsc leaves to a Runtime (sandboxes, gofers,
+// platform stubs, helpers), so that none stays a zombie, and reports the exit of each
+// process it adopted through onExit, as go-runc's monitor does: it knows processes,
+// not containers. Which processes are the runtime's is its own set (own).
+type reaper struct {
+	own    *ownSet
+	onExit func(pid int, ws syscall.WaitStatus) // called once per adopted pid, after it is reaped
+	log    *slog.Logger                         // may be nil
+
+	mu      sync.Mutex
+	waiting map[int]bool // adopted pids whose exit is not yet reported (guarded by mu)
+	wg      sync.WaitGroup
+
+	forkEventsOnce sync.Once // says once that fork events are unavailable (listenForks)
+}
+
+func newReaper(onExit func(pid int, ws syscall.WaitStatus), log *slog.Logger) *reaper {
+	return &reaper{own: newOwnSet(), onExit: onExit, log: log, waiting: map[int]bool{}}
+}
+
+// waitsFor reports whether pid was adopted and its exit is not yet reported: the
+// report is then the reaper's to make.
+func (rp *reaper) waitsFor(pid int) bool {
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	return rp.waiting[pid]
+}
+
+// wait returns once every adopted process has been reaped and reported.
+func (rp *reaper) wait() { rp.wg.Wait() }
+
 // adoptOrphans starts reaping every live child of ours that runsc left for root
 // (sandbox and gofer processes reparented to us as subreaper), so none stays a zombie,
-// and notes every process of root as the runtime's (r.own) so that reapStrays may reap it once
+// and notes every process of root as the runtime's (rp.own) so that reapStrays may reap it once
 // it has died. Call it while they live: a zombie's command line is empty and cannot be
 // matched. Only our descendants are read: as subreaper we are the ancestor of every
 // process runsc starts for us, and reading one host-wide snapshot of parents beats
 // reading every process's command line.
-func (r *Runtime) adoptOrphans(root string) {
+func (rp *reaper) adoptOrphans(root string) {
 	if !reaping() {
 		return
 	}
@@ -46,22 +77,22 @@ func (r *Runtime) adoptOrphans(root string) {
 			// checks inFlight again under the lock that claims the pid.
 			continue
 		}
-		r.own.add(pid, all[pid])
-		r.adoptPid(pid)
+		rp.own.add(pid, all[pid])
+		rp.adoptPid(pid)
 	}
-	r.noteDescendantsIn(all)
-	r.reapStraysIn(all)
+	rp.noteDescendantsIn(all)
+	rp.reapStraysIn(all)
 }
 
 // adoptRecorded starts reaping the processes runsc recorded for id under root that are
 // children of ours (live or zombie).
-func (r *Runtime) adoptRecorded(root, id string) {
+func (rp *reaper) adoptRecorded(root, id string) {
 	if !reaping() {
 		return
 	}
 	for _, pid := range recordedPids(root, id) {
-		r.own.note(pid)
-		r.adoptPid(pid)
+		rp.own.note(pid)
+		rp.adoptPid(pid)
 	}
 }
 
@@ -72,15 +103,15 @@ func (r *Runtime) adoptRecorded(root, id string) {
 // process. So the two facts every Runtime must respect are kept once per process: which
 // pids are runsc commands os/exec is waiting for (never reaped), and which pids some
 // Runtime already has a reaper for (never reaped twice). Which processes belong to a
-// runtime's sandboxes is the Runtime's own bookkeeping (Runtime.own).
+// runtime's sandboxes is the Runtime's own bookkeeping (its reaper's own set).
 
 // adoptedPids holds every pid some Runtime in this process is reaping, so runtimes
 // do not take each other's sandboxes' exit statuses (reapStrays) or reap one pid twice.
-var adoptedPids sync.Map // pid -> *Runtime
+var adoptedPids sync.Map // pid -> *reaper
 
 // pidMu guards inFlight and every claim of a pid by a reaper (adoptPid, reapStrays):
 // a pid is claimed, and wait4 called on it, only after checking under pidMu that it is
-// not in flight. Lock order: Runtime.mu before pidMu.
+// not in flight. Lock order: a reaper's mu before pidMu.
 var pidMu sync.Mutex
 
 // inFlight holds the pids of runsc commands started by any Runtime in this process and
@@ -96,25 +127,25 @@ func isInFlight(pid int) bool {
 	return inFlight[pid]
 }
 
-// reapStrays reaps zombie children that are proven to be the runtime's (r.own):
+// reapStrays reaps zombie children that are proven to be the runtime's (rp.own):
 // helpers, platform stubs and sandboxes that runsc left to us as subreaper and that
 // died before a reaper was started for them. Anything else — an embedding program's
 // own children, whatever their names, and other runtimes' processes — is left for its
 // owner to wait for.
-func (r *Runtime) reapStrays() {
+func (rp *reaper) reapStrays() {
 	if reaping() {
-		r.reapStraysIn(procfs.All())
+		rp.reapStraysIn(procfs.All())
 	}
 }
 
 // reapStraysIn is reapStrays on a snapshot of every process (procfs.All); it drops
 // the processes it reaps from all.
-func (r *Runtime) reapStraysIn(all map[int]procfs.Stat) {
+func (rp *reaper) reapStraysIn(all map[int]procfs.Stat) {
 	if !reaping() {
 		return
 	}
 	for _, pid := range procfs.Zombies(all, os.Getpid()) {
-		if !r.own.claims(pid, all[pid]) {
+		if !rp.own.claims(pid, all[pid]) {
 			continue
 		}
 		pidMu.Lock()
@@ -133,16 +164,16 @@ func (r *Runtime) reapStraysIn(all map[int]procfs.Stat) {
 			delete(all, pid)
 		}
 	}
-	r.own.prune(all)
+	rp.own.prune(all)
 }
 
-// ownLeft lists the runtime's processes (r.own, its sessions included) that still
+// ownLeft lists the runtime's processes (rp.own, its sessions included) that still
 // exist, alive or zombie, whoever their parent is now: a platform stub whose sandbox
 // died is reparented to us only when its own parent has gone, a moment later.
-func (r *Runtime) ownLeft() []int {
+func (rp *reaper) ownLeft() []int {
 	var left []int
 	for pid, st := range procfs.All() {
-		if r.own.claims(pid, st) && !isInFlight(pid) {
+		if rp.own.claims(pid, st) && !isInFlight(pid) {
 			left = append(left, pid)
 		}
 	}
@@ -151,36 +182,36 @@ func (r *Runtime) ownLeft() []int {
 }
 
 // adoptPid starts reaping pid, a runsc sandbox or gofer, if it is our child (zombie or not).
-func (r *Runtime) adoptPid(pid int) {
+func (rp *reaper) adoptPid(pid int) {
 	if pid <= 0 || ppidOf(pid) != os.Getpid() {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
 	pidMu.Lock()
 	defer pidMu.Unlock()
 	if inFlight[pid] {
 		return // a runsc command of ours: os/exec waits for it
 	}
-	if _, loaded := adoptedPids.LoadOrStore(pid, r); loaded {
+	if _, loaded := adoptedPids.LoadOrStore(pid, rp); loaded {
 		return
 	}
-	r.reaped[pid] = true
-	r.wg.Add(1)
-	go r.reap(pid)
+	rp.waiting[pid] = true
+	rp.wg.Add(1)
+	go rp.reap(pid)
 }
 
-// reap waits for one adopted process and, if it was a container's sandbox, reports the
-// exit status. pid stays marked as being reaped until the report is made, so the
-// `runsc wait` waiter knows to leave the report to it.
-func (r *Runtime) reap(pid int) {
-	defer r.wg.Done()
+// reap waits for one adopted process and reports its exit (onExit). pid stays in
+// waiting until the report is made, so the `runsc wait` waiter knows to leave the
+// report to the reaper.
+func (rp *reaper) reap(pid int) {
+	defer rp.wg.Done()
 	defer func() {
-		r.mu.Lock()
-		delete(r.reaped, pid)
-		r.mu.Unlock()
+		rp.mu.Lock()
+		delete(rp.waiting, pid)
+		rp.mu.Unlock()
 		adoptedPids.Delete(pid)
-		r.own.forget(pid)
+		rp.own.forget(pid)
 	}()
 	var ws syscall.WaitStatus
 	for {
@@ -193,17 +224,5 @@ func (r *Runtime) reap(pid int) {
 		}
 		break
 	}
-	r.mu.Lock()
-	c := r.byPid[pid]
-	delete(r.byPid, pid)
-	r.mu.Unlock()
-	if c == nil {
-		return
-	}
-	if ws.Signaled() {
-		// Killed from outside (or by a force-delete): the workload's status is lost.
-		c.sandboxGone(r, fmt.Sprintf("sandbox pid %d killed by signal %d", pid, ws.Signal()))
-		return
-	}
-	c.exited(r, ws.ExitStatus(), fmt.Sprintf("sandbox pid %d exit status (reaped)", pid))
+	rp.onExit(pid, ws)
 }

@@ -43,15 +43,13 @@ type Runtime struct {
 	// step the runtime's state at that point in the trace would not allow.
 	life sync.RWMutex
 
-	// Lock order: life, then a container's mu, then mu, then pidMu.
+	// Lock order: life, then a container's mu, then mu. The reaper's locks may be
+	// taken under a container's mu, and are never held while taking one of these.
 	mu         sync.Mutex
 	containers map[string]*container
-	byPid      map[int]*container // sandbox pid -> container, for the reaper
-	reaped     map[int]bool       // pids already being reaped
+	byPid      map[int]*container // sandbox pid -> container, for the reaper's reports
 
-	own *ownSet // the processes of this runtime's sandboxes, for its reaper
-
-	forkEventsOnce sync.Once // says once that fork events are unavailable (listenForks)
+	reaper *reaper // waits for the processes of the runtime's sandboxes (sandboxExited)
 }
 
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
@@ -85,9 +83,8 @@ func newRuntime(opts []Option) *Runtime {
 		tr:         &tracer{w: cfg.trace, log: cfg.logger},
 		containers: map[string]*container{},
 		byPid:      map[int]*container{},
-		reaped:     map[int]bool{},
-		own:        newOwnSet(),
 	}
+	r.reaper = newReaper(r.sandboxExited, cfg.logger)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r
 }
@@ -250,7 +247,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 	}
 	// Anything runsc still lists under our root is ours too. Note its processes while
 	// they live, so that they can be reaped once the delete kills them.
-	r.adoptOrphans(r.root)
+	r.reaper.adoptOrphans(r.root)
 	if o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}}); err == nil && o.exit == 0 {
 		var left []ContainerState
 		if json.Unmarshal(o.stdout, &left) == nil {
@@ -259,7 +256,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 			}
 		}
 	}
-	r.adoptOrphans(r.root)
+	r.reaper.adoptOrphans(r.root)
 	r.cancel()
 	for _, pid := range processesUsingRoot(r.root) {
 		if syscall.Kill(pid, syscall.SIGKILL) == nil {
@@ -267,7 +264,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 		}
 	}
 	done := make(chan struct{})
-	go func() { r.wg.Wait(); close(done) }()
+	go func() { r.wg.Wait(); r.reaper.wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
@@ -278,9 +275,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 	// gone and reaped, noting the descendants of those still there as we go.
 	deadline := time.Now().Add(closeReapTimeout)
 	for {
-		r.noteDescendants()
-		r.reapStrays()
-		left := r.ownLeft()
+		r.reaper.noteDescendants()
+		r.reaper.reapStrays()
+		left := r.reaper.ownLeft()
 		if len(left) == 0 {
 			break
 		}

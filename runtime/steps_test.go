@@ -203,7 +203,7 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 	if q == 0 {
 		t.Fatal("the process tree did not appear")
 	}
-	r.own.note(p) // as adoptOrphans notes a sandbox, and its session with it
+	r.reaper.own.note(p) // as adoptOrphans notes a sandbox, and its session with it
 	if err := r.Close(context.Background()); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
