@@ -9,6 +9,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // Concurrent is the linearizability tier: several clients issue random
@@ -119,7 +120,7 @@ func (c *Concurrent) RunHistory(ctx context.Context, seed uint64, vizDir string)
 					continue // gone meanwhile: nothing happened
 				}
 				add(c.Clients, Input{ID: id, Op: fsm.EventSandboxDied, Fault: string(FaultSandboxKill)}, call,
-					Output{Result: ResultOK, To: fsm.Stopped}, h.Now())
+					Output{Result: steptrace.OK, To: fsm.Stopped}, h.Now())
 			}
 		}()
 	}

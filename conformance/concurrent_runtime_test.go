@@ -13,6 +13,7 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // concurrentDriver classifies a runtime call by its error alone: with
@@ -23,24 +24,24 @@ type concurrentDriver struct{ *runtimeDriver }
 var refusals = []error{runtime.ErrIllegal, runtime.ErrExists, runtime.ErrAmbiguousID, runtime.ErrUnavailable,
 	runtime.ErrInvalidID, runtime.ErrInvalidBundle, runtime.ErrPipe}
 
-func classify(err error) Result {
+func classify(err error) steptrace.Result {
 	var re *runtime.RunscError
 	switch {
 	case err == nil:
-		return ResultOK
+		return steptrace.OK
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return ResultUnknown
+		return steptrace.Unknown
 	case errors.As(err, &re):
-		return ResultFailed // runsc ran: even an "already exists" is runsc's
+		return steptrace.Failed // runsc ran: even an "already exists" is runsc's
 	case errors.Is(err, runtime.ErrNoContainer):
-		return ResultRefused
+		return steptrace.Refused
 	}
 	for _, r := range refusals {
 		if errors.Is(err, r) {
-			return ResultRefused
+			return steptrace.Refused
 		}
 	}
-	return ResultFailed
+	return steptrace.Failed
 }
 
 func (d concurrentDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
@@ -119,7 +120,7 @@ func runHistories(t *testing.T, n, clients int, tier string, open func(dir strin
 				// Wait on a stopped container answers with the recorded
 				// status and takes no step: a query the spec does not have.
 				func(c Container, in Input, out Output) bool {
-					return in.Op == fsm.EventWait && out.Result == ResultOK && c.State == fsm.Stopped
+					return in.Op == fsm.EventWait && out.Result == steptrace.OK && c.State == fsm.Stopped
 				},
 			}}
 		// Own IDs must not be prefixes of each other either.

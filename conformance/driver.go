@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // Call is what the wrapper under test reported for one operation.
 type Call struct {
 	// Result is "" when the call took no step (a query).
-	Result Result
+	Result steptrace.Result
 	// To is the container's state in the wrapper after the call.
 	To fsm.State
 	// Err is the error the wrapper returned (nil for OK).
@@ -51,7 +52,7 @@ func observed(snap map[string]fsm.State, id string) fsm.State {
 // the environment steps it observed included, instead of trusting Call.
 type Tracer interface {
 	// Drain returns the steps recorded since the previous Drain.
-	Drain() []TraceStep
+	Drain() []steptrace.Step
 }
 
 // ProcessLister is an Observer that can also see sandbox processes runsc

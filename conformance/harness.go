@@ -12,6 +12,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 	"pgregory.net/rapid"
 )
 
@@ -74,7 +75,7 @@ type Harness struct {
 // tolerated.
 type Tolerance struct {
 	Name  string
-	Match func(m Model, s TraceStep) bool
+	Match func(m Model, s steptrace.Step) bool
 }
 
 // DefaultIDs are three IDs where one is a prefix of another.
@@ -210,7 +211,7 @@ func (h *Harness) op(t *rapid.T, legalOnly, rareFirst bool) {
 	if h.Stats != nil {
 		h.Stats.Update(h.Tier, func(ts *TierStats) {
 			f := fault
-			if call.Result == ResultRefused {
+			if call.Result == steptrace.Refused {
 				f = NoFault // runsc never ran: the fault did not fire
 			}
 			ts.Record(before, op, call.Result, f)
@@ -227,7 +228,7 @@ func (h *Harness) op(t *rapid.T, legalOnly, rareFirst bool) {
 		}
 	} else {
 		next, err := h.model.Step(id, op, call.Result, call.To)
-		if err != nil && call.Result == ResultRefused && (op == fsm.EventCreate || op == fsm.EventRun) && h.prefixClash(id) {
+		if err != nil && call.Result == steptrace.Refused && (op == fsm.EventCreate || op == fsm.EventRun) && h.prefixClash(id) {
 			// A validation refusal outside the spec: runsc cannot address an ID
 			// while another one it prefixes (or that prefixes it) exists.
 			next, err = h.model, nil
@@ -237,7 +238,7 @@ func (h *Harness) op(t *rapid.T, legalOnly, rareFirst bool) {
 		}
 		h.model = next
 	}
-	if h.Strict && sure && fault == NoFault && (call.Result == ResultFailed || call.Result == ResultUnknown) {
+	if h.Strict && sure && fault == NoFault && (call.Result == steptrace.Failed || call.Result == steptrace.Unknown) {
 		if !h.LenientStrict {
 			t.Fatalf("%s(%s) from %s without a fault: %s (%v)\nlast trace steps:\n  %s", op, id, before, call.Result, call.Err, strings.Join(h.recent, "\n  "))
 		}
@@ -248,7 +249,7 @@ func (h *Harness) op(t *rapid.T, legalOnly, rareFirst bool) {
 			})
 		}
 	}
-	if call.Result != "" && (call.Result == ResultOK) != (call.Err == nil) {
+	if call.Result != "" && (call.Result == steptrace.OK) != (call.Err == nil) {
 		t.Fatalf("%s(%s): result %s with error %v", op, id, call.Result, call.Err)
 	}
 	if call.To != "" {
@@ -425,7 +426,7 @@ func (h *Harness) replay() error {
 	}
 	for _, s := range steps {
 		m, err := h.model.Replay(s)
-		if err != nil && Result(s.Result) == ResultRefused && (s.Op == string(fsm.EventCreate) || s.Op == string(fsm.EventRun)) && h.prefixClash(s.ID) {
+		if err != nil && s.Result == steptrace.Refused && (s.Op == string(fsm.EventCreate) || s.Op == string(fsm.EventRun)) && h.prefixClash(s.ID) {
 			m, err = h.model, nil // see prefixClash
 		}
 		if err != nil && s.From == s.To {
@@ -449,7 +450,7 @@ func (h *Harness) replay() error {
 				h.recent = h.recent[1:]
 			}
 		}
-		if s.ID != "" && !slices.Contains(Queries, s.Op) {
+		if s.ID != "" && !steptrace.IsQuery(s.Op) {
 			h.view[s.ID] = s.To
 			if gone(s.From) && !gone(s.To) {
 				// A new container of that ID.
@@ -652,7 +653,7 @@ func (h *Harness) closeAndCheck(t *rapid.T) {
 		}
 	}
 	call := h.Driver.Do(ctx, h.IDs[0], fsm.EventCreate)
-	if call.Result != ResultRefused {
+	if call.Result != steptrace.Refused {
 		t.Fatalf("Create after Close: %s (%v), want refused", call.Result, call.Err)
 	}
 }

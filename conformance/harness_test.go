@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 func refHarness(bug string, stats *Stats) func(*rapid.T) {
@@ -30,7 +32,7 @@ func TestHarnessPassesTheReferenceWrapper(t *testing.T) {
 	if miss := ts.Missing(); len(miss) > 0 {
 		t.Errorf("(state, operation) pairs never exercised: %v", miss)
 	}
-	if ts.Results[ResultRefused] == 0 || ts.Results[ResultUnknown] == 0 || ts.Results[ResultFailed] == 0 {
+	if ts.Results[steptrace.Refused] == 0 || ts.Results[steptrace.Unknown] == 0 || ts.Results[steptrace.Failed] == 0 {
 		t.Errorf("results %v: every kind should occur", ts.Results)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // Each fault knownBugs keeps out of the fake tier must still break the
@@ -45,7 +46,7 @@ func TestKnownBugsStillReproduce(t *testing.T) {
 				defer d.closeTrace()
 				w := &fakeWorld{bin: bin, root: d.rt.Root()}
 				for _, e := range []fsm.Event{fsm.EventCreate, fsm.EventStart, fsm.EventPause} {
-					if c := d.Do(ctx, "kb-a", e); c.Result != ResultOK {
+					if c := d.Do(ctx, "kb-a", e); c.Result != steptrace.OK {
 						t.Fatalf("%s: %s (%v)", e, c.Result, c.Err)
 					}
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // Input is one operation in a concurrent history.
@@ -22,7 +23,7 @@ type Input struct {
 
 // Output is what the wrapper reported for an operation.
 type Output struct {
-	Result Result
+	Result steptrace.Result
 	// To is the container's state as the wrapper reported it after the call
 	// ("" when it did not say). For Unknown it is what reconciliation found.
 	To  fsm.State
@@ -48,7 +49,7 @@ func LinearizabilityModel(tolerate ...func(c Container, in Input, out Output) bo
 		Step: func(state, input, output any) []any {
 			in, out := input.(Input), output.(Output)
 			var next []any
-			if out.Busy && out.Result == ResultRefused {
+			if out.Busy && out.Result == steptrace.Refused {
 				return []any{state}
 			}
 			if in.Op == fsm.EventSandboxDied {
@@ -68,7 +69,7 @@ func LinearizabilityModel(tolerate ...func(c Container, in Input, out Output) bo
 						}
 					}
 				}
-				if out.Result == ResultUnknown || out.Result == ResultFailed {
+				if out.Result == steptrace.Unknown || out.Result == steptrace.Failed {
 					// After an unknown or failed step the wrapper may clean up
 					// on its own (a force-delete: the contract's "cleanup").
 					for _, n := range ns {

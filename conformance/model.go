@@ -7,26 +7,12 @@ import (
 	"strings"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
-// Result is how the wrapper reports one operation, in the step-trace vocabulary.
-type Result string
-
-// The results a step can have (the trace format's "result" field).
-const (
-	// ResultOK: runsc did it and the state moved.
-	ResultOK Result = "ok"
-	// ResultRefused: the wrapper refused before runsc ran; nothing changed.
-	ResultRefused Result = "refused"
-	// ResultFailed: runsc ran and failed; nothing changed.
-	ResultFailed Result = "failed"
-	// ResultUnknown: the outcome is not known (timeout, kill); the wrapper reconciled
-	// with runsc and the state is one of the operation's possible outcomes.
-	ResultUnknown Result = "unknown"
-)
-
-// Results lists every Result in a fixed order.
-var Results = []Result{ResultOK, ResultRefused, ResultFailed, ResultUnknown}
+// Results lists the results a step of the model can have, in a fixed order: every
+// result but steptrace.Cleanup, which marks the wrapper's own steps.
+var Results = []steptrace.Result{steptrace.OK, steptrace.Refused, steptrace.Failed, steptrace.Unknown}
 
 // Rule is one row of a model table: Event moves a machine From -> To.
 // It has the shape of fsm.Transition so the two tables compare row by row.
@@ -230,16 +216,16 @@ func (c Container) Allowed(e fsm.Event) bool { return len(c.okSteps(e)) > 0 }
 //     reports what it found)
 //
 // Environment events are always OK when the spec has the step.
-func (c Container) Outcomes(e fsm.Event, available bool) map[Result][]Container {
+func (c Container) Outcomes(e fsm.Event, available bool) map[steptrace.Result][]Container {
 	next := c.okSteps(e)
 	if len(next) == 0 || (needsAvailable(e) && !available) {
 		if IsEnvironment(e) {
-			return map[Result][]Container{}
+			return map[steptrace.Result][]Container{}
 		}
-		return map[Result][]Container{ResultRefused: {c}}
+		return map[steptrace.Result][]Container{steptrace.Refused: {c}}
 	}
 	if IsEnvironment(e) {
-		return map[Result][]Container{ResultOK: next}
+		return map[steptrace.Result][]Container{steptrace.OK: next}
 	}
 	unknown := []Container{c}
 	for _, n := range next {
@@ -247,14 +233,14 @@ func (c Container) Outcomes(e fsm.Event, available bool) map[Result][]Container 
 			unknown = append(unknown, n)
 		}
 	}
-	return map[Result][]Container{ResultOK: next, ResultFailed: {c}, ResultUnknown: unknown}
+	return map[steptrace.Result][]Container{steptrace.OK: next, steptrace.Failed: {c}, steptrace.Unknown: unknown}
 }
 
 // Step applies e with result r to c and returns the possible successors
 // (empty when the model forbids the step). observed, if not "", is the state
 // the wrapper reported after the call and narrows the set to successors in
 // that state (for Unknown: what reconciling with runsc found).
-func (c Container) Step(e fsm.Event, available bool, r Result, observed fsm.State) []Container {
+func (c Container) Step(e fsm.Event, available bool, r steptrace.Result, observed fsm.State) []Container {
 	var out []Container
 	for _, n := range c.Outcomes(e, available)[r] {
 		if observed == "" || sameState(n.State, observed) {
@@ -421,7 +407,7 @@ func (m Model) clone() Model {
 
 // RuntimeOutcomes is Outcomes for a runtime event. CloseDone, and exec
 // (which would abandon them), need every container Deleted or never created.
-func (m Model) RuntimeOutcomes(e fsm.Event) map[Result][]fsm.State {
+func (m Model) RuntimeOutcomes(e fsm.Event) map[steptrace.Result][]fsm.State {
 	to, ok := lookup(runtimeRules, m.Phase, e)
 	if ok && (e == fsm.EventCloseDone || e == fsm.EventExecHandover || e == fsm.EventExecFail) {
 		for _, cs := range m.containers {
@@ -433,16 +419,16 @@ func (m Model) RuntimeOutcomes(e fsm.Event) map[Result][]fsm.State {
 		}
 	}
 	if !ok {
-		return map[Result][]fsm.State{ResultRefused: {m.Phase}}
+		return map[steptrace.Result][]fsm.State{steptrace.Refused: {m.Phase}}
 	}
-	return map[Result][]fsm.State{ResultOK: {to}, ResultFailed: {m.Phase}, ResultUnknown: {m.Phase, to}}
+	return map[steptrace.Result][]fsm.State{steptrace.OK: {to}, steptrace.Failed: {m.Phase}, steptrace.Unknown: {m.Phase, to}}
 }
 
 // StepRuntime applies a runtime event with result r, landing in to (which must
 // be one of the allowed outcomes). Close's effect on containers (force-delete
 // of every live one) is the wrapper's own cleanup and is stepped per container
 // with ForceDelete while the phase is Closing.
-func (m Model) StepRuntime(e fsm.Event, r Result, to fsm.State) (Model, error) {
+func (m Model) StepRuntime(e fsm.Event, r steptrace.Result, to fsm.State) (Model, error) {
 	if !slices.Contains(m.RuntimeOutcomes(e)[r], to) {
 		return m, fmt.Errorf("model: runtime %s in %s: result %s -> %s not allowed (allowed %v)", e, m.Phase, r, to, m.RuntimeOutcomes(e))
 	}
@@ -467,8 +453,8 @@ func (m Model) acceptsOwn(e fsm.Event) bool {
 
 // Outcomes returns what the model allows for e on id: for each result, the
 // states id may end in.
-func (m Model) Outcomes(id string, e fsm.Event) map[Result][]fsm.State {
-	out := map[Result][]fsm.State{}
+func (m Model) Outcomes(id string, e fsm.Event) map[steptrace.Result][]fsm.State {
+	out := map[steptrace.Result][]fsm.State{}
 	for _, c := range m.Possible(id) {
 		for r, cs := range c.Outcomes(e, m.accepts(e)) {
 			for _, n := range cs {
@@ -485,17 +471,17 @@ func (m Model) Outcomes(id string, e fsm.Event) map[Result][]fsm.State {
 // for Unknown, the state the wrapper reports ("" = not reported). It returns
 // the new model, or an error naming what the step broke when no container id
 // may be allows it.
-func (m Model) Step(id string, e fsm.Event, r Result, observed fsm.State) (Model, error) {
+func (m Model) Step(id string, e fsm.Event, r steptrace.Result, observed fsm.State) (Model, error) {
 	return m.step(id, e, m.accepts(e), r, observed)
 }
 
 // StepOwn is Step for a step the wrapper took on its own (a cleanup), which
 // the runtime phase admits where a caller's would be refused (acceptsOwn).
-func (m Model) StepOwn(id string, e fsm.Event, r Result, observed fsm.State) (Model, error) {
+func (m Model) StepOwn(id string, e fsm.Event, r steptrace.Result, observed fsm.State) (Model, error) {
 	return m.step(id, e, m.acceptsOwn(e), r, observed)
 }
 
-func (m Model) step(id string, e fsm.Event, accepted bool, r Result, observed fsm.State) (Model, error) {
+func (m Model) step(id string, e fsm.Event, accepted bool, r steptrace.Result, observed fsm.State) (Model, error) {
 	var succ []Container
 	for _, c := range m.Possible(id) {
 		for _, n := range c.Step(e, accepted, r, observed) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // refDriver is an in-memory wrapper over an in-memory runsc, written from the
@@ -42,7 +43,7 @@ func (d *refDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	c := Container{State: from, KillRequested: d.kill[id]}
 	if d.closed || !c.Allowed(op) {
 		if !(d.bug == "delete-created" && op == fsm.EventDelete && from == fsm.Created) {
-			return Call{Result: ResultRefused, To: from, Err: errRef}
+			return Call{Result: steptrace.Refused, To: from, Err: errRef}
 		}
 	}
 	if d.bug == "check-then-act" {
@@ -54,22 +55,22 @@ func (d *refDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	fault := d.fault
 	d.fault = NoFault
 	if ctx.Err() != nil {
-		return Call{Result: ResultFailed, To: from, Err: ctx.Err()}
+		return Call{Result: steptrace.Failed, To: from, Err: ctx.Err()}
 	}
 	if fault == FaultExit1 {
 		if d.bug == "failed-moves" {
 			d.apply(id, op)
 		}
-		return Call{Result: ResultFailed, To: from, Err: errRef}
+		return Call{Result: steptrace.Failed, To: from, Err: errRef}
 	}
 	to := d.apply(id, op)
 	if fault == FaultHangAfter {
 		if d.bug == "timeout-is-failure" {
-			return Call{Result: ResultFailed, To: from, Err: context.DeadlineExceeded}
+			return Call{Result: steptrace.Failed, To: from, Err: context.DeadlineExceeded}
 		}
-		return Call{Result: ResultUnknown, To: to, Err: context.DeadlineExceeded}
+		return Call{Result: steptrace.Unknown, To: to, Err: context.DeadlineExceeded}
 	}
-	return Call{Result: ResultOK, To: to}
+	return Call{Result: steptrace.OK, To: to}
 }
 
 // apply does op's effect in runsc and the wrapper; returns the new view.

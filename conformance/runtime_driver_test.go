@@ -14,6 +14,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // runtimeDriver adapts *runtime.Runtime to Driver and Tracer. Results come
@@ -40,7 +41,7 @@ type runtimeDriver struct {
 // of the Go model (the sequential harness replays every step in the model as
 // it goes, prefix-clash refusals included, so it passes false).
 func (d *runtimeDriver) checkTrace(ctx context.Context, goModel bool) error {
-	steps, err := ReadTrace(io.NewSectionReader(d.traceFile, 0, 1<<40))
+	steps, err := steptrace.Read(io.NewSectionReader(d.traceFile, 0, 1<<40))
 	if err != nil {
 		return fmt.Errorf("the step trace %s: %w", d.traceFile.Name(), err)
 	}
@@ -93,22 +94,16 @@ func newRuntimeDriver(ctx context.Context, binary, dir, bundle, runBundle string
 	return d, nil
 }
 
-func toTraceStep(s runtime.Step) TraceStep {
-	return TraceStep{Seq: int(s.Seq), Time: s.Time.Format(time.RFC3339Nano), Op: s.Op, ID: s.ID,
-		From: fsm.State(s.From), To: fsm.State(s.To), Result: s.Result, Exit: s.Exit, Error: s.Error, Note: s.Note}
-}
-
 // Drain implements Tracer.
-func (d *runtimeDriver) Drain() []TraceStep {
+func (d *runtimeDriver) Drain() []steptrace.Step {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	all := d.rt.Trace()
-	var out []TraceStep
+	var out []steptrace.Step
 	for _, s := range all[d.seen:] {
-		ts := toTraceStep(s)
-		out = append(out, ts)
-		if ts.ID != "" && ts.Op != "State" {
-			d.view[ts.ID] = ts.To
+		out = append(out, s)
+		if s.ID != "" && s.Op != "State" {
+			d.view[s.ID] = s.To
 		}
 	}
 	d.seen = len(all)
@@ -117,16 +112,16 @@ func (d *runtimeDriver) Drain() []TraceStep {
 
 // lastStep finds the latest not-yet-drained step of op on id that is not a
 // cleanup: the step the call itself took.
-func (d *runtimeDriver) lastStep(id string, op fsm.Event) (runtime.Step, bool) {
+func (d *runtimeDriver) lastStep(id string, op fsm.Event) (steptrace.Step, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	all := d.rt.Trace()
 	for i := len(all) - 1; i >= d.seen; i-- {
-		if all[i].ID == id && all[i].Op == string(op) && all[i].Result != runtime.ResultCleanup {
+		if all[i].ID == id && all[i].Op == string(op) && all[i].Result != steptrace.Cleanup {
 			return all[i], true
 		}
 	}
-	return runtime.Step{}, false
+	return steptrace.Step{}, false
 }
 
 func (d *runtimeDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
@@ -158,15 +153,15 @@ func (d *runtimeDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
 	if !ok {
 		return Call{Err: err} // no step: a query (Wait on a stopped container)
 	}
-	if op == fsm.EventWait && s.Result == runtime.ResultOK && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+	if op == fsm.EventWait && s.Result == steptrace.OK && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 		err = nil // the waiter is armed; only the waiting for the exit ended
 	}
-	if op == fsm.EventWait && s.Result == runtime.ResultRefused && err == nil {
+	if op == fsm.EventWait && s.Result == steptrace.Refused && err == nil {
 		// Wait on a stopped container: no step of the lifecycle (refused), but
 		// the call answers with the status recorded when it stopped.
 		err = errWaitAnswered
 	}
-	return Call{Result: Result(s.Result), To: fsm.State(s.To), Err: err}
+	return Call{Result: s.Result, To: s.To, Err: err}
 }
 
 // errWaitAnswered stands for the nil error of a Wait the runtime refused as a

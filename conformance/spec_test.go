@@ -10,6 +10,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/fsm/specgraph"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 func toTransitions(rs []Rule) []fsm.Transition {
@@ -144,7 +145,7 @@ func TestModelOutcomesEqualSpecGraph(t *testing.T) {
 		rt string
 		c  Container
 		e  fsm.Event
-		r  Result
+		r  steptrace.Result
 	}
 	specHas := map[key][]Container{}
 	type origin struct {
@@ -171,7 +172,7 @@ func TestModelOutcomesEqualSpecGraph(t *testing.T) {
 		}
 		ev, id := fsm.Event(m[1]), m[2]
 		from, to := specContainer(t, e.From, id), specContainer(t, e.To, id)
-		res := Result(specString(e.To, "res"))
+		res := steptrace.Result(specString(e.To, "res"))
 		k := key{rt, from, ev, res}
 		specHas[k] = append(specHas[k], to)
 
@@ -190,12 +191,12 @@ func TestModelOutcomesEqualSpecGraph(t *testing.T) {
 			if o.c.State == fsm.Deleted && (ev == fsm.EventCreate || ev == fsm.EventRun) {
 				continue // ID re-use: outside the spec
 			}
-			for _, n := range o.c.Outcomes(ev, mdl.acceptsOwn(ev))[ResultOK] {
-				if !slices.Contains(specHas[key{o.rt, o.c, ev, ResultOK}], n) {
+			for _, n := range o.c.Outcomes(ev, mdl.acceptsOwn(ev))[steptrace.OK] {
+				if !slices.Contains(specHas[key{o.rt, o.c, ev, steptrace.OK}], n) {
 					t.Errorf("model step %s from %v (runtime %s) -> %v: not in the spec", ev, o.c, o.rt, n)
 				}
 			}
-			if len(o.c.Outcomes(ev, mdl.acceptsOwn(ev))[ResultOK]) == 0 && len(specHas[key{o.rt, o.c, ev, ResultOK}]) > 0 {
+			if len(o.c.Outcomes(ev, mdl.acceptsOwn(ev))[steptrace.OK]) == 0 && len(specHas[key{o.rt, o.c, ev, steptrace.OK}]) > 0 {
 				t.Errorf("model refuses %s from %v (runtime %s); the spec allows it", ev, o.c, o.rt)
 			}
 		}

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 	"github.com/gvisorfsm/gvisorfsm/tla"
 )
 
@@ -36,7 +36,7 @@ const SpecPath = "../spec/NucleusSecurity_GVisor_GVisorRuntime.tla"
 // hold (an operation on a container the wrapper does not have, or not
 // allowed in its state: the spec has refusals only where runsc itself would
 // misbehave); and cleanup steps that changed nothing.
-func SpecTraces(steps []TraceStep) []string {
+func SpecTraces(steps []steptrace.Step) []string {
 	type line struct {
 		container int // 0 for a runtime step
 		obj       map[string]any
@@ -46,12 +46,12 @@ func SpecTraces(steps []TraceStep) []string {
 	deleted := map[int]bool{}
 	n := 0
 	for _, s := range steps {
-		if slices.Contains(Queries, s.Op) {
+		if steptrace.IsQuery(s.Op) {
 			continue
 		}
 		obj := map[string]any{"action": s.Op}
-		switch Result(s.Result) {
-		case ResultOK, ResultFailed, ResultRefused:
+		switch s.Result {
+		case steptrace.OK, steptrace.Failed, steptrace.Refused:
 			obj["res"] = s.Result
 		}
 		if s.ID == "" {
@@ -59,10 +59,10 @@ func SpecTraces(steps []TraceStep) []string {
 			lines = append(lines, line{0, obj})
 			continue
 		}
-		if Result(s.Result) == ResultRefused && !specRefuses(fsm.Event(s.Op), s.From) {
+		if s.Result == steptrace.Refused && !specRefuses(fsm.Event(s.Op), s.From) {
 			continue
 		}
-		if Result(s.Result) == ResultCleanup && s.From == s.To {
+		if s.Result == steptrace.Cleanup && s.From == s.To {
 			continue
 		}
 		k, ok := current[s.ID]
@@ -110,7 +110,7 @@ func specRefuses(op fsm.Event, from fsm.State) bool {
 // ValidateSpecTrace checks a runtime step trace (from a fresh runtime)
 // against the spec's next-state relation with the Go TLA+ engine, container
 // by container (SpecTraces).
-func ValidateSpecTrace(ctx context.Context, specPath string, steps []TraceStep) error {
+func ValidateSpecTrace(ctx context.Context, specPath string, steps []steptrace.Step) error {
 	dir, err := os.MkdirTemp("", "conformance-spec-")
 	if err != nil {
 		return err

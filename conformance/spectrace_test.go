@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
-func specSteps(t *testing.T, lines ...string) []TraceStep {
+func specSteps(t *testing.T, lines ...string) []steptrace.Step {
 	t.Helper()
-	steps, err := ReadTrace(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	steps, err := steptrace.Read(strings.NewReader(strings.Join(lines, "\n") + "\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func BenchmarkValidateSpecTrace(b *testing.B) {
 	}
 	add("Close", "", fsm.Available, fsm.Closing, "ok")
 	add("CloseDone", "", fsm.Closing, fsm.Closed, "ok")
-	steps, err := ReadTrace(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	steps, err := steptrace.Read(strings.NewReader(strings.Join(lines, "\n") + "\n"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // Pair is one (state, operation) cell of the coverage matrix.
@@ -39,9 +40,9 @@ type TierStats struct {
 	WrapperCalls, ObserverCalls int
 	Histories, HistoryOps       int
 	Clients                     int
-	Results                     map[Result]int
+	Results                     map[steptrace.Result]int
 	Faults                      map[Fault]int
-	Coverage                    map[Pair]map[Result]int `json:"-"`
+	Coverage                    map[Pair]map[steptrace.Result]int `json:"-"`
 	Tolerated                   map[string]int
 	Elapsed                     time.Duration
 	CheckTimes                  []time.Duration
@@ -64,7 +65,7 @@ func (s *Stats) Tier(name string) *TierStats {
 	}
 	ts, ok := s.tiers[name]
 	if !ok {
-		ts = &TierStats{Results: map[Result]int{}, Faults: map[Fault]int{}, Coverage: map[Pair]map[Result]int{}, Tolerated: map[string]int{}}
+		ts = &TierStats{Results: map[steptrace.Result]int{}, Faults: map[Fault]int{}, Coverage: map[Pair]map[steptrace.Result]int{}, Tolerated: map[string]int{}}
 		s.tiers[name] = ts
 		s.tierOrder = append(s.tierOrder, name)
 	}
@@ -88,7 +89,7 @@ func (s *Stats) Snapshot(name string) TierStats {
 	c.Results = clone(ts.Results)
 	c.Faults = clone(ts.Faults)
 	c.Tolerated = clone(ts.Tolerated)
-	c.Coverage = map[Pair]map[Result]int{}
+	c.Coverage = map[Pair]map[steptrace.Result]int{}
 	for k, v := range ts.Coverage {
 		c.Coverage[k] = clone(v)
 	}
@@ -114,7 +115,7 @@ type tierJSON struct {
 type covJSON struct {
 	State   fsm.State
 	Op      fsm.Event
-	Results map[Result]int
+	Results map[steptrace.Result]int
 }
 
 // MarshalTier encodes the named tier's counters.
@@ -159,7 +160,7 @@ func (s *Stats) MergeTier(name string, data []byte) error {
 		for _, c := range tj.Cov {
 			p := Pair{c.State, c.Op}
 			if ts.Coverage[p] == nil {
-				ts.Coverage[p] = map[Result]int{}
+				ts.Coverage[p] = map[steptrace.Result]int{}
 			}
 			for r, n := range c.Results {
 				ts.Coverage[p][r] += n
@@ -178,7 +179,7 @@ func (s *Stats) AddMutant(m MutantResult) {
 
 // Record counts one operation of a tier: the state the wrapper reported
 // before it, the operation, its result and the fault armed for it.
-func (ts *TierStats) Record(before fsm.State, op fsm.Event, r Result, f Fault) {
+func (ts *TierStats) Record(before fsm.State, op fsm.Event, r steptrace.Result, f Fault) {
 	ts.Steps++
 	ts.Results[r]++
 	if f != NoFault {
@@ -186,7 +187,7 @@ func (ts *TierStats) Record(before fsm.State, op fsm.Event, r Result, f Fault) {
 	}
 	p := Pair{before, op}
 	if ts.Coverage[p] == nil {
-		ts.Coverage[p] = map[Result]int{}
+		ts.Coverage[p] = map[steptrace.Result]int{}
 	}
 	ts.Coverage[p][r]++
 }
@@ -247,7 +248,7 @@ func (s *Stats) WriteSummary(w io.Writer) {
 		}
 		unk := 0.0
 		if total > 0 {
-			unk = 100 * float64(ts.Results[ResultUnknown]) / float64(total)
+			unk = 100 * float64(ts.Results[steptrace.Unknown]) / float64(total)
 		}
 		cov := "-"
 		if len(ts.Coverage) > 0 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // The summary table carries every number the report quotes.
@@ -15,10 +16,10 @@ func TestSummary(t *testing.T) {
 	var s Stats
 	s.Update("fake", func(ts *TierStats) {
 		ts.Cases = 2
-		ts.Record(fsm.Absent, fsm.EventCreate, ResultOK, NoFault)
-		ts.Record(fsm.Created, fsm.EventStart, ResultUnknown, FaultHangAfter)
-		ts.Record(fsm.Created, fsm.EventPause, ResultRefused, NoFault)
-		ts.Record(fsm.Running, fsm.EventKill, ResultFailed, FaultExit128)
+		ts.Record(fsm.Absent, fsm.EventCreate, steptrace.OK, NoFault)
+		ts.Record(fsm.Created, fsm.EventStart, steptrace.Unknown, FaultHangAfter)
+		ts.Record(fsm.Created, fsm.EventPause, steptrace.Refused, NoFault)
+		ts.Record(fsm.Running, fsm.EventKill, steptrace.Failed, FaultExit128)
 		ts.RunscCalls = 7
 		ts.Tolerated["a known divergence"] = 1
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // cleanupTimeout bounds the runsc calls a failure path makes after the step that
@@ -69,7 +70,7 @@ func (r *Runtime) cleanup(c *container, note string) {
 	if err == nil && c.m.Can(fsm.EventForceDelete) {
 		_, to, _ = c.m.Fire(ctx, fsm.EventForceDelete)
 	}
-	r.record(c, string(fsm.EventForceDelete), from, to, ResultCleanup, exit, err, note)
+	r.record(c, string(fsm.EventForceDelete), from, to, steptrace.Cleanup, exit, err, note)
 }
 
 // runscDelete runs `runsc delete [--force]` on the container st describes (its ID

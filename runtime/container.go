@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // ContainerState is runsc's view of a container (`runsc state`, `runsc list`).
@@ -92,7 +93,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		o.killed = true
 	}
 	if err != nil {
-		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "")
+		r.record(c, op, fsm.Absent, fsm.Absent, steptrace.Failed, o.exit, err, "")
 		switch {
 		case o.killed || ctx.Err() != nil:
 			r.cleanup(c, "context ended during create")
@@ -106,14 +107,14 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	}
 	st, err := r.exactState(ctx, id)
 	if err != nil {
-		r.record(c, op, fsm.Absent, fsm.Absent, ResultFailed, o.exit, err, "created, but runsc state does not confirm it")
+		r.record(c, op, fsm.Absent, fsm.Absent, steptrace.Failed, o.exit, err, "created, but runsc state does not confirm it")
 		r.cleanup(c, "unconfirmed create")
 		r.forget(c)
 		return err
 	}
 	c.bundle, c.pid = b.Dir, st.Pid
 	from, to, _ := c.m.Fire(ctx, fsm.EventCreate)
-	r.record(c, op, from, to, ResultOK, o.exit, nil, "sandbox pid "+strconv.Itoa(st.Pid))
+	r.record(c, op, from, to, steptrace.OK, o.exit, nil, "sandbox pid "+strconv.Itoa(st.Pid))
 	r.mu.Lock()
 	r.byPid[st.Pid] = c
 	r.mu.Unlock()
@@ -254,9 +255,9 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 	defer c.mu.Unlock()
 	cur := c.m.Current()
 	st, err := r.exactState(ctx, id)
-	res, exit := ResultOK, 0
+	res, exit := steptrace.OK, 0
 	if err != nil {
-		res, exit = ResultFailed, -1
+		res, exit = steptrace.Failed, -1
 		var re *RunscError
 		if errors.As(err, &re) {
 			exit = re.ExitCode
@@ -269,7 +270,7 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 // List returns runsc's view of every container under the runtime's root.
 func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 	cur := r.m.Current()
-	s := Step{Op: "List", From: string(cur), To: string(cur), Result: ResultOK}
+	s := steptrace.Step{Op: "List", From: cur, To: cur, Result: steptrace.OK}
 	o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}})
 	s.Exit = o.exit
 	var out []ContainerState
@@ -282,7 +283,7 @@ func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 		}
 	}
 	if err != nil {
-		s.Result, s.Error = ResultFailed, err.Error()
+		s.Result, s.Error = steptrace.Failed, err.Error()
 	}
 	r.tr.add(s)
 	return out, err
@@ -319,7 +320,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	defer closeAll()
 	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", b.Dir, id}, true
 	o, err := r.execRunsc(ctx, cl)
-	result, note := ResultFailed, ""
+	result, note := steptrace.Failed, ""
 	switch {
 	case err != nil:
 	case o.killed:
@@ -329,7 +330,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 		// group, a kill from outside): runsc reported nothing, and its sandbox may run
 		// on, orphaned. The outcome is unknown, never an exit status.
 		err = o.failure("run", id)
-		result, note = ResultUnknown, "runsc killed by signal "+strconv.Itoa(int(o.signal))+"; runsc state: "+r.stateNote(id)
+		result, note = steptrace.Unknown, "runsc killed by signal "+strconv.Itoa(int(o.signal))+"; runsc state: "+r.stateNote(id)
 	case o.exit != 0 && o.logMsg != "":
 		err = o.failure("run", id)
 	}
@@ -339,7 +340,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 		return -1, err
 	}
 	from, to, _ := c.m.Fire(ctx, fsm.EventRun)
-	r.record(c, op, from, to, ResultOK, o.exit, nil, "workload exit status")
+	r.record(c, op, from, to, steptrace.OK, o.exit, nil, "workload exit status")
 	r.reaper.reapStrays()
 	return o.exit, nil
 }

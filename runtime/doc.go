@@ -40,9 +40,9 @@
 // (StepError, matching ErrIllegal and fsm.ErrIllegalTransition); Wait on a Stopped
 // container is such a step, recorded as refused, and still returns the status recorded
 // when the container stopped. Calls on one container are serialized. Every step is
-// recorded (Trace, WithTrace as NDJSON, WithLogger), refusals included, in the order
-// the steps take effect: the trace of concurrent calls is a sequential run of the
-// lifecycle.
+// recorded as a steptrace.Step (Trace, WithTrace as NDJSON, WithLogger), refusals
+// included, in the order the steps take effect: the trace of concurrent calls is a
+// sequential run of the lifecycle.
 //
 // The runsc pitfalls handled: a duplicate ID is refused before runsc (whose duplicate
 // create destroys the first container's state); IDs are validated (ValidateID) and an ID

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // ExecOpts are the options of ExecWithOCIBundleOpts.
@@ -20,7 +21,7 @@ type ExecOpts struct {
 	DebugLogDir   string    // --debug --debug-log DIR/
 	StateDir      string    // parent of the private --root; default os.TempDir()
 	Path          string    // runsc to use (validated); default ResolvePath's choice
-	Trace         io.Writer // steps up to the handover, in the trace format
+	Trace         io.Writer // steps up to the handover, in package steptrace's format
 	Overlay       *bool     // keep rootfs writes in the sandbox; default true
 }
 
@@ -79,8 +80,8 @@ func ExecWithOCIBundleOpts(id, bundle string, o ExecOpts) error {
 	fail := func(err error) error {
 		// Refused before anything was prepared for the handover: the runtime stays
 		// Available (ExecFail is for an exec that fails after preparation).
-		r.tr.add(Step{Op: string(fsm.EventExecHandover), From: string(fsm.Available), To: string(fsm.Available),
-			Result: ResultRefused, Exit: -1, Error: err.Error()})
+		r.tr.add(steptrace.Step{Op: string(fsm.EventExecHandover), From: fsm.Available, To: fsm.Available,
+			Result: steptrace.Refused, Exit: -1, Error: err.Error()})
 		os.RemoveAll(r.work)
 		r.bin.Close()
 		return err
@@ -101,7 +102,7 @@ func ExecWithOCIBundleOpts(id, bundle string, o ExecOpts) error {
 	}
 	// Nothing can be written after a successful exec, so the handover step is written
 	// before it; the machine moves only if exec fails (ExecFail, from Available).
-	r.tr.add(Step{Op: string(fsm.EventExecHandover), From: string(fsm.Available), To: string(fsm.Done), Result: ResultOK, Exit: -1,
+	r.tr.add(steptrace.Step{Op: string(fsm.EventExecHandover), From: fsm.Available, To: fsm.Done, Result: steptrace.OK, Exit: -1,
 		Note: "exec " + r.bin.Path() + " run " + id})
 	err = syscall.Exec(r.bin.execPath(), args, append([]string(nil), safeEnv...))
 	err = fmt.Errorf("exec runsc: %w", err)

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // exited records the workload's exit status (first report wins) and moves the machine
@@ -44,7 +45,7 @@ func (r *Runtime) environment(c *container, e fsm.Event, exit int, note string) 
 		return // already deleted (force-delete kills the sandbox): nothing to record
 	}
 	from, to, _ := c.m.Fire(context.Background(), e)
-	r.tr.add(Step{Op: string(e), ID: c.id, From: string(from), To: string(to), Result: ResultOK, Exit: exit, Note: note})
+	r.tr.add(steptrace.Step{Op: string(e), ID: c.id, From: from, To: to, Result: steptrace.OK, Exit: exit, Note: note})
 }
 
 // waiter is the `runsc wait` armed by Start. runsc reports the status only while the

@@ -19,6 +19,7 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/internal/forkevents"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // newFake returns a runtime on a fresh copy of the fake runsc.
@@ -197,7 +198,7 @@ func TestFakeFaults(t *testing.T) {
 		if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg != "boom" || re.Op != "start" {
 			t.Fatalf("Start: want RunscError 128 boom, got %v", err)
 		}
-		if !hasStep(r, "c", "Start", ResultFailed) {
+		if !hasStep(r, "c", "Start", steptrace.Failed) {
 			t.Fatal("no failed Start step")
 		}
 		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
@@ -239,7 +240,7 @@ func TestFakeFaults(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Start with hang: want DeadlineExceeded, got %v", err)
 		}
-		if !hasStep(r, "h", "Start", ResultUnknown) || !hasStep(r, "h", "ForceDelete", ResultCleanup) {
+		if !hasStep(r, "h", "Start", steptrace.Unknown) || !hasStep(r, "h", "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("trace: %v", steps(r, "h"))
 		}
 		if l, _ := r.List(ctx); len(l) != 0 {
@@ -253,7 +254,7 @@ func TestFakeFaults(t *testing.T) {
 		defer cancel()
 		err := r.Create(tctx, "h2", fakeBundle(t, "sleep", "3600"), nil)
 		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
-		if !errors.Is(err, context.DeadlineExceeded) || !hasStep(r, "h2", "ForceDelete", ResultCleanup) {
+		if !errors.Is(err, context.DeadlineExceeded) || !hasStep(r, "h2", "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("Create with hang: %v; trace %v", err, steps(r, "h2"))
 		}
 		if l, _ := r.List(ctx); len(l) != 0 {
@@ -272,7 +273,7 @@ func TestFakeFaults(t *testing.T) {
 		}
 		found := false
 		for _, s := range r.Trace() {
-			if s.ID == "mid" && s.Result == ResultCleanup && strings.Contains(s.Note, "killed 1 unrecorded sandbox") {
+			if s.ID == "mid" && s.Result == steptrace.Cleanup && strings.Contains(s.Note, "killed 1 unrecorded sandbox") {
 				found = true
 			}
 		}
@@ -545,7 +546,7 @@ func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
 			continue
 		}
 		creates++
-		if s.Result != ResultOK || s.Exit != 0 {
+		if s.Result != steptrace.OK || s.Exit != 0 {
 			t.Errorf("Create step %+v: want result ok, exit 0 (runsc's real status)", s)
 		}
 	}
@@ -592,7 +593,7 @@ func TestFakePauseAfterKillRefused(t *testing.T) {
 	}
 	tr := r.Trace()
 	last := tr[len(tr)-1]
-	if last.Op != "Pause" || last.Result != ResultRefused || last.From != "Running" || last.To != "Running" || last.Exit != -1 {
+	if last.Op != "Pause" || last.Result != steptrace.Refused || last.From != "Running" || last.To != "Running" || last.Exit != -1 {
 		t.Errorf("last step %+v: want Pause refused, Running -> Running, exit -1", last)
 	}
 	calls, err := fakerunsc.Calls(bin)

@@ -59,7 +59,7 @@ func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = 
 // directory (runsc's --root, logs, stdio files). Default: os.TempDir().
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
 
-// WithTrace writes every step as one JSON line to w (the package's trace format).
+// WithTrace writes every step to w as one line of NDJSON (package steptrace's format).
 func WithTrace(w io.Writer) Option { return func(c *config) { c.trace = w } }
 
 // WithLogger logs every step to l.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // PlatformStatus is one platform's probe result.
@@ -35,7 +37,7 @@ func (r *Runtime) ProbePlatforms(ctx context.Context) ([]PlatformStatus, error) 
 		}
 	}
 	st := r.m.Current()
-	r.tr.add(Step{Op: "ProbePlatforms", From: string(st), To: string(st), Result: ResultOK, Exit: -1,
+	r.tr.add(steptrace.Step{Op: "ProbePlatforms", From: st, To: st, Result: steptrace.OK, Exit: -1,
 		Note: "working: " + strings.Join(works, ",")})
 	return res, ctx.Err()
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -161,13 +162,13 @@ func steps(r *Runtime, id string) []string {
 	var out []string
 	for _, s := range r.Trace() {
 		if s.ID == id {
-			out = append(out, s.Op+":"+s.From+">"+s.To+":"+s.Result)
+			out = append(out, s.Op+":"+string(s.From)+">"+string(s.To)+":"+string(s.Result))
 		}
 	}
 	return out
 }
 
-func hasStep(r *Runtime, id, op, result string) bool {
+func hasStep(r *Runtime, id, op string, result steptrace.Result) bool {
 	for _, s := range r.Trace() {
 		if s.ID == id && s.Op == op && s.Result == result {
 			return true
@@ -229,19 +230,13 @@ func TestRealLifecycle(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("trace:\n got %v\nwant %v", got, want)
 	}
-	// The NDJSON trace has the trace format's keys, in order.
-	first := strings.SplitN(tr.String(), "\n", 2)[0]
-	var keys []string
-	dec := json.NewDecoder(strings.NewReader(first))
-	dec.Token()
-	for dec.More() {
-		k, _ := dec.Token()
-		keys = append(keys, k.(string))
-		var v any
-		dec.Decode(&v)
+	// The NDJSON trace is in the trace format, step for step what Trace returned.
+	written, err := steptrace.Read(strings.NewReader(tr.String()))
+	if err != nil {
+		t.Fatalf("the NDJSON trace: %v\n%s", err, tr.String())
 	}
-	if strings.Join(keys, ",") != "seq,time,op,id,from,to,result,exit,error,note" {
-		t.Fatalf("trace keys %v in %s", keys, first)
+	if len(written) != len(r.Trace()) {
+		t.Fatalf("the NDJSON trace has %d steps, Trace %d", len(written), len(r.Trace()))
 	}
 }
 
@@ -257,7 +252,7 @@ func TestRealDuplicateCreateRefused(t *testing.T) {
 	if !errors.Is(err, ErrExists) {
 		t.Fatalf("duplicate Create: want ErrExists, got %v", err)
 	}
-	if !hasStep(r, "dup", "Create", ResultRefused) {
+	if !hasStep(r, "dup", "Create", steptrace.Refused) {
 		t.Fatal("duplicate Create not recorded as refused")
 	}
 	st, err := r.State(ctx, "dup")
@@ -336,7 +331,7 @@ func TestRealFastExitCodeKept(t *testing.T) {
 		if err != nil || code != 3 {
 			t.Fatalf("%s: Wait = %d, %v; want 3", id, code, err)
 		}
-		if !hasStep(r, id, "Exit", ResultOK) {
+		if !hasStep(r, id, "Exit", steptrace.OK) {
 			t.Fatalf("%s: no Exit step: %v", id, steps(r, id))
 		}
 		if err := r.Delete(ctx, id, nil); err != nil {
@@ -362,7 +357,7 @@ func TestRealRunExit128(t *testing.T) {
 	if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg == "" {
 		t.Fatalf("runsc failure: want *RunscError exit 128 with runsc's message, got %v", err)
 	}
-	if !hasStep(r, "r128", "Run", ResultOK) || !hasStep(r, "rmissing", "Run", ResultFailed) {
+	if !hasStep(r, "r128", "Run", steptrace.OK) || !hasStep(r, "rmissing", "Run", steptrace.Failed) {
 		t.Fatalf("trace: %v / %v", steps(r, "r128"), steps(r, "rmissing"))
 	}
 }
@@ -379,7 +374,7 @@ func TestRealPauseCreatedRefused(t *testing.T) {
 	if !errors.Is(err, ErrIllegal) || !errors.As(err, &se) || !errors.Is(err, fsm.ErrIllegalTransition) {
 		t.Fatalf("Pause of created: want refused, got %v", err)
 	}
-	if !hasStep(r, "pc", "Pause", ResultRefused) {
+	if !hasStep(r, "pc", "Pause", steptrace.Refused) {
 		t.Fatalf("no refused Pause step: %v", steps(r, "pc"))
 	}
 	// Not wedged: it starts, pauses, resumes and stops normally.
@@ -424,7 +419,7 @@ func TestRealCancelledRunCleansUp(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run after cancel: want context.Canceled, got %v", err)
 	}
-	if !hasStep(r, "cancelme", "ForceDelete", ResultCleanup) {
+	if !hasStep(r, "cancelme", "ForceDelete", steptrace.Cleanup) {
 		t.Fatalf("no cleanup step: %v", steps(r, "cancelme"))
 	}
 	l, err := r.List(context.Background())
@@ -484,7 +479,7 @@ func TestRealIDValidation(t *testing.T) {
 		}
 	}
 	for _, s := range r.Trace() {
-		if s.Op == "Create" && s.Result != ResultRefused {
+		if s.Op == "Create" && s.Result != steptrace.Refused {
 			t.Errorf("invalid ID reached runsc: %+v", s)
 		}
 	}
@@ -512,7 +507,7 @@ func TestRealIDLengthBoundary(t *testing.T) {
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "92") || !strings.Contains(err.Error(), "socket") {
 			t.Fatalf("%d-character ID: want an *IDError naming the limit and why, got %v", MaxIDLen+1, err)
 		}
-		if !hasStep(r, over, "Run", ResultRefused) || hasStep(r, over, "Run", ResultFailed) {
+		if !hasStep(r, over, "Run", steptrace.Refused) || hasStep(r, over, "Run", steptrace.Failed) {
 			t.Fatalf("%d-character ID reached runsc: %v", MaxIDLen+1, steps(r, over))
 		}
 	}
@@ -536,7 +531,7 @@ func TestRealSandboxDied(t *testing.T) {
 	if _, err := r.Wait(ctx, "victim"); !errors.Is(err, ErrExitUnknown) {
 		t.Fatalf("Wait after outside kill: want ErrExitUnknown, got %v", err)
 	}
-	if !hasStep(r, "victim", "SandboxDied", ResultOK) {
+	if !hasStep(r, "victim", "SandboxDied", steptrace.OK) {
 		t.Fatalf("no SandboxDied step: %v", steps(r, "victim"))
 	}
 	if err := r.Delete(ctx, "victim", nil); err != nil {
@@ -594,7 +589,7 @@ func TestRealBundleUntouchedAndCloseCleans(t *testing.T) {
 		t.Fatalf("bundle changed:\n%s\n---\n%s", before, after)
 	}
 	for _, id := range []string{"k1", "k2", "k3"} {
-		if !hasStep(r, id, "ForceDelete", ResultCleanup) {
+		if !hasStep(r, id, "ForceDelete", steptrace.Cleanup) {
 			t.Errorf("%s: no cleanup step on Close: %v", id, steps(r, id))
 		}
 	}
@@ -768,7 +763,7 @@ func TestRealIDInUseByAnotherRuntime(t *testing.T) {
 	if err := r1.Create(ctx, "shared-name", b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.Create(ctx, "shared-name", b, nil); !errors.Is(err, ErrExists) || !hasStep(r2, "shared-name", "Create", ResultRefused) {
+	if err := r2.Create(ctx, "shared-name", b, nil); !errors.Is(err, ErrExists) || !hasStep(r2, "shared-name", "Create", steptrace.Refused) {
 		t.Fatalf("second runtime's Create: want refused ErrExists, got %v", err)
 	}
 	if st, err := r1.State(ctx, "shared-name"); err != nil || st.Status != "created" {
@@ -804,7 +799,7 @@ func TestRealPausedSandboxDied(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"pz1", "qz2"} {
-		for !hasStep(r, id, "SandboxDied", ResultOK) {
+		for !hasStep(r, id, "SandboxDied", steptrace.OK) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
@@ -905,7 +900,7 @@ func TestRealCancelledStartLeavesNothing(t *testing.T) {
 		}
 		// Ended before runsc start ran: nothing changed, the caller still owns a
 		// created container. Ended while it ran: the container is gone.
-		if hasStep(r, id, "Start", ResultFailed) {
+		if hasStep(r, id, "Start", steptrace.Failed) {
 			if len(l) != 1 || l[0].Status != "created" {
 				t.Fatalf("%s: Start refused early (%v) but runsc lists %+v", id, err, l)
 			}
@@ -914,7 +909,7 @@ func TestRealCancelledStartLeavesNothing(t *testing.T) {
 			}
 			continue
 		}
-		if len(l) != 0 || !hasStep(r, id, "ForceDelete", ResultCleanup) {
+		if len(l) != 0 || !hasStep(r, id, "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("%s: Start failed (%v) but runsc lists %+v; trace %v", id, err, l, steps(r, id))
 		}
 	}
@@ -970,10 +965,10 @@ func TestRealRunKilledBySignal(t *testing.T) {
 		if got.code != -1 {
 			t.Errorf("signal %d: Run returned code %d with an error", sig, got.code)
 		}
-		if hasStep(r, id, "Run", ResultOK) || !(hasStep(r, id, "Run", ResultFailed) || hasStep(r, id, "Run", ResultUnknown)) {
+		if hasStep(r, id, "Run", steptrace.OK) || !(hasStep(r, id, "Run", steptrace.Failed) || hasStep(r, id, "Run", steptrace.Unknown)) {
 			t.Fatalf("signal %d: trace %v; want Run failed or unknown", sig, steps(r, id))
 		}
-		if !hasStep(r, id, "ForceDelete", ResultCleanup) {
+		if !hasStep(r, id, "ForceDelete", steptrace.Cleanup) {
 			t.Errorf("signal %d: no cleanup step: %v", sig, steps(r, id))
 		}
 		if l, err := r.List(context.Background()); err != nil || len(l) != 0 {
@@ -1051,7 +1046,7 @@ func TestRealCleanupReapsZombieSandboxFirst(t *testing.T) {
 	c.mu.Unlock()
 	found := false
 	for _, s := range r.Trace() {
-		if s.ID == id && s.Op == "ForceDelete" && s.Result == ResultCleanup {
+		if s.ID == id && s.Op == "ForceDelete" && s.Result == steptrace.Cleanup {
 			found = true
 			if s.Error != "" || s.Exit != 0 || strings.Contains(s.Note, "runsc logged") {
 				t.Errorf("cleanup was not clean: %+v", s)

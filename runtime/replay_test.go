@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
-
-// queries are trace operations that change no state.
-var queries = []string{"State", "List", "Version", "ProbePlatforms"}
 
 // replayed is one container as replayTrace follows it.
 type replayed struct {
@@ -31,7 +29,7 @@ type replayed struct {
 // steps must change nothing, and a refusal must be one the lifecycle makes; an unknown
 // step may land on its start or its move's target. It returns the first step that is
 // not a sequential behaviour of the lifecycle.
-func replayTrace(steps []Step) error {
+func replayTrace(steps []steptrace.Step) error {
 	rt := fsm.NewRuntime()
 	cs := map[string]*replayed{}
 	for i, s := range steps {
@@ -42,29 +40,29 @@ func replayTrace(steps []Step) error {
 		if i > 0 && s.Seq != steps[i-1].Seq+1 {
 			return bad("seq follows %d", steps[i-1].Seq)
 		}
-		if slices.Contains(queries, s.Op) {
+		if steptrace.IsQuery(s.Op) {
 			if s.From != s.To {
 				return bad("a query moved")
 			}
-			if s.ID == "" && fsm.State(s.From) != rt.Current() {
+			if s.ID == "" && s.From != rt.Current() {
 				return bad("the runtime is %s", rt.Current())
 			}
-			if c, ok := cs[s.ID]; s.ID != "" && ok && !same(fsm.State(s.From), c.m.Current()) {
+			if c, ok := cs[s.ID]; s.ID != "" && ok && !same(s.From, c.m.Current()) {
 				return bad("the container is %s", c.m.Current())
 			}
 			continue
 		}
 		e := fsm.Event(s.Op)
 		if s.ID == "" {
-			if fsm.State(s.From) != rt.Current() {
+			if s.From != rt.Current() {
 				return bad("the runtime is %s", rt.Current())
 			}
 			switch s.Result {
-			case ResultOK:
-				if _, to, err := rt.Fire(context.Background(), e); err != nil || string(to) != s.To {
+			case steptrace.OK:
+				if _, to, err := rt.Fire(context.Background(), e); err != nil || to != s.To {
 					return bad("the runtime machine moves to %s (%v)", to, err)
 				}
-			case ResultRefused, ResultFailed:
+			case steptrace.Refused, steptrace.Failed:
 				if s.From != s.To {
 					return bad("a %s step moved", s.Result)
 				}
@@ -74,12 +72,12 @@ func replayTrace(steps []Step) error {
 			continue
 		}
 		c, ok := cs[s.ID]
-		if !ok || (c.m.Current() == fsm.Deleted && fsm.State(s.From) == fsm.Absent && (e == fsm.EventCreate || e == fsm.EventRun)) {
+		if !ok || (c.m.Current() == fsm.Deleted && s.From == fsm.Absent && (e == fsm.EventCreate || e == fsm.EventRun)) {
 			c = &replayed{m: fsm.NewContainer(s.ID)} // a new container of the ID
 			cs[s.ID] = c
 		}
 		cur := c.m.Current()
-		if !same(fsm.State(s.From), cur) {
+		if !same(s.From, cur) {
 			return bad("the container is %s", cur)
 		}
 		env := e == fsm.EventExit || e == fsm.EventSandboxDied
@@ -90,44 +88,44 @@ func replayTrace(steps []Step) error {
 			target = targetOf(cur, e)
 		}
 		result := s.Result
-		if result == ResultCleanup {
+		if result == steptrace.Cleanup {
 			if s.From == s.To {
 				continue // nothing was left to clean up
 			}
-			result = ResultOK
+			result = steptrace.OK
 		}
 		switch result {
-		case ResultOK:
+		case steptrace.OK:
 			if !allowed {
 				return bad("the lifecycle does not allow %s here", e)
 			}
-			if _, to, err := c.m.Fire(context.Background(), e); err != nil || string(to) != s.To {
+			if _, to, err := c.m.Fire(context.Background(), e); err != nil || to != s.To {
 				return bad("the container machine moves to %s (%v)", to, err)
 			}
 			if e == fsm.EventKill {
 				c.killReq = true
 			}
-		case ResultFailed:
+		case steptrace.Failed:
 			if s.From != s.To {
 				return bad("a failed step moved")
 			}
 			if !allowed {
 				return bad("runsc ran for a step the lifecycle does not allow")
 			}
-		case ResultRefused:
+		case steptrace.Refused:
 			if s.From != s.To {
 				return bad("a refused step moved")
 			}
 			if allowed {
 				return bad("refused, but the lifecycle allows %s from %s", e, cur)
 			}
-		case ResultUnknown:
+		case steptrace.Unknown:
 			if !allowed {
 				return bad("runsc ran for a step the lifecycle does not allow")
 			}
 			switch {
-			case same(fsm.State(s.To), cur):
-			case same(fsm.State(s.To), target):
+			case same(s.To, cur):
+			case same(s.To, target):
 				c.m.Fire(context.Background(), e)
 			default:
 				return bad("an unknown outcome is %s or %s", cur, target)
@@ -157,46 +155,46 @@ func targetOf(from fsm.State, e fsm.Event) fsm.State {
 }
 
 func TestReplayTraceRejectsOutOfOrderSteps(t *testing.T) {
-	ok := []Step{
-		{Seq: 1, Op: "Resolve", From: "Unresolved", To: "Resolved", Result: ResultOK},
-		{Seq: 2, Op: "Probe", From: "Resolved", To: "Available", Result: ResultOK},
-		{Seq: 3, Op: "Create", ID: "a", From: "Absent", To: "Created", Result: ResultOK},
-		{Seq: 4, Op: "Create", ID: "a", From: "Created", To: "Created", Result: ResultRefused},
-		{Seq: 5, Op: "Start", ID: "a", From: "Created", To: "Running", Result: ResultOK},
-		{Seq: 6, Op: "Kill", ID: "a", From: "Running", To: "Running", Result: ResultOK},
-		{Seq: 7, Op: "Pause", ID: "a", From: "Running", To: "Running", Result: ResultRefused},
-		{Seq: 8, Op: "Exit", ID: "a", From: "Running", To: "Stopped", Result: ResultOK},
-		{Seq: 9, Op: "Wait", ID: "a", From: "Stopped", To: "Stopped", Result: ResultRefused},
-		{Seq: 10, Op: "Delete", ID: "a", From: "Stopped", To: "Deleted", Result: ResultOK},
-		{Seq: 11, Op: "Run", ID: "a", From: "Absent", To: "Deleted", Result: ResultOK},
-		{Seq: 12, Op: "Close", From: "Available", To: "Closing", Result: ResultOK},
-		{Seq: 13, Op: "Create", ID: "b", From: "Absent", To: "Absent", Result: ResultRefused},
-		{Seq: 14, Op: "CloseDone", From: "Closing", To: "Closed", Result: ResultOK},
+	ok := []steptrace.Step{
+		{Seq: 1, Op: "Resolve", From: "Unresolved", To: "Resolved", Result: steptrace.OK},
+		{Seq: 2, Op: "Probe", From: "Resolved", To: "Available", Result: steptrace.OK},
+		{Seq: 3, Op: "Create", ID: "a", From: "Absent", To: "Created", Result: steptrace.OK},
+		{Seq: 4, Op: "Create", ID: "a", From: "Created", To: "Created", Result: steptrace.Refused},
+		{Seq: 5, Op: "Start", ID: "a", From: "Created", To: "Running", Result: steptrace.OK},
+		{Seq: 6, Op: "Kill", ID: "a", From: "Running", To: "Running", Result: steptrace.OK},
+		{Seq: 7, Op: "Pause", ID: "a", From: "Running", To: "Running", Result: steptrace.Refused},
+		{Seq: 8, Op: "Exit", ID: "a", From: "Running", To: "Stopped", Result: steptrace.OK},
+		{Seq: 9, Op: "Wait", ID: "a", From: "Stopped", To: "Stopped", Result: steptrace.Refused},
+		{Seq: 10, Op: "Delete", ID: "a", From: "Stopped", To: "Deleted", Result: steptrace.OK},
+		{Seq: 11, Op: "Run", ID: "a", From: "Absent", To: "Deleted", Result: steptrace.OK},
+		{Seq: 12, Op: "Close", From: "Available", To: "Closing", Result: steptrace.OK},
+		{Seq: 13, Op: "Create", ID: "b", From: "Absent", To: "Absent", Result: steptrace.Refused},
+		{Seq: 14, Op: "CloseDone", From: "Closing", To: "Closed", Result: steptrace.OK},
 	}
 	if err := replayTrace(ok); err != nil {
 		t.Fatalf("a sequential trace was rejected: %v", err)
 	}
-	for name, mutate := range map[string]func([]Step) []Step{
+	for name, mutate := range map[string]func([]steptrace.Step) []steptrace.Step{
 		// A Run refused "already exists ... is Absent" while a Create was in flight.
-		"refused-though-allowed": func(s []Step) []Step {
-			return append(s[:2:2], Step{Seq: 3, Op: "Run", ID: "a", From: "Absent", To: "Absent", Result: ResultRefused})
+		"refused-though-allowed": func(s []steptrace.Step) []steptrace.Step {
+			return append(s[:2:2], steptrace.Step{Seq: 3, Op: "Run", ID: "a", From: "Absent", To: "Absent", Result: steptrace.Refused})
 		},
 		// A refusal from Absent recorded after the Create it raced with.
-		"stale-from": func(s []Step) []Step {
-			return append(s[:3:3], Step{Seq: 4, Op: "Start", ID: "a", From: "Absent", To: "Absent", Result: ResultRefused})
+		"stale-from": func(s []steptrace.Step) []steptrace.Step {
+			return append(s[:3:3], steptrace.Step{Seq: 4, Op: "Start", ID: "a", From: "Absent", To: "Absent", Result: steptrace.Refused})
 		},
-		"create-after-close": func(s []Step) []Step {
-			out := append(s[:2:2], Step{Seq: 3, Op: "Close", From: "Available", To: "Closing", Result: ResultOK})
-			return append(out, Step{Seq: 4, Op: "Create", ID: "b", From: "Absent", To: "Created", Result: ResultOK})
+		"create-after-close": func(s []steptrace.Step) []steptrace.Step {
+			out := append(s[:2:2], steptrace.Step{Seq: 3, Op: "Close", From: "Available", To: "Closing", Result: steptrace.OK})
+			return append(out, steptrace.Step{Seq: 4, Op: "Create", ID: "b", From: "Absent", To: "Created", Result: steptrace.OK})
 		},
-		"pause-after-kill": func(s []Step) []Step {
+		"pause-after-kill": func(s []steptrace.Step) []steptrace.Step {
 			s = slices.Clone(s)
-			s[6].To, s[6].Result = "Paused", ResultOK
+			s[6].To, s[6].Result = "Paused", steptrace.OK
 			return s[:7]
 		},
-		"failed-moved": func(s []Step) []Step {
+		"failed-moved": func(s []steptrace.Step) []steptrace.Step {
 			s = slices.Clone(s)
-			s[4].Result = ResultFailed
+			s[4].Result = steptrace.Failed
 			return s[:5]
 		},
 	} {

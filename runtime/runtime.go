@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -192,14 +193,14 @@ func (r *Runtime) IsAvailable() bool { return r.m.Current() == fsm.Available }
 func (r *Runtime) RunscCalls() int { return int(r.started.Load()) }
 
 // Trace returns a copy of every step recorded so far.
-func (r *Runtime) Trace() []Step { return r.tr.all() }
+func (r *Runtime) Trace() []steptrace.Step { return r.tr.all() }
 
 // Version runs `runsc --version` and parses it.
 func (r *Runtime) Version(ctx context.Context) (Version, error) {
 	v, exit, err := r.versionCall(ctx)
-	s := Step{Op: "Version", From: string(r.m.Current()), To: string(r.m.Current()), Result: ResultOK, Exit: exit, Note: v.String()}
+	s := steptrace.Step{Op: "Version", From: r.m.Current(), To: r.m.Current(), Result: steptrace.OK, Exit: exit, Note: v.String()}
 	if err != nil {
-		s.Result, s.Error, s.Note = ResultFailed, err.Error(), ""
+		s.Result, s.Error, s.Note = steptrace.Failed, err.Error(), ""
 	}
 	r.tr.add(s)
 	return v, err
@@ -224,14 +225,14 @@ func (r *Runtime) Close(ctx context.Context) error {
 	r.life.Lock()
 	if _, _, err := r.m.Fire(ctx, fsm.EventClose); err != nil {
 		st := r.m.Current()
-		r.tr.add(Step{Op: string(fsm.EventClose), From: string(st), To: string(st), Result: ResultRefused, Exit: -1, Error: err.Error()})
+		r.tr.add(steptrace.Step{Op: string(fsm.EventClose), From: st, To: st, Result: steptrace.Refused, Exit: -1, Error: err.Error()})
 		r.life.Unlock()
 		if st == fsm.Closed || st == fsm.Closing {
 			return ErrClosed
 		}
 		return err
 	}
-	r.tr.add(Step{Op: string(fsm.EventClose), From: string(fsm.Available), To: string(fsm.Closing), Result: ResultOK, Exit: -1})
+	r.tr.add(steptrace.Step{Op: string(fsm.EventClose), From: fsm.Available, To: fsm.Closing, Result: steptrace.OK, Exit: -1})
 	r.life.Unlock()
 	r.mu.Lock()
 	cs := make([]*container, 0, len(r.containers))

@@ -6,23 +6,24 @@ import (
 	"fmt"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // runtimeStep fires e on the runtime machine and records it.
 func (r *Runtime) runtimeStep(ctx context.Context, e fsm.Event, exit int, err error, note string) {
 	from, to, ferr := r.m.Fire(ctx, e)
-	s := Step{Op: string(e), From: string(from), To: string(to), Result: ResultOK, Exit: exit, Note: note}
+	s := steptrace.Step{Op: string(e), From: from, To: to, Result: steptrace.OK, Exit: exit, Note: note}
 	if err != nil {
 		s.Error = err.Error()
 	}
 	if ferr != nil {
-		s.Result, s.Error = ResultRefused, ferr.Error()
+		s.Result, s.Error = steptrace.Refused, ferr.Error()
 	}
 	r.tr.add(s)
 }
 
-func (r *Runtime) record(c *container, op string, from, to fsm.State, result string, exit int, err error, note string) {
-	s := Step{Op: op, ID: c.id, From: string(from), To: string(to), Result: result, Exit: exit, Note: note}
+func (r *Runtime) record(c *container, op string, from, to fsm.State, result steptrace.Result, exit int, err error, note string) {
+	s := steptrace.Step{Op: op, ID: c.id, From: from, To: to, Result: result, Exit: exit, Note: note}
 	if err != nil {
 		s.Error = err.Error()
 	}
@@ -31,7 +32,7 @@ func (r *Runtime) record(c *container, op string, from, to fsm.State, result str
 
 // refuse records a step refused before runsc ran.
 func (r *Runtime) refuse(id, op string, st fsm.State, err error) error {
-	r.tr.add(Step{Op: op, ID: id, From: string(st), To: string(st), Result: ResultRefused, Exit: -1, Error: err.Error()})
+	r.tr.add(steptrace.Step{Op: op, ID: id, From: st, To: st, Result: steptrace.Refused, Exit: -1, Error: err.Error()})
 	return err
 }
 
@@ -79,7 +80,7 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 				r.resumedFirst(c, 0)
 				from = c.m.Current()
 			}
-			r.record(c, op, from, from, ResultFailed, o.exit, err, "")
+			r.record(c, op, from, from, steptrace.Failed, o.exit, err, "")
 		}
 		return c, err
 	}
@@ -87,7 +88,7 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 	if e == fsm.EventKill && ferr == nil {
 		c.killReq = true
 	}
-	r.record(c, op, from, to, ResultOK, o.exit, ferr, o.note)
+	r.record(c, op, from, to, steptrace.OK, o.exit, ferr, o.note)
 	return c, nil
 }
 
@@ -119,7 +120,7 @@ func (r *Runtime) reconcile(c *container, e fsm.Event, o outcome, err error) {
 	if o.ctxErr != nil {
 		why = o.ctxErr.Error()
 	}
-	r.record(c, string(e), from, c.m.Current(), ResultUnknown, o.exit, err, "runsc killed ("+why+"); runsc state: "+found)
+	r.record(c, string(e), from, c.m.Current(), steptrace.Unknown, o.exit, err, "runsc killed ("+why+"); runsc state: "+found)
 	if e == fsm.EventStart && c.m.Current() != fsm.Deleted {
 		// A start interrupted half way must not leave a sandbox behind.
 		r.cleanup(c, "context ended during start")
@@ -136,6 +137,6 @@ func (r *Runtime) resumedFirst(c *container, exit int) {
 		return
 	}
 	from, to, err := c.m.Fire(context.Background(), fsm.EventResume)
-	r.record(c, string(fsm.EventResume), from, to, ResultCleanup, exit, err,
+	r.record(c, string(fsm.EventResume), from, to, steptrace.Cleanup, exit, err,
 		"resumed for a force-delete (runsc's delete --force panics on a paused container), which then did not delete it")
 }

@@ -10,10 +10,11 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // lastStepOf is the latest step of op on id.
-func lastStepOf(t *testing.T, r *Runtime, op, id string) Step {
+func lastStepOf(t *testing.T, r *Runtime, op, id string) steptrace.Step {
 	t.Helper()
 	tr := r.Trace()
 	for i := len(tr) - 1; i >= 0; i-- {
@@ -22,7 +23,7 @@ func lastStepOf(t *testing.T, r *Runtime, op, id string) Step {
 		}
 	}
 	t.Fatalf("no %s step for %q in %+v", op, id, tr)
-	return Step{}
+	return steptrace.Step{}
 }
 
 // awaitCall waits until the fake at bin has recorded a call of verb on id and returns
@@ -71,7 +72,7 @@ func TestFakeWaitOnStoppedIsRecorded(t *testing.T) {
 		t.Fatalf("Wait on a stopped container recorded %d steps, want 1: %+v", len(tr)-n, tr[n:])
 	}
 	s := tr[n]
-	if s.Op != "Wait" || s.ID != "w" || s.From != "Stopped" || s.To != "Stopped" || s.Result != ResultRefused || s.Exit != -1 {
+	if s.Op != "Wait" || s.ID != "w" || s.From != "Stopped" || s.To != "Stopped" || s.Result != steptrace.Refused || s.Exit != -1 {
 		t.Fatalf("step %+v: want Wait refused Stopped -> Stopped, exit -1", s)
 	}
 	if after, _ := fakerunsc.Calls(bin); len(after) != len(before) {
@@ -108,7 +109,7 @@ func TestFakeCreateGarbageStateLeavesNothing(t *testing.T) {
 		t.Fatalf("sandbox processes left: %v", pids)
 	}
 	c := lastStepOf(t, r, "ForceDelete", "g")
-	if c.Result != ResultCleanup || c.Error != "" {
+	if c.Result != steptrace.Cleanup || c.Error != "" {
 		t.Fatalf("cleanup step %+v: want a cleanup force-delete that succeeded", c)
 	}
 	if err := replayTrace(r.Trace()); err != nil {
@@ -164,7 +165,7 @@ func TestFakeForceDeletePausedResumeTakesEffect(t *testing.T) {
 				t.Fatal(err)
 			}
 			must(r.Delete(ctx, "p", &DeleteOpts{Force: true}))
-			if s := lastStepOf(t, r, "ForceDelete", "p"); s.Result != ResultOK || s.From != "Running" || s.To != "Deleted" {
+			if s := lastStepOf(t, r, "ForceDelete", "p"); s.Result != steptrace.OK || s.From != "Running" || s.To != "Deleted" {
 				t.Fatalf("second ForceDelete %+v: want ok Running -> Deleted", s)
 			}
 		})
@@ -237,7 +238,7 @@ func TestFakeCreateKilledBySignalLeavesNothing(t *testing.T) {
 	if pids := processesUsingRoot(r.Root()); len(pids) > 0 {
 		t.Fatalf("sandbox processes left: %v", pids)
 	}
-	if c := lastStepOf(t, r, "ForceDelete", "k"); c.Result != ResultCleanup {
+	if c := lastStepOf(t, r, "ForceDelete", "k"); c.Result != steptrace.Cleanup {
 		t.Fatalf("step %+v: want the cleanup recorded", c)
 	}
 	if err := replayTrace(r.Trace()); err != nil {
@@ -287,14 +288,14 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 			s := lastStepOf(t, r, tc.op, "k")
 			if tc.op == "ForceDelete" && err == nil {
 				// runsc delete removed it before dying: success, read back.
-				if s.Result != ResultOK || s.To != "Deleted" {
+				if s.Result != steptrace.OK || s.To != "Deleted" {
 					t.Fatalf("step %+v: want ok -> Deleted", s)
 				}
 			} else {
 				if err == nil {
 					t.Fatalf("%s whose runsc was SIGKILLed succeeded", tc.op)
 				}
-				if s.Result != ResultUnknown || s.To != tc.to {
+				if s.Result != steptrace.Unknown || string(s.To) != tc.to {
 					t.Fatalf("step %+v: want unknown -> %s (runsc's effect happened)", s, tc.to)
 				}
 			}

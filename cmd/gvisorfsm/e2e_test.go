@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/runtime"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // requireRunsc skips (loudly) under -short, and without root and /usr/bin/runsc except
@@ -234,7 +233,7 @@ func TestEndToEnd(t *testing.T) {
 			if s.Seq != int64(i+1) {
 				t.Errorf("step %d has seq %d", i+1, s.Seq)
 			}
-			if s.Result != runtime.ResultOK {
+			if s.Result != steptrace.OK {
 				t.Errorf("step %+v: result %q, want ok", s, s.Result)
 			}
 		}
@@ -539,37 +538,16 @@ func runscRunOf(tmp, id string, parent int) int {
 	return 0
 }
 
-func readTrace(t *testing.T, path string) []runtime.Step {
+func readTrace(t *testing.T, path string) []steptrace.Step {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var steps []runtime.Step
-	r := bufio.NewReader(f)
-	for {
-		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
-			if len(line) != 0 {
-				t.Errorf("trace ends without a newline: %q", line)
-			}
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkStepKeys(t, line)
-		var s runtime.Step
-		if err := json.Unmarshal(line, &s); err != nil {
-			t.Fatalf("trace line %q: %v", line, err)
-		}
-		var raw struct{ Time string }
-		json.Unmarshal(line, &raw)
-		if _, err := time.Parse(time.RFC3339Nano, raw.Time); err != nil {
-			t.Errorf("trace line %q: time: %v", line, err)
-		}
-		steps = append(steps, s)
+	steps, err := steptrace.Read(f)
+	if err != nil {
+		t.Fatalf("the trace %s: %v", path, err)
 	}
 	if len(steps) == 0 {
 		t.Fatal("empty trace")

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
-	"github.com/gvisorfsm/gvisorfsm/runtime"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 // traceSink is the --trace file. Each runtime.Runtime numbers its steps from 1; when run
@@ -22,7 +22,7 @@ type traceSink struct {
 
 // Write takes one NDJSON step from a runtime.
 func (t *traceSink) Write(p []byte) (int, error) {
-	var s runtime.Step
+	var s steptrace.Step
 	if err := json.Unmarshal(p, &s); err != nil {
 		// Not a step: pass it through rather than lose it.
 		t.mu.Lock()
@@ -35,19 +35,15 @@ func (t *traceSink) Write(p []byte) (int, error) {
 
 // retry records that run gives up on a runtime that ended Unavailable and opens another.
 func (t *traceSink) retry(note string) {
-	t.add(runtime.Step{Time: time.Now().UTC(), Op: string(fsm.EventRetry), From: string(fsm.Unavailable),
-		To: string(fsm.Unresolved), Result: runtime.ResultOK, Exit: -1, Note: note})
+	t.add(steptrace.Step{Time: time.Now().UTC(), Op: string(fsm.EventRetry), From: fsm.Unavailable,
+		To: fsm.Unresolved, Result: steptrace.OK, Exit: -1, Note: note})
 }
 
-func (t *traceSink) add(s runtime.Step) {
+func (t *traceSink) add(s steptrace.Step) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seq++
 	s.Seq = t.seq
-	b, err := json.Marshal(s)
-	if err != nil {
-		return
-	}
 	// Like the runtime's own tracer: a failing trace file must not fail the run.
-	_, _ = t.w.Write(append(b, '\n'))
+	_ = steptrace.Write(t.w, s)
 }
