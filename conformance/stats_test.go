@@ -1,6 +1,9 @@
 package conformance
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -57,9 +60,10 @@ func TestSummary(t *testing.T) {
 	}
 }
 
-// TestMutantsApply checks that every seeded bug still applies to runtime/: a
-// patch that no longer applies is a mutant `make mutants` cannot run, and the
-// tree drifts away from the patches with every change to runtime/.
+// TestMutantsApply checks that every seeded bug still applies to runtime/ and
+// compiles: a patch that no longer applies is a mutant `make mutants` cannot
+// run, and one that no longer compiles is killed by the compiler, not by the
+// tests. The tree drifts away from the patches with every change to runtime/.
 func TestMutantsApply(t *testing.T) {
 	git, err := exec.LookPath("git")
 	if err != nil {
@@ -75,6 +79,61 @@ func TestMutantsApply(t *testing.T) {
 		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s does not apply to runtime/: %v\n%s", p, err, out)
+			continue
+		}
+		if testing.Short() {
+			continue
+		}
+		if err := buildMutant(t, git, abs); err != nil {
+			t.Errorf("%s does not compile: %v", p, err)
 		}
 	}
+}
+
+// buildMutant compiles the runtime package with the patch applied to copies of
+// the files it changes (go build -overlay), leaving the tree as it is.
+func buildMutant(t *testing.T, git, patch string) error {
+	data, err := os.ReadFile(patch)
+	if err != nil {
+		return err
+	}
+	dir := t.TempDir()
+	repo, _ := filepath.Abs("..")
+	replace := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f, ok := strings.CutPrefix(line, "+++ b/")
+		if !ok {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(repo, f))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), src, 0o644); err != nil {
+			return err
+		}
+		replace[filepath.Join(repo, f)] = filepath.Join(dir, f)
+	}
+	apply := exec.Command(git, "apply", "-p1", patch)
+	apply.Dir = dir
+	if out, err := apply.CombinedOutput(); err != nil {
+		return fmt.Errorf("git apply: %v\n%s", err, out)
+	}
+	overlay, err := json.Marshal(map[string]any{"Replace": replace})
+	if err != nil {
+		return err
+	}
+	ov := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(ov, overlay, 0o644); err != nil {
+		return err
+	}
+	build := exec.Command("go", "build", "-overlay", ov, "./runtime")
+	build.Dir = repo
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v\n%s", err, out)
+	}
+	return nil
 }
