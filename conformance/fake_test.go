@@ -438,9 +438,9 @@ func fakeShard(t testing.TB, bundle, runBundle string, stats *Stats) {
 		// IDs unique to the case: the runtime refuses an ID whose runsc
 		// control socket is in use anywhere on the host.
 		p := fmt.Sprintf("fk%d-%d-", os.Getpid()%100000, caseSeq.Add(1))
-		h := &Harness{IDs: []string{p + "a", p + "ab", p + "b"}, Driver: d, Observer: w, Env: w, Faults: w, FaultRate: 0.15, Strict: true, Tolerate: knownDivergences,
+		h := &Harness{IDs: []string{p + "a", p + "ab", p + "b"}, Driver: d, Observer: w, Env: w, Faults: w, FaultRate: 0.15, Tolerate: knownDivergences,
 			Timeouts: Timeouts{Op: 20 * time.Second, Hang: 30 * time.Millisecond},
-			Stats:    stats, Tier: "fake", ExactCalls: true, CatchUp: 5 * time.Second, LenientStrict: true,
+			Stats:    stats, Tier: "fake", CatchUp: 5 * time.Second, Lenient: true,
 			Skip: func(f Fault, op fsm.Event) bool { _, bug := knownBug(f, op); return bug }}
 		h.Run(rt)
 		if err := d.checkTrace(ctx, false); err != nil {

@@ -18,7 +18,7 @@ import (
 func refHarness(bug string, stats *Stats) func(*rapid.T) {
 	return func(t *rapid.T) {
 		d := newRefDriver(bug)
-		h := &Harness{Driver: d, Observer: d, Env: d, Faults: d, FaultRate: 0.3, Strict: true,
+		h := &Harness{Driver: d, Observer: d, Env: d, Faults: d, FaultRate: 0.3,
 			Stats: stats, Tier: "ref", CatchUp: 50 * time.Millisecond}
 		h.Run(t)
 	}
