@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -33,35 +32,7 @@ type fakeWorld struct {
 	mu   sync.Mutex
 }
 
-type fakeState struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	Pid       int    `json:"pid"`
-	Bundle    string `json:"bundle"`
-	Exit      int    `json:"exit"`
-	ExitKnown bool   `json:"exitKnown"`
-	FastExit  *int   `json:"fastExit,omitempty"`
-	Wedged    bool   `json:"wedged,omitempty"`
-}
-
-func (w *fakeWorld) stateFile(id string) string {
-	return filepath.Join(w.root, id+"_sandbox:"+id+".state")
-}
-
-func (w *fakeWorld) read(p string) (*fakeState, error) {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, err
-	}
-	var s fakeState
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, err
-	}
-	if s.Status != "stopped" && s.Pid > 0 && syscall.Kill(s.Pid, 0) != nil {
-		s.Status, s.Pid = "stopped", -1 // as the fake sees a dead sandbox
-	}
-	return &s, nil
-}
+func (w *fakeWorld) stateFile(id string) string { return fakerunsc.StateFile(w.root, id) }
 
 // Snapshot implements Observer.
 func (w *fakeWorld) Snapshot(context.Context) (map[string]fsm.State, error) {
@@ -77,7 +48,7 @@ func (w *fakeWorld) Snapshot(context.Context) (map[string]fsm.State, error) {
 		if !strings.HasSuffix(e.Name(), ".state") {
 			continue
 		}
-		s, err := w.read(filepath.Join(w.root, e.Name()))
+		s, err := fakerunsc.ReadState(filepath.Join(w.root, e.Name()))
 		if err != nil {
 			continue // removed meanwhile
 		}
@@ -97,7 +68,7 @@ func (w *fakeWorld) Processes() ([]string, error) {
 
 // WorkloadExit implements Environment: the workload exits with status 3.
 func (w *fakeWorld) WorkloadExit(_ context.Context, id string) error {
-	s, err := w.read(w.stateFile(id))
+	s, err := fakerunsc.ReadState(w.stateFile(id))
 	if err != nil {
 		return err
 	}
@@ -105,17 +76,12 @@ func (w *fakeWorld) WorkloadExit(_ context.Context, id string) error {
 		return fmt.Errorf("%s is %s", id, s.Status)
 	}
 	s.Status, s.Exit, s.ExitKnown = "stopped", 3, true
-	data, _ := json.Marshal(s)
-	tmp := w.stateFile(id) + ".conformance"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, w.stateFile(id))
+	return fakerunsc.WriteState(w.root, s)
 }
 
 // KillSandbox implements Environment.
 func (w *fakeWorld) KillSandbox(ctx context.Context, id string) error {
-	s, err := w.read(w.stateFile(id))
+	s, err := fakerunsc.ReadState(w.stateFile(id))
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,18 @@ type Faults = profile.Faults
 // Call is one recorded invocation (see profile.Call).
 type Call = profile.Call
 
+// State is what the fake keeps for one container (see profile.State).
+type State = profile.State
+
+// StateFile is where the fake keeps container id's state under root.
+func StateFile(root, id string) string { return profile.StateFile(root, id) }
+
+// ReadState reads a state file; a container whose sandbox died reads as stopped.
+func ReadState(path string) (*State, error) { return profile.ReadState(path) }
+
+// WriteState replaces s's state file under root atomically.
+func WriteState(root string, s *State) error { return profile.WriteState(root, s) }
+
 // FiredPath is where the fake at bin records that a one-shot fault has fired.
 // SetFaults removes it, re-arming the profile.
 func FiredPath(bin string) string { return profile.FiredPath(bin) }

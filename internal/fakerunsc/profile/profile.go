@@ -1,8 +1,9 @@
 // Package profile holds what the fake runsc (cmd/fakerunsc) and the tests that
-// drive it share: the fault profile and where the fake keeps its files next to
-// its binary. It imports nothing beyond the standard library's smallest
-// packages: the fake is started thousands of times per test run, and every
-// package it links adds to each start (package fakerunsc links testing).
+// drive it share: the fault profile, where the fake keeps its files next to its
+// binary, and the state it keeps for each container. It imports nothing beyond
+// the standard library packages the fake links anyway: the fake is started
+// thousands of times per test run, and every package it links adds to each
+// start (package fakerunsc links testing).
 package profile
 
 // Faults is the fault profile. Keys of the maps are runsc subcommands ("create",

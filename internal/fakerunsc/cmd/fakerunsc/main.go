@@ -15,16 +15,8 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc/profile"
 )
 
-type state struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	Pid       int    `json:"pid"`
-	Bundle    string `json:"bundle"`
-	Exit      int    `json:"exit"`
-	ExitKnown bool   `json:"exitKnown"`
-	FastExit  *int   `json:"fastExit,omitempty"`
-	Wedged    bool   `json:"wedged,omitempty"`
-}
+// state is the fake's record of one container, shared with the tests.
+type state = profile.State
 
 var (
 	root, logPath, platform, network = "/var/run/runsc", "", "", "sandbox"
@@ -259,7 +251,7 @@ func fail(code int, msg string) {
 	os.Exit(code)
 }
 
-func stateFile(id string) string { return filepath.Join(root, id+"_sandbox:"+id+".state") }
+func stateFile(id string) string { return profile.StateFile(root, id) }
 
 func all() []*state {
 	ents, _ := os.ReadDir(root)
@@ -276,26 +268,11 @@ func all() []*state {
 }
 
 func read(p string) *state {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil
-	}
-	var s state
-	if json.Unmarshal(data, &s) != nil {
-		return nil
-	}
-	if s.Status != "stopped" && s.Pid > 0 && syscall.Kill(s.Pid, 0) != nil {
-		s.Status, s.Pid = "stopped", -1 // the sandbox died
-	}
-	return &s
+	s, _ := profile.ReadState(p)
+	return s
 }
 
-func save(s *state) {
-	data, _ := json.Marshal(s)
-	tmp := stateFile(s.ID) + ".tmp" + strconv.Itoa(os.Getpid())
-	os.WriteFile(tmp, data, 0o644)
-	os.Rename(tmp, stateFile(s.ID))
-}
+func save(s *state) { profile.WriteState(root, s) }
 
 // load resolves id by prefix, like runsc: an exact ID is ambiguous when another
 // container's ID starts with it.
