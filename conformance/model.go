@@ -14,67 +14,17 @@ import (
 // result but steptrace.Cleanup, which marks the wrapper's own steps.
 var Results = []steptrace.Result{steptrace.OK, steptrace.Refused, steptrace.Failed, steptrace.Unknown}
 
-// Rule is one row of a model table: Event moves a machine From -> To.
-// It has the shape of fsm.Transition so the two tables compare row by row.
-type Rule struct {
-	Event    fsm.Event
-	From, To fsm.State
-}
+// The model's machines are package fsm's tables, which package fsm checks
+// against the spec's state graph; the model adds what a table does not say:
+// each step's results, the waiter, a kill on its way, and the guards across
+// machines (TestModelOutcomesEqualSpecGraph checks those against the spec).
+var (
+	runtimeTable   = fsm.RuntimeTable()
+	containerTable = fsm.ContainerTable()
+)
 
-func (r Rule) String() string { return fmt.Sprintf("%s --%s--> %s", r.From, r.Event, r.To) }
-
-// runtimeRules is the runtime machine, written from the lifecycle spec.
-var runtimeRules = []Rule{
-	{fsm.EventResolve, fsm.Unresolved, fsm.Resolved},
-	{fsm.EventResolveFail, fsm.Unresolved, fsm.Unavailable},
-	{fsm.EventProbe, fsm.Resolved, fsm.Available},
-	{fsm.EventProbeFail, fsm.Resolved, fsm.Unavailable},
-	{fsm.EventRetry, fsm.Unavailable, fsm.Unresolved},
-	{fsm.EventExecHandover, fsm.Available, fsm.Done},
-	{fsm.EventExecFail, fsm.Available, fsm.Failed},
-	{fsm.EventClose, fsm.Available, fsm.Closing},
-	{fsm.EventCloseDone, fsm.Closing, fsm.Closed},
-}
-
-// containerRules is one container's machine, written from the lifecycle spec.
-var containerRules = []Rule{
-	{fsm.EventCreate, fsm.Absent, fsm.Created},
-	{fsm.EventRun, fsm.Absent, fsm.Deleted},
-	{fsm.EventStart, fsm.Created, fsm.Running},
-	{fsm.EventWait, fsm.Running, fsm.Running},
-	{fsm.EventKill, fsm.Running, fsm.Running},
-	{fsm.EventPause, fsm.Running, fsm.Paused},
-	{fsm.EventResume, fsm.Paused, fsm.Running},
-	{fsm.EventDelete, fsm.Stopped, fsm.Deleted},
-	{fsm.EventForceDelete, fsm.Created, fsm.Deleted},
-	{fsm.EventForceDelete, fsm.Running, fsm.Deleted},
-	{fsm.EventForceDelete, fsm.Paused, fsm.Deleted},
-	{fsm.EventForceDelete, fsm.Stopped, fsm.Deleted},
-	{fsm.EventExit, fsm.Running, fsm.Stopped},
-	{fsm.EventSandboxDied, fsm.Created, fsm.Stopped},
-	{fsm.EventSandboxDied, fsm.Running, fsm.Stopped},
-	{fsm.EventSandboxDied, fsm.Paused, fsm.Stopped},
-}
-
-// RuntimeRules returns the model's runtime table, sorted.
-func RuntimeRules() []Rule { return sortedRules(runtimeRules) }
-
-// ContainerRules returns the model's container table, sorted.
-func ContainerRules() []Rule { return sortedRules(containerRules) }
-
-func sortedRules(rs []Rule) []Rule {
-	out := slices.Clone(rs)
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].From != out[j].From {
-			return out[i].From < out[j].From
-		}
-		return out[i].Event < out[j].Event
-	})
-	return out
-}
-
-func lookup(rs []Rule, from fsm.State, e fsm.Event) (fsm.State, bool) {
-	for _, r := range rs {
+func lookup(table []fsm.Transition, from fsm.State, e fsm.Event) (fsm.State, bool) {
+	for _, r := range table {
 		if r.From == from && r.Event == e {
 			return r.To, true
 		}
@@ -170,7 +120,7 @@ func (c Container) okSteps(e fsm.Event) []Container {
 	if c.State == fsm.Deleted && (e == fsm.EventCreate || e == fsm.EventRun) {
 		c = NewContainer()
 	}
-	to, ok := lookup(containerRules, c.State, e)
+	to, ok := lookup(containerTable, c.State, e)
 	if !ok {
 		return nil
 	}
@@ -408,7 +358,7 @@ func (m Model) clone() Model {
 // RuntimeOutcomes is Outcomes for a runtime event. CloseDone, and exec
 // (which would abandon them), need every container Deleted or never created.
 func (m Model) RuntimeOutcomes(e fsm.Event) map[steptrace.Result][]fsm.State {
-	to, ok := lookup(runtimeRules, m.Phase, e)
+	to, ok := lookup(runtimeTable, m.Phase, e)
 	if ok && (e == fsm.EventCloseDone || e == fsm.EventExecHandover || e == fsm.EventExecFail) {
 		for _, cs := range m.containers {
 			for _, c := range cs {

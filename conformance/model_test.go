@@ -8,16 +8,12 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
-var containerStates = []fsm.State{fsm.Absent, fsm.Created, fsm.Running, fsm.Paused, fsm.Stopped, fsm.Deleted}
-
-var runtimeStates = []fsm.State{fsm.Unresolved, fsm.Resolved, fsm.Available, fsm.Unavailable, fsm.Closing, fsm.Closed, fsm.Done, fsm.Failed}
-
 func TestModelRefusesEverythingOffTheTable(t *testing.T) {
-	for _, s := range containerStates {
+	for _, s := range fsm.ContainerStates() {
 		for _, e := range ContainerOps {
 			c := Container{State: s}
 			out := c.Outcomes(e, true)
-			_, row := lookup(containerRules, s, e)
+			_, row := lookup(containerTable, s, e)
 			if s == fsm.Deleted && (e == fsm.EventCreate || e == fsm.EventRun) {
 				row = true // a reused ID is a new machine
 			}
@@ -35,7 +31,7 @@ func TestModelRefusesEverythingOffTheTable(t *testing.T) {
 }
 
 func TestModelRefusesContainerOpsUnlessAvailable(t *testing.T) {
-	for _, p := range runtimeStates {
+	for _, p := range fsm.RuntimeStates() {
 		m := Model{Phase: p}
 		out := m.Outcomes("c1", fsm.EventCreate)
 		if p == fsm.Available {

@@ -13,50 +13,6 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
-func toTransitions(rs []Rule) []fsm.Transition {
-	out := make([]fsm.Transition, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, fsm.Transition{Event: r.Event, From: r.From, To: r.To})
-	}
-	return out
-}
-
-func diffTables(t *testing.T, what string, want, got []fsm.Transition) {
-	t.Helper()
-	missing, extra := specgraph.Diff(want, got)
-	for _, m := range missing {
-		t.Errorf("%s: the model lacks %s", what, m)
-	}
-	for _, e := range extra {
-		t.Errorf("%s: the model has %s, which it should not", what, e)
-	}
-}
-
-// The model and the fsm package are written separately from the spec; any
-// drift between them fails here, both ways.
-func TestModelTablesEqualFSM(t *testing.T) {
-	diffTables(t, "runtime vs fsm.RuntimeTable", fsm.RuntimeTable(), toTransitions(RuntimeRules()))
-	diffTables(t, "container vs fsm.ContainerTable", fsm.ContainerTable(), toTransitions(ContainerRules()))
-}
-
-// The fsm machines must refuse exactly what the model's table refuses.
-func TestModelRefusalsEqualFSMMachine(t *testing.T) {
-	for _, s := range fsm.ContainerStates() {
-		for _, e := range fsm.ContainerEvents() {
-			_, row := lookup(containerRules, s, e)
-			got := false
-			for _, tr := range fsm.ContainerTable() {
-				if tr.From == s && tr.Event == e {
-					got = true
-				}
-			}
-			if row != got {
-				t.Errorf("(%s, %s): model row %v, fsm row %v", s, e, row, got)
-			}
-		}
-	}
-}
-
 const specGraph = "../fsm/testdata/spec-graph.dot.gz"
 
 func loadSpecGraph(t *testing.T) []specgraph.Edge {
@@ -75,28 +31,6 @@ func loadSpecGraph(t *testing.T) []specgraph.Edge {
 		t.Fatal(err)
 	}
 	return edges
-}
-
-// The spec's state graph, projected on the runtime and on each container,
-// has exactly the model's tables.
-func TestModelTablesEqualSpecGraph(t *testing.T) {
-	edges := loadSpecGraph(t)
-	rt, err := specgraph.ProjectRuntime(edges)
-	if err != nil {
-		t.Fatal(err)
-	}
-	diffTables(t, "runtime vs spec graph", rt, toTransitions(RuntimeRules()))
-	ids, err := specgraph.ContainerIDs(edges)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
-		cs, err := specgraph.ProjectContainer(edges, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		diffTables(t, "container "+id+" vs spec graph", cs, toTransitions(ContainerRules()))
-	}
 }
 
 var (
