@@ -8,21 +8,9 @@
 // recorded from TLC under testdata/, onto one runtime and one container and
 // checks that the projections equal these tables in both directions.
 //
-// The runtime machine:
-//
-//	Unresolved --Resolve--> Resolved --Probe--> Available --Close--> Closing --CloseDone--> Closed
-//	Unresolved --ResolveFail--> Unavailable,  Resolved --ProbeFail--> Unavailable
-//	Unavailable --Retry--> Unresolved
-//	Available --ExecHandover--> Done,  Available --ExecFail--> Failed
-//
-// A container machine:
-//
-//	Absent --Create--> Created --Start--> Running --Exit--> Stopped --Delete--> Deleted
-//	Running --Wait/Kill--> Running (Kill is a request: the stop arrives as Exit)
-//	Running --Pause--> Paused --Resume--> Running
-//	Created|Running|Paused|Stopped --ForceDelete--> Deleted
-//	Created|Running|Paused --SandboxDied--> Stopped
-//	Absent --Run--> Deleted
+// The transitions are written once, in table.go (RuntimeTable, ContainerTable);
+// docs/lifecycle.md shows them as diagrams and tables generated from there (make
+// diagrams), and package conformance's model uses the same tables.
 //
 // Done, Failed, Closed and Deleted are terminal. A Machine refuses every event
 // its table lacks with a *TransitionError (errors.Is(err, ErrIllegalTransition))
@@ -38,5 +26,5 @@
 // a Kill was accepted (the stop is on its way; pausing would hold it back).
 //
 // LifecycleMarkdown renders both machines as Mermaid diagrams (looplab's
-// visualizer); docs/lifecycle.md is its output.
+// visualizer) with their tables; docs/lifecycle.md is its output.
 package fsm
