@@ -136,7 +136,8 @@ func (c *cli) logger(verbose bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// discardLogger is used where a nil logger would otherwise need checks.
+// orDiscard returns l, or a logger that drops everything if l is nil, so that
+// callers need no nil checks.
 func orDiscard(l *slog.Logger) *slog.Logger {
 	if l == nil {
 		return slog.New(slog.DiscardHandler)
