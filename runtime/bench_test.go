@@ -29,13 +29,8 @@ func median(d []time.Duration) time.Duration {
 // median and the ratios to the direct call. Each iteration starts 15 sandboxes (five
 // rounds of three); -benchtime=Nx sets the number of iterations.
 func BenchmarkRunTrue(b *testing.B) {
-	needRunsc(b)
 	ctx := context.Background()
-	r, err := New(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close(ctx)
+	r := benchRuntime(b)
 	bundle := busyboxBundle(b, "true")
 	flags := []string{"--platform=ptrace", "--network=none", overlayFlag(r.version)}
 	directRoot := filepath.Join(b.TempDir(), "root")
@@ -145,13 +140,8 @@ func BenchmarkFSMRefusal(b *testing.B) {
 // BenchmarkRunscState is one `runsc state` through the library, the yardstick for the
 // guard's cost.
 func BenchmarkRunscState(b *testing.B) {
-	needRunsc(b)
 	ctx := context.Background()
-	r, err := New(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close(ctx)
+	r := benchRuntime(b)
 	if err := r.Create(ctx, "st", busyboxBundle(b, "sleep", "3600"), nil); err != nil {
 		b.Fatal(err)
 	}
@@ -161,4 +151,18 @@ func BenchmarkRunscState(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchRuntime is a runtime on the real runsc with the ptrace platform, closed when
+// the benchmark ends.
+func benchRuntime(b *testing.B) *Runtime {
+	b.Helper()
+	needRunsc(b)
+	ctx := context.Background()
+	r, err := New(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close(ctx) })
+	return r
 }

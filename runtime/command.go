@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -139,33 +140,29 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		cmd.Cancel = func() error { return nil }
 		cmd.WaitDelay = c.grace
 	}
-	var outF, errF *os.File
-	var err error
-	open := func(p string) (*os.File, error) {
-		return os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	}
 	if c.stdin != nil {
 		cmd.Stdin = c.stdin
 	}
-	if c.stdout != nil {
-		cmd.Stdout = c.stdout
-	} else {
-		if outF, err = open(base + ".out"); err != nil {
+	// stdout and stderr are the caller's files, or files of the call's own that are
+	// read once runsc exits.
+	var outF, errF *os.File
+	for _, s := range []struct {
+		given  *os.File
+		dst    *io.Writer
+		own    **os.File
+		suffix string
+	}{{c.stdout, &cmd.Stdout, &outF, ".out"}, {c.stderr, &cmd.Stderr, &errF, ".err"}} {
+		if s.given != nil {
+			*s.dst = s.given
+			continue
+		}
+		f, err := os.OpenFile(base+s.suffix, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
 			return o, err
 		}
-		defer os.Remove(outF.Name())
-		defer outF.Close()
-		cmd.Stdout = outF
-	}
-	if c.stderr != nil {
-		cmd.Stderr = c.stderr
-	} else {
-		if errF, err = open(base + ".err"); err != nil {
-			return o, err
-		}
-		defer os.Remove(errF.Name())
-		defer errF.Close()
-		cmd.Stderr = errF
+		defer os.Remove(f.Name())
+		defer f.Close()
+		*s.own, *s.dst = f, f
 	}
 	defer os.Remove(logPath)
 	// Before the start: the command's first forks must not be missed.
