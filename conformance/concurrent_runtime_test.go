@@ -64,25 +64,7 @@ func (d concurrentDriver) Do(ctx context.Context, id string, op fsm.Event) Call 
 }
 
 func concurrentCall(d *runtimeDriver, ctx context.Context, id string, op fsm.Event) Call {
-	var err error
-	switch op {
-	case fsm.EventCreate:
-		err = d.rt.Create(ctx, id, d.bundle, nil)
-	case fsm.EventStart:
-		err = d.rt.Start(ctx, id, nil)
-	case fsm.EventKill:
-		err = d.rt.Kill(ctx, id, 9, nil)
-	case fsm.EventPause:
-		err = d.rt.Pause(ctx, id)
-	case fsm.EventResume:
-		err = d.rt.Resume(ctx, id)
-	case fsm.EventDelete:
-		err = d.rt.Delete(ctx, id, nil)
-	case fsm.EventForceDelete:
-		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
-	case fsm.EventRun:
-		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
-	}
+	err := d.invoke(ctx, id, op)
 	return Call{Result: classify(err), Err: err, Busy: busy(err)}
 }
 

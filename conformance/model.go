@@ -257,29 +257,30 @@ func Pending(cs []Container) []Container {
 // sandbox may now turn Stopped whenever the wrapper observes it (and this
 // runsc never reports it for a paused container).
 func (m Model) Doom(id string) Model {
-	var cs []Container
-	for _, c := range m.Possible(id) {
+	return m.each(id, func(c Container) Container {
 		if d, ok := c.Doomed(); ok {
-			c = d
+			return d
 		}
-		if !slices.Contains(cs, c) {
-			cs = append(cs, c)
-		}
-	}
-	n := m.clone()
-	n.containers[id] = cs
-	return n
+		return c
+	})
 }
 
 // ExitOutOfBand marks id's workload as exited by itself: every Running
 // possibility may now turn Stopped whenever the wrapper observes it.
 func (m Model) ExitOutOfBand(id string) Model {
-	var cs []Container
-	for _, c := range m.Possible(id) {
+	return m.each(id, func(c Container) Container {
 		if c.State == fsm.Running {
 			c.ExitPending = true
 		}
-		if !slices.Contains(cs, c) {
+		return c
+	})
+}
+
+// each is m with f applied to every possibility of id.
+func (m Model) each(id string, f func(Container) Container) Model {
+	var cs []Container
+	for _, c := range m.Possible(id) {
+		if c = f(c); !slices.Contains(cs, c) {
 			cs = append(cs, c)
 		}
 	}

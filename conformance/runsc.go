@@ -204,29 +204,17 @@ func (r *Runsc) KillSandbox(ctx context.Context, id string) error {
 	}
 	// Wait until runsc reports the death, except for a paused container:
 	// this runsc goes on reporting it paused; then wait for the process.
-	for {
-		s, err := r.Status(ctx, id)
+	return r.waitStatus(ctx, id, 5*time.Millisecond, fmt.Sprintf("%s's sandbox %d did not die", id, st.Pid), func(s fsm.State) bool {
+		if s != fsm.Paused {
+			return false
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.Pid))
 		if err != nil {
-			return err
+			return true
 		}
-		if s == fsm.Stopped || s == fsm.Absent {
-			return nil
-		}
-		if s == fsm.Paused {
-			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.Pid))
-			if err != nil {
-				return nil
-			}
-			if _, rest, ok := bytes.Cut(b, []byte(") ")); ok && len(rest) > 0 && rest[0] == 'Z' {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s's sandbox %d did not die: %w", id, st.Pid, ctx.Err())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+		_, rest, ok := bytes.Cut(b, []byte(") "))
+		return ok && len(rest) > 0 && rest[0] == 'Z'
+	})
 }
 
 // WorkloadExit makes id's workload exit by creating ExitFile inside it.
@@ -248,18 +236,24 @@ func (r *Runsc) WorkloadExit(ctx context.Context, id string) error {
 }
 
 func (r *Runsc) waitStopped(ctx context.Context, id string) error {
+	return r.waitStatus(ctx, id, 10*time.Millisecond, id+" did not stop", func(fsm.State) bool { return false })
+}
+
+// waitStatus polls runsc every tick until id is stopped or gone, or done says
+// its status will do; what says what did not happen when ctx ends first.
+func (r *Runsc) waitStatus(ctx context.Context, id string, tick time.Duration, what string, done func(fsm.State) bool) error {
 	for {
 		s, err := r.Status(ctx, id)
 		if err != nil {
 			return err
 		}
-		if s == fsm.Stopped || s == fsm.Absent {
+		if s == fsm.Stopped || s == fsm.Absent || done(s) {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s did not stop: %w", id, ctx.Err())
-		case <-time.After(10 * time.Millisecond):
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-time.After(tick):
 		}
 	}
 }

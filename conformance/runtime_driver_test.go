@@ -125,30 +125,7 @@ func (d *runtimeDriver) lastStep(id string, op fsm.Event) (steptrace.Step, bool)
 }
 
 func (d *runtimeDriver) Do(ctx context.Context, id string, op fsm.Event) Call {
-	var err error
-	switch op {
-	case fsm.EventCreate:
-		err = d.rt.Create(ctx, id, d.bundle, nil)
-	case fsm.EventStart:
-		err = d.rt.Start(ctx, id, nil)
-	case fsm.EventWait:
-		wctx, cancel := context.WithTimeout(ctx, d.waitFor)
-		_, err = d.rt.Wait(wctx, id)
-		cancel()
-
-	case fsm.EventKill:
-		err = d.rt.Kill(ctx, id, syscall.SIGKILL, nil)
-	case fsm.EventPause:
-		err = d.rt.Pause(ctx, id)
-	case fsm.EventResume:
-		err = d.rt.Resume(ctx, id)
-	case fsm.EventDelete:
-		err = d.rt.Delete(ctx, id, nil)
-	case fsm.EventForceDelete:
-		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
-	case fsm.EventRun:
-		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
-	}
+	err := d.invoke(ctx, id, op)
 	s, ok := d.lastStep(id, op)
 	if !ok {
 		return Call{Err: err} // no step: a query (Wait on a stopped container)
@@ -189,4 +166,33 @@ func (d *runtimeDriver) traceText() string {
 		fmt.Fprintf(&b, "  %d %s %s %s->%s %s exit=%d %s %s\n", s.Seq, s.Op, s.ID, s.From, s.To, s.Result, s.Exit, s.Error, s.Note)
 	}
 	return b.String()
+}
+
+// invoke calls the runtime's method for op. Wait waits at most waitFor: the
+// model's Wait only arms the waiter.
+func (d *runtimeDriver) invoke(ctx context.Context, id string, op fsm.Event) error {
+	var err error
+	switch op {
+	case fsm.EventCreate:
+		err = d.rt.Create(ctx, id, d.bundle, nil)
+	case fsm.EventStart:
+		err = d.rt.Start(ctx, id, nil)
+	case fsm.EventWait:
+		wctx, cancel := context.WithTimeout(ctx, d.waitFor)
+		_, err = d.rt.Wait(wctx, id)
+		cancel()
+	case fsm.EventKill:
+		err = d.rt.Kill(ctx, id, syscall.SIGKILL, nil)
+	case fsm.EventPause:
+		err = d.rt.Pause(ctx, id)
+	case fsm.EventResume:
+		err = d.rt.Resume(ctx, id)
+	case fsm.EventDelete:
+		err = d.rt.Delete(ctx, id, nil)
+	case fsm.EventForceDelete:
+		err = d.rt.Delete(ctx, id, &runtime.DeleteOpts{Force: true})
+	case fsm.EventRun:
+		_, err = d.rt.Run(ctx, id, d.runBundle, nil)
+	}
+	return err
 }
