@@ -180,16 +180,7 @@ func TestEndToEnd(t *testing.T) {
 		dir := t.TempDir()
 		// A file opened without O_APPEND, and one with: both must end up with everything
 		// written after what was there before.
-		plain, err := os.Create(filepath.Join(dir, "plain"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer plain.Close()
-		appending, err := os.OpenFile(filepath.Join(dir, "append"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer appending.Close()
+		plain, appending := outputFiles(t, dir)
 		plain.WriteString("before\n")
 		appending.WriteString("before\n")
 		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo out; echo err >&2")

@@ -198,16 +198,7 @@ func TestNeedsRelay(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	plain, err := os.Create(filepath.Join(dir, "plain"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer plain.Close()
-	appending, err := os.OpenFile(filepath.Join(dir, "append"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer appending.Close()
+	plain, appending := outputFiles(t, dir)
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -407,4 +398,21 @@ func TestRelayReportsBrokenDestination(t *testing.T) {
 	if err := rl.finish(); !errors.Is(err, syscall.EPIPE) {
 		t.Errorf("finish() = %v, want EPIPE", err)
 	}
+}
+
+// outputFiles creates dir/plain, opened without O_APPEND, and dir/append, opened
+// with it, both closed when the test ends.
+func outputFiles(t *testing.T, dir string) (plain, appending *os.File) {
+	t.Helper()
+	plain, err := os.Create(filepath.Join(dir, "plain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { plain.Close() })
+	appending, err = os.OpenFile(filepath.Join(dir, "append"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { appending.Close() })
+	return plain, appending
 }
