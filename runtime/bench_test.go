@@ -32,7 +32,10 @@ func BenchmarkRunTrue(b *testing.B) {
 	ctx := context.Background()
 	r := benchRuntime(b)
 	bundle := busyboxBundle(b, "true")
-	flags := []string{"--platform=ptrace", "--network=none", overlayFlag(r.version)}
+	flags := []string{"--platform=ptrace", "--network=none", r.behaviour.Overlay}
+	if r.behaviour.GoferNetNS {
+		flags = append(flags, "--gofer-network-namespace=new")
+	}
 	directRoot := filepath.Join(b.TempDir(), "root")
 	runcRoot := filepath.Join(b.TempDir(), "root")
 	os.Mkdir(directRoot, 0o700)

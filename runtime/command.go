@@ -98,24 +98,17 @@ func (r *Runtime) globals(c call, logPath string) []string {
 		g = append(g, "--ignore-cgroups")
 	}
 	if !r.cfg.noOverlay {
-		g = append(g, overlayFlag(r.version))
+		g = append(g, r.behaviour.Overlay)
+	}
+	if r.behaviour.GoferNetNS {
+		// A gofer namespace of its own, as before null-netns: the shared one is an nsfs
+		// bind mount in --root that outlives every container.
+		g = append(g, "--gofer-network-namespace=new")
 	}
 	if r.cfg.debugLogDir != "" {
 		g = append(g, "--debug", "--debug-log", strings.TrimRight(r.cfg.debugLogDir, "/")+"/")
 	}
 	return g
-}
-
-// overlayFlag is the flag that keeps root filesystem writes inside the sandbox: runsc
-// releases before 2023 know --overlay, later ones --overlay2.
-func overlayFlag(v Version) string {
-	if d, ok := strings.CutPrefix(v.Release, "0.0~"); ok && d < "2023" {
-		return "--overlay"
-	}
-	if d, ok := strings.CutPrefix(v.Release, "release-"); ok && d < "2023" {
-		return "--overlay"
-	}
-	return "--overlay2=root:memory"
 }
 
 // execRunsc runs one runsc command: global flags first, sanitized environment, stdio on

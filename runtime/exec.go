@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"syscall"
 
@@ -82,11 +81,11 @@ func ExecWithOCIBundleOpts(id, bundle string, o ExecOpts) error {
 		// Available (ExecFail is for an exec that fails after preparation).
 		r.tr.add(steptrace.Step{Op: string(fsm.EventExecHandover), From: fsm.Available, To: fsm.Available,
 			Result: steptrace.Refused, Exit: -1, Error: err.Error()})
-		os.RemoveAll(r.work)
+		removeTree(r.work)
 		r.bin.Close()
 		return err
 	}
-	if err := ValidateID(id); err != nil {
+	if err := r.validateID(id); err != nil {
 		return fail(err)
 	}
 	b, err := LoadBundle(bundle)
@@ -107,7 +106,7 @@ func ExecWithOCIBundleOpts(id, bundle string, o ExecOpts) error {
 	err = syscall.Exec(r.bin.execPath(), args, append([]string(nil), safeEnv...))
 	err = fmt.Errorf("exec runsc: %w", err)
 	r.runtimeStep(ctx, fsm.EventExecFail, -1, err, "the handover step above did not happen")
-	os.RemoveAll(r.work)
+	removeTree(r.work)
 	r.bin.Close()
 	return err
 }

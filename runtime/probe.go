@@ -55,7 +55,7 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	if err != nil {
 		return perr("probe directory", err)
 	}
-	defer os.RemoveAll(dir)
+	defer removeTree(dir)
 	bdir := filepath.Join(dir, "bundle")
 	root := filepath.Join(dir, "root")
 	for _, d := range []string{bdir, root} {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,34 +20,32 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+	"github.com/gvisorfsm/gvisorfsm/internal/runsctest"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-const realRunsc = "/usr/bin/runsc"
+// realRunsc is the runsc under test: $RUNSC, or Debian's (see internal/runsctest).
+var realRunsc = runsctest.Path()
 
 // needRunsc skips tests that drive the real runsc unless they can run; under CI=true a
 // missing prerequisite is a failure, not a skip.
 func needRunsc(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("SKIPPING: -short runs unit tests only; this one drives the real runsc")
-	}
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "not root"
-	} else if _, err := os.Stat(realRunsc); err != nil {
-		why = realRunsc + " missing"
-	} else if _, err := os.Stat("/usr/bin/busybox"); err != nil {
-		why = "/usr/bin/busybox missing"
-	}
-	if why == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("needs root, %s and busybox-static: %s", realRunsc, why)
-	}
-	t.Skipf("SKIPPING: needs root and %s (and busybox-static): %s", realRunsc, why)
+	runsctest.Need(t)
+}
+
+// newOnLine is New for the runsc under test: resolution is New's own business (tested
+// by TestRealResolvePath); everything else runs on the binary RUNSC names.
+func newOnLine(ctx context.Context, opts ...Option) (*Runtime, error) {
+	return NewWithPath(ctx, realRunsc, opts...)
+}
+
+// lineOf is the behaviour of the runsc under test, as the runtime derives it.
+func lineOf(t *testing.T) Behaviour {
+	t.Helper()
+	r, _ := newReal(t)
+	return r.Behaviour()
 }
 
 // syncBuffer is a trace sink safe for the runtime's concurrent steps.
@@ -74,7 +73,7 @@ func newReal(t *testing.T, opts ...Option) (*Runtime, *syncBuffer) {
 	needRunsc(t)
 	tr := &syncBuffer{}
 	opts = append([]Option{WithPlatform("ptrace"), WithNetwork(NetworkNone), WithTrace(tr), WithoutSandboxProbe()}, opts...)
-	r, err := New(context.Background(), opts...)
+	r, err := newOnLine(context.Background(), opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -485,10 +484,10 @@ func TestRealIDValidation(t *testing.T) {
 	}
 }
 
-// This runsc fails half way through create for IDs over 92 characters (the sandbox's
-// abstract control socket name must fit in a unix socket address), whatever the --root.
-// The runtime lets 92 through and refuses 93 before runsc runs, with a long and a short
-// state directory.
+// runsc fails half way through create for IDs longer than its control socket's name
+// allows (92 characters for an abstract socket, 91 for a socket file, which falls back
+// to /tmp), whatever the --root. The runtime lets the limit through and refuses one more
+// before runsc runs, with a long and a short state directory.
 func TestRealIDLengthBoundary(t *testing.T) {
 	long := filepath.Join(t.TempDir(), strings.Repeat("d", 120))
 	if err := os.Mkdir(long, 0o700); err != nil {
@@ -497,18 +496,22 @@ func TestRealIDLengthBoundary(t *testing.T) {
 	for _, dir := range []string{t.TempDir(), long} {
 		r, _ := newReal(t, WithStateDir(dir))
 		b := busyboxBundle(t, "true")
-		ok := strings.Repeat("y", MaxIDLen)
-		if code, err := r.Run(context.Background(), ok, b, nil); err != nil || code != 0 {
-			t.Fatalf("root %s: %d-character ID: Run = %d, %v", r.Root(), MaxIDLen, code, err)
+		limit := r.Behaviour().MaxIDLen
+		if want := map[bool]int{false: 92, true: 91}[r.Behaviour().SocketFile]; limit != want {
+			t.Fatalf("%s: ID limit %d, want %d", r.Behaviour().Line, limit, want)
 		}
-		over := strings.Repeat("z", MaxIDLen+1)
+		ok := strings.Repeat("y", limit)
+		if code, err := r.Run(context.Background(), ok, b, nil); err != nil || code != 0 {
+			t.Fatalf("root %s: %d-character ID: Run = %d, %v", r.Root(), limit, code, err)
+		}
+		over := strings.Repeat("z", limit+1)
 		_, err := r.Run(context.Background(), over, b, nil)
 		var ie *IDError
-		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "92") || !strings.Contains(err.Error(), "socket") {
-			t.Fatalf("%d-character ID: want an *IDError naming the limit and why, got %v", MaxIDLen+1, err)
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), strconv.Itoa(limit)) || !strings.Contains(err.Error(), "socket") {
+			t.Fatalf("%d-character ID: want an *IDError naming the limit and why, got %v", limit+1, err)
 		}
 		if !hasStep(r, over, "Run", steptrace.Refused) || hasStep(r, over, "Run", steptrace.Failed) {
-			t.Fatalf("%d-character ID reached runsc: %v", MaxIDLen+1, steps(r, over))
+			t.Fatalf("%d-character ID reached runsc: %v", limit+1, steps(r, over))
 		}
 	}
 }
@@ -622,7 +625,7 @@ func TestRealSwapAfterValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := r.Version(context.Background())
-	if err != nil || v.Release == "EVIL" || !strings.HasPrefix(v.Release, "0.0~") {
+	if err != nil || v.Release == "EVIL" || v != r.version {
 		t.Fatalf("Version after swap = %+v, %v: the swapped file ran", v, err)
 	}
 	if _, err := NewWithPath(context.Background(), p, WithoutSandboxProbe()); !errors.Is(err, ErrUntrusted) {
@@ -630,8 +633,8 @@ func TestRealSwapAfterValidation(t *testing.T) {
 	}
 }
 
-// systrap is unknown to this runsc and kvm hangs: only ptrace works, and the probes
-// leave nothing behind. An explicitly requested platform that fails is an error. The
+// Without /dev/kvm (as on these machines) kvm never starts; ptrace starts on every
+// line, systrap wherever runsc knows it. The probes leave nothing behind. An explicitly requested platform that fails is an error. The
 // probe timeout is the default one: a ptrace sandbox on the loaded shared machine has
 // taken more than 3s to run /bin/true.
 func TestRealProbePlatforms(t *testing.T) {
@@ -647,8 +650,9 @@ func TestRealProbePlatforms(t *testing.T) {
 			t.Errorf("%s: error %v is not ErrPlatform", p.Platform, p.Err)
 		}
 	}
-	if !got["ptrace"] || got["systrap"] || got["kvm"] {
-		t.Fatalf("ProbePlatforms = %+v", res)
+	_, kvmErr := os.Stat("/dev/kvm")
+	if !got["ptrace"] || got["systrap"] != r.Behaviour().Systrap || (kvmErr != nil && got["kvm"]) {
+		t.Fatalf("%s: ProbePlatforms = %+v", r.Behaviour().Line, res)
 	}
 	for _, pid := range processesUsingRoot(r.StateDir()) {
 		t.Errorf("probe process %d left", pid)
@@ -657,12 +661,13 @@ func TestRealProbePlatforms(t *testing.T) {
 	if strings.TrimSpace(string(out)) != "0" {
 		t.Errorf("probe sandboxes left: %s", out)
 	}
-	_, err = New(context.Background(), WithPlatform("systrap"), WithProbeTimeout(3*time.Second))
+	bad := brokenPlatform(t, r.Behaviour())
+	_, err = newOnLine(context.Background(), WithPlatform(bad), WithProbeTimeout(3*time.Second))
 	var pe *PlatformError
-	if !errors.As(err, &pe) || pe.Platform != "systrap" {
-		t.Fatalf("New with systrap: want *PlatformError, got %v", err)
+	if !errors.As(err, &pe) || pe.Platform != bad {
+		t.Fatalf("New with %s: want *PlatformError, got %v", bad, err)
 	}
-	r2, err := New(context.Background(), WithPlatform("ptrace"))
+	r2, err := newOnLine(context.Background(), WithPlatform("ptrace"))
 	if err != nil {
 		t.Fatalf("New with ptrace (probed): %v", err)
 	}
@@ -678,7 +683,7 @@ func TestRealExecHandover(t *testing.T) {
 	if os.Getenv("GVISORFSM_EXEC_CHILD") == "1" {
 		tr, _ := os.Create(os.Getenv("GVISORFSM_EXEC_TRACE"))
 		err := ExecWithOCIBundleOpts("exec-child", os.Getenv("GVISORFSM_EXEC_BUNDLE"), ExecOpts{
-			Platform: "ptrace", StateDir: os.Getenv("GVISORFSM_EXEC_STATE"), Trace: tr})
+			Platform: "ptrace", StateDir: os.Getenv("GVISORFSM_EXEC_STATE"), Trace: tr, Path: realRunsc})
 		fmt.Fprintln(os.Stderr, "exec returned:", err)
 		os.Exit(99)
 	}
@@ -753,8 +758,9 @@ func TestRealConcurrentStartsSerialized(t *testing.T) {
 	}
 }
 
-// runsc names sandboxes host-wide (an abstract socket per ID): a second runtime's
-// create of the same ID is refused up front instead of failing half way in runsc.
+// Where runsc names sandboxes host-wide (an abstract socket per ID), a second
+// runtime's create of the same ID is refused up front instead of failing half way in
+// runsc; where the socket is a file in each root, both runtimes have their own.
 func TestRealIDInUseByAnotherRuntime(t *testing.T) {
 	r1, _ := newReal(t)
 	r2, _ := newReal(t)
@@ -763,7 +769,12 @@ func TestRealIDInUseByAnotherRuntime(t *testing.T) {
 	if err := r1.Create(ctx, "shared-name", b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.Create(ctx, "shared-name", b, nil); !errors.Is(err, ErrExists) || !hasStep(r2, "shared-name", "Create", steptrace.Refused) {
+	err := r2.Create(ctx, "shared-name", b, nil)
+	if r2.Behaviour().SocketFile {
+		if err != nil {
+			t.Fatalf("%s: IDs are per root, but the second runtime's Create failed: %v", r2.Behaviour().Line, err)
+		}
+	} else if !errors.Is(err, ErrExists) || !hasStep(r2, "shared-name", "Create", steptrace.Refused) {
 		t.Fatalf("second runtime's Create: want refused ErrExists, got %v", err)
 	}
 	if st, err := r1.State(ctx, "shared-name"); err != nil || st.Status != "created" {
@@ -854,9 +865,16 @@ func TestRealResolvePath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// As root only the trusted locations count; on this machine that is the package's.
-	if _, err := os.Stat("/usr/local/bin/runsc"); err != nil && p != realRunsc {
-		t.Fatalf("ResolvePath = %q", p)
+	// As root only the trusted locations count, the first one present wins.
+	want := ""
+	for _, c := range TrustedLocations {
+		if _, err := os.Stat(c); err == nil {
+			want = c
+			break
+		}
+	}
+	if p != want {
+		t.Fatalf("ResolvePath = %q, want the first trusted location present, %q", p, want)
 	}
 	r, err := New(context.Background(), WithoutSandboxProbe())
 	if err != nil {
@@ -988,16 +1006,30 @@ func TestRealRunKilledBySignal(t *testing.T) {
 	}
 }
 
+// brokenPlatform is a platform that fails at once on this line and host, and the words
+// runsc uses for it: systrap where runsc does not know it, else kvm without /dev/kvm.
+func brokenPlatform(t *testing.T, b Behaviour) string {
+	t.Helper()
+	if !b.Systrap {
+		return "systrap"
+	}
+	if _, err := os.Stat("/dev/kvm"); err == nil {
+		t.Skip("SKIPPING: this line knows systrap and the host has /dev/kvm: no platform is sure to fail")
+	}
+	return "kvm"
+}
+
 // A platform that does not work says why, in runsc's own words.
 func TestRealPlatformErrorNamesCause(t *testing.T) {
-	needRunsc(t)
-	_, err := New(context.Background(), WithPlatform("systrap"), WithProbeTimeout(10*time.Second))
+	bad := brokenPlatform(t, lineOf(t))
+	_, err := newOnLine(context.Background(), WithPlatform(bad), WithProbeTimeout(10*time.Second))
 	var pe *PlatformError
 	if !errors.As(err, &pe) {
-		t.Fatalf("New with systrap: want *PlatformError, got %v", err)
+		t.Fatalf("New with %s: want *PlatformError, got %v", bad, err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "unknown platform: systrap") || !strings.Contains(msg, "sandbox did not run") {
-		t.Fatalf("PlatformError %q lacks runsc's message (unknown platform: systrap)", msg)
+	want := map[string]string{"systrap": "unknown platform: systrap", "kvm": "/dev/kvm"}[bad]
+	if msg := err.Error(); !strings.Contains(msg, want) || !strings.Contains(msg, "sandbox did not run") {
+		t.Fatalf("PlatformError %q lacks runsc's message (%s)", msg, want)
 	}
 }
 
@@ -1110,5 +1142,37 @@ func TestRealBundleMounts(t *testing.T) {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// Where runsc defaults to a shared null network namespace for gofers, it bind-mounts it
+// at <root>/null-netns and leaves it there; a runtime's Close must unmount it rather
+// than fail with EBUSY. The runtime itself avoids it (--gofer-network-namespace=new),
+// so the mount is made here by a runsc started on the runtime's root without that flag.
+func TestRealCloseUnmountsNullNetns(t *testing.T) {
+	needRunsc(t)
+	r, err := newOnLine(context.Background(), WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := busyboxBundle(t, "true")
+	cmd := exec.Command(realRunsc, "--root", r.Root(), "--platform=ptrace", "--network=none", "run", "--bundle", b, "outside")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		r.Close(context.Background())
+		t.Fatalf("runsc run: %v\n%s", err, out)
+	}
+	mounted, _ := mountsBelow(r.StateDir())
+	if want := r.Behaviour().GoferNetNS; (len(mounted) > 0) != want {
+		r.Close(context.Background())
+		t.Fatalf("%s: mounts under the root after a plain run: %q; a null-netns mount expected: %v", r.Behaviour().Line, mounted, want)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if left, _ := mountsBelow(r.StateDir()); len(left) > 0 {
+		t.Fatalf("mounts left after Close: %q", left)
+	}
+	if _, err := os.Stat(r.StateDir()); !os.IsNotExist(err) {
+		t.Fatalf("state dir left after Close: %v", err)
 	}
 }

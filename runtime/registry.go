@@ -11,14 +11,11 @@ import (
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
 
-// MaxIDLen is the longest container ID runsc can use. Each sandbox listens on an
-// abstract unix socket named "\x00runsc-sandbox.<id>", and a socket name must fit in
-// sockaddr_un's 108-byte sun_path with a byte to spare (runsc's Go refuses a
-// NUL-prefixed name of exactly 108 bytes): 108 - 1 - 1 - len("runsc-sandbox.") = 92.
-// A longer ID fails half way through create ("creating control server socket ...:
-// invalid argument"), whatever the --root; the limit is fixed, not derived from the
-// state directory's path. (The state file `<id>_sandbox:<id>.state` alone would allow
-// 120.)
+// MaxIDLen is the longest container ID any runsc line can use: each sandbox's control
+// socket is named after its ID and must fit in sockaddr_un's 108 bytes. runsc lines with
+// an abstract socket ("\x00runsc-sandbox.<id>") allow 92; those with a socket file
+// (runsc-<id>.sock, at worst in /tmp) allow 91. A Runtime enforces its own binary's
+// limit (Behaviour.MaxIDLen); a longer ID would fail half way through create.
 const MaxIDLen = 92
 
 var idRE = regexp.MustCompile(`^[\w+.-]+$`)
@@ -30,8 +27,7 @@ func ValidateID(id string) error {
 	case id == "":
 		return &IDError{ID: id, Reason: "empty"}
 	case len(id) > MaxIDLen:
-		return &IDError{ID: id, Reason: fmt.Sprintf("%d characters, longer than %d: runsc names the sandbox's control socket "+
-			"\"runsc-sandbox.<id>\", which must fit in a 108-byte unix socket address", len(id), MaxIDLen)}
+		return tooLong(id, MaxIDLen)
 	case !idRE.MatchString(id):
 		return &IDError{ID: id, Reason: `must match ^[\w+.-]+$`}
 	case id == "." || id == "..":
@@ -79,7 +75,7 @@ func (r *Runtime) availableErr() error {
 // waited for: the refusal, if any, is then decided and recorded under that
 // container's lock, after its step, so the trace shows the state the refusal saw.
 func (r *Runtime) reserve(op, id string) (*container, error) {
-	if err := ValidateID(id); err != nil {
+	if err := r.validateID(id); err != nil {
 		return nil, r.refuse(id, op, fsm.Absent, err)
 	}
 	for {
@@ -124,7 +120,7 @@ func (r *Runtime) tryReserve(op, id string) (c, old *container, err error) {
 	if err := r.availableErr(); err != nil {
 		return nil, nil, r.refuse(id, op, fsm.Absent, err)
 	}
-	if sandboxNameInUse(id) {
+	if !r.behaviour.SocketFile && sandboxNameInUse(id) {
 		// runsc names each sandbox's control socket after its ID, host-wide: another
 		// runtime's (or anyone's) sandbox with this ID would make create fail half way.
 		return nil, nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: a sandbox named %q already runs on this host", ErrExists, id))
@@ -169,7 +165,7 @@ func (r *Runtime) forget(c *container) {
 // to be still the runtime's, so that steps on it are recorded in the order they take
 // effect.
 func (r *Runtime) lookup(op, id string) (*container, error) {
-	if err := ValidateID(id); err != nil {
+	if err := r.validateID(id); err != nil {
 		return nil, r.refuse(id, op, fsm.Absent, err)
 	}
 	for {
@@ -203,4 +199,21 @@ func (r *Runtime) forgetDeleted(c *container) {
 	}
 	r.mu.Unlock()
 	r.forget(c)
+}
+
+// validateID is ValidateID with this runtime's runsc's own ID limit.
+func (r *Runtime) validateID(id string) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	if max := r.behaviour.MaxIDLen; max > 0 && len(id) > max {
+		return tooLong(id, max)
+	}
+	return nil
+}
+
+// tooLong is the *IDError of an ID over a limit of max characters.
+func tooLong(id string, max int) error {
+	return &IDError{ID: id, Reason: fmt.Sprintf("%d characters, longer than %d: runsc names the sandbox's control socket "+
+		"after the ID, and its name must fit in a 108-byte unix socket address", len(id), max)}
 }

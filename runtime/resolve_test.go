@@ -218,6 +218,8 @@ func TestParseVersion(t *testing.T) {
 		{"runsc version 0.0~20221219.0\nspec: 1.0.2-dev\n", "0.0~20221219.0", "1.0.2-dev"},
 		{"runsc version VERSION_MISSING\nspec: 1.1.0\n", "VERSION_MISSING", "1.1.0"},
 		{"runsc version release-20260905.0\nspec: 1.2.1\n", "release-20260905.0", "1.2.1"},
+		{"runsc version release-20230605.1\nspec: 1.1.0-rc.1\n", "release-20230605.1", "1.1.0-rc.1"},
+		{"runsc version 0.0~20221219.0-1+b2\nspec: 1.0.2-dev\n", "0.0~20221219.0-1+b2", "1.0.2-dev"},
 	} {
 		v, err := ParseVersion(c.out)
 		if err != nil || v.Release != c.rel || v.Spec != c.spec {
@@ -227,7 +229,9 @@ func TestParseVersion(t *testing.T) {
 	if v, _ := ParseVersion("runsc version VERSION_MISSING\nspec: 1.1.0"); !v.Unstamped() {
 		t.Error("VERSION_MISSING not reported as unstamped")
 	}
-	for _, garbage := range []string{"", "hello", "\x00\x01", "runsc version 1.0\n", "spec: 1.0.2\n", "runsc version \nspec: x"} {
+	for _, garbage := range []string{"", "hello", "\x00\x01", "runsc version 1.0\n", "spec: 1.0.2\n", "runsc version \nspec: x",
+		"runsc version 1.0\nspec: 1.0.2\n", "runsc version release-2026\nspec: 1.2.1\n", "runsc version release-20261399.0\nspec: 1.2.1\n",
+		"runsc version 0.0~20221219.0; rm -rf /\nspec: 1.0.2\n", "runsc version VERSION_MISSING_X\nspec: 1.2.1\n"} {
 		_, err := ParseVersion(garbage)
 		var ve *VersionError
 		if !errors.As(err, &ve) || !errors.Is(err, ErrBadVersion) || ve.Output != garbage {

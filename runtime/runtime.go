@@ -25,8 +25,10 @@ type Runtime struct {
 	cfg     config
 	bin     *Binary
 	version Version
-	m       *fsm.Machine
-	tr      *tracer
+	// behaviour is what this binary does where runsc lines differ (BehaviourOf).
+	behaviour Behaviour
+	m         *fsm.Machine
+	tr        *tracer
 
 	work string // private 0700 directory: root/, log/, io/
 	root string // runsc --root
@@ -102,7 +104,7 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 		r.runtimeStep(ctx, fsm.EventProbeFail, exit, err, note)
 		r.cancel()
 		if r.work != "" {
-			os.RemoveAll(r.work)
+			removeTree(r.work)
 		}
 		b.Close()
 		return nil, err
@@ -115,6 +117,15 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 		return fail(exit, err, "version probe")
 	}
 	r.version = v
+	var flags []string
+	if v.Unstamped() {
+		if flags, err = r.flagsCall(ctx); err != nil {
+			return fail(-1, err, "flags probe")
+		}
+	}
+	if r.behaviour, err = BehaviourOf(v, flags); err != nil {
+		return fail(-1, err, "behaviour of "+v.String())
+	}
 	if r.cfg.subreaper {
 		// Sandboxes outlive `runsc create`; as their reaper we learn their exit status,
 		// which is the workload's (see WithoutSubreaper).
@@ -218,6 +229,22 @@ func (r *Runtime) versionCall(ctx context.Context) (Version, int, error) {
 	return v, o.exit, err
 }
 
+// flagsCall lists the global flags the binary knows (`runsc flags`), for judging an
+// unstamped build by what it accepts.
+func (r *Runtime) flagsCall(ctx context.Context) ([]string, error) {
+	o, err := r.execRunsc(ctx, call{sub: "flags", noGlobals: true})
+	if err != nil {
+		return nil, err
+	}
+	if o.exit != 0 {
+		return nil, o.failure("flags", "")
+	}
+	return parseFlags(string(o.stdout) + o.stderr), nil
+}
+
+// Behaviour is what this runtime's runsc does where runsc lines differ.
+func (r *Runtime) Behaviour() Behaviour { return r.behaviour }
+
 // Close force-deletes every container the runtime still owns, stops its waiters, removes
 // its private state directory and releases the binary. Afterwards `runsc list` on its
 // root is empty and none of its runsc processes remain.
@@ -288,7 +315,7 @@ func (r *Runtime) Close(ctx context.Context) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := os.RemoveAll(r.work); err != nil {
+	if err := removeTree(r.work); err != nil {
 		errs = append(errs, err)
 	}
 	r.bin.Close()
