@@ -9,12 +9,16 @@ STATICCHECK_VERSION ?= v0.8.2
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-deps: ## install what the tests need on a fresh Debian machine (runsc, busybox-static, Go modules)
-	@if ! command -v runsc >/dev/null || ! test -x /usr/bin/busybox; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runsc busybox-static; \
-	  else echo "deps: runsc/busybox-static missing; run 'sudo make deps'" >&2; fi; \
-	fi
+# The two runsc lines every real-runsc test runs against: Debian's package and a current
+# gVisor built by tools/install-runsc.sh into a cache outside the repository.
+RUNSC_DEBIAN  ?= /usr/bin/runsc
+RUNSC_CURRENT ?= $(shell tools/install-runsc.sh --path)
+# The packages and tests that drive the real runsc, run once more on the second line.
+REAL_PKGS  ?= ./runtime ./conformance ./cmd/gvisorfsm
+REAL_TESTS ?= ^(TestReal|TestEndToEnd|TestConcurrentRealRunsc|TestRunscObserverOnRealRunsc)
+
+deps: ## install what the tests need on a fresh Debian machine (both runsc lines, busybox-static, Go modules)
+	tools/install-runsc.sh
 	$(GO) mod download
 
 build: ## compile every package and command into bin/
@@ -42,13 +46,19 @@ RACE_PKGS ?= $(shell $(GO) list ./... | grep -v '/tla$$')
 # go test shows a passing package's output only with -v, so the conformance
 # summary table goes to a file (CONFORMANCE_SUMMARY), printed once the run ends.
 SUMMARY ?= $(or $(TMPDIR),/tmp)/gvisorfsm-conformance-summary.txt
+LEAKS   ?= $(or $(TMPDIR),/tmp)/leaks-before.txt
 with-summary = rm -f $(SUMMARY); CONFORMANCE_SUMMARY=$(SUMMARY) $(1); rc=$$?; cat $(SUMMARY) 2>/dev/null; rm -f $(SUMMARY); exit $$rc
 
 test: deps lint ## the test suite: lint, model check, every test (with the race detector where there is concurrency)
 	tools/tlc.sh
 	$(GO) test -count=1 ./tla
 	$(GO) test -race -count=1 -run '(TestParallelSameAsOneWorker|TestWorkers)/(parallel|corpus)/^[^B]' ./tla
-	$(call with-summary,$(GO) test -race -count=1 -p 1 -timeout 20m $(RACE_PKGS))
+	tools/leaks.sh begin $(LEAKS)
+	@echo "== runsc line: $$($(RUNSC_DEBIAN) --version | head -n 1) ($(RUNSC_DEBIAN))"
+	$(call with-summary,RUNSC=$(RUNSC_DEBIAN) $(GO) test -race -count=1 -p 1 -timeout 20m $(RACE_PKGS))
+	@echo "== runsc line: $$($(RUNSC_CURRENT) --version | head -n 1) ($(RUNSC_CURRENT))"
+	$(call with-summary,RUNSC=$(RUNSC_CURRENT) $(GO) test -race -count=1 -p 1 -timeout 20m -run '$(REAL_TESTS)' $(REAL_PKGS))
+	tools/leaks.sh end $(LEAKS)
 
 test-short: ## unit tests only: no runsc, no root
 	$(GO) test -short -count=1 $(PKGS)
@@ -68,8 +78,11 @@ bench: ## benchmarks, printed side by side with their ratios
 	$(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
 	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
 
-conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 cases), ending with their summary table
-	$(call with-summary,$(GO) test -count=1 -timeout 30m ./conformance)
+conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 cases), ending with their summary table; the real tier on each runsc line
+	tools/leaks.sh begin $(LEAKS)
+	$(call with-summary,RUNSC=$(RUNSC_DEBIAN) $(GO) test -count=1 -timeout 30m ./conformance)
+	$(call with-summary,RUNSC=$(RUNSC_CURRENT) $(GO) test -count=1 -timeout 30m -run '$(REAL_TESTS)' ./conformance)
+	tools/leaks.sh end $(LEAKS)
 
 conformance-full: ## the same with the real tier at full size (100 cases, over 3,000 runsc calls)
 	$(call with-summary,CONFORMANCE_FULL=1 $(GO) test -count=1 -timeout 60m ./conformance)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/internal/runsctest"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
@@ -172,12 +173,12 @@ func TestConcurrentRealRunsc(t *testing.T) {
 	runHistories(t, 3, 4, "concurrent-real", func(dir string) (*runtimeDriver, *Runsc, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		d, err := newRuntimeDriver(ctx, "/usr/bin/runsc", dir, bundle, runBundle,
+		d, err := newRuntimeDriver(ctx, runsctest.Path(), dir, bundle, runBundle,
 			runtime.WithPlatform("ptrace"), runtime.WithNetwork(runtime.NetworkNone), runtime.WithoutSandboxProbe())
 		if err != nil {
 			return nil, nil, err
 		}
-		return d, &Runsc{Binary: "/usr/bin/runsc", Root: d.rt.Root(), Flags: []string{"--platform=ptrace", "--network=none"}}, nil
+		return d, &Runsc{Binary: runsctest.Path(), Root: d.rt.Root(), Flags: runsctest.GlobalFlags()}, nil
 	})
 	summary.Update("concurrent-real", func(ts *TierStats) { ts.Elapsed += time.Since(start) })
 }

@@ -36,7 +36,7 @@
 //   - Runsc (runsc.go) observes and disturbs real runsc directly.
 //
 // The tiers are tests: the fake runsc (internal/fakerunsc) with faults
-// (fake_test.go), the real /usr/bin/runsc (real_test.go, root only; under
+// (fake_test.go), the real runsc (RUNSC, or Debian's; real_test.go, root only; under
 // CI=true a missing runsc is a failure), the concurrent tier on both
 // (concurrent_runtime_test.go), and the seeded bugs of mutants/ (run.sh).
 // Every run prints a summary table.

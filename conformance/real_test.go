@@ -7,11 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/internal/runsctest"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"pgregory.net/rapid"
 )
 
-// The real-runsc tier: the state machine drives /usr/bin/runsc (ptrace,
+// The real-runsc tier: the state machine drives the runsc under test (ptrace,
 // network none) and reconciles with `runsc state`/`list` after every step.
 // It counts every runsc process the wrapper and the observer start; a case
 // of 20 steps starts about 50 and takes about 10s on a loaded 2-core
@@ -39,12 +40,12 @@ func TestRealRunscStateMachine(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		d, err := newRuntimeDriver(ctx, "/usr/bin/runsc", dir, bundle, runBundle,
+		d, err := newRuntimeDriver(ctx, runsctest.Path(), dir, bundle, runBundle,
 			runtime.WithPlatform("ptrace"), runtime.WithNetwork(runtime.NetworkNone), runtime.WithoutSandboxProbe())
 		if err != nil {
 			rt.Fatal(err)
 		}
-		r := &Runsc{Binary: "/usr/bin/runsc", Root: d.rt.Root(), Flags: []string{"--platform=ptrace", "--network=none"}, ExitFile: "/tmp/exit"}
+		r := &Runsc{Binary: runsctest.Path(), Root: d.rt.Root(), Flags: runsctest.GlobalFlags(), ExitFile: "/tmp/exit"}
 		rt.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()

@@ -12,37 +12,23 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
+	"github.com/gvisorfsm/gvisorfsm/internal/runsctest"
 )
 
-// needRealRunsc skips loudly without root and /usr/bin/runsc, and fails when
-// CI=true: CI machines must run the real tiers.
+// needRealRunsc skips loudly without root and the runsc under test
+// (internal/runsctest), and fails when CI=true: CI machines must run the real tiers.
 func needRealRunsc(t *testing.T) {
 	t.Helper()
-	var why string
-	switch {
-	case os.Geteuid() != 0:
-		why = "not root"
-	case func() bool { _, err := os.Stat("/usr/bin/runsc"); return err != nil }():
-		why = "/usr/bin/runsc missing"
-	case func() bool { _, err := os.Stat("/usr/bin/busybox"); return err != nil }():
-		why = "/usr/bin/busybox missing"
-	}
-	if why == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true but the real-runsc tier cannot run: %s", why)
-	}
-	t.Skipf("SKIPPING: needs root, /usr/bin/runsc and /usr/bin/busybox: %s", why)
+	runsctest.Need(t)
 }
 
 // realRunsc is a Runsc on the real binary with a fresh root and a busybox
 // bundle; the root is swept (and leaks reported) at cleanup.
 func realRunsc(t testing.TB, dir string) (*Runsc, string) {
 	r := &Runsc{
-		Binary:   "/usr/bin/runsc",
+		Binary:   runsctest.Path(),
 		Root:     filepath.Join(dir, "root"),
-		Flags:    []string{"--platform=ptrace", "--network=none"},
+		Flags:    runsctest.GlobalFlags(),
 		ExitFile: "/tmp/exit",
 	}
 	bundle, err := BusyboxBundle(dir, "/usr/bin/busybox", r.ExitFile)

@@ -1176,3 +1176,43 @@ func TestRealCloseUnmountsNullNetns(t *testing.T) {
 		t.Fatalf("state dir left after Close: %v", err)
 	}
 }
+
+// A workload that ends on its own is Stopped as soon as the runtime has observed it,
+// and a plain Delete then succeeds at once, on every line: where runsc goes on saying
+// "running" until the sandbox process is reaped (the zombie window), the runtime is the
+// one that reaps it (subreaper), or init does (WithoutSubreaper), and the runtime waits
+// for that, not for a fixed time. Kill of a created container is refused on every
+// line, whether or not this runsc would accept it.
+func TestRealExitThenPlainDelete(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []Option
+	}{{"subreaper", nil}, {"no-subreaper", []Option{WithoutSubreaper()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			r, _ := newReal(t, mode.opts...)
+			ctx := context.Background()
+			for i := range 3 {
+				id := fmt.Sprintf("ends-%d", i)
+				if err := r.Create(ctx, id, busyboxBundle(t, "sh", "-c", "exit 5"), nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := r.Kill(ctx, id, syscall.SIGKILL, nil); !errors.Is(err, ErrIllegal) {
+					t.Fatalf("%s: Kill of a created container: want ErrIllegal, got %v", r.Behaviour().Line, err)
+				}
+				if err := r.Start(ctx, id, nil); err != nil {
+					t.Fatal(err)
+				}
+				code, err := r.Wait(ctx, id)
+				if err != nil || code != 5 {
+					t.Fatalf("Wait = %d, %v; want 5", code, err)
+				}
+				if st, err := r.State(ctx, id); err != nil || st.Status != "stopped" {
+					t.Fatalf("State after Wait = %+v, %v; want stopped", st, err)
+				}
+				if err := r.Delete(ctx, id, nil); err != nil {
+					t.Fatalf("%s: plain Delete after the exit: %v\n%v", r.Behaviour().Line, err, steps(r, id))
+				}
+			}
+		})
+	}
+}

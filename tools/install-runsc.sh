@@ -11,6 +11,7 @@
 #   GVISOR_RELEASE   release name stamped into `runsc --version` (default: from the version's date)
 #   RUNSC_CACHE      where builds are kept (default: /var/cache/gvisorfsm as root, else ~/.cache/gvisorfsm)
 #   SKIP_DEBIAN=1    do not touch apt (for machines where the package is already there)
+# With --path it only prints where the current build is (or would be), building nothing.
 set -euo pipefail
 
 GVISOR_VERSION=${GVISOR_VERSION:-v0.0.0-20260905035102-160fafc42237}
@@ -23,6 +24,9 @@ if [ -z "${RUNSC_CACHE:-}" ]; then
   if [ "$(id -u)" = 0 ]; then RUNSC_CACHE=/var/cache/gvisorfsm; else RUNSC_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/gvisorfsm"; fi
 fi
 GO=${GO:-go}
+dest="$RUNSC_CACHE/runsc-$GVISOR_VERSION"
+bin="$dest/runsc"
+if [ "${1:-}" = --path ]; then echo "$bin"; exit 0; fi
 
 log() { printf 'install-runsc: %s\n' "$*" >&2; }
 
@@ -40,9 +44,8 @@ test -x /usr/bin/runsc && log "debian: $(/usr/bin/runsc --version | head -n 1)"
 
 # 2. Current gVisor, built once per version. The build happens in a scratch module so
 # that neither this repository's go.mod nor its go.sum ever names gVisor.
-dest="$RUNSC_CACHE/runsc-$GVISOR_VERSION"
-bin="$dest/runsc"
-if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "version $GVISOR_RELEASE"; then
+have=$( { [ -x "$bin" ] && "$bin" --version 2>/dev/null; } || true)
+if [ "${have%%$'\n'*}" = "runsc version $GVISOR_RELEASE" ]; then
   log "current: reusing $bin ($("$bin" --version | head -n 1))"
 else
   log "current: building gvisor.dev/gvisor/runsc@$GVISOR_VERSION (about 2 minutes on 2 cores)"

@@ -137,6 +137,7 @@ func runscChecks(ctx context.Context, opts []runtime.Option, add func(name, stat
 		return nil
 	}
 	add("version", statusOK, fmt.Sprintf("%s (OCI runtime spec %s)", v.Release, v.Spec))
+	behaviourRows(rt.Behaviour(), add)
 	ps, err := rt.ProbePlatforms(ctx)
 	var working []string
 	for _, p := range ps {
@@ -151,6 +152,18 @@ func runscChecks(ctx context.Context, opts []runtime.Option, add func(name, stat
 		add("platforms", statusFail, err.Error())
 	}
 	return working
+}
+
+// behaviourRows adds a row for the runsc line and one for each behaviour the runtime
+// applies to it (runtime.Behaviour), each "ok": they are facts, not problems.
+func behaviourRows(b runtime.Behaviour, add func(name, status, detail string)) {
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		name, detail, _ := strings.Cut(line, ": ")
+		if name != "line" {
+			name = "  " + name
+		}
+		add(name, statusOK, detail)
+	}
 }
 
 // candidate names the runsc that ResolvePath looked at first (for an untrusted one).

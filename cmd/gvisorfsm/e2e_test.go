@@ -16,31 +16,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/internal/runsctest"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
-// requireRunsc skips (loudly) under -short, and without root and /usr/bin/runsc except
-// in CI, where their absence fails the test.
+// requireRunsc skips (loudly) under -short, and without root and the runsc under test
+// (internal/runsctest: RUNSC, or Debian's) except in CI, where their absence fails the
+// test.
 func requireRunsc(t *testing.T) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("SKIPPING: -short runs unit tests only; the end-to-end tests need root and /usr/bin/runsc")
-	}
-	var why []string
-	if os.Geteuid() != 0 {
-		why = append(why, "not root")
-	}
-	if _, err := os.Stat("/usr/bin/runsc"); err != nil {
-		why = append(why, err.Error())
-	}
-	if len(why) == 0 {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true but real runsc is unusable: %s", strings.Join(why, "; "))
-	}
-	t.Skipf("SKIPPING: needs root and /usr/bin/runsc: %s", strings.Join(why, "; "))
+	runsctest.Need(t)
 }
 
 // buildBinary compiles gvisorfsm into dir.
@@ -66,7 +52,9 @@ type invocation struct {
 func command(t *testing.T, bin string, args ...string) *invocation {
 	t.Helper()
 	inv := &invocation{tmp: t.TempDir()}
-	inv.cmd = exec.Command(bin, args...)
+	// The command resolves runsc itself: the runsc under test is what it finds first.
+	argv := runsctest.AsInstalled(append([]string{bin}, args...)...)
+	inv.cmd = exec.Command(argv[0], argv[1:]...)
 	inv.cmd.Env = append(os.Environ(), "TMPDIR="+inv.tmp)
 	inv.cmd.Stdout, inv.cmd.Stderr = &inv.stdout, &inv.stderr
 	// The output reaches the test through pipes: if anything held them open after
@@ -459,11 +447,11 @@ func unprivilegedCommand(t *testing.T, bin string, args ...string) *invocation {
 			t.Fatal(err)
 		}
 	}
-	inv := command(t, cp, args...)
+	// setpriv drops to nobody after AsInstalled's namespace, which needs root, is made.
+	inv := command(t, "setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", cp}, args...)...)
 	inv.tmp = tmp
 	inv.cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	inv.cmd.Dir = dir
-	inv.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	return inv
 }
 

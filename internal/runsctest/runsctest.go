@@ -69,3 +69,43 @@ func Version() string {
 	})
 	return versionOut
 }
+
+// LocalBin is the first place runtime.ResolvePath looks.
+const LocalBin = "/usr/local/bin/runsc"
+
+// AsInstalled returns a command line that runs argv with the runsc under test installed
+// as LocalBin, so that a program which resolves runsc itself (the gvisorfsm command)
+// finds it there first, as it would on a host where it was installed by hand. Where
+// Path is Debian's, argv is returned as it is. Otherwise argv runs in a mount namespace
+// of its own, in which a root-owned 0755 tmpfs covers /usr/local/bin and holds Path
+// bind-mounted as runsc; the host's /usr/local/bin is not touched. argv's program keeps
+// the process's pid (unshare and sh exec it), so signals sent to it reach it.
+func AsInstalled(argv ...string) []string {
+	p := Path()
+	if p == Debian || p == LocalBin {
+		return argv
+	}
+	script := `set -e; mount --make-rprivate /; mount -t tmpfs -o mode=0755 gvisorfsm-test /usr/local/bin; ` +
+		`: > /usr/local/bin/runsc; mount --bind "$0" /usr/local/bin/runsc; exec "$@"`
+	return append([]string{"unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, p}, argv...)
+}
+
+var (
+	flagsOnce sync.Once
+	flagsOut  string
+)
+
+// GlobalFlags are the global flags tests pass when they drive Path directly: ptrace
+// (which starts on every line here), no network, and where runsc knows it, a gofer
+// network namespace of its own, so that no null-netns mount is left in the test's root.
+func GlobalFlags() []string {
+	flagsOnce.Do(func() {
+		out, _ := exec.Command(Path(), "flags").CombinedOutput()
+		flagsOut = string(out)
+	})
+	f := []string{"--platform=ptrace", "--network=none"}
+	if strings.Contains(flagsOut, "  -gofer-network-namespace ") {
+		f = append(f, "--gofer-network-namespace=new")
+	}
+	return f
+}
