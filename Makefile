@@ -74,8 +74,11 @@ lint: ## gofmt, go vet, staticcheck
 
 ci: test ## what CI runs (.ci/run installs the packages first)
 
-bench: ## benchmarks, printed side by side with their ratios
-	$(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
+bench: ## benchmarks, printed side by side with their ratios; Run(/bin/true) on each runsc line
+	@echo "== runsc line: $$($(RUNSC_DEBIAN) --version | head -n 1) ($(RUNSC_DEBIAN))"
+	RUNSC=$(RUNSC_DEBIAN) $(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
+	@echo "== runsc line: $$($(RUNSC_CURRENT) --version | head -n 1) ($(RUNSC_CURRENT))"
+	RUNSC=$(RUNSC_CURRENT) $(GO) test -run '^$$' -bench '^BenchmarkRunTrue$$' -benchtime 10x ./runtime
 	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
 
 conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 cases), ending with their summary table; the real tier on each runsc line

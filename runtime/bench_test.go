@@ -162,7 +162,7 @@ func benchRuntime(b *testing.B) *Runtime {
 	b.Helper()
 	needRunsc(b)
 	ctx := context.Background()
-	r, err := New(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
+	r, err := newOnLine(ctx, WithPlatform("ptrace"), WithoutSandboxProbe())
 	if err != nil {
 		b.Fatal(err)
 	}
