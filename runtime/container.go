@@ -69,6 +69,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
+	c.cgroups = cgroupsBefore(cgroupPath(id, b.Spec))
 	if opts == nil {
 		opts = &CreateOpts{}
 	}
@@ -310,6 +311,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	if err != nil {
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
+	c.cgroups = cgroupsBefore(cgroupPath(id, b.Spec))
 	if opts == nil {
 		opts = &RunOpts{}
 	}

@@ -67,6 +67,8 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 		return perr("probe bundle", err)
 	}
 	id := "probe-" + name + "-" + strconv.FormatInt(r.seq.Add(1), 10)
+	// A platform that cannot start leaves the sandbox's cgroup behind (runsc-facts).
+	defer cgroupsBefore(cgroupPath(id, nil)).remove()
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)

@@ -1216,3 +1216,81 @@ func TestRealExitThenPlainDelete(t *testing.T) {
 		})
 	}
 }
+
+// cgroupDirs lists the directories named name at the top of each cgroup hierarchy.
+func cgroupDirs(name string) []string {
+	var out []string
+	for _, m := range cgroupMounts() {
+		if fi, err := os.Stat(filepath.Join(m, name)); err == nil && fi.IsDir() {
+			out = append(out, filepath.Join(m, name))
+		}
+	}
+	return out
+}
+
+// A sandbox that never started (a platform that cannot start one) and one killed from
+// outside leave no cgroup directory; a cgroup of the
+// host's with a container's name, made before the container, is left alone.
+func TestRealNoCgroupLeftBehind(t *testing.T) {
+	if len(cgroupMounts()) == 0 {
+		t.Skip("SKIPPING: no cgroup hierarchy mounted")
+	}
+	r, _ := newReal(t)
+	ctx := context.Background()
+	// A host cgroup that shares a name with a container to come, in every hierarchy.
+	hostOwned := "host-owned-" + strconv.Itoa(os.Getpid())
+	for _, m := range cgroupMounts() {
+		os.Mkdir(filepath.Join(m, hostOwned), 0o755)
+	}
+	t.Cleanup(func() {
+		for _, d := range cgroupDirs(hostOwned) {
+			os.Remove(d)
+		}
+	})
+	held := cgroupDirs(hostOwned)
+	if len(held) == 0 {
+		t.Skip("SKIPPING: cannot make cgroups here")
+	}
+
+	// A failed create: the sandbox cannot start on a broken platform.
+	bad := brokenPlatform(t, r.Behaviour())
+	rb, err := newOnLine(ctx, WithPlatform(bad), WithNetwork(NetworkNone), WithoutSandboxProbe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rb.Create(ctx, "never-started", busyboxBundle(t, "true"), nil); err == nil {
+		t.Fatalf("Create on %s succeeded", bad)
+	}
+	// The host-owned name as a container that fails the same way: its cleanup must
+	// leave the older directory of that name alone.
+	if err := rb.Create(ctx, hostOwned, busyboxBundle(t, "true"), nil); err == nil {
+		t.Fatalf("Create on %s succeeded", bad)
+	}
+	rb.Close(ctx)
+	// Killed from outside, then deleted.
+	if err := r.Create(ctx, "killed-outside", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "killed-outside", nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.State(ctx, "killed-outside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(st.Pid, syscall.SIGKILL)
+	if _, err := r.Wait(ctx, "killed-outside"); err == nil {
+		t.Log("Wait reported a status for a sandbox killed from outside")
+	}
+	if err := r.Delete(ctx, "killed-outside", &DeleteOpts{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"never-started", "killed-outside"} {
+		if left := cgroupDirs(id); len(left) > 0 {
+			t.Errorf("%s: cgroup directories left: %v", id, left)
+		}
+	}
+	if now := cgroupDirs(hostOwned); len(now) != len(held) {
+		t.Errorf("the host's own cgroup %s was removed: had %v, now %v", hostOwned, held, now)
+	}
+}

@@ -43,6 +43,9 @@ type container struct {
 
 	bundle string
 	pid    int // sandbox pid
+	// cgroups is the cgroup runsc gives the sandbox, as it was before the create:
+	// what runsc made of it is removed once the container is gone.
+	cgroups *cgroupSet
 	// killReq: runsc accepted a Kill (guarded by mu). The stop is on its way as Exit;
 	// a Pause now would hold it back, so the lifecycle refuses Pause from here on.
 	killReq bool
@@ -157,6 +160,7 @@ func (r *Runtime) forget(c *container) {
 		delete(r.containers, c.id)
 	}
 	r.mu.Unlock()
+	c.cgroups.remove()
 }
 
 // lookup finds the container id and returns it locked, or records a refusal. The
