@@ -34,8 +34,9 @@ type call struct {
 	// adoptOrphans sees it alive (a helper holding its stdio) is otherwise a zombie
 	// that no command line names.
 	watch bool
-	// stdio for runsc; nil means private files. The sandbox started by create/run
-	// inherits these, so they are files, never pipes.
+	// stdio for runsc; nil means private files (stdin empty). The sandbox started by
+	// create/run inherits these: they are the runtime's own (files, or a relay's
+	// sockets), never pipes, never the caller's.
 	stdin, stdout, stderr *os.File
 }
 
@@ -140,9 +141,19 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		cmd.Cancel = func() error { return nil }
 		cmd.WaitDelay = c.grace
 	}
-	if c.stdin != nil {
-		cmd.Stdin = c.stdin
+	// Never os/exec's default, the host's /dev/null: runsc makes a sandbox's stdio the
+	// sandbox user's, and would do so to that device.
+	in := c.stdin
+	if in == nil {
+		f, err := os.OpenFile(base+".in", os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return o, err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		in = f
 	}
+	cmd.Stdin = in
 	// stdout and stderr are the caller's files, or files of the call's own that are
 	// read once runsc exits.
 	var outF, errF *os.File

@@ -69,13 +69,7 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	id := "probe-" + name + "-" + strconv.FormatInt(r.seq.Add(1), 10)
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		return perr("open /dev/null", err)
-	}
-	defer devnull.Close()
-	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true,
-		stdin: devnull, stdout: devnull})
+	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true})
 	if err == nil && o.exit == 0 {
 		return nil
 	}

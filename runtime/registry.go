@@ -46,7 +46,8 @@ type container struct {
 	m  *fsm.Machine
 
 	bundle string
-	pid    int // sandbox pid
+	pid    int    // sandbox pid
+	stdio  *relay // the workload's stdio, finished once it has stopped
 	// killReq: runsc accepted a Kill (guarded by mu). The stop is on its way as Exit;
 	// a Pause now would hold it back, so the lifecycle refuses Pause from here on.
 	killReq bool
@@ -156,6 +157,7 @@ func sandboxNameInUse(id string) bool {
 // leaves the map only under its own lock, so a step that holds that lock and finds c
 // in the map knows no newer container of the same ID has taken a step yet.
 func (r *Runtime) forget(c *container) {
+	c.stdio.finish(relayGrace)
 	r.mu.Lock()
 	if r.containers[c.id] == c {
 		delete(r.containers, c.id)

@@ -163,6 +163,69 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("CallersFilesKeepTheirOwners", func(t *testing.T) {
+		// runsc makes the sandbox's stdio the sandbox user's: none of the caller's
+		// objects may be handed to it.
+		dir := t.TempDir()
+		in := filepath.Join(dir, "in")
+		out := filepath.Join(dir, "out")
+		dev := filepath.Join(dir, "tty-like")
+		if err := os.WriteFile(in, []byte("private words\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, nil, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mknod(dev, syscall.S_IFCHR|0o620, 1<<8|3); err != nil {
+			t.Fatal(err)
+		}
+		owners := map[string][2]int{in: {1111, 2222}, out: {3333, 4444}, dev: {5555, 6666}}
+		for p, o := range owners {
+			if err := os.Chown(p, o[0], o[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		modes := map[string]os.FileMode{}
+		for p := range owners {
+			fi, _ := os.Stat(p)
+			modes[p] = fi.Mode()
+		}
+		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "cat; echo done >&2")
+		fin, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fin.Close()
+		fout, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fout.Close()
+		fdev, err := os.OpenFile(dev, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fdev.Close()
+		inv.cmd.Stdin, inv.cmd.Stdout, inv.cmd.Stderr = fin, fout, fdev
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d", st)
+		}
+		for p, o := range owners {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := fi.Sys().(*syscall.Stat_t)
+			if int(st.Uid) != o[0] || int(st.Gid) != o[1] || fi.Mode() != modes[p] {
+				t.Errorf("%s: %d:%d %v after the run, was %d:%d %v", filepath.Base(p), st.Uid, st.Gid, fi.Mode(), o[0], o[1], modes[p])
+			}
+		}
+		if b, _ := os.ReadFile(out); string(b) != "private words\n" {
+			t.Errorf("stdout file holds %q", b)
+		}
+		inv.checkNothingLeft(t)
+	})
+
 	t.Run("OutputOrderThroughOnePipe", func(t *testing.T) {
 		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo a; echo b >&2; echo c; echo d >&2")
 		var both bytes.Buffer
