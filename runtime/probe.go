@@ -2,10 +2,10 @@ package runtime
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -66,7 +66,9 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	if _, err := BuildBundle(bdir, BundleSpec{Args: []string{"/bin/true"}, Rootfs: "/", Readonly: true}); err != nil {
 		return perr("probe bundle", err)
 	}
-	id := "probe-" + name + "-" + strconv.FormatInt(r.seq.Add(1), 10)
+	// Random: runsc names the sandbox by a host-wide abstract socket, which anyone could
+	// bind first under a predictable name, and concurrent runtimes would share.
+	id := "probe-" + name + "-" + rand.Text()
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
 	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true})
