@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"syscall"
@@ -56,5 +57,34 @@ func TestRealProbeNamesUnpredictable(t *testing.T) {
 		for err := range errs {
 			t.Errorf("round %d: New with its sandbox check: %v", round, err)
 		}
+	}
+}
+
+// TestRealIDsThatLookLikeFlags: an ID that runsc would parse as a flag is refused
+// before runsc runs, by every step that takes one.
+func TestRealIDsThatLookLikeFlags(t *testing.T) {
+	r, _ := newReal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b := busyboxBundle(t, "true")
+	for _, id := range []string{"-h", "--help", "-debug", "--root=x", "-", "-0"} {
+		if err := ValidateID(id); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("ValidateID(%q) = %v, want ErrInvalidID", id, err)
+		}
+		calls := r.RunscCalls()
+		code, err := r.Run(ctx, id, b, nil)
+		if !errors.Is(err, ErrInvalidID) || code != -1 {
+			t.Errorf("Run(%q) = %d, %v; want -1, ErrInvalidID", id, code, err)
+		}
+		if err := r.Create(ctx, id, b, nil); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("Create(%q) = %v; want ErrInvalidID", id, err)
+		}
+		if n := r.RunscCalls() - calls; n != 0 {
+			t.Errorf("ID %q: runsc ran %d times", id, n)
+		}
+	}
+	// A '-' inside an ID is fine.
+	if code, err := r.Run(ctx, "a-b--c", b, nil); err != nil || code != 0 {
+		t.Errorf("Run(a-b--c) = %d, %v", code, err)
 	}
 }

@@ -24,7 +24,8 @@ const MaxIDLen = 92
 var idRE = regexp.MustCompile(`^[\w+.-]+$`)
 
 // ValidateID checks a container ID the way runsc does (`^[\w+.-]+$`), plus the length
-// runsc can actually use (MaxIDLen) and no "." or "..". Errors are *IDError.
+// runsc can actually use (MaxIDLen), no "." or "..", and no leading '-' (runsc would take it
+// for a flag). Errors are *IDError.
 func ValidateID(id string) error {
 	switch {
 	case id == "":
@@ -36,6 +37,9 @@ func ValidateID(id string) error {
 		return &IDError{ID: id, Reason: `must match ^[\w+.-]+$`}
 	case id == "." || id == "..":
 		return &IDError{ID: id, Reason: "a path component, not a name"}
+	case id[0] == '-':
+		// runsc would parse it as a flag (or "-" as a subcommand's argument).
+		return &IDError{ID: id, Reason: "starts with '-', which runsc takes for a flag"}
 	}
 	return nil
 }
