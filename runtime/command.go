@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -176,6 +177,12 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		*s.own, *s.dst = f, f
 	}
 	defer os.Remove(logPath)
+	// No runsc command outlives the process: killed with it, `runsc run` takes its
+	// (attached) sandbox along. The signal comes when the forking thread exits, so the
+	// thread is kept until the command has ended.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
 	// Before the start: the command's first forks must not be missed.
 	forks := r.reaper.listenForks()
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is

@@ -22,6 +22,12 @@
 // stdio is relayed from and to the caller's files: see CreateOpts) and a --log JSON
 // file that classifies failures (RunscError).
 //
+// A runtime killed without Close (SIGKILL) does not leave its sandboxes running for
+// long: every runsc command dies with the process (PR_SET_PDEATHSIG), and `runsc run`'s
+// sandbox with it. A created container's sandbox and the state directory stay until the
+// next New in the same parent directory, which collects the state directories whose
+// owner process (recorded in each, with its start time) is gone, and only those.
+//
 // # Containers
 //
 // One method per runsc verb, each with a context:

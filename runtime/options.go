@@ -56,7 +56,8 @@ func WithIgnoreCgroups() Option { return func(c *config) { c.ignoreCgroups = tru
 func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = dir } }
 
 // WithStateDir sets the directory under which the runtime makes its private state
-// directory (runsc's --root, logs, stdio files). Default: os.TempDir().
+// directory (runsc's --root, logs, stdio files). Default: os.TempDir(). New also
+// collects there what runtimes killed before their Close left behind.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
 
 // WithTrace writes every step to w as one line of NDJSON (package steptrace's format).

@@ -115,6 +115,13 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 		return fail(exit, err, "version probe")
 	}
 	r.version = v
+	// The state of runtimes that died without Close (killed): their sandboxes would run
+	// on and their directories stay for good.
+	for _, w := range r.collectLeftovers(ctx, filepath.Dir(r.work)) {
+		if r.cfg.logger != nil {
+			r.cfg.logger.Info("collected the state of a runtime whose process is gone", "dir", w)
+		}
+	}
 	if r.cfg.subreaper {
 		// Sandboxes outlive `runsc create`; as their reaper we learn their exit status,
 		// which is the workload's (see WithoutSubreaper).
@@ -144,11 +151,14 @@ func (r *Runtime) makeWorkDir() error {
 	if real, err := filepath.EvalSymlinks(parent); err == nil {
 		parent = real
 	}
-	w, err := os.MkdirTemp(parent, "gvisorfsm-")
+	w, err := os.MkdirTemp(parent, workPrefix)
 	if err != nil {
 		return fmt.Errorf("runtime state directory: %w", err)
 	}
 	r.work = w
+	if err := writeOwner(w); err != nil {
+		return err
+	}
 	for _, d := range []string{"root", "log", "io"} {
 		if err := os.Mkdir(filepath.Join(w, d), 0o700); err != nil {
 			return fmt.Errorf("runtime state directory: %w", err)

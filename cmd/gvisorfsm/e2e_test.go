@@ -226,6 +226,40 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("KilledLeavesNothingForLong", func(t *testing.T) {
+		// SIGKILL gives gvisorfsm no chance to clean up: its sandbox must go with it
+		// within seconds, and the next run collects what it left in TMPDIR.
+		inv := command(t, bin, "run", "--id", "e2e-sigkilled", "--", "/bin/sleep", "120")
+		if err := inv.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for !sandboxRunning(inv.tmp, "e2e-sigkilled") {
+			if time.Now().After(deadline) {
+				inv.cmd.Process.Kill()
+				inv.cmd.Wait()
+				t.Fatalf("no sandbox appeared\nstderr: %s", inv.stderr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		inv.cmd.Process.Signal(syscall.SIGKILL)
+		inv.cmd.Wait()
+		deadline = time.Now().Add(5 * time.Second)
+		for len(processesNaming(inv.tmp)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if ps := processesNaming(inv.tmp); len(ps) > 0 {
+			t.Errorf("5s after gvisorfsm was killed:\n%s", strings.Join(ps, "\n"))
+		}
+		next := command(t, bin, "run", "--", "/bin/true")
+		next.tmp = inv.tmp
+		next.cmd.Env = append(os.Environ(), "TMPDIR="+inv.tmp)
+		if st := next.run(t); st != 0 {
+			t.Fatalf("the next run: exit %d; stderr: %s", st, next.stderr.String())
+		}
+		next.checkNothingLeft(t)
+	})
+
 	t.Run("OutputOrderThroughOnePipe", func(t *testing.T) {
 		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo a; echo b >&2; echo c; echo d >&2")
 		var both bytes.Buffer
