@@ -260,6 +260,60 @@ func TestEndToEnd(t *testing.T) {
 		next.checkNothingLeft(t)
 	})
 
+	t.Run("TraceFileNeverFollowsOrReplacesForeign", func(t *testing.T) {
+		dir := t.TempDir()
+		os.Chmod(dir, 0o1777) // a sticky, world-writable directory, like /tmp
+		victim := filepath.Join(t.TempDir(), "victim")
+		if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(victim, 4242, 4242)
+		planted := map[string]func(p string) error{
+			"symlink":          func(p string) error { return os.Symlink(victim, p) },
+			"dangling symlink": func(p string) error { return os.Symlink(filepath.Join(dir, "made-through-link"), p) },
+			"hard link":        func(p string) error { return os.Link(victim, p) },
+			"fifo":             func(p string) error { return syscall.Mkfifo(p, 0o666) },
+			"foreign file": func(p string) error {
+				if err := os.WriteFile(p, []byte("theirs\n"), 0o666); err != nil {
+					return err
+				}
+				return os.Chown(p, 4343, 4343)
+			},
+		}
+		i := 0
+		for name, plant := range planted {
+			i++
+			p := filepath.Join(dir, "trace"+strconv.Itoa(i))
+			if err := plant(p); err != nil {
+				t.Fatal(err)
+			}
+			inv := command(t, bin, "run", "--trace", p, "--", "/bin/true")
+			if st := inv.run(t); st == 0 {
+				t.Errorf("%s: --trace through it accepted", name)
+			}
+			if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+				t.Fatalf("%s: the victim now holds %q", name, b)
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "made-through-link")); err == nil {
+				t.Fatalf("%s: a file was created through a symlink", name)
+			}
+			inv.checkNothingLeft(t)
+		}
+		// The caller's own files: a new one is 0600, an old one is replaced.
+		mine := filepath.Join(dir, "mine")
+		os.WriteFile(mine, bytes.Repeat([]byte("old\n"), 10000), 0o640)
+		for _, p := range []string{filepath.Join(dir, "new"), mine} {
+			inv := command(t, bin, "run", "--trace", p, "--", "/bin/true")
+			if st := inv.run(t); st != 0 {
+				t.Fatalf("--trace %s: exit %d; stderr: %s", p, st, inv.stderr.String())
+			}
+			readTrace(t, p)
+		}
+		if fi, _ := os.Stat(filepath.Join(dir, "new")); fi == nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("a new trace file: %v, want mode 0600", fi)
+		}
+	})
+
 	t.Run("OutputOrderThroughOnePipe", func(t *testing.T) {
 		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo a; echo b >&2; echo c; echo d >&2")
 		var both bytes.Buffer

@@ -201,9 +201,9 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 
 	var sink *traceSink
 	if o.trace != "" {
-		f, err := os.OpenFile(o.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := openTraceFile(o.trace)
 		if err != nil {
-			return -1, fmt.Errorf("--trace: %w", err)
+			return -1, err
 		}
 		defer f.Close()
 		sink = &traceSink{w: f}
