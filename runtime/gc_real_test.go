@@ -3,6 +3,7 @@ package runtime
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,4 +148,55 @@ func reapOurs(pids []int) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+}
+
+// TestRealStateDirParentChecked: the state directory's parent and every directory above
+// it must be safe as runsc's are: no one else may rename entries in them.
+func TestRealStateDirParentChecked(t *testing.T) {
+	needRunsc(t)
+	base := t.TempDir()
+	mk := func(name string, mode uint32, uid int) string {
+		p := filepath.Join(base, name)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Chmod(p, mode); err != nil { // raw bits: 01777 is sticky
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	open := mk("world-writable", 0o777, 0)
+	foreign := mk("theirs", 0o755, 2024)
+	inForeign := mk("theirs/mine", 0o700, 0)
+	groupW := mk("group-writable", 0o770, 0)
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(open, link); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, bad := range []string{open, groupW, foreign, inForeign, link, filepath.Join(open, "sub-made-later")} {
+		os.Mkdir(filepath.Join(open, "sub-made-later"), 0o700)
+		r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(bad))
+		if err == nil {
+			t.Errorf("New with the state directory in %s: accepted (%s)", bad, r.StateDir())
+			r.Close(ctx)
+			continue
+		}
+		var te *TrustError
+		if !errors.As(err, &te) {
+			t.Errorf("New with the state directory in %s: %v, want a *TrustError", bad, err)
+		}
+		if ents, _ := os.ReadDir(bad); len(ents) > 0 && bad != open && bad != link && bad != foreign {
+			t.Errorf("%s: New left %v", bad, ents)
+		}
+	}
+	sticky := mk("sticky", 0o1777, 0)
+	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(sticky))
+	if err != nil {
+		t.Fatalf("New in a sticky directory: %v", err)
+	}
+	r.Close(ctx)
 }

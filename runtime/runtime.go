@@ -151,6 +151,11 @@ func (r *Runtime) makeWorkDir() error {
 	if real, err := filepath.EvalSymlinks(parent); err == nil {
 		parent = real
 	}
+	// As for runsc's directories: whoever may rename entries on the way could move the
+	// live state away and plant a directory that Close then removes as root.
+	if err := checkDirs(parent); err != nil {
+		return fmt.Errorf("runtime state directory's parent: %w", err)
+	}
 	w, err := os.MkdirTemp(parent, workPrefix)
 	if err != nil {
 		return fmt.Errorf("runtime state directory: %w", err)
