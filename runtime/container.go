@@ -284,6 +284,9 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 
 // List returns runsc's view of every container under the runtime's root.
 func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
+	if err := r.closedErr(); err != nil {
+		return nil, err
+	}
 	cur := r.m.Current()
 	s := steptrace.Step{Op: "List", From: cur, To: cur, Result: steptrace.OK}
 	o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}})

@@ -200,3 +200,31 @@ func TestRealStateDirParentChecked(t *testing.T) {
 	}
 	r.Close(ctx)
 }
+
+// TestRealAfterClose: once closed, every query answers ErrClosed without trying to run
+// the released binary, and closing again is harmless.
+func TestRealAfterClose(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := r.Close(ctx); err != nil {
+			t.Errorf("Close again: %v, want nil", err)
+		}
+	}
+	calls := r.RunscCalls()
+	if _, err := r.Version(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("Version after Close: %v, want ErrClosed", err)
+	}
+	if _, err := r.List(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("List after Close: %v, want ErrClosed", err)
+	}
+	if _, err := r.State(ctx, "any"); err == nil {
+		t.Errorf("State after Close: nil error")
+	}
+	if n := r.RunscCalls() - calls; n != 0 {
+		t.Errorf("runsc ran %d times after Close", n)
+	}
+}

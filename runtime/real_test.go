@@ -721,6 +721,12 @@ func TestRealExecHandover(t *testing.T) {
 		syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 	}
 	assertNothingLeft(t, filepath.Join(state, ents[0].Name(), "root"))
+	// Nobody is left to remove the handed-over runsc's state directory: the next
+	// runtime in the same parent collects it, its owner having gone.
+	r, _ := newReal(t, WithStateDir(state))
+	if ents, _ := os.ReadDir(state); len(ents) != 1 || filepath.Join(state, ents[0].Name()) != r.StateDir() {
+		t.Errorf("after the next New, the state parent holds %v", ents)
+	}
 }
 
 // Two concurrent starts of one container: runsc lets both through and one fails with a

@@ -212,6 +212,9 @@ func (r *Runtime) Trace() []steptrace.Step { return r.tr.all() }
 
 // Version runs `runsc --version` and parses it.
 func (r *Runtime) Version(ctx context.Context) (Version, error) {
+	if err := r.closedErr(); err != nil {
+		return Version{}, err
+	}
 	v, exit, err := r.versionCall(ctx)
 	s := steptrace.Step{Op: "Version", From: r.m.Current(), To: r.m.Current(), Result: steptrace.OK, Exit: exit, Note: v.String()}
 	if err != nil {
@@ -233,16 +236,29 @@ func (r *Runtime) versionCall(ctx context.Context) (Version, int, error) {
 	return v, o.exit, err
 }
 
+// closedErr is ErrClosed (wrapped with ErrUnavailable) once Close has begun: the
+// binary and the state directory are released then, and runsc cannot run.
+func (r *Runtime) closedErr() error {
+	if st := r.m.Current(); st == fsm.Closing || st == fsm.Closed {
+		return r.availableErr()
+	}
+	return nil
+}
+
 // Close force-deletes every container the runtime still owns, stops its waiters, removes
 // its private state directory and releases the binary. Afterwards `runsc list` on its
-// root is empty and none of its runsc processes remain.
+// root is empty and none of its runsc processes remain. Closing a closed runtime does
+// nothing and returns nil; a Close while another is in progress returns ErrClosed.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.life.Lock()
 	if _, _, err := r.m.Fire(ctx, fsm.EventClose); err != nil {
 		st := r.m.Current()
 		r.tr.add(steptrace.Step{Op: string(fsm.EventClose), From: st, To: st, Result: steptrace.Refused, Exit: -1, Error: err.Error()})
 		r.life.Unlock()
-		if st == fsm.Closed || st == fsm.Closing {
+		switch st {
+		case fsm.Closed:
+			return nil // closing twice is harmless, as for an os.File it is not
+		case fsm.Closing:
 			return ErrClosed
 		}
 		return err
