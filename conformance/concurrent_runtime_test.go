@@ -23,7 +23,7 @@ import (
 type concurrentDriver struct{ *runtimeDriver }
 
 var refusals = []error{runtime.ErrIllegal, runtime.ErrExists, runtime.ErrAmbiguousID, runtime.ErrUnavailable,
-	runtime.ErrInvalidID, runtime.ErrInvalidBundle, runtime.ErrPipe}
+	runtime.ErrInvalidID, runtime.ErrInvalidBundle}
 
 func classify(err error) steptrace.Result {
 	var re *runtime.RunscError

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,14 @@ func LoadBundle(dir string) (*Bundle, error) {
 	data, err := os.ReadFile(filepath.Join(real, "config.json"))
 	if err != nil {
 		return nil, berr("", "cannot read config.json", err)
+	}
+	return parseBundle(dir, real, data)
+}
+
+// parseBundle validates data as the config.json of the bundle dir (resolved: real).
+func parseBundle(dir, real string, data []byte) (*Bundle, error) {
+	berr := func(field, reason string, err error) error {
+		return &BundleError{Bundle: dir, Field: field, Reason: reason, Err: err}
 	}
 	var s specs.Spec
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -179,6 +188,17 @@ func BuildBundle(dir string, bs BundleSpec) (*Bundle, error) {
 		}
 		g.AddMount(m)
 	}
+	// Validated before it is written: a refused spec leaves no config.json behind to
+	// refuse the corrected retry.
+	var cfg bytes.Buffer
+	if err := g.Save(&cfg, generate.ExportOptions{}); err != nil {
+		return nil, &BundleError{Bundle: dir, Reason: "cannot encode config.json", Err: err}
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		if _, err := parseBundle(dir, real, cfg.Bytes()); err != nil {
+			return nil, err
+		}
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "config.json"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
@@ -186,7 +206,7 @@ func BuildBundle(dir string, bs BundleSpec) (*Bundle, error) {
 		}
 		return nil, &BundleError{Bundle: dir, Reason: "cannot write config.json", Err: err}
 	}
-	if err := g.Save(f, generate.ExportOptions{}); err != nil {
+	if _, err := f.Write(cfg.Bytes()); err != nil {
 		f.Close()
 		return nil, &BundleError{Bundle: dir, Reason: "cannot write config.json", Err: err}
 	}

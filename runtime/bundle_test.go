@@ -171,3 +171,28 @@ func TestBuildBundleMountsAndExternalRoot(t *testing.T) {
 		t.Errorf("writable external root: %v", err)
 	}
 }
+
+// TestBuildBundleRefusedWritesNothing: a spec BuildBundle refuses leaves no config.json,
+// so the corrected retry in the same directory succeeds.
+func TestBuildBundleRefusedWritesNothing(t *testing.T) {
+	host := t.TempDir()
+	for name, bad := range map[string]BundleSpec{
+		"writable root outside the bundle": {Args: []string{"/bin/ls"}, Rootfs: host},
+		"relative cwd":                     {Args: []string{"/bin/ls"}, Rootfs: host, Readonly: true, Cwd: "work"},
+		"missing root":                     {Args: []string{"/bin/ls"}, Rootfs: filepath.Join(host, "nowhere"), Readonly: true},
+	} {
+		dir := t.TempDir()
+		if _, err := BuildBundle(dir, bad); err == nil {
+			t.Errorf("%s: BuildBundle accepted it", name)
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "config.json")); err == nil {
+			t.Errorf("%s: a refused spec was written", name)
+		}
+		good := bad
+		good.Rootfs, good.Readonly, good.Cwd = host, true, "/"
+		if _, err := BuildBundle(dir, good); err != nil {
+			t.Errorf("%s: the corrected retry: %v", name, err)
+		}
+	}
+}

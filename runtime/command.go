@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,8 +35,9 @@ type call struct {
 	// adoptOrphans sees it alive (a helper holding its stdio) is otherwise a zombie
 	// that no command line names.
 	watch bool
-	// stdio for runsc; nil means private files. The sandbox started by create/run
-	// inherits these, so they are files, never pipes.
+	// stdio for runsc; nil means private files (stdin empty). The sandbox started by
+	// create/run inherits these: they are the runtime's own (files, or a relay's
+	// sockets), never pipes, never the caller's.
 	stdin, stdout, stderr *os.File
 }
 
@@ -133,9 +135,19 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		cmd.Cancel = func() error { return nil }
 		cmd.WaitDelay = c.grace
 	}
-	if c.stdin != nil {
-		cmd.Stdin = c.stdin
+	// Never os/exec's default, the host's /dev/null: runsc makes a sandbox's stdio the
+	// sandbox user's, and would do so to that device.
+	in := c.stdin
+	if in == nil {
+		f, err := os.OpenFile(base+".in", os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return o, err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		in = f
 	}
+	cmd.Stdin = in
 	// stdout and stderr are the caller's files, or files of the call's own that are
 	// read once runsc exits.
 	var outF, errF *os.File
@@ -158,6 +170,12 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		*s.own, *s.dst = f, f
 	}
 	defer os.Remove(logPath)
+	// No runsc command outlives the process: killed with it, `runsc run` takes its
+	// (attached) sandbox along. The signal comes when the forking thread exits, so the
+	// thread is kept until the command has ended.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
 	// Before the start: the command's first forks must not be missed.
 	forks := r.reaper.listenForks()
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is

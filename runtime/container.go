@@ -25,13 +25,30 @@ type ContainerState struct {
 	Owner      string    `json:"owner,omitempty"`  // creating user, if runsc reports it
 }
 
-// CreateOpts are the options of Create. Stdio must be files, never pipes: the sandbox
-// inherits them and outlives runsc. Nil means /dev/null.
+// CreateOpts are the options of Create.
+//
+// The workload's stdio is relayed, as os/exec does for a Reader or Writer that is not a
+// file: runsc gets sockets the runtime owns, never the caller's files, because it makes
+// the sandbox's stdio the sandbox user's (nobody) and would do so to the caller's files,
+// devices or terminal. What a caller must know:
+//   - Any file may be given, pipes and sockets included; nil stdin reads as empty, nil
+//     stdout or stderr is discarded. The same file as Stdout and Stderr (2>&1) gets one
+//     stream, in the order the workload wrote it.
+//   - Output is written with the file's own offset, as by the caller's own writes: a
+//     regular file not opened with O_APPEND is written from its current offset, which
+//     another writer sharing it moves too.
+//   - The workload's stdio is a socket, not a terminal, even when the caller's is one.
+//   - Stdin is read only while the workload lives and only when it has data; reading
+//     stops when the container stops, leaving the rest for the caller.
+//   - All output has been written when Wait returns the status (or when the container
+//     is deleted); nothing is written after. If a writer fails (its reader has gone),
+//     the workload's further writes fail with EPIPE.
 type CreateOpts struct {
 	Stdin, Stdout, Stderr *os.File
 }
 
-// RunOpts are the options of Run (stdio as in CreateOpts).
+// RunOpts are the options of Run (stdio as in CreateOpts; all output has been written
+// when Run returns).
 type RunOpts struct {
 	Stdin, Stdout, Stderr *os.File
 }
@@ -73,18 +90,14 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	if opts == nil {
 		opts = &CreateOpts{}
 	}
-	if err := noPipes(opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
-		r.forget(c)
-		return r.refuse(id, op, fsm.Absent, err)
-	}
-	cl, closeAll, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
+	cl, rel, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
 	if err != nil {
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
-	defer closeAll()
 	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", b.Dir, id}, r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
+	rel.handedOver()
 	if err == nil && o.exit != 0 {
 		err = o.failure("create", id)
 	}
@@ -103,6 +116,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 			// recording its state: nothing else would ever stop that sandbox.
 			r.cleanup(c, fmt.Sprintf("runsc create killed by signal %d", int(o.signal)))
 		}
+		rel.finish(relayGrace)
 		r.forget(c)
 		return err
 	}
@@ -110,10 +124,11 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	if err != nil {
 		r.record(c, op, fsm.Absent, fsm.Absent, steptrace.Failed, o.exit, err, "created, but runsc state does not confirm it")
 		r.cleanup(c, "unconfirmed create")
+		rel.finish(relayGrace)
 		r.forget(c)
 		return err
 	}
-	c.bundle, c.pid = b.Dir, st.Pid
+	c.bundle, c.pid, c.stdio = b.Dir, st.Pid, rel
 	from, to, _ := c.m.Fire(ctx, fsm.EventCreate)
 	r.record(c, op, from, to, steptrace.OK, o.exit, nil, "sandbox pid "+strconv.Itoa(st.Pid))
 	r.mu.Lock()
@@ -270,6 +285,9 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 
 // List returns runsc's view of every container under the runtime's root.
 func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
+	if err := r.closedErr(); err != nil {
+		return nil, err
+	}
 	cur := r.m.Current()
 	s := steptrace.Step{Op: "List", From: cur, To: cur, Result: steptrace.OK}
 	o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}})
@@ -315,13 +333,15 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	if opts == nil {
 		opts = &RunOpts{}
 	}
-	cl, closeAll, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
+	cl, rel, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
 	if err != nil {
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
-	defer closeAll()
+	// After any cleanup below: the sandbox is gone, and its last output with it.
+	defer rel.finish(relayGrace)
 	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", b.Dir, id}, true
 	o, err := r.execRunsc(ctx, cl)
+	rel.handedOver()
 	result, note := steptrace.Failed, ""
 	switch {
 	case err != nil:

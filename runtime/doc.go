@@ -17,8 +17,16 @@
 // ptrace, each under a deadline; a requested platform that fails is an error, never
 // replaced). The runtime keeps a private 0700 state directory; runsc's --root is inside
 // it, never next to a bundle. Every runsc call gets the global flags before the
-// subcommand, a sanitized environment, stdio on files (the sandbox inherits them) and a
-// --log JSON file that classifies failures (RunscError).
+// subcommand, a sanitized environment, stdio on the runtime's own files and sockets
+// (the sandbox inherits them, and runsc makes them the sandbox user's, so a workload's
+// stdio is relayed from and to the caller's files: see CreateOpts) and a --log JSON
+// file that classifies failures (RunscError).
+//
+// A runtime killed without Close (SIGKILL) does not leave its sandboxes running for
+// long: every runsc command dies with the process (PR_SET_PDEATHSIG), and `runsc run`'s
+// sandbox with it. A created container's sandbox and the state directory stay until the
+// next New in the same parent directory, which collects the state directories whose
+// owner process (recorded in each, with its start time) is gone, and only those.
 //
 // # Containers
 //

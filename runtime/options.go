@@ -56,7 +56,10 @@ func WithIgnoreCgroups() Option { return func(c *config) { c.ignoreCgroups = tru
 func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = dir } }
 
 // WithStateDir sets the directory under which the runtime makes its private state
-// directory (runsc's --root, logs, stdio files). Default: os.TempDir().
+// directory (runsc's --root, logs, stdio files). Default: os.TempDir(). It and every
+// directory above it must be safe as runsc's are (owned by root or the caller, not
+// group/world-writable unless sticky), or New fails with a *TrustError. New also
+// collects there what runtimes killed before their Close left behind.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
 
 // WithTrace writes every step to w as one line of NDJSON (package steptrace's format).

@@ -2,10 +2,10 @@ package runtime
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -66,18 +66,14 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	if _, err := BuildBundle(bdir, BundleSpec{Args: []string{"/bin/true"}, Rootfs: "/", Readonly: true}); err != nil {
 		return perr("probe bundle", err)
 	}
-	id := "probe-" + name + "-" + strconv.FormatInt(r.seq.Add(1), 10)
+	// Random: runsc names the sandbox by a host-wide abstract socket, which anyone could
+	// bind first under a predictable name, and concurrent runtimes would share.
+	id := "probe-" + name + "-" + rand.Text()
 	// A platform that cannot start leaves the sandbox's cgroup behind (runsc-facts).
 	defer cgroupsBefore(cgroupPath(id, nil)).remove()
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		return perr("open /dev/null", err)
-	}
-	defer devnull.Close()
-	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true,
-		stdin: devnull, stdout: devnull})
+	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true})
 	if err == nil && o.exit == 0 {
 		return nil
 	}

@@ -21,7 +21,8 @@ const MaxIDLen = 92
 var idRE = regexp.MustCompile(`^[\w+.-]+$`)
 
 // ValidateID checks a container ID the way runsc does (`^[\w+.-]+$`), plus the length
-// runsc can actually use (MaxIDLen) and no "." or "..". Errors are *IDError.
+// runsc can actually use (MaxIDLen), no "." or "..", and no leading '-' (runsc would take it
+// for a flag). Errors are *IDError.
 func ValidateID(id string) error {
 	switch {
 	case id == "":
@@ -32,6 +33,9 @@ func ValidateID(id string) error {
 		return &IDError{ID: id, Reason: `must match ^[\w+.-]+$`}
 	case id == "." || id == "..":
 		return &IDError{ID: id, Reason: "a path component, not a name"}
+	case id[0] == '-':
+		// runsc would parse it as a flag (or "-" as a subcommand's argument).
+		return &IDError{ID: id, Reason: "starts with '-', which runsc takes for a flag"}
 	}
 	return nil
 }
@@ -42,7 +46,8 @@ type container struct {
 	m  *fsm.Machine
 
 	bundle string
-	pid    int // sandbox pid
+	pid    int    // sandbox pid
+	stdio  *relay // the workload's stdio, finished once it has stopped
 	// cgroups is the cgroup runsc gives the sandbox, as it was before the create:
 	// what runsc made of it is removed once the container is gone.
 	cgroups *cgroupSet
@@ -155,6 +160,7 @@ func sandboxNameInUse(id string) bool {
 // leaves the map only under its own lock, so a step that holds that lock and finds c
 // in the map knows no newer container of the same ID has taken a step yet.
 func (r *Runtime) forget(c *container) {
+	c.stdio.finish(relayGrace)
 	r.mu.Lock()
 	if r.containers[c.id] == c {
 		delete(r.containers, c.id)

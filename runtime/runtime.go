@@ -126,6 +126,13 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 	if r.behaviour, err = BehaviourOf(v, flags); err != nil {
 		return fail(-1, err, "behaviour of "+v.String())
 	}
+	// The state of runtimes that died without Close (killed): their sandboxes would run
+	// on and their directories stay for good.
+	for _, w := range r.collectLeftovers(ctx, filepath.Dir(r.work)) {
+		if r.cfg.logger != nil {
+			r.cfg.logger.Info("collected the state of a runtime whose process is gone", "dir", w)
+		}
+	}
 	if r.cfg.subreaper {
 		// Sandboxes outlive `runsc create`; as their reaper we learn their exit status,
 		// which is the workload's (see WithoutSubreaper).
@@ -155,11 +162,19 @@ func (r *Runtime) makeWorkDir() error {
 	if real, err := filepath.EvalSymlinks(parent); err == nil {
 		parent = real
 	}
-	w, err := os.MkdirTemp(parent, "gvisorfsm-")
+	// As for runsc's directories: whoever may rename entries on the way could move the
+	// live state away and plant a directory that Close then removes as root.
+	if err := checkDirs(parent); err != nil {
+		return fmt.Errorf("runtime state directory's parent: %w", err)
+	}
+	w, err := os.MkdirTemp(parent, workPrefix)
 	if err != nil {
 		return fmt.Errorf("runtime state directory: %w", err)
 	}
 	r.work = w
+	if err := writeOwner(w); err != nil {
+		return err
+	}
 	for _, d := range []string{"root", "log", "io"} {
 		if err := os.Mkdir(filepath.Join(w, d), 0o700); err != nil {
 			return fmt.Errorf("runtime state directory: %w", err)
@@ -208,6 +223,9 @@ func (r *Runtime) Trace() []steptrace.Step { return r.tr.all() }
 
 // Version runs `runsc --version` and parses it.
 func (r *Runtime) Version(ctx context.Context) (Version, error) {
+	if err := r.closedErr(); err != nil {
+		return Version{}, err
+	}
 	v, exit, err := r.versionCall(ctx)
 	s := steptrace.Step{Op: "Version", From: r.m.Current(), To: r.m.Current(), Result: steptrace.OK, Exit: exit, Note: v.String()}
 	if err != nil {
@@ -245,16 +263,29 @@ func (r *Runtime) flagsCall(ctx context.Context) ([]string, error) {
 // Behaviour is what this runtime's runsc does where runsc lines differ.
 func (r *Runtime) Behaviour() Behaviour { return r.behaviour }
 
+// closedErr is ErrClosed (wrapped with ErrUnavailable) once Close has begun: the
+// binary and the state directory are released then, and runsc cannot run.
+func (r *Runtime) closedErr() error {
+	if st := r.m.Current(); st == fsm.Closing || st == fsm.Closed {
+		return r.availableErr()
+	}
+	return nil
+}
+
 // Close force-deletes every container the runtime still owns, stops its waiters, removes
 // its private state directory and releases the binary. Afterwards `runsc list` on its
-// root is empty and none of its runsc processes remain.
+// root is empty and none of its runsc processes remain. Closing a closed runtime does
+// nothing and returns nil; a Close while another is in progress returns ErrClosed.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.life.Lock()
 	if _, _, err := r.m.Fire(ctx, fsm.EventClose); err != nil {
 		st := r.m.Current()
 		r.tr.add(steptrace.Step{Op: string(fsm.EventClose), From: st, To: st, Result: steptrace.Refused, Exit: -1, Error: err.Error()})
 		r.life.Unlock()
-		if st == fsm.Closed || st == fsm.Closing {
+		switch st {
+		case fsm.Closed:
+			return nil // closing twice is harmless, as for an os.File it is not
+		case fsm.Closing:
 			return ErrClosed
 		}
 		return err

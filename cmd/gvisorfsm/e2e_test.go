@@ -151,6 +151,157 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("CallersFilesKeepTheirOwners", func(t *testing.T) {
+		// runsc makes the sandbox's stdio the sandbox user's: none of the caller's
+		// objects may be handed to it.
+		dir := t.TempDir()
+		in := filepath.Join(dir, "in")
+		out := filepath.Join(dir, "out")
+		dev := filepath.Join(dir, "tty-like")
+		if err := os.WriteFile(in, []byte("private words\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, nil, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mknod(dev, syscall.S_IFCHR|0o620, 1<<8|3); err != nil {
+			t.Fatal(err)
+		}
+		owners := map[string][2]int{in: {1111, 2222}, out: {3333, 4444}, dev: {5555, 6666}}
+		for p, o := range owners {
+			if err := os.Chown(p, o[0], o[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		modes := map[string]os.FileMode{}
+		for p := range owners {
+			fi, _ := os.Stat(p)
+			modes[p] = fi.Mode()
+		}
+		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "cat; echo done >&2")
+		fin, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fin.Close()
+		fout, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fout.Close()
+		fdev, err := os.OpenFile(dev, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fdev.Close()
+		inv.cmd.Stdin, inv.cmd.Stdout, inv.cmd.Stderr = fin, fout, fdev
+		if st := inv.run(t); st != 0 {
+			t.Fatalf("exit %d", st)
+		}
+		for p, o := range owners {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := fi.Sys().(*syscall.Stat_t)
+			if int(st.Uid) != o[0] || int(st.Gid) != o[1] || fi.Mode() != modes[p] {
+				t.Errorf("%s: %d:%d %v after the run, was %d:%d %v", filepath.Base(p), st.Uid, st.Gid, fi.Mode(), o[0], o[1], modes[p])
+			}
+		}
+		if b, _ := os.ReadFile(out); string(b) != "private words\n" {
+			t.Errorf("stdout file holds %q", b)
+		}
+		inv.checkNothingLeft(t)
+	})
+
+	t.Run("KilledLeavesNothingForLong", func(t *testing.T) {
+		// SIGKILL gives gvisorfsm no chance to clean up: its sandbox must go with it
+		// within seconds, and the next run collects what it left in TMPDIR.
+		inv := command(t, bin, "run", "--id", "e2e-sigkilled", "--", "/bin/sleep", "120")
+		if err := inv.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for !sandboxRunning(inv.tmp, "e2e-sigkilled") {
+			if time.Now().After(deadline) {
+				inv.cmd.Process.Kill()
+				inv.cmd.Wait()
+				t.Fatalf("no sandbox appeared\nstderr: %s", inv.stderr.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		inv.cmd.Process.Signal(syscall.SIGKILL)
+		inv.cmd.Wait()
+		deadline = time.Now().Add(5 * time.Second)
+		for len(processesNaming(inv.tmp)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if ps := processesNaming(inv.tmp); len(ps) > 0 {
+			t.Errorf("5s after gvisorfsm was killed:\n%s", strings.Join(ps, "\n"))
+		}
+		next := command(t, bin, "run", "--", "/bin/true")
+		next.tmp = inv.tmp
+		next.cmd.Env = append(os.Environ(), "TMPDIR="+inv.tmp)
+		if st := next.run(t); st != 0 {
+			t.Fatalf("the next run: exit %d; stderr: %s", st, next.stderr.String())
+		}
+		next.checkNothingLeft(t)
+	})
+
+	t.Run("TraceFileNeverFollowsOrReplacesForeign", func(t *testing.T) {
+		dir := t.TempDir()
+		os.Chmod(dir, 0o1777) // a sticky, world-writable directory, like /tmp
+		victim := filepath.Join(t.TempDir(), "victim")
+		if err := os.WriteFile(victim, []byte("precious\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chown(victim, 4242, 4242)
+		planted := map[string]func(p string) error{
+			"symlink":          func(p string) error { return os.Symlink(victim, p) },
+			"dangling symlink": func(p string) error { return os.Symlink(filepath.Join(dir, "made-through-link"), p) },
+			"hard link":        func(p string) error { return os.Link(victim, p) },
+			"fifo":             func(p string) error { return syscall.Mkfifo(p, 0o666) },
+			"foreign file": func(p string) error {
+				if err := os.WriteFile(p, []byte("theirs\n"), 0o666); err != nil {
+					return err
+				}
+				return os.Chown(p, 4343, 4343)
+			},
+		}
+		i := 0
+		for name, plant := range planted {
+			i++
+			p := filepath.Join(dir, "trace"+strconv.Itoa(i))
+			if err := plant(p); err != nil {
+				t.Fatal(err)
+			}
+			inv := command(t, bin, "run", "--trace", p, "--", "/bin/true")
+			if st := inv.run(t); st == 0 {
+				t.Errorf("%s: --trace through it accepted", name)
+			}
+			if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+				t.Fatalf("%s: the victim now holds %q", name, b)
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "made-through-link")); err == nil {
+				t.Fatalf("%s: a file was created through a symlink", name)
+			}
+			inv.checkNothingLeft(t)
+		}
+		// The caller's own files: a new one is 0600, an old one is replaced.
+		mine := filepath.Join(dir, "mine")
+		os.WriteFile(mine, bytes.Repeat([]byte("old\n"), 10000), 0o640)
+		for _, p := range []string{filepath.Join(dir, "new"), mine} {
+			inv := command(t, bin, "run", "--trace", p, "--", "/bin/true")
+			if st := inv.run(t); st != 0 {
+				t.Fatalf("--trace %s: exit %d; stderr: %s", p, st, inv.stderr.String())
+			}
+			readTrace(t, p)
+		}
+		if fi, _ := os.Stat(filepath.Join(dir, "new")); fi == nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("a new trace file: %v, want mode 0600", fi)
+		}
+	})
+
 	t.Run("OutputOrderThroughOnePipe", func(t *testing.T) {
 		inv := command(t, bin, "run", "--", "/bin/sh", "-c", "echo a; echo b >&2; echo c; echo d >&2")
 		var both bytes.Buffer

@@ -199,22 +199,11 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 		rootfs = abs
 	}
 
-	// Made before the runtime, so that it is removed after the runtime is closed.
-	dir, err := os.MkdirTemp("", "gvisorfsm-bundle-")
-	if err != nil {
-		return -1, err
-	}
-	defer os.RemoveAll(dir)
-	if _, err := runtime.BuildBundle(dir, workloadSpec(o.args, rootfs, id)); err != nil {
-		return -1, err
-	}
-	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
-
 	var sink *traceSink
 	if o.trace != "" {
-		f, err := os.OpenFile(o.trace, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := openTraceFile(o.trace)
 		if err != nil {
-			return -1, fmt.Errorf("--trace: %w", err)
+			return -1, err
 		}
 		defer f.Close()
 		sink = &traceSink{w: f}
@@ -240,6 +229,17 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 			log.Warn("closing the runtime", "err", err)
 		}
 	}()
+
+	// Inside the runtime's state directory: Close removes it once the sandbox is gone,
+	// and so does the next runtime if this process is killed first.
+	dir, err := os.MkdirTemp(rt.StateDir(), "bundle-")
+	if err != nil {
+		return -1, err
+	}
+	if _, err := runtime.BuildBundle(dir, workloadSpec(o.args, rootfs, id)); err != nil {
+		return -1, err
+	}
+	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
 
 	sio, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log, broken)
 	if err != nil {

@@ -1,0 +1,230 @@
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
+)
+
+// helperEnv makes the test binary a supervisor that TestRealSupervisorKilled kills.
+const helperEnv = "GVISORFSM_TEST_SUPERVISOR"
+
+// TestHelperSupervisor is not a test: run by TestRealSupervisorKilled, it starts one
+// container with Create/Start and one with Run in the state directory it is given,
+// says so, and waits to be killed.
+func TestHelperSupervisor(t *testing.T) {
+	spec := os.Getenv(helperEnv)
+	if spec == "" {
+		t.Skip("helper process for TestRealSupervisorKilled")
+	}
+	f := strings.Split(spec, ":") // state parent, bundle to create, bundle to run
+	ctx := context.Background()
+	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(f[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Create(ctx, "held", f[1], nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "held", nil); err != nil {
+		t.Fatal(err)
+	}
+	go r.Run(ctx, "attached", f[2], nil)
+	os.Stdout.WriteString(r.StateDir() + "\n")
+	time.Sleep(time.Hour)
+}
+
+func processesNaming(s string) []int {
+	var out []int
+	for _, pid := range procfs.Pids() {
+		if strings.Contains(strings.Join(procfs.Cmdline(pid), " "), s) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// TestRealSupervisorKilled: a supervisor killed with SIGKILL takes its Run's sandbox
+// along within seconds, and the next New in the same parent collects the rest (the
+// created container's sandbox, the state directory) but never a live runtime's.
+func TestRealSupervisorKilled(t *testing.T) {
+	needRunsc(t)
+	parent := t.TempDir()
+	created := busyboxBundle(t, "sleep", "600")
+	attached := busyboxBundle(t, "sleep", "700")
+	live, _ := newReal(t, WithStateDir(parent))
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSupervisor$", "-test.count=1")
+	cmd.Env = append(os.Environ(), helperEnv+"="+parent+":"+created+":"+attached)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper: %v", err)
+	}
+	dead := strings.TrimSpace(line)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(processesNaming(attached)) == 0 || len(processesNaming(created)) == 0 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("the helper's sandboxes never ran")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// The test process is a child subreaper (New made it one), so the helper's
+	// descendants come to it when the helper dies: as their ancestor, it reaps them.
+	helperTree := procfs.Descendants(procfs.All(), cmd.Process.Pid)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	defer func() { // whatever the outcome, nothing of the helper's stays
+		for _, pid := range processesNaming(dead) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}()
+
+	deadline = time.Now().Add(5 * time.Second)
+	for len(processesNaming(attached)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ps := processesNaming(attached); len(ps) > 0 {
+		t.Errorf("the killed supervisor's Run sandbox still runs 5s later: %v", ps)
+	}
+	if _, err := os.Stat(dead); err != nil {
+		t.Fatalf("the dead runtime's state directory: %v", err)
+	}
+
+	r, _ := newReal(t, WithStateDir(parent))
+	t.Cleanup(func() { reapOurs(helperTree) })
+	if ps := processesNaming(dead); len(ps) > 0 {
+		t.Errorf("after New, processes of the dead runtime remain: %v", ps)
+	}
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("after New, the dead runtime's state directory: %v", err)
+	}
+	for _, w := range []string{live.StateDir(), r.StateDir()} {
+		if _, err := os.Stat(filepath.Join(w, "root")); err != nil {
+			t.Errorf("a live runtime's state was touched: %v", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if code, err := live.Run(ctx, "still-works", busyboxBundle(t, "true"), nil); err != nil || code != 0 {
+		t.Errorf("the live runtime after the collection: %d, %v", code, err)
+	}
+}
+
+// reapOurs waits for those of pids that are (or become) children of ours and reaps them.
+func reapOurs(pids []int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for time.Now().Before(deadline) {
+			st, ok := procfs.ReadStat(pid)
+			if !ok || st.PPid != os.Getpid() {
+				break // gone, or not ours to reap
+			}
+			if st.State == 'Z' {
+				var ws syscall.WaitStatus
+				syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// TestRealStateDirParentChecked: the state directory's parent and every directory above
+// it must be safe as runsc's are: no one else may rename entries in them.
+func TestRealStateDirParentChecked(t *testing.T) {
+	needRunsc(t)
+	base := t.TempDir()
+	mk := func(name string, mode uint32, uid int) string {
+		p := filepath.Join(base, name)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Chmod(p, mode); err != nil { // raw bits: 01777 is sticky
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	open := mk("world-writable", 0o777, 0)
+	foreign := mk("theirs", 0o755, 2024)
+	inForeign := mk("theirs/mine", 0o700, 0)
+	groupW := mk("group-writable", 0o770, 0)
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(open, link); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, bad := range []string{open, groupW, foreign, inForeign, link, filepath.Join(open, "sub-made-later")} {
+		os.Mkdir(filepath.Join(open, "sub-made-later"), 0o700)
+		r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(bad))
+		if err == nil {
+			t.Errorf("New with the state directory in %s: accepted (%s)", bad, r.StateDir())
+			r.Close(ctx)
+			continue
+		}
+		var te *TrustError
+		if !errors.As(err, &te) {
+			t.Errorf("New with the state directory in %s: %v, want a *TrustError", bad, err)
+		}
+		if ents, _ := os.ReadDir(bad); len(ents) > 0 && bad != open && bad != link && bad != foreign {
+			t.Errorf("%s: New left %v", bad, ents)
+		}
+	}
+	sticky := mk("sticky", 0o1777, 0)
+	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(sticky))
+	if err != nil {
+		t.Fatalf("New in a sticky directory: %v", err)
+	}
+	r.Close(ctx)
+}
+
+// TestRealAfterClose: once closed, every query answers ErrClosed without trying to run
+// the released binary, and closing again is harmless.
+func TestRealAfterClose(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	if err := r.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := r.Close(ctx); err != nil {
+			t.Errorf("Close again: %v, want nil", err)
+		}
+	}
+	calls := r.RunscCalls()
+	if _, err := r.Version(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("Version after Close: %v, want ErrClosed", err)
+	}
+	if _, err := r.List(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("List after Close: %v, want ErrClosed", err)
+	}
+	if _, err := r.State(ctx, "any"); err == nil {
+		t.Errorf("State after Close: nil error")
+	}
+	if n := r.RunscCalls() - calls; n != 0 {
+		t.Errorf("runsc ran %d times after Close", n)
+	}
+}
