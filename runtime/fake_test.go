@@ -718,3 +718,52 @@ func TestNoteDescendantsLearnsLaterSessions(t *testing.T) {
 		t.Fatal("a process of the session it left is claimed")
 	}
 }
+
+func TestFakePlatformChoice(t *testing.T) {
+	ctx := context.Background()
+	// The fake knows no systrap and hangs on kvm: the first that works is ptrace, and
+	// each move on is a Retry of the runtime machine.
+	tr := &syncBuffer{}
+	r, _ := newFake(t, WithTrace(tr), WithProbeTimeout(500*time.Millisecond))
+	if r.Platform() != "ptrace" {
+		t.Fatalf("Platform() = %q, want ptrace", r.Platform())
+	}
+	steps, err := steptrace.Read(strings.NewReader(tr.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, s := range steps {
+		ops = append(ops, s.Op)
+	}
+	if got, want := strings.Join(ops, " "), "Resolve ProbeFail Retry Resolve ProbeFail Retry Resolve Probe"; got != want {
+		t.Fatalf("trace ops %q, want %q", got, want)
+	}
+	// Nothing starts: New fails with every platform's reason, each a *PlatformError.
+	bin := fakerunsc.Build(t)
+	fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "no sandbox here"})
+	_, err = NewWithPath(ctx, bin, WithStateDir(t.TempDir()), WithProbeTimeout(500*time.Millisecond))
+	if !errors.Is(err, ErrPlatform) || !strings.Contains(err.Error(), "no gVisor platform starts a sandbox here") {
+		t.Fatalf("nothing works: %v", err)
+	}
+	for _, p := range Platforms {
+		if !strings.Contains(err.Error(), `platform "`+p+`"`) {
+			t.Errorf("error %q does not say why %s failed", err, p)
+		}
+	}
+	// The package-level checks need no runtime of the caller's.
+	if err := IsAvailable(ctx, WithPath(bin), WithStateDir(t.TempDir())); !errors.Is(err, ErrPlatform) {
+		t.Errorf("IsAvailable(no platform works) = %v", err)
+	}
+	good := fakerunsc.Build(t)
+	if err := IsAvailable(ctx, WithPath(good), WithStateDir(t.TempDir())); err != nil {
+		t.Errorf("IsAvailable(fake) = %v", err)
+	}
+	if err := IsAvailable(ctx, WithPath(good), WithStateDir(t.TempDir()), WithPlatform("systrap")); !errors.Is(err, ErrPlatform) {
+		t.Errorf("IsAvailable(explicit systrap) = %v, want ErrPlatform: an explicit platform is never replaced", err)
+	}
+	res, err := ProbePlatforms(ctx, WithPath(good), WithStateDir(t.TempDir()), WithProbeTimeout(500*time.Millisecond))
+	if err != nil || len(res) != 3 || res[0].Works || res[1].Works || !res[2].Works {
+		t.Fatalf("ProbePlatforms = %+v, %v", res, err)
+	}
+}
