@@ -374,23 +374,39 @@ func TestFakeSwapAfterValidation(t *testing.T) {
 func TestFakeExecRefusals(t *testing.T) {
 	bin := fakerunsc.Build(t)
 	tr := &syncBuffer{}
-	err := ExecWithOCIBundleOpts("bad/id", fakeBundle(t, "true"), ExecOpts{Path: bin, StateDir: t.TempDir(), Trace: tr})
+	state := t.TempDir()
+	err := ExecWithOCIBundle("bad/id", fakeBundle(t, "true"), WithPath(bin), WithStateDir(state), WithTrace(tr))
 	if !errors.Is(err, ErrInvalidID) {
 		t.Fatalf("bad id: %v", err)
 	}
-	err = ExecWithOCIBundleOpts("ok", t.TempDir(), ExecOpts{Path: bin, StateDir: t.TempDir(), Trace: tr})
+	err = ExecWithOCIBundle("ok", t.TempDir(), WithPath(bin), WithStateDir(state), WithTrace(tr), WithPlatform("ptrace"))
 	if !errors.Is(err, ErrInvalidBundle) {
 		t.Fatalf("bad bundle: %v", err)
 	}
 	if !strings.Contains(tr.String(), `"result":"refused"`) {
 		t.Fatalf("trace:\n%s", tr.String())
 	}
+	if ents, _ := os.ReadDir(state); len(ents) != 0 {
+		t.Fatalf("a refused handover left %v in the state directory", ents)
+	}
+	// The method refuses while the runtime holds a container (exec would orphan it),
+	// and the runtime stays usable.
+	r, _ := newFake(t)
+	if err := r.Create(context.Background(), "held", fakeBundle(t, "sleep", "60"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ExecWithOCIBundle("other", fakeBundle(t, "true")); err == nil || !strings.Contains(err.Error(), "holds 1 container") {
+		t.Fatalf("handover with a container held: %v", err)
+	}
+	if !r.IsAvailable() {
+		t.Fatalf("runtime %s after a refused handover", r.Lifecycle())
+	}
 }
 
 func TestFakeExecHandover(t *testing.T) {
 	if os.Getenv("GVISORFSM_FAKE_EXEC") != "" {
-		err := ExecWithOCIBundleOpts("ex", os.Getenv("GVISORFSM_FAKE_BUNDLE"), ExecOpts{Path: os.Getenv("GVISORFSM_FAKE_EXEC"),
-			StateDir: os.Getenv("GVISORFSM_FAKE_STATE"), Network: NetworkHost, Platform: "ptrace"})
+		err := ExecWithOCIBundle("ex", os.Getenv("GVISORFSM_FAKE_BUNDLE"), WithPath(os.Getenv("GVISORFSM_FAKE_EXEC")),
+			WithStateDir(os.Getenv("GVISORFSM_FAKE_STATE")), WithNetwork(NetworkHost), WithPlatform("ptrace"))
 		t.Logf("exec returned %v", err)
 		os.Exit(99)
 	}

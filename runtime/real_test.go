@@ -677,8 +677,8 @@ func TestRealProbePlatforms(t *testing.T) {
 func TestRealExecHandover(t *testing.T) {
 	if os.Getenv("GVISORFSM_EXEC_CHILD") == "1" {
 		tr, _ := os.Create(os.Getenv("GVISORFSM_EXEC_TRACE"))
-		err := ExecWithOCIBundleOpts("exec-child", os.Getenv("GVISORFSM_EXEC_BUNDLE"), ExecOpts{
-			Platform: "ptrace", StateDir: os.Getenv("GVISORFSM_EXEC_STATE"), Trace: tr})
+		err := ExecWithOCIBundle("exec-child", os.Getenv("GVISORFSM_EXEC_BUNDLE"),
+			WithPlatform("ptrace"), WithStateDir(os.Getenv("GVISORFSM_EXEC_STATE")), WithTrace(tr))
 		fmt.Fprintln(os.Stderr, "exec returned:", err)
 		os.Exit(99)
 	}
