@@ -783,3 +783,64 @@ func TestFakePlatformChoice(t *testing.T) {
 		t.Fatalf("ProbePlatforms = %+v, %v", res, err)
 	}
 }
+
+// Errors say what to do next, and name the IDs they are about.
+func TestFakeActionableErrors(t *testing.T) {
+	r, _ := newFake(t)
+	ctx := context.Background()
+	b := fakeBundle(t, "sleep", "3600")
+	if err := r.Create(ctx, "task-1", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "task-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := r.Wait(wctx, "task-1")
+	var sr *StillRunningError
+	if !errors.As(err, &sr) || sr.ID != "task-1" || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "still runs") {
+		t.Fatalf("Wait past its deadline: %v, want a *StillRunningError for task-1", err)
+	}
+	if st, err := r.State(ctx, "task-1"); err != nil || st.Status != "running" {
+		t.Fatalf("after the timed-out Wait: %+v, %v; want it running", st, err)
+	}
+	err = r.Delete(ctx, "task-1", nil)
+	var se *StepError
+	if !errors.As(err, &se) || !strings.Contains(se.Hint, "Force") || !strings.Contains(err.Error(), "Force") {
+		t.Fatalf("Delete of a running container: %v, want a hint at Force", err)
+	}
+	var ce *ContainerError
+	if err := r.Create(ctx, "task-1", b, nil); !errors.As(err, &ce) || ce.ID != "task-1" || !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate Create: %v, want a *ContainerError naming task-1", err)
+	}
+	if err := r.Create(ctx, "task-10", b, nil); !errors.As(err, &ce) || ce.ID != "task-10" || ce.Other != "task-1" || !errors.Is(err, ErrAmbiguousID) {
+		t.Fatalf("Create of task-10 beside task-1: %v, want a *ContainerError naming both", err)
+	}
+	if err := r.Kill(ctx, "task-2", 0, nil); !errors.As(err, &ce) || ce.ID != "task-2" || !errors.Is(err, ErrNoContainer) {
+		t.Fatalf("Kill of an unknown ID: %v, want a *ContainerError naming task-2", err)
+	}
+	if err := r.Delete(ctx, "task-1", &DeleteOpts{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	// IDs from NewID live side by side.
+	ids := map[string]bool{}
+	for range 200 {
+		id := NewID()
+		if err := ValidateID(id); err != nil {
+			t.Fatal(err)
+		}
+		for other := range ids {
+			if strings.HasPrefix(other, id) || strings.HasPrefix(id, other) {
+				t.Fatalf("NewID gave %q and %q", id, other)
+			}
+		}
+		ids[id] = true
+	}
+	a, c := NewID(), NewID()
+	for _, id := range []string{a, c} {
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatalf("Create %s: %v", id, err)
+		}
+	}
+}
