@@ -163,6 +163,7 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 // for signal n). A Running container is waited for (the Wait step); a Stopped one
 // returns the status recorded when it stopped, or ErrExitUnknown, and its Wait step
 // is recorded as refused (the lifecycle has no Wait from Stopped; runsc is not run).
+// If ctx ends first, the error is a *StillRunningError: the container runs on.
 func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 	c, err := r.step(ctx, id, fsm.EventWait, nil)
 	if err != nil {
@@ -181,7 +182,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 		}
 		return c.code, nil
 	case <-ctx.Done():
-		return -1, fmt.Errorf("wait for container %q: %w", id, ctx.Err())
+		return -1, &StillRunningError{ID: id, Err: ctx.Err()}
 	}
 }
 

@@ -13,9 +13,10 @@
 // # Runtime
 //
 // New (or NewWithPath) resolves, checks `runsc --version` (Version, ParseVersion) and
-// that a sandbox starts on the requested platform (ProbePlatforms tries systrap, kvm and
-// ptrace, each under a deadline; a requested platform that fails is an error, never
-// replaced). The runtime keeps a private 0700 state directory; runsc's --root is inside
+// that a sandbox starts: on the platform WithPlatform names (one that fails is an error,
+// never replaced), else on the first of systrap, kvm and ptrace that does, each move to
+// the next recorded as the lifecycle's Retry. IsAvailable and ProbePlatforms make the
+// same checks without a Runtime to keep. The runtime keeps a private 0700 state directory; runsc's --root is inside
 // it, never next to a bundle. Every runsc call gets the global flags before the
 // subcommand, a sanitized environment, stdio on the runtime's own files and sockets
 // (the sandbox inherits them, and runsc makes them the sandbox user's, so a workload's
@@ -104,6 +105,8 @@
 //
 // # Handover
 //
-// ExecWithOCIBundle replaces the calling process with `runsc run` (syscall.Exec of the
-// validated descriptor), for callers that give up control.
+// Runtime.ExecWithOCIBundle replaces the calling process with `runsc run` (syscall.Exec
+// of the validated descriptor, with the runtime's options), for callers that give up
+// control; the package-level ExecWithOCIBundle does the same for a caller with no
+// Runtime, configured by the same Options.
 package runtime

@@ -181,14 +181,21 @@ type StepError struct {
 	// Reason says why when the state alone does not (a guard spanning more than the
 	// container's state, e.g. a kill already accepted); "" otherwise.
 	Reason string
+	// Hint says what the caller can do instead (a Delete of a live container: Force),
+	// or "".
+	Hint string
 }
 
 // Error implements error.
 func (e *StepError) Error() string {
+	msg := fmt.Sprintf("container %q: %s not permitted in state %s", e.ID, e.Op, e.State)
 	if e.Reason != "" {
-		return fmt.Sprintf("container %q: %s not permitted in state %s: %s", e.ID, e.Op, e.State, e.Reason)
+		msg += ": " + e.Reason
 	}
-	return fmt.Sprintf("container %q: %s not permitted in state %s", e.ID, e.Op, e.State)
+	if e.Hint != "" {
+		msg += " (" + e.Hint + ")"
+	}
+	return msg
 }
 
 // Is reports ErrIllegal.
@@ -196,3 +203,43 @@ func (e *StepError) Is(target error) bool { return target == ErrIllegal }
 
 // Unwrap returns the fsm error.
 func (e *StepError) Unwrap() error { return e.Err }
+
+// ContainerError names the container ID a step was refused for: it exists already
+// (ErrExists), is unknown (ErrNoContainer), or clashes by prefix with another live ID
+// (ErrAmbiguousID, Other naming that one). It matches its sentinel with errors.Is.
+type ContainerError struct {
+	ID     string // the ID asked for
+	Other  string // the live ID it clashes with by prefix (ErrAmbiguousID); "" otherwise
+	Err    error  // ErrExists, ErrNoContainer or ErrAmbiguousID
+	Reason string // more detail, such as the existing container's state; may be ""
+}
+
+// Error implements error.
+func (e *ContainerError) Error() string {
+	switch {
+	case e.Other != "":
+		return fmt.Sprintf("%v: %q and %q", e.Err, e.ID, e.Other)
+	case e.Reason != "":
+		return fmt.Sprintf("%v: %q %s", e.Err, e.ID, e.Reason)
+	}
+	return fmt.Sprintf("%v: %q", e.Err, e.ID)
+}
+
+// Unwrap returns the sentinel.
+func (e *ContainerError) Unwrap() error { return e.Err }
+
+// StillRunningError is what Wait returns when its context ends first: the workload has
+// not exited, and the container still runs. Kill it (and Wait again), or Delete it with
+// Force. It unwraps to the context's error.
+type StillRunningError struct {
+	ID  string // the container waited for
+	Err error  // the context's error
+}
+
+// Error implements error.
+func (e *StillRunningError) Error() string {
+	return fmt.Sprintf("wait for container %q: %v: the container still runs (Kill it, or Delete it with Force)", e.ID, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *StillRunningError) Unwrap() error { return e.Err }

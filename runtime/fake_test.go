@@ -374,23 +374,39 @@ func TestFakeSwapAfterValidation(t *testing.T) {
 func TestFakeExecRefusals(t *testing.T) {
 	bin := fakerunsc.Build(t)
 	tr := &syncBuffer{}
-	err := ExecWithOCIBundleOpts("bad/id", fakeBundle(t, "true"), ExecOpts{Path: bin, StateDir: t.TempDir(), Trace: tr})
+	state := t.TempDir()
+	err := ExecWithOCIBundle("bad/id", fakeBundle(t, "true"), WithPath(bin), WithStateDir(state), WithTrace(tr))
 	if !errors.Is(err, ErrInvalidID) {
 		t.Fatalf("bad id: %v", err)
 	}
-	err = ExecWithOCIBundleOpts("ok", t.TempDir(), ExecOpts{Path: bin, StateDir: t.TempDir(), Trace: tr})
+	err = ExecWithOCIBundle("ok", t.TempDir(), WithPath(bin), WithStateDir(state), WithTrace(tr), WithPlatform("ptrace"))
 	if !errors.Is(err, ErrInvalidBundle) {
 		t.Fatalf("bad bundle: %v", err)
 	}
 	if !strings.Contains(tr.String(), `"result":"refused"`) {
 		t.Fatalf("trace:\n%s", tr.String())
 	}
+	if ents, _ := os.ReadDir(state); len(ents) != 0 {
+		t.Fatalf("a refused handover left %v in the state directory", ents)
+	}
+	// The method refuses while the runtime holds a container (exec would orphan it),
+	// and the runtime stays usable.
+	r, _ := newFake(t)
+	if err := r.Create(context.Background(), "held", fakeBundle(t, "sleep", "60"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ExecWithOCIBundle("other", fakeBundle(t, "true")); err == nil || !strings.Contains(err.Error(), "holds 1 container") {
+		t.Fatalf("handover with a container held: %v", err)
+	}
+	if !r.IsAvailable() {
+		t.Fatalf("runtime %s after a refused handover", r.Lifecycle())
+	}
 }
 
 func TestFakeExecHandover(t *testing.T) {
 	if os.Getenv("GVISORFSM_FAKE_EXEC") != "" {
-		err := ExecWithOCIBundleOpts("ex", os.Getenv("GVISORFSM_FAKE_BUNDLE"), ExecOpts{Path: os.Getenv("GVISORFSM_FAKE_EXEC"),
-			StateDir: os.Getenv("GVISORFSM_FAKE_STATE"), Network: NetworkHost, Platform: "ptrace"})
+		err := ExecWithOCIBundle("ex", os.Getenv("GVISORFSM_FAKE_BUNDLE"), WithPath(os.Getenv("GVISORFSM_FAKE_EXEC")),
+			WithStateDir(os.Getenv("GVISORFSM_FAKE_STATE")), WithNetwork(NetworkHost), WithPlatform("ptrace"))
 		t.Logf("exec returned %v", err)
 		os.Exit(99)
 	}
@@ -716,5 +732,115 @@ func TestNoteDescendantsLearnsLaterSessions(t *testing.T) {
 	}
 	if rp.own.claims(103, procfs.Stat{PPid: 1, Session: 50, Start: 9}) {
 		t.Fatal("a process of the session it left is claimed")
+	}
+}
+
+func TestFakePlatformChoice(t *testing.T) {
+	ctx := context.Background()
+	// The fake knows no systrap and hangs on kvm: the first that works is ptrace, and
+	// each move on is a Retry of the runtime machine.
+	tr := &syncBuffer{}
+	r, _ := newFake(t, WithTrace(tr), WithProbeTimeout(500*time.Millisecond))
+	if r.Platform() != "ptrace" {
+		t.Fatalf("Platform() = %q, want ptrace", r.Platform())
+	}
+	steps, err := steptrace.Read(strings.NewReader(tr.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, s := range steps {
+		ops = append(ops, s.Op)
+	}
+	if got, want := strings.Join(ops, " "), "Resolve ProbeFail Retry Resolve ProbeFail Retry Resolve Probe"; got != want {
+		t.Fatalf("trace ops %q, want %q", got, want)
+	}
+	// Nothing starts: New fails with every platform's reason, each a *PlatformError.
+	bin := fakerunsc.Build(t)
+	fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "no sandbox here"})
+	_, err = NewWithPath(ctx, bin, WithStateDir(t.TempDir()), WithProbeTimeout(500*time.Millisecond))
+	if !errors.Is(err, ErrPlatform) || !strings.Contains(err.Error(), "no gVisor platform starts a sandbox here") {
+		t.Fatalf("nothing works: %v", err)
+	}
+	for _, p := range Platforms {
+		if !strings.Contains(err.Error(), `platform "`+p+`"`) {
+			t.Errorf("error %q does not say why %s failed", err, p)
+		}
+	}
+	// The package-level checks need no runtime of the caller's.
+	if err := IsAvailable(ctx, WithPath(bin), WithStateDir(t.TempDir())); !errors.Is(err, ErrPlatform) {
+		t.Errorf("IsAvailable(no platform works) = %v", err)
+	}
+	good := fakerunsc.Build(t)
+	if err := IsAvailable(ctx, WithPath(good), WithStateDir(t.TempDir())); err != nil {
+		t.Errorf("IsAvailable(fake) = %v", err)
+	}
+	if err := IsAvailable(ctx, WithPath(good), WithStateDir(t.TempDir()), WithPlatform("systrap")); !errors.Is(err, ErrPlatform) {
+		t.Errorf("IsAvailable(explicit systrap) = %v, want ErrPlatform: an explicit platform is never replaced", err)
+	}
+	res, err := ProbePlatforms(ctx, WithPath(good), WithStateDir(t.TempDir()), WithProbeTimeout(500*time.Millisecond))
+	if err != nil || len(res) != 3 || res[0].Works || res[1].Works || !res[2].Works {
+		t.Fatalf("ProbePlatforms = %+v, %v", res, err)
+	}
+}
+
+// Errors say what to do next, and name the IDs they are about.
+func TestFakeActionableErrors(t *testing.T) {
+	r, _ := newFake(t)
+	ctx := context.Background()
+	b := fakeBundle(t, "sleep", "3600")
+	if err := r.Create(ctx, "task-1", b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, "task-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := r.Wait(wctx, "task-1")
+	var sr *StillRunningError
+	if !errors.As(err, &sr) || sr.ID != "task-1" || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "still runs") {
+		t.Fatalf("Wait past its deadline: %v, want a *StillRunningError for task-1", err)
+	}
+	if st, err := r.State(ctx, "task-1"); err != nil || st.Status != "running" {
+		t.Fatalf("after the timed-out Wait: %+v, %v; want it running", st, err)
+	}
+	err = r.Delete(ctx, "task-1", nil)
+	var se *StepError
+	if !errors.As(err, &se) || !strings.Contains(se.Hint, "Force") || !strings.Contains(err.Error(), "Force") {
+		t.Fatalf("Delete of a running container: %v, want a hint at Force", err)
+	}
+	var ce *ContainerError
+	if err := r.Create(ctx, "task-1", b, nil); !errors.As(err, &ce) || ce.ID != "task-1" || !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate Create: %v, want a *ContainerError naming task-1", err)
+	}
+	if err := r.Create(ctx, "task-10", b, nil); !errors.As(err, &ce) || ce.ID != "task-10" || ce.Other != "task-1" || !errors.Is(err, ErrAmbiguousID) {
+		t.Fatalf("Create of task-10 beside task-1: %v, want a *ContainerError naming both", err)
+	}
+	if err := r.Kill(ctx, "task-2", 0, nil); !errors.As(err, &ce) || ce.ID != "task-2" || !errors.Is(err, ErrNoContainer) {
+		t.Fatalf("Kill of an unknown ID: %v, want a *ContainerError naming task-2", err)
+	}
+	if err := r.Delete(ctx, "task-1", &DeleteOpts{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	// IDs from NewID live side by side.
+	ids := map[string]bool{}
+	for range 200 {
+		id := NewID()
+		if err := ValidateID(id); err != nil {
+			t.Fatal(err)
+		}
+		for other := range ids {
+			if strings.HasPrefix(other, id) || strings.HasPrefix(id, other) {
+				t.Fatalf("NewID gave %q and %q", id, other)
+			}
+		}
+		ids[id] = true
+	}
+	a, c := NewID(), NewID()
+	for _, id := range []string{a, c} {
+		if err := r.Create(ctx, id, b, nil); err != nil {
+			t.Fatalf("Create %s: %v", id, err)
+		}
 	}
 }

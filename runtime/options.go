@@ -16,10 +16,12 @@ const (
 	NetworkHost    Network = "host"    // the host's network stack, passed through
 )
 
-// Platforms are the gVisor platforms ProbePlatforms tries, in order.
+// Platforms are the gVisor platforms ProbePlatforms tries, and New chooses from when
+// no platform is named, in order of preference.
 var Platforms = []string{"systrap", "kvm", "ptrace"}
 
 type config struct {
+	path          string
 	platform      string
 	network       Network
 	rootless      bool
@@ -39,9 +41,14 @@ type config struct {
 type Option func(*config)
 
 // WithPlatform selects the gVisor platform (--platform). A platform requested this way
-// that cannot start a sandbox makes New fail; it is never silently replaced. The
-// default is runsc's own default.
+// that cannot start a sandbox makes New fail; it is never silently replaced. Without
+// it, New uses the first of Platforms that starts a sandbox here (runsc's own default
+// with WithoutSandboxProbe).
 func WithPlatform(p string) Option { return func(c *config) { c.platform = p } }
+
+// WithPath makes New use the runsc at path instead of ResolvePath's choice. It is
+// validated as OpenBinary does.
+func WithPath(path string) Option { return func(c *config) { c.path = path } }
 
 // WithNetwork selects --network (default NetworkNone).
 func WithNetwork(n Network) Option { return func(c *config) { c.network = n } }

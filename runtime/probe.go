@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,6 +18,30 @@ type PlatformStatus struct {
 	Platform string // "systrap", "kvm" or "ptrace"
 	Works    bool   // a throwaway sandbox ran /bin/true on it
 	Err      error  // why it does not work (a *PlatformError)
+}
+
+// IsAvailable reports whether New(ctx, opts...) would return an Available runtime: runsc
+// is found and trusted, its version is understood and a sandbox starts (on the platform
+// WithPlatform names, else on one of Platforms). It returns nil if so, else New's error.
+// It leaves nothing behind and does not make the process a child subreaper.
+func IsAvailable(ctx context.Context, opts ...Option) error {
+	r, err := New(ctx, append(opts[:len(opts):len(opts)], WithoutSubreaper())...)
+	if err != nil {
+		return err
+	}
+	return r.Close(ctx)
+}
+
+// ProbePlatforms is Runtime.ProbePlatforms without a runtime to keep: it opens one with
+// opts (checking the version, not that a sandbox starts), probes every platform and
+// closes it.
+func ProbePlatforms(ctx context.Context, opts ...Option) ([]PlatformStatus, error) {
+	r, err := New(ctx, append(opts[:len(opts):len(opts)], WithoutSandboxProbe(), WithoutSubreaper())...)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.ProbePlatforms(ctx)
+	return res, errors.Join(err, r.Close(ctx))
 }
 
 // ProbePlatforms tries each of Platforms by running /bin/true from the host's / (read-only)
@@ -50,6 +75,13 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	}
 	perr := func(reason string, err error) error {
 		return &PlatformError{Platform: name, Reason: reason, Err: err}
+	}
+	if p == "kvm" {
+		// Without the device runsc cannot use kvm, and may hang until the timeout
+		// rather than say so.
+		if _, err := os.Stat("/dev/kvm"); err != nil {
+			return perr("no /dev/kvm", err)
+		}
 	}
 	dir, err := os.MkdirTemp(r.work, "probe-")
 	if err != nil {

@@ -105,7 +105,7 @@ func (r *Runtime) reserve(op, id string) (*container, error) {
 			// runsc would "fail" a duplicate create after deleting the first
 			// container's state, leaving its sandbox running untracked: refuse
 			// before runsc sees it.
-			err := fmt.Errorf("%w: %q is %s", ErrExists, id, st)
+			var err error = &ContainerError{ID: id, Err: ErrExists, Reason: "is " + string(st)}
 			if aerr := r.availableErr(); aerr != nil {
 				err = aerr
 			}
@@ -131,11 +131,11 @@ func (r *Runtime) tryReserve(op, id string) (c, old *container, err error) {
 	if !r.behaviour.SocketFile && sandboxNameInUse(id) {
 		// runsc names each sandbox's control socket after its ID, host-wide: another
 		// runtime's (or anyone's) sandbox with this ID would make create fail half way.
-		return nil, nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: a sandbox named %q already runs on this host", ErrExists, id))
+		return nil, nil, r.refuse(id, op, fsm.Absent, &ContainerError{ID: id, Err: ErrExists, Reason: "names a sandbox that already runs on this host"})
 	}
 	for other := range r.containers {
 		if strings.HasPrefix(other, id) || strings.HasPrefix(id, other) {
-			return nil, nil, r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q and %q", ErrAmbiguousID, id, other))
+			return nil, nil, r.refuse(id, op, fsm.Absent, &ContainerError{ID: id, Other: other, Err: ErrAmbiguousID})
 		}
 	}
 	c = newContainer(id)
@@ -182,7 +182,7 @@ func (r *Runtime) lookup(op, id string) (*container, error) {
 		r.mu.Lock()
 		c, ok := r.containers[id]
 		if !ok {
-			err := r.refuse(id, op, fsm.Absent, fmt.Errorf("%w: %q", ErrNoContainer, id))
+			err := r.refuse(id, op, fsm.Absent, &ContainerError{ID: id, Err: ErrNoContainer})
 			r.mu.Unlock()
 			return nil, err
 		}

@@ -58,16 +58,22 @@ type Runtime struct {
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
 // a sandbox starts, and returns an Available runtime.
 func New(ctx context.Context, opts ...Option) (*Runtime, error) {
-	r := newRuntime(opts)
-	b, err := resolve(TrustedLocations, os.Geteuid() != 0)
-	return r.init(ctx, b, err)
+	return newRuntime(opts).open(ctx)
 }
 
 // NewWithPath is New with a pre-resolved runsc path, which is validated again (it may
-// have changed since it was resolved).
+// have changed since it was resolved); the same as New with WithPath(path).
 func NewWithPath(ctx context.Context, path string, opts ...Option) (*Runtime, error) {
-	r := newRuntime(opts)
-	b, err := OpenBinary(path)
+	return New(ctx, append(opts[:len(opts):len(opts)], WithPath(path))...)
+}
+
+// open resolves (or, with WithPath, validates) runsc and brings the runtime to Available.
+func (r *Runtime) open(ctx context.Context) (*Runtime, error) {
+	if r.cfg.path != "" {
+		b, err := OpenBinary(r.cfg.path)
+		return r.init(ctx, b, err)
+	}
+	b, err := resolve(TrustedLocations, os.Geteuid() != 0)
 	return r.init(ctx, b, err)
 }
 
@@ -140,9 +146,28 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 			r.cfg.subreaper = false
 		}
 	}
-	if r.cfg.sandboxProbe {
+	if r.cfg.sandboxProbe && r.cfg.platform != "" {
 		if err := r.probe(ctx, r.cfg.platform); err != nil {
 			return fail(-1, err, "sandbox probe")
+		}
+	} else if r.cfg.sandboxProbe {
+		// No platform named: the first of Platforms that starts a sandbox here. Each
+		// move to the next is the lifecycle's ProbeFail, Retry, Resolve (of the binary
+		// already validated and held), so the trace stays one run of the runtime machine.
+		var errs []error
+		for i, p := range Platforms {
+			err := r.probe(ctx, p)
+			if err == nil {
+				r.cfg.platform = p
+				break
+			}
+			errs = append(errs, err)
+			if i == len(Platforms)-1 || ctx.Err() != nil {
+				return fail(-1, fmt.Errorf("no gVisor platform starts a sandbox here: %w", errors.Join(errs...)), "sandbox probe")
+			}
+			r.runtimeStep(ctx, fsm.EventProbeFail, -1, err, "platform "+p)
+			r.runtimeStep(ctx, fsm.EventRetry, -1, nil, "trying platform "+Platforms[i+1])
+			r.runtimeStep(ctx, fsm.EventResolve, -1, nil, b.Path())
 		}
 	}
 	r.runtimeStep(ctx, fsm.EventProbe, 0, nil, v.String())
@@ -196,6 +221,11 @@ func (r *Runtime) makeWorkDir() error {
 
 // StateDir is the runtime's private directory; runsc's --root is StateDir()/root.
 func (r *Runtime) StateDir() string { return r.work }
+
+// Platform is the gVisor platform the runtime passes to runsc: the one WithPlatform
+// named, else the one New found to start a sandbox here, else ("" with
+// WithoutSandboxProbe) runsc's own default.
+func (r *Runtime) Platform() string { return r.cfg.platform }
 
 // Root is the private --root passed to every runsc call.
 func (r *Runtime) Root() string { return r.root }

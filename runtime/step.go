@@ -57,8 +57,12 @@ func (r *Runtime) step(ctx context.Context, id string, e fsm.Event, act func(c *
 		}
 	}
 	if !c.m.Can(e) {
-		return c, r.refuse(id, op, from, &StepError{ID: id, Op: op, State: string(from),
-			Err: &fsm.TransitionError{Machine: "container", ID: id, State: from, Event: e}})
+		se := &StepError{ID: id, Op: op, State: string(from),
+			Err: &fsm.TransitionError{Machine: "container", ID: id, State: from, Event: e}}
+		if e == fsm.EventDelete && c.m.Can(fsm.EventForceDelete) {
+			se.Hint = "DeleteOpts{Force: true} deletes it in any state, killing its workload"
+		}
+		return c, r.refuse(id, op, from, se)
 	}
 	if e == fsm.EventPause && c.killReq {
 		return c, r.refuse(id, op, from, &StepError{ID: id, Op: op, State: string(from),

@@ -15,9 +15,8 @@
 // name. Its flags:
 //
 //	--platform P    gVisor platform (systrap, kvm, ptrace); one that cannot start a
-//	                sandbox here is an error, never replaced by another. Default: runsc's
-//	                own default when it works here, else the first of
-//	                runtime.Platforms that does.
+//	                sandbox here is an error, never replaced by another. Default: the
+//	                first of runtime.Platforms that starts a sandbox here.
 //	--network N     none (default), sandbox or host
 //	--rootfs DIR    root filesystem (mounted read-only) instead of the host's /
 //	--trace FILE    write the step trace, one JSON object per line

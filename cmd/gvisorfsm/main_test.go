@@ -15,9 +15,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
-	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
 func TestParseRun(t *testing.T) {
@@ -153,40 +151,6 @@ func TestParseCgroups(t *testing.T) {
 		if st != tc.status || !strings.HasPrefix(d, tc.detail) {
 			t.Errorf("parseCgroups(%q) = %q, %q; want %q, %q", tc.in, st, d, tc.status, tc.detail)
 		}
-	}
-}
-
-func TestTraceSinkNumbersOneSequence(t *testing.T) {
-	var buf bytes.Buffer
-	sink := &traceSink{w: &buf}
-	// Two runtimes, each numbering from 1, with a retry between them.
-	for _, line := range []string{
-		`{"seq":1,"time":"2026-01-01T00:00:00Z","op":"Resolve","id":"","from":"Unresolved","to":"Resolved","result":"ok","exit":-1,"error":"","note":""}`,
-		`{"seq":2,"time":"2026-01-01T00:00:01Z","op":"ProbeFail","id":"","from":"Resolved","to":"Unavailable","result":"ok","exit":-1,"error":"x","note":""}`,
-	} {
-		if _, err := sink.Write([]byte(line + "\n")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sink.retry("trying platform ptrace")
-	if _, err := sink.Write([]byte(`{"seq":1,"time":"2026-01-01T00:00:02Z","op":"Resolve","id":"","from":"Unresolved","to":"Resolved","result":"ok","exit":-1,"error":"","note":""}` + "\n")); err != nil {
-		t.Fatal(err)
-	}
-	steps, err := steptrace.Read(strings.NewReader(buf.String()))
-	if err != nil {
-		t.Fatalf("the trace: %v\n%s", err, buf.String())
-	}
-	wantOps := []string{"Resolve", "ProbeFail", "Retry", "Resolve"}
-	if len(steps) != len(wantOps) {
-		t.Fatalf("trace has %d steps, want %d:\n%s", len(steps), len(wantOps), buf.String())
-	}
-	for i, s := range steps {
-		if s.Seq != int64(i+1) || s.Op != wantOps[i] {
-			t.Errorf("step %d: seq %d op %s, want seq %d op %s", i+1, s.Seq, s.Op, i+1, wantOps[i])
-		}
-	}
-	if r := steps[2]; r.From != fsm.Unavailable || r.To != fsm.Unresolved || r.Result != steptrace.OK || r.Time.IsZero() {
-		t.Errorf("retry step = %+v", r)
 	}
 }
 

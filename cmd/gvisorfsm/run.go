@@ -199,28 +199,28 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 		rootfs = abs
 	}
 
-	var sink *traceSink
+	opts := []runtime.Option{runtime.WithNetwork(o.network)}
 	if o.trace != "" {
 		f, err := openTraceFile(o.trace)
 		if err != nil {
 			return -1, err
 		}
 		defer f.Close()
-		sink = &traceSink{w: f}
-	}
-	opts := []runtime.Option{runtime.WithNetwork(o.network)}
-	if sink != nil {
-		opts = append(opts, runtime.WithTrace(sink))
+		opts = append(opts, runtime.WithTrace(f))
 	}
 	if o.verbose {
 		opts = append(opts, runtime.WithLogger(log))
 	}
 
-	rt, platform, err := openRuntime(ctx, newOpener(opts), o.platform, sink, log)
+	if o.platform != "" {
+		opts = append(opts, runtime.WithPlatform(o.platform))
+	}
+	// Without --platform the library picks the first that starts a sandbox here.
+	rt, err := runtime.New(ctx, opts...)
 	if err != nil {
 		return -1, err
 	}
-	log.Debug("runtime available", "platform", platform, "runsc", rt.Binary().Path())
+	log.Debug("runtime available", "platform", rt.Platform(), "runsc", rt.Binary().Path())
 	defer func() {
 		// The run's context may be cancelled already; closing must still finish.
 		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
@@ -257,61 +257,4 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 		return -1, fmt.Errorf("runsc run %s: %w", id, runtime.ErrExitUnknown)
 	}
 	return code, nil
-}
-
-// openFunc opens a runtime on a platform ("" = runsc's default); runtime.New in use,
-// a fake in tests.
-type openFunc func(ctx context.Context, platform string) (*runtime.Runtime, error)
-
-// newOpener is the openFunc of runtime.New with opts.
-func newOpener(opts []runtime.Option) openFunc {
-	return func(ctx context.Context, platform string) (*runtime.Runtime, error) {
-		o := opts
-		if platform != "" {
-			o = append(o[:len(o):len(o)], runtime.WithPlatform(platform))
-		}
-		return runtime.New(ctx, o...)
-	}
-}
-
-// openRuntime returns an Available runtime and the platform it uses. An explicit
-// platform must work, or it is an error. Without one, runsc's default platform is used
-// when it starts a sandbox here (a single probe, not all of them: kvm alone can take
-// the whole probe timeout); otherwise the first of runtime.Platforms that does, each
-// attempt recorded as a Retry in the trace.
-func openRuntime(ctx context.Context, open openFunc, platform string, sink *traceSink, log *slog.Logger) (*runtime.Runtime, string, error) {
-	if platform != "" {
-		rt, err := open(ctx, platform)
-		if err != nil {
-			return nil, "", err
-		}
-		return rt, platform, nil
-	}
-	rt, err := open(ctx, "")
-	if err == nil {
-		return rt, "runsc's default", nil
-	}
-	if !errors.Is(err, runtime.ErrPlatform) {
-		return nil, "", err
-	}
-	log.Warn("runsc's default platform cannot start a sandbox here; trying the others", "err", err)
-	errs := []error{fmt.Errorf("default: %w", err)}
-	for _, p := range runtime.Platforms {
-		if ctx.Err() != nil {
-			break
-		}
-		if sink != nil {
-			sink.retry("trying platform " + p)
-		}
-		rt, err := open(ctx, p)
-		if err == nil {
-			log.Info("using platform", "platform", p)
-			return rt, p, nil
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", p, err))
-		if !errors.Is(err, runtime.ErrPlatform) {
-			break // not the platform's fault: another one will not do better
-		}
-	}
-	return nil, "", fmt.Errorf("no gVisor platform starts a sandbox here: %w", errors.Join(errs...))
 }
