@@ -29,7 +29,7 @@ func (ch *checker) stateKey(vals []Value) string {
 	if ch.view != nil {
 		save := c.cur
 		c.cur = vals
-		v := c.canon(c.eval(ch.view.expr, nil, ch.view.sc), Pos{})
+		v := c.canon(c.eval(ch.view.expr, nil, ch.view.sc), pos{})
 		c.cur = save
 		ch.buf = encode(ch.buf[:0], v)
 		return string(ch.buf)
@@ -74,37 +74,37 @@ func (ch *checker) decodeState(enc string) []Value {
 	return vals
 }
 
-func permMap(perm Value) map[*ModelV]Value {
+func permMap(perm Value) map[*modelV]Value {
 	dom, vals, _ := fcnParts(perm)
-	m := map[*ModelV]Value{}
+	m := map[*modelV]Value{}
 	for i, d := range dom {
-		if mv, ok := d.(*ModelV); ok {
+		if mv, ok := d.(*modelV); ok {
 			m[mv] = vals[i]
 		}
 	}
 	return m
 }
 
-func permuteValue(v Value, m map[*ModelV]Value) Value {
+func permuteValue(v Value, m map[*modelV]Value) Value {
 	switch x := v.(type) {
-	case *ModelV:
+	case *modelV:
 		if r, ok := m[x]; ok {
 			return r
 		}
 		return x
-	case *TupleV:
+	case *tupleV:
 		out := make([]Value, len(x.Elems))
 		for i, e := range x.Elems {
 			out[i] = permuteValue(e, m)
 		}
-		return &TupleV{Elems: out}
-	case *RecordV:
+		return &tupleV{Elems: out}
+	case *recordV:
 		out := make([]Value, len(x.Vals))
 		for i, e := range x.Vals {
 			out[i] = permuteValue(e, m)
 		}
-		return &RecordV{Names: x.Names, Vals: out}
-	case *FcnV:
+		return &recordV{Names: x.Names, Vals: out}
+	case *fcnV:
 		dom := make([]Value, len(x.Dom))
 		vals := make([]Value, len(x.Vals))
 		for i := range x.Dom {
@@ -112,7 +112,7 @@ func permuteValue(v Value, m map[*ModelV]Value) Value {
 			vals[i] = permuteValue(x.Vals[i], m)
 		}
 		return makeFcn(dom, vals)
-	case *SetV:
+	case *setV:
 		out := make([]Value, len(x.Elems))
 		for i, e := range x.Elems {
 			out[i] = permuteValue(e, m)
@@ -128,9 +128,9 @@ func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
 	c.cur, c.next = cur, next
 	v := c.eval(ne.expr, nil, ne.sc)
 	c.cur, c.next = sc, sn
-	b, ok := v.(BoolV)
+	b, ok := v.(boolV)
 	if !ok {
-		panic(&EvalError{Code: ExitInvariantEval, Kind: "eval", Name: ne.name,
+		panic(&evalError{Code: ExitInvariantEval, Kind: "eval", Name: ne.name,
 			Msg: fmt.Sprintf("The invariant %s is not a boolean; it evaluated to %s.", ne.name, fmtValue(v))})
 	}
 	return bool(b)
@@ -170,7 +170,7 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 		}
 	}
 	want := encodeState(t)
-	c := &ctx{p: ch.p, cur: s, next: make([]Value, len(s))}
+	c := &evaluator{p: ch.p, cur: s, next: make([]Value, len(s))}
 	c.split = true
 	defer func() {
 		if r := recover(); r != nil {
@@ -195,7 +195,7 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 	return label
 }
 
-func (c *ctx) labelString() string {
+func (c *evaluator) labelString() string {
 	if c.label == nil {
 		return "<Action>"
 	}
@@ -228,7 +228,7 @@ func (ch *checker) printState(vals []Value) {
 			ch.c.cur = vals
 			v := ch.c.eval(ch.alias.expr, nil, ch.alias.sc)
 			ch.c.cur = save
-			if r, ok := v.(*RecordV); ok {
+			if r, ok := v.(*recordV); ok {
 				for i, n := range r.Names {
 					if len(r.Names) > 1 {
 						fmt.Fprint(ch.out, "/\\ ")
@@ -294,7 +294,7 @@ func (ch *checker) bfs() (res *Result) {
 	}
 	defer func() {
 		if x := recover(); x != nil {
-			if ee, ok := x.(*EvalError); ok {
+			if ee, ok := x.(*evalError); ok {
 				if ee.Code == 0 {
 					ee.Code = ExitEval
 				}
@@ -324,7 +324,7 @@ func (ch *checker) bfs() (res *Result) {
 	c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
 		for i, v := range c.cur {
 			if v == nil {
-				panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+				panic(&evalError{Code: ExitUnassigned, Kind: "eval",
 					Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
 			}
 		}
@@ -431,7 +431,7 @@ func (ch *checker) bfs() (res *Result) {
 				if v == nil {
 					r.Generated++
 					ch.errSucc = append([]Value(nil), next...)
-					panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+					panic(&evalError{Code: ExitUnassigned, Kind: "eval",
 						Msg: fmt.Sprintf("Successor state is not completely specified by the next-state action. The following variable is not defined: %s.", ch.p.vars[i].Name)})
 				}
 			}

@@ -106,11 +106,11 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	}
 	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) exact-state breadth-first search with %s\n", workers)
 	fmt.Fprintf(out, "Parsing file %s\n", specPath)
-	m, err := ParseModule(specPath, string(src))
+	m, err := parseModule(specPath, string(src))
 	if err != nil {
 		return parseFailure(out, err), nil
 	}
-	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	cfg, err := parseConfig(cfgPath, string(cfgSrc))
 	if err != nil {
 		// TLC reports configuration syntax errors as unexpected exceptions (exit 255).
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
@@ -145,17 +145,17 @@ func parseFailure(out io.Writer, err error) *Result {
 
 type namedExpr struct {
 	name string
-	expr Expr
+	expr expr
 	sc   *scope
 }
 
 type checker struct {
 	out  io.Writer
-	cfg  *Config
+	cfg  *config
 	opts Options
 	ctx  context.Context
 	p    *program
-	c    *ctx
+	c    *evaluator
 
 	init, next       *namedExpr
 	invariants       []namedExpr
@@ -190,11 +190,11 @@ type stateRec struct {
 	depth  int32
 }
 
-func (ch *checker) run(m *Module, specPath string) (res *Result) {
+func (ch *checker) run(m *module, specPath string) (res *Result) {
 	ch.res = &Result{}
 	defer func() {
 		if r := recover(); r != nil {
-			ee, ok := r.(*EvalError)
+			ee, ok := r.(*evalError)
 			if !ok {
 				panic(r)
 			}
@@ -221,15 +221,15 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 // load builds the program of module m and applies the configuration. Parallel
 // workers call it too, each for its own copy of the program, because evaluation
 // caches its results in the syntax tree and the program.
-func (ch *checker) load(m *Module, specPath string) *Result {
+func (ch *checker) load(m *module, specPath string) *Result {
 	ch.specPath = specPath
 	p := &program{
-		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*ModelV{},
+		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*modelV{},
 		std: standardModules(), texts: map[string]string{}, files: map[string]string{},
-		instMemo: map[*Def]*scope{}, overrides: map[string]map[string]*override{},
+		instMemo: map[*def]*scope{}, overrides: map[string]map[string]*override{},
 	}
 	ch.p = p
-	ch.c = &ctx{p: p, out: ch.out}
+	ch.c = &evaluator{p: p, out: ch.out}
 	p.root = p.newScope(m.Name)
 	// configuration overrides are recorded before building so instances pick them up
 	for _, ca := range ch.cfg.Constants {
@@ -267,7 +267,7 @@ func (ch *checker) configError(msg string) *Result {
 }
 
 // setup applies the configuration: constants, behaviour spec, checks.
-func (ch *checker) setup(m *Module) *Result {
+func (ch *checker) setup(m *module) *Result {
 	p, cfg := ch.p, ch.cfg
 	for _, ca := range cfg.Constants {
 		if ca.Module != "" {
@@ -290,7 +290,7 @@ func (ch *checker) setup(m *Module) *Result {
 			// TLC ignores value assignments to names the spec does not declare
 			continue
 		}
-		nd := &Def{Name: d.Name, Kind: defConst, Params: d.Params, Pos: d.Pos, Module: d.Module, scope: p.root}
+		nd := &def{Name: d.Name, Kind: defConst, Params: d.Params, Pos: d.Pos, Module: d.Module, scope: p.root}
 		if ca.Subst {
 			t := p.root.lookup(ca.Target)
 			if t == nil {
@@ -317,7 +317,7 @@ func (ch *checker) setup(m *Module) *Result {
 		if d == nil {
 			return nil, ch.configError(fmt.Sprintf("The %s %s specified in the configuration file\nis not defined in the specification.", kind, name))
 		}
-		return &namedExpr{name: name, expr: &Ident{Name: name, exprBase: exprBase{sp: span{d.Pos, d.Pos}}}, sc: p.root}, nil
+		return &namedExpr{name: name, expr: &ident{Name: name, exprBase: exprBase{sp: span{d.Pos, d.Pos}}}, sc: p.root}, nil
 	}
 	if cfg.Specification != "" {
 		ne, r := named("specification", cfg.Specification)
@@ -391,7 +391,7 @@ func (ch *checker) setup(m *Module) *Result {
 			return r
 		}
 		v := ch.c.eval(ne.expr, nil, ne.sc)
-		ch.symmetry = symmetryGroup(ch.c.enumerate(v, Pos{}))
+		ch.symmetry = symmetryGroup(ch.c.enumerate(v, pos{}))
 	}
 	ch.checkDeadlock = !ch.opts.NoDeadlock
 	if cfg.CheckDeadlock != nil && !*cfg.CheckDeadlock {
@@ -405,10 +405,10 @@ func (ch *checker) setup(m *Module) *Result {
 
 // replaceDef points every scope entry that referred to old at nd (unnamed instances,
 // extensions and standard modules share definitions).
-func replaceDef(sc *scope, old, nd *Def) {
+func replaceDef(sc *scope, old, nd *def) {
 	p := sc.prog
 	if p.replaced == nil {
-		p.replaced = map[*Def]*Def{}
+		p.replaced = map[*def]*def{}
 	}
 	p.replaced[old] = nd
 	for _, s := range p.scopes {
@@ -422,10 +422,10 @@ func replaceDef(sc *scope, old, nd *Def) {
 
 // splitSpec finds Init and Next in a specification of the form Init /\ [][Next]_v /\ F.
 func (ch *checker) splitSpec(ne *namedExpr) *Result {
-	var walk func(e Expr, en *env, sc *scope) *Result
-	walk = func(e Expr, en *env, sc *scope) *Result {
+	var walk func(e expr, en *env, sc *scope) *Result
+	walk = func(e expr, en *env, sc *scope) *Result {
 		switch x := e.(type) {
-		case *Junction:
+		case *junction:
 			if x.And {
 				for _, it := range x.Items {
 					if r := walk(it, en, sc); r != nil {
@@ -434,24 +434,24 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 				}
 				return nil
 			}
-		case *OpApp:
+		case *opApp:
 			if x.Op == "[]" {
-				if ab, ok := x.Args[0].(*ActionBox); ok && !ab.Angle {
+				if ab, ok := x.Args[0].(*actionBox); ok && !ab.Angle {
 					ch.next = &namedExpr{name: "Next", expr: ab.A, sc: sc}
 					return nil
 				}
 			}
-		case *Fairness:
+		case *fairness:
 			ch.live.addAssumption(x, en, sc)
 			return nil
-		case *Quant:
+		case *quant:
 			if x.Forall && isTemporal(x.Body, sc) {
 				ch.live.addAssumption(x, en, sc)
 				return nil
 			}
-		case *Ident:
+		case *ident:
 			if x.Args == nil {
-				var d *Def
+				var d *def
 				if x.Prefix != nil {
 					d = ch.c.instanceScope(x, en, sc).lookup(x.Name)
 				} else {
@@ -468,7 +468,7 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 		}
 		if ch.init != nil {
 			prev := ch.init
-			ch.init = &namedExpr{name: "Init", expr: &Junction{And: true, Items: []Expr{prev.expr, e}}, sc: sc}
+			ch.init = &namedExpr{name: "Init", expr: &junction{And: true, Items: []expr{prev.expr, e}}, sc: sc}
 			if prev.sc != sc {
 				return ch.configError("The initial predicate is split across modules; this is not supported.")
 			}
@@ -482,15 +482,15 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 }
 
 // isTemporal reports whether e contains temporal operators ([], <>, ~>, WF, SF).
-func isTemporal(e Expr, sc *scope) bool {
+func isTemporal(e expr, sc *scope) bool {
 	found := false
-	var walk func(e Expr, depth int)
-	walk = func(e Expr, depth int) {
+	var walk func(e expr, depth int)
+	walk = func(e expr, depth int) {
 		if found || e == nil || depth > 20 {
 			return
 		}
 		switch x := e.(type) {
-		case *OpApp:
+		case *opApp:
 			if x.Op == "[]" || x.Op == "<>" || x.Op == "~>" || x.Op == "-+->" {
 				found = true
 				return
@@ -498,24 +498,24 @@ func isTemporal(e Expr, sc *scope) bool {
 			for _, a := range x.Args {
 				walk(a, depth)
 			}
-		case *Fairness:
+		case *fairness:
 			found = true
-		case *Junction:
+		case *junction:
 			for _, a := range x.Items {
 				walk(a, depth)
 			}
-		case *Quant:
+		case *quant:
 			walk(x.Body, depth)
-		case *Ident:
+		case *ident:
 			if x.Prefix == nil && x.Args == nil {
 				if d := sc.lookup(x.Name); d != nil && d.Kind == defOp && d.Body != nil && d.scope == sc {
 					walk(d.Body, depth+1)
 				}
 			}
-		case *IfThen:
+		case *ifThen:
 			walk(x.Then, depth)
 			walk(x.Else, depth)
-		case *Let:
+		case *let:
 			walk(x.Body, depth)
 		}
 	}
@@ -527,8 +527,8 @@ func isTemporal(e Expr, sc *scope) bool {
 // predicate, checked like an invariant) and [][A]_v (checked on every transition).
 // whole is the name of the definition whose entire body is e ("" if none); TLC names a
 // violated property after it, or after its location otherwise.
-func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
-	loc := func(e Expr) string {
+func (ch *checker) classifyProperty(whole string, e expr, en *env, sc *scope) {
+	loc := func(e expr) string {
 		sp := exprSpan(e)
 		return fmt.Sprintf("line %d, col %d to line %d, col %d of module %s", sp.from.Line, sp.from.Col, sp.to.Line, sp.to.Col, sc.name)
 	}
@@ -537,16 +537,16 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 		name = loc(e)
 	}
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		if x.And {
 			for _, it := range x.Items {
 				ch.classifyProperty("", it, en, sc)
 			}
 			return
 		}
-	case *Ident:
+	case *ident:
 		if x.Args == nil {
-			var d *Def
+			var d *def
 			if x.Prefix != nil {
 				d = ch.c.instanceScope(x, en, sc).lookup(x.Name)
 			} else {
@@ -557,14 +557,14 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 				return
 			}
 		}
-	case *OpApp:
+	case *opApp:
 		if x.Op == "[]" {
-			if ab, ok := x.Args[0].(*ActionBox); ok && !ab.Angle {
+			if ab, ok := x.Args[0].(*actionBox); ok && !ab.Angle {
 				ch.actionProps = append(ch.actionProps, namedExpr{name: name, expr: ab, sc: sc})
 				return
 			}
 			if !isTemporal(x.Args[0], sc) && !hasPrime(x.Args[0]) {
-				if id, ok := x.Args[0].(*Ident); ok && id.Args == nil && id.Prefix == nil {
+				if id, ok := x.Args[0].(*ident); ok && id.Args == nil && id.Prefix == nil {
 					name = id.Name
 				}
 				ch.invariants = append(ch.invariants, namedExpr{name: name, expr: x.Args[0], sc: sc})
@@ -580,28 +580,28 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 	ch.live.addProperty(name, e, en, sc)
 }
 
-func hasPrime(e Expr) bool {
+func hasPrime(e expr) bool {
 	found := false
-	var walk func(e Expr)
-	walk = func(e Expr) {
+	var walk func(e expr)
+	walk = func(e expr) {
 		if found || e == nil {
 			return
 		}
 		switch x := e.(type) {
-		case *Prime:
+		case *prime:
 			found = true
-		case *OpApp:
+		case *opApp:
 			if x.Op == "UNCHANGED" || x.Op == "ENABLED" {
 				found = true
 			}
 			for _, a := range x.Args {
 				walk(a)
 			}
-		case *Junction:
+		case *junction:
 			for _, a := range x.Items {
 				walk(a)
 			}
-		case *ActionBox:
+		case *actionBox:
 			found = true
 		}
 	}
@@ -609,10 +609,10 @@ func hasPrime(e Expr) bool {
 	return found
 }
 
-func (ch *checker) checkAssumes(m *Module) *Result {
+func (ch *checker) checkAssumes(m *module) *Result {
 	var units []unit
-	var collect func(m *Module, seen map[string]bool)
-	collect = func(m *Module, seen map[string]bool) {
+	var collect func(m *module, seen map[string]bool)
+	collect = func(m *module, seen map[string]bool) {
 		for _, e := range m.Extends {
 			if seen[e] || ch.p.std[e] != nil {
 				continue
@@ -633,7 +633,7 @@ func (ch *checker) checkAssumes(m *Module) *Result {
 	// ASSUMEs of extended modules are evaluated on fresh parses in the root scope
 	for _, u := range units {
 		v, ee := ch.evalAssume(u.expr)
-		b, ok := v.(BoolV)
+		b, ok := v.(boolV)
 		if ee != nil || !ok || !bool(b) {
 			if ee != nil {
 				fmt.Fprintf(ch.out, "Error: Evaluating assumption line %d, col %d to line %d, col %d of module %s failed.\n%s\n",
@@ -648,10 +648,10 @@ func (ch *checker) checkAssumes(m *Module) *Result {
 	return nil
 }
 
-func (ch *checker) evalAssume(e Expr) (v Value, ee *EvalError) {
+func (ch *checker) evalAssume(e expr) (v Value, ee *evalError) {
 	defer func() {
 		if r := recover(); r != nil {
-			x, ok := r.(*EvalError)
+			x, ok := r.(*evalError)
 			if !ok {
 				panic(r)
 			}
@@ -661,7 +661,7 @@ func (ch *checker) evalAssume(e Expr) (v Value, ee *EvalError) {
 	return ch.c.eval(e, nil, ch.p.root), nil
 }
 
-func (ch *checker) evalFailure(ee *EvalError) *Result {
+func (ch *checker) evalFailure(ee *evalError) *Result {
 	r := ch.res
 	r.ExitCode = ee.Code
 	r.Violation = ee.Kind

@@ -105,7 +105,7 @@ func TestParseErrorPositions(t *testing.T) {
 		{"no module here", "m.tla:1:15:"},
 	}
 	for _, c := range cases {
-		_, err := ParseModule("m.tla", c.src)
+		_, err := parseModule("m.tla", c.src)
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("ParseModule(%q) error %v, want prefix %s", c.src, err, c.want)
 		}

@@ -23,7 +23,7 @@ type sgraph struct {
 type sedge struct {
 	from, to int32
 	stutter  bool
-	label    *Def // nil for stuttering or when Next is not split into named actions
+	label    *def // nil for stuttering or when Next is not split into named actions
 	args     []Value
 	module   string
 	sp       span
@@ -40,7 +40,7 @@ func (ch *checker) buildGraph() *sgraph {
 			g.initial = append(g.initial, int32(i))
 		}
 	}
-	c := &ctx{p: ch.p, out: io.Discard}
+	c := &evaluator{p: ch.p, out: io.Discard}
 	next := make([]Value, len(ch.p.vars))
 	for i, s := range g.states {
 		from := int32(i)
@@ -162,11 +162,11 @@ func runChecker(ctx context.Context, specPath string, opts Options, noLiveness b
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := ParseModule(specPath, string(src))
+	m, err := parseModule(specPath, string(src))
 	if err != nil {
 		return nil, parseFailure(out, err), nil
 	}
-	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	cfg, err := parseConfig(cfgPath, string(cfgSrc))
 	if err != nil {
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
 		return nil, &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil

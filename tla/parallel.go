@@ -207,7 +207,7 @@ func (w *pworker) build(main *checker) (ok bool) {
 			w.ch, ok = nil, false
 		}
 	}()
-	m, err := ParseModule(main.specPath, main.p.rootMod.text)
+	m, err := parseModule(main.specPath, main.p.rootMod.text)
 	if err != nil {
 		return false
 	}

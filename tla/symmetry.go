@@ -14,7 +14,7 @@ import (
 // depend on it. The identity comes first, as the empty function; every other
 // result is a function from the model values it moves to their images.
 func symmetryGroup(gens []Value) []Value {
-	type perm map[*ModelV]*ModelV
+	type perm map[*modelV]*modelV
 	key := func(p perm) string {
 		var parts []string
 		for k, v := range p {
@@ -38,8 +38,8 @@ func symmetryGroup(gens []Value) []Value {
 		dom, vals, _ := fcnParts(g)
 		p := perm{}
 		for i, d := range dom {
-			dm, ok1 := d.(*ModelV)
-			rm, ok2 := vals[i].(*ModelV)
+			dm, ok1 := d.(*modelV)
+			rm, ok2 := vals[i].(*modelV)
 			if ok1 && ok2 && dm != rm {
 				p[dm] = rm
 			}
@@ -64,10 +64,10 @@ func symmetryGroup(gens []Value) []Value {
 		for k := range p {
 			dom = append(dom, k)
 		}
-		slices.SortFunc(dom, func(a, b Value) int { return a.(*ModelV).Idx - b.(*ModelV).Idx })
+		slices.SortFunc(dom, func(a, b Value) int { return a.(*modelV).Idx - b.(*modelV).Idx })
 		vals := make([]Value, len(dom))
 		for i, d := range dom {
-			vals[i] = p[d.(*ModelV)]
+			vals[i] = p[d.(*modelV)]
 		}
 		out = append(out, makeFcn(dom, vals))
 	}
@@ -75,9 +75,9 @@ func symmetryGroup(gens []Value) []Value {
 }
 
 // compose returns p after q (x -> p(q(x))), leaving out the points it fixes.
-func compose(p, q map[*ModelV]*ModelV) map[*ModelV]*ModelV {
-	r := map[*ModelV]*ModelV{}
-	at := func(m map[*ModelV]*ModelV, x *ModelV) *ModelV {
+func compose(p, q map[*modelV]*modelV) map[*modelV]*modelV {
+	r := map[*modelV]*modelV{}
+	at := func(m map[*modelV]*modelV, x *modelV) *modelV {
 		if y, ok := m[x]; ok {
 			return y
 		}
