@@ -2,13 +2,16 @@ package tla
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
 
+// queued is a state taken from the queue: its id, depth and, in fingerprint mode,
+// its encoding (in exact mode the store has it).
 type queued struct {
-	id   int32
-	vals []Value
+	id, depth int32
+	enc       []byte
 }
 
 // stateKeyBytes returns the seen-set key of a state in a reused buffer.
@@ -65,8 +68,8 @@ func encodeState(vals []Value) string {
 	return string(b)
 }
 
-func (ch *checker) decodeState(enc string) []Value {
-	d := &decoder{buf: []byte(enc), models: ch.p.modelList}
+func (ch *checker) decodeState(enc []byte) []Value {
+	d := &decoder{buf: enc, models: ch.p.modelList}
 	vals := make([]Value, len(ch.p.vars))
 	for i := range vals {
 		vals[i] = d.value()
@@ -137,14 +140,7 @@ func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
 }
 
 func (ch *checker) trace(id int32, extra []Value) []State {
-	var ids []int32
-	for i := id; i >= 0; i = ch.recs[i].parent {
-		ids = append(ids, i)
-	}
-	var vals [][]Value
-	for k := len(ids) - 1; k >= 0; k-- {
-		vals = append(vals, ch.decodeState(ch.recs[ids[k]].enc))
-	}
+	vals := ch.pathStates(id)
 	if extra != nil {
 		vals = append(vals, append([]Value(nil), extra...))
 	}
@@ -254,21 +250,68 @@ func (ch *checker) printStats(success bool) {
 	r := ch.res
 	if success {
 		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
-		fmt.Fprintf(ch.out, "  States are stored exactly (no fingerprints), so no two distinct states can be confused.\n")
+		if ch.store != nil && !ch.store.exact {
+			fmt.Fprint(ch.out, collisionReport(r.Generated, r.Distinct))
+		} else {
+			fmt.Fprintf(ch.out, "  States are stored exactly (no fingerprints), so no two distinct states can be confused.\n")
+		}
 	}
 	fmt.Fprintf(ch.out, "%d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, ch.queueLeft)
 	fmt.Fprintf(ch.out, "The depth of the complete state graph search is %d.\n", r.Depth)
+}
+
+// exactStore reports whether states must be stored exactly: the user asked for it,
+// or something needs the complete state graph afterwards.
+func (ch *checker) exactStore() bool {
+	return ch.opts.Exact || ch.keepGraph || ch.opts.DumpDot != nil || len(ch.live.props) > 0 && !ch.live.skip
+}
+
+// defaultQueueMem is how many bytes of the queue stay in memory before it spills
+// to disk.
+const defaultQueueMem = 16 << 20
+
+// queueLeft is the number of states waiting to be expanded.
+func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
+
+// addState stores a new state and queues it.
+func (ch *checker) addState(key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
+	if enc == nil && (ch.view != nil || ch.symmetry != nil) {
+		enc = []byte(encodeState(vals))
+	}
+	id := ch.store.add(key, enc, parent)
+	if ch.store.exact {
+		ch.queue.push(id, depth, nil)
+	} else if enc != nil {
+		ch.queue.push(id, depth, enc)
+	} else {
+		ch.queue.push(id, depth, key)
+	}
+	return id
 }
 
 // bfs explores the state space breadth first.
 func (ch *checker) bfs() (res *Result) {
 	c := ch.c
 	r := ch.res
-	ch.seen = map[string]int32{}
+	ch.store = newStateStore(ch.exactStore(), ch.opts.FP)
+	qmem := ch.opts.queueMem
+	if qmem == 0 {
+		qmem = defaultQueueMem
+	}
+	ch.queue = newStateQueue(qmem)
+	defer ch.queue.close()
+	if !ch.keepGraph && (len(ch.live.props) == 0 || ch.live.skip) {
+		// nothing reads the store once the search is over
+		defer ch.store.free()
+	}
 	nv := len(ch.p.vars)
-	var queue []queued
-	head := 0
+	batchLeft := 0
 	fmt.Fprintf(ch.out, "Starting... (%s)\n", time.Now().Format("2006-01-02 15:04:05"))
+	if ch.store.exact {
+		fmt.Fprintf(ch.out, "Storing states exactly.\n")
+	} else {
+		fmt.Fprintf(ch.out, "Storing states as 64-bit fingerprints (fp %d).\n", ch.opts.FP)
+	}
 	fmt.Fprintf(ch.out, "Computing initial states...\n")
 	if ch.dotOut = ch.opts.DumpDot; ch.dotOut != nil {
 		fmt.Fprintln(ch.dotOut, "strict digraph DiskGraph {")
@@ -306,7 +349,7 @@ func (ch *checker) bfs() (res *Result) {
 				} else if ch.errSucc != nil {
 					r.Trace = []State{{Values: ch.errSucc, Action: "<Initial predicate>"}}
 				}
-				ch.queueLeft = len(queue) - head
+				ch.queueLeft = ch.left(batchLeft)
 				res = ch.evalFailure(ee)
 				return
 			}
@@ -336,8 +379,8 @@ func (ch *checker) bfs() (res *Result) {
 	for _, s := range initStates {
 		r.Generated++
 		ch.errSucc = s
-		key := ch.stateKey(s)
-		if _, ok := ch.seen[key]; ok {
+		key := ch.stateKeyBytes(s)
+		if _, ok := ch.store.lookup(key); ok {
 			continue
 		}
 		if !ch.satisfies(ch.constraints, s) {
@@ -346,9 +389,7 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			continue
 		}
-		id := int32(len(ch.recs))
-		ch.seen[key] = id
-		ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, s), parent: -1, depth: 1})
+		id := ch.addState(ch.stateKeyBytes(s), s, nil, -1, 1)
 		r.Distinct++
 		r.Depth = 1
 		if ch.dotOut != nil {
@@ -362,7 +403,6 @@ func (ch *checker) bfs() (res *Result) {
 				return violation("temporal", ip.name, "Temporal properties were violated.", ExitTemporal, ch.trace(id, nil), false)
 			}
 		}
-		queue = append(queue, queued{id: id})
 	}
 	ch.errSucc = nil
 	if initRes != nil {
@@ -381,38 +421,51 @@ func (ch *checker) bfs() (res *Result) {
 	if n := ch.opts.workers(); n > 1 {
 		pl = ch.newPool(n)
 	}
-	for head < len(queue) {
+	var batch []queued // the pool's batch, expanded by the workers, merged in order
+	bpos := 0
+	for expanded := 0; ; expanded++ {
+		batchLeft = len(batch) - bpos
 		if ch.ctx != nil && ch.ctx.Err() != nil {
-			ch.queueLeft = len(queue) - head
+			ch.queueLeft = ch.left(batchLeft)
 			fmt.Fprintf(ch.out, "Error: interrupted: %v\n", ch.ctx.Err())
 			ch.printStats(false)
 			r.ExitCode, r.Violation, r.Message = ExitEval, "eval", ch.ctx.Err().Error()
 			return r
 		}
-		if head%4096 == 0 && time.Since(lastProgress) > time.Minute {
+		if expanded%4096 == 0 && time.Since(lastProgress) > time.Minute {
 			lastProgress = time.Now()
-			fmt.Fprintf(ch.out, "Progress: %d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, len(queue)-head)
+			fmt.Fprintf(ch.out, "Progress(%d) at %s: %s states generated, %s distinct states found, %s states left on queue.\n",
+				r.Depth, time.Now().Format("2006-01-02 15:04:05"), thousands(r.Generated), thousands(r.Distinct), thousands(int64(ch.left(batchLeft))))
 		}
-		if pl != nil && pl.done() && !pl.expandNext(queue, head) {
-			pl = nil
+		if pl != nil && bpos == len(batch) {
+			if pl.off {
+				pl = nil
+			} else {
+				batch, bpos = pl.fill(batch[:0], ch.queue), 0
+				pl.expand(batch)
+			}
 		}
-		q := queue[head]
-		queue[head] = queued{}
-		head++
-		ch.queueLeft = len(queue) - head
+		var q queued
+		if bpos < len(batch) {
+			q = batch[bpos]
+			bpos++
+		} else if id, depth, enc, ok := ch.queue.pop(); ok {
+			q = queued{id: id, depth: depth, enc: enc}
+		} else {
+			break
+		}
+		batchLeft = len(batch) - bpos
+		ch.queueLeft = ch.left(batchLeft)
 		if pl != nil {
 			if succs, ok := pl.take(q.id); ok {
-				queue = ch.mergeClean(q.id, succs, queue)
+				ch.mergeClean(q, succs)
 				ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 				continue
 			}
 			// anything but the plain case: expand it here, as one worker does
 		}
-		s := q.vals
-		if s == nil {
-			s = ch.decodeState(ch.recs[q.id].enc)
-		}
-		depth := ch.recs[q.id].depth
+		s := ch.queuedState(q)
+		depth := q.depth
 		c.cur = s
 		for i := range next {
 			next[i] = nil
@@ -442,7 +495,7 @@ func (ch *checker) bfs() (res *Result) {
 			checkActions := func(id int32, stored bool) bool {
 				for _, ap := range ch.actionProps {
 					if !ch.holds(ap, s, t) {
-						ch.queueLeft = len(queue) - head
+						ch.queueLeft = ch.left(batchLeft)
 						tr := ch.trace(q.id, t)
 						if stored {
 							tr = ch.trace(id, nil)
@@ -457,14 +510,14 @@ func (ch *checker) bfs() (res *Result) {
 				return false
 			}
 			kb := ch.stateKeyBytes(t)
-			if old, ok := ch.seen[string(kb)]; ok {
+			if old, ok := ch.store.lookup(kb); ok {
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
 				return checkActions(-1, false)
 			}
 			if !ch.satisfies(ch.constraints, t) {
-				ch.queueLeft = len(queue) - head
+				ch.queueLeft = ch.left(batchLeft)
 				ch.errSucc = t
 				stop = ch.checkInvariants(t, q.id, violation, false)
 				ch.errSucc = nil
@@ -473,10 +526,7 @@ func (ch *checker) bfs() (res *Result) {
 				}
 				return checkActions(-1, false)
 			}
-			key := string(kb)
-			id := int32(len(ch.recs))
-			ch.seen[key] = id
-			ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, t), parent: q.id, depth: depth + 1})
+			id := ch.addState(ch.stateKeyBytes(t), t, nil, q.id, depth+1)
 			r.Distinct++
 			if int(depth+1) > r.Depth {
 				r.Depth = int(depth + 1)
@@ -484,27 +534,21 @@ func (ch *checker) bfs() (res *Result) {
 			if ch.dotOut != nil {
 				fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(t, ch.p), q.id, id)
 			}
-			ch.queueLeft = len(queue) - head
+			ch.queueLeft = ch.left(batchLeft)
 			ch.errID = id
 			if res := ch.checkInvariants(t, id, violation, true); res != nil {
 				stop = res
 				return true
 			}
 			ch.errID = q.id
-			if checkActions(id, true) {
-				return true
-			}
-			// the frontier holds ids only: states are decoded again when expanded,
-			// which keeps memory to the compact encodings
-			queue = append(queue, queued{id: id})
-			return false
+			return checkActions(id, true)
 		})
 		if stop != nil {
 			return stop
 		}
 		ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 		if nsucc == 0 && ch.checkDeadlock {
-			ch.queueLeft = len(queue) - head
+			ch.queueLeft = ch.left(batchLeft)
 			return violation("deadlock", "", "Deadlock reached.", ExitDeadlock, ch.trace(q.id, nil), false)
 		}
 	}
@@ -516,13 +560,21 @@ func (ch *checker) bfs() (res *Result) {
 	return r
 }
 
-// storeEnc returns the encoding of the state itself (which differs from the key under
-// VIEW or SYMMETRY).
-func (ch *checker) storeEnc(key string, vals []Value) string {
-	if ch.view == nil && ch.symmetry == nil {
-		return key
+// queuedState decodes a state taken from the queue.
+func (ch *checker) queuedState(q queued) []Value {
+	if ch.store.exact {
+		return ch.decodeState(ch.store.enc(q.id))
 	}
-	return encodeState(vals)
+	return ch.decodeState(q.enc)
+}
+
+// thousands formats n with comma separators, as TLC's progress lines do.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func (ch *checker) satisfies(preds []namedExpr, s []Value, t ...[]Value) bool {

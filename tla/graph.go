@@ -33,10 +33,11 @@ type sedge struct {
 // target was stored (states cut off by a CONSTRAINT are not part of the graph, as in
 // TLC).
 func (ch *checker) buildGraph() *sgraph {
-	g := &sgraph{states: make([][]Value, len(ch.recs)), out: make([][]int32, len(ch.recs))}
-	for i := range ch.recs {
-		g.states[i] = ch.decodeState(ch.recs[i].enc)
-		if ch.recs[i].parent < 0 {
+	n := ch.store.len()
+	g := &sgraph{states: make([][]Value, n), out: make([][]int32, n)}
+	for i := range n {
+		g.states[i] = ch.decodeState(ch.store.enc(int32(i)))
+		if ch.store.parent.s[i] < 0 {
 			g.initial = append(g.initial, int32(i))
 		}
 	}
@@ -59,7 +60,7 @@ func (ch *checker) buildGraph() *sgraph {
 			if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, next) {
 				return false
 			}
-			to, ok := ch.seen[ch.stateKey(next)]
+			to, ok := ch.store.lookup(ch.stateKeyBytes(next))
 			if !ok {
 				return false
 			}
@@ -171,7 +172,7 @@ func runChecker(ctx context.Context, specPath string, opts Options, noLiveness b
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
 		return nil, &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
 	}
-	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
+	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, keepGraph: true}
 	ch.live.skip = noLiveness
 	res := ch.run(m, specPath)
 	return ch, res, nil

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -51,6 +52,7 @@ func run(args []string) int {
 	var spec, dotPath, tracePath string
 	var actionLabels bool
 	var traceOpts tla.TraceOptions
+	var cpuProfile, memProfile string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -62,6 +64,19 @@ func run(args []string) int {
 			opts.Config = args[i]
 		case "-deadlock":
 			opts.NoDeadlock = true
+		case "-exact":
+			opts.Exact = true
+		case "-fp":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			n, err := strconv.Atoi(args[i])
+			if err != nil || n < 0 {
+				fmt.Fprintf(os.Stderr, "tlacheck: -fp needs a number (0 or more), not %q\n", args[i])
+				return usage()
+			}
+			opts.FP = n
 		case "-workers":
 			if i+1 >= len(args) {
 				return usage()
@@ -90,6 +105,16 @@ func run(args []string) int {
 			}
 			i++
 			tracePath = args[i]
+		case "-cpuprofile", "-memprofile":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			if a == "-cpuprofile" {
+				cpuProfile = args[i]
+			} else {
+				memProfile = args[i]
+			}
 		case "-trace-ignore-unknown":
 			traceOpts.IgnoreUnknown = true
 		case "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
@@ -114,6 +139,14 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts.Out = os.Stdout
+	if cpuProfile != "" || memProfile != "" {
+		stopProfiles, err := startProfiles(cpuProfile, memProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			return 1
+		}
+		defer stopProfiles()
+	}
 	if tracePath != "" {
 		return validateTrace(ctx, spec, opts.Config, tracePath, traceOpts)
 	}
@@ -186,4 +219,37 @@ func dumpLabelled(ctx context.Context, spec, path string, opts tla.Options) int 
 		}
 	}
 	return res.ExitCode
+}
+
+// startProfiles writes a CPU profile of the run to cpu and a heap profile at its end
+// to mem (either may be ""), for go tool pprof.
+func startProfiles(cpu, mem string) (stop func(), err error) {
+	var cf *os.File
+	if cpu != "" {
+		if cf, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cf); err != nil {
+			cf.Close()
+			return nil, err
+		}
+	}
+	return func() {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			cf.Close()
+		}
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err == nil {
+				err = pprof.Lookup("heap").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			}
+		}
+	}, nil
 }
