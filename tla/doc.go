@@ -39,8 +39,9 @@
 // # Checking
 //
 // The search is breadth first. By default, as in TLC, the seen set holds a 64-bit
-// fingerprint of each distinct state (about 20 bytes a state in all, outside the Go
-// heap), and the queue of unexplored states spills to a temporary file beyond 16 MB,
+// fingerprint of each distinct state (8 to 16 bytes a state, outside the Go heap; the
+// parents a counterexample needs go to a temporary file, as TLC's trace file does),
+// and the queue of unexplored states spills to a temporary file beyond 4 MB,
 // so the memory a run needs grows slowly with the model: large models are what people
 // need a model checker for, and TLC's users already accept its fingerprints. A
 // success report prints TLC's estimate of the chance that two distinct states had the
@@ -49,6 +50,7 @@
 // state's canonical encoding instead, so no two distinct states can be confused; the
 // liveness check, DumpDot and StateGraph need the states and always store them
 // exactly.
+//
 // Successors are checked as they are generated, so a run that finds a violation
 // stops with the same counts as TLC. Initial-state violations, deadlocks, invariants,
 // []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with

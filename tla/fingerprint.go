@@ -15,8 +15,11 @@ import (
 // these are the states it stored.
 func (ch *checker) pathStates(id int32) [][]Value {
 	var ids []int32
-	for i := id; i >= 0; i = ch.store.parent.s[i] {
-		ids = append(ids, i)
+	var fps []uint64
+	for i := id; i >= 0; {
+		parent, fp := ch.store.parentOf(i)
+		ids, fps = append(ids, i), append(fps, fp)
+		i = parent
 	}
 	vals := make([][]Value, 0, len(ids))
 	if ch.store.exact {
@@ -28,7 +31,7 @@ func (ch *checker) pathStates(id int32) [][]Value {
 	// a fresh evaluator: this may run in the middle of the search's own evaluation
 	c := &evaluator{p: ch.p, out: ch.c.out, registers: ch.c.registers}
 	nv := len(ch.p.vars)
-	want := func(k int) uint64 { return ch.store.fps.s[ids[k]] }
+	want := func(k int) uint64 { return fps[k] }
 	match := func(s []Value, k int) bool {
 		return ch.store.fingerprint(ch.keyWith(c, s)) == want(k)
 	}

@@ -36,7 +36,7 @@ type qseg struct {
 }
 
 func newStateQueue(memLimit int) *stateQueue {
-	return &stateQueue{segSize: min(1<<20, max(memLimit/4, 256)), memLimit: memLimit}
+	return &stateQueue{segSize: min(256<<10, max(memLimit/4, 256)), memLimit: memLimit}
 }
 
 // len is the number of queued states.

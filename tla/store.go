@@ -11,9 +11,10 @@ import (
 // In exact mode (Options.Exact, and whenever the complete state graph is needed:
 // liveness properties, the dot dump, StateGraph) it keeps every state's encoding, so
 // no two distinct states can be confused and any state can be decoded again. In
-// fingerprint mode, TLC's default, it keeps a 64-bit fingerprint of each state and
-// its parent's id, about 20 to 30 bytes a state: two distinct states with the same
-// fingerprint would be taken for one (checkDone prints TLC's estimate of that risk),
+// fingerprint mode, TLC's default, it keeps a 64-bit fingerprint of each state, 8 to
+// 16 bytes a state in memory, and writes each state's parent and fingerprint to a
+// temporary file, as TLC writes its trace file: two distinct states with the same
+// fingerprint would be taken for one (printStats prints TLC's estimate of that risk),
 // and a counterexample is rebuilt by running Init and Next again along the parents
 // (fingerprint.go).
 type stateStore struct {
@@ -25,8 +26,8 @@ type stateStore struct {
 	// mode: the entry is the fingerprint (never 0: a 0 fingerprint is stored as 1).
 	table  bigSlice[uint64]
 	used   int
-	parent bigSlice[int32]
-	fps    bigSlice[uint64] // fingerprint mode: each state's fingerprint, for traces
+	parent bigSlice[int32] // exact mode: each state's parent
+	trail  *trailFile      // fingerprint mode: each state's parent and fingerprint
 	offs   bigSlice[uint64] // exact mode: chunk<<32 | offset of each state's encoding
 	chunks [][]byte         // exact mode: the encodings, uvarint length first
 }
@@ -43,7 +44,9 @@ func newStateStore(exact bool, fpIndex int) *stateStore {
 func (st *stateStore) free() {
 	st.table.free()
 	st.parent.free()
-	st.fps.free()
+	if st.trail != nil {
+		st.trail.close()
+	}
 	st.offs.free()
 	for _, c := range st.chunks {
 		freeBytes(c[:cap(c)])
@@ -100,20 +103,19 @@ func (st *stateStore) lookup(key []byte) (id int32, ok bool) {
 func (st *stateStore) add(key, enc []byte, parent int32) int32 {
 	id := st.n
 	st.n++
-	st.parent.grow(int(st.n))
-	if st.exact {
-		st.offs.grow(int(st.n))
-	} else {
-		st.fps.grow(int(st.n))
-	}
-	st.parent.s[id] = parent
 	fp := st.fingerprint(key)
 	entry := fp
 	if st.exact {
+		st.parent.grow(int(st.n))
+		st.offs.grow(int(st.n))
+		st.parent.s[id] = parent
 		st.offs.s[id] = st.put(key, enc)
 		entry = fp&^0xffffffff | uint64(uint32(id)+1)
 	} else {
-		st.fps.s[id] = fp
+		if st.trail == nil {
+			st.trail = newTrailFile()
+		}
+		st.trail.append(parent, fp)
 	}
 	st.insert(fp, entry)
 	return id
@@ -178,6 +180,15 @@ func (st *stateStore) put(key, enc []byte) uint64 {
 	c = binary.AppendUvarint(c, uint64(len(enc)))
 	st.chunks[k] = append(c, enc...)
 	return uint64(k)<<32 | uint64(off)
+}
+
+// parentOf returns the parent of state id (-1 for an initial state) and, in
+// fingerprint mode, its fingerprint.
+func (st *stateStore) parentOf(id int32) (parent int32, fp uint64) {
+	if st.exact {
+		return st.parent.s[id], 0
+	}
+	return st.trail.read(id)
 }
 
 // key returns the seen-set key of state id (exact mode only). It aliases the store.

@@ -120,8 +120,8 @@ func TestStateStoreModes(t *testing.T) {
 					t.Fatalf("enc %d = %q, want %q", i, st.enc(int32(i)), want)
 				}
 			}
-			if st.parent.s[i] != int32(i-1) {
-				t.Fatalf("parent of %d = %d", i, st.parent.s[i])
+			if p, fp := st.parentOf(int32(i)); p != int32(i-1) || !exact && fp != st.fingerprint(key(i)) {
+				t.Fatalf("parent of %d = %d, fingerprint %x", i, p, fp)
 			}
 		}
 		if _, ok := st.lookup([]byte("state-x")); ok {
