@@ -26,8 +26,8 @@ type stateStore struct {
 	// mode: the entry is the fingerprint (never 0: a 0 fingerprint is stored as 1).
 	table  bigSlice[uint64]
 	used   int
-	parent bigSlice[int32] // exact mode: each state's parent
-	trail  *trailFile      // fingerprint mode: each state's parent and fingerprint
+	parent bigSlice[int32]  // exact mode: each state's parent
+	trail  *trailFile       // fingerprint mode: each state's parent and fingerprint
 	offs   bigSlice[uint64] // exact mode: chunk<<32 | offset of each state's encoding
 	chunks [][]byte         // exact mode: the encodings, uvarint length first
 }
