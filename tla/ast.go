@@ -338,7 +338,7 @@ type unit struct {
 	local    bool
 	pos      pos
 	sp       span
-	assumeNm string
+	assumeNm string // unitAssume: the module it belongs to, once collected
 }
 
 type unitKind uint8

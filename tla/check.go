@@ -216,6 +216,7 @@ func (ch *checker) run(m *module, specPath string) (res *Result) {
 	if ch.init == nil {
 		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
 		fmt.Fprintf(ch.out, "0 states generated, 0 distinct states found, 0 states left on queue.\n")
+		fmt.Fprintf(ch.out, "The depth of the complete state graph search is 0.\n")
 		return ch.res
 	}
 	if ch.live.prepareOnly {

@@ -3,6 +3,7 @@ package tla
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,5 +137,44 @@ func TestTLCGetLevel(t *testing.T) {
 	out := checkSource(t, "L", spec, "INIT Init\nNEXT Next\nCONSTRAINT C\n")
 	if !strings.Contains(out, "3 states generated, 2 distinct states found") {
 		t.Errorf("counts differ from TLC's 3 generated, 2 distinct:\n%s", out)
+	}
+}
+
+// TestNamedAssume checks that ASSUME Name == e defines Name for later ASSUMEs and
+// definitions (MultiPaxos's PaxosAssume), in the root module and in one it extends.
+func TestNamedAssume(t *testing.T) {
+	spec := "---- MODULE NA ----\nEXTENDS Naturals, NABase\nASSUME BothPos == NPos /\\ N > 0\n" +
+		"VARIABLE x\nInit == x = 0\nNext == x < N /\\ x' = x + 1\nInv == BothPos => x <= N\n====\n"
+	base := "---- MODULE NABase ----\nEXTENDS Naturals\nCONSTANT N\nASSUME NPos == N > 0\n====\n"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "NABase.tla"), []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "NA")
+	if err := os.WriteFile(name+".tla", []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[int]int{3: ExitOK, 0: ExitAssume} {
+		cfg := fmt.Sprintf("CONSTANT N = %d\nINIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n", n)
+		if err := os.WriteFile(name+".cfg", []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		res, err := CheckFile(context.Background(), name+".tla", Options{Out: &buf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != want || want == ExitOK && res.Distinct != int64(n+1) {
+			t.Errorf("N = %d: exit %d, %d distinct; want exit %d\n%s", n, res.ExitCode, res.Distinct, want, buf.String())
+		}
+	}
+}
+
+// TestConstantOnlyDepth checks that a model without variables ends with TLC's depth
+// line, which tools parse.
+func TestConstantOnlyDepth(t *testing.T) {
+	out := checkSource(t, "C", "---- MODULE C ----\nEXTENDS Naturals\nASSUME 1 + 1 = 2\n====\n", "")
+	if !strings.Contains(out, "0 states generated, 0 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 0.\n") {
+		t.Errorf("no depth 0 line after the counts:\n%s", out)
 	}
 }

@@ -162,14 +162,18 @@ func (p *parser) parseModuleBody() *module {
 			m.Units = append(m.Units, unit{kind: unitVar, names: p.parseDecls(false), pos: pos{t.line, t.col}})
 		case t.kind == tIdent && (t.text == "ASSUME" || t.text == "ASSUMPTION" || t.text == "AXIOM"):
 			p.advance()
-			nm := ""
-			if p.cur().kind == tIdent && p.peekAt(1).kind == tOp && p.peekAt(1).text == "==" {
-				nm = p.advance().text
-				p.advance()
-			}
+			var e expr
 			st := p.cur()
-			e := p.parseExpr()
-			u := unit{kind: unitAssume, expr: e, pos: pos{t.line, t.col}, sp: span{pos{st.line, st.col}, p.lastEnd}, assumeNm: nm}
+			if st.kind == tIdent && p.peekAt(1).kind == tOp && p.peekAt(1).text == "==" {
+				// ASSUME Name == e also defines Name, for later ASSUMEs and definitions
+				st = p.peekAt(2)
+				d := p.parseDef()
+				m.Units = append(m.Units, unit{kind: unitDef, def: d, pos: d.Pos})
+				e = d.Body
+			} else {
+				e = p.parseExpr()
+			}
+			u := unit{kind: unitAssume, expr: e, pos: pos{t.line, t.col}, sp: span{pos{st.line, st.col}, p.lastEnd}}
 			if t.text != "AXIOM" {
 				m.Units = append(m.Units, u)
 			}
