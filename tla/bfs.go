@@ -201,7 +201,7 @@ func (c *evaluator) labelString() string {
 		for i, a := range c.labelArgs {
 			parts[i] = fmtValue(a)
 		}
-		name += "(" + strings.Join(parts, ", ") + ")"
+		name += "(" + strings.Join(parts, ",") + ")" // TLC: Request(c3,{r1, r2})
 	}
 	sp := c.actSpan
 	return fmt.Sprintf("<%s line %d, col %d to line %d, col %d of module %s>", name,

@@ -179,7 +179,7 @@ func runChecker(ctx context.Context, specPath string, opts Options, noLiveness b
 }
 
 // Label returns the edge's action as TLC labels it in traces and graph dumps:
-// "Resolve", "Start(c1)".
+// "Resolve", "Start(c1)", "Request(c3,{r1, r2})".
 func (e Edge) Label() string {
 	if len(e.Args) == 0 {
 		return e.Action
@@ -188,7 +188,7 @@ func (e Edge) Label() string {
 	for i, a := range e.Args {
 		args[i] = fmtValue(a)
 	}
-	return e.Action + "(" + strings.Join(args, ", ") + ")"
+	return e.Action + "(" + strings.Join(args, ",") + ")"
 }
 
 // WriteDot writes the graph in the Graphviz format of TLC's `-dump dot,actionlabels`:
