@@ -64,9 +64,13 @@ lint: ## gofmt, go vet, staticcheck
 
 ci: test ## what CI runs (.ci/run installs the packages first)
 
+# The large-model comparison with TLC needs a checkout of github.com/tlaplus/Examples
+# (TLA_EXAMPLES=its root) and, for the TLC columns, TLA2TOOLS_JAR; without them it
+# says so and skips.
 bench: ## benchmarks, printed side by side with their ratios
-	$(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench . -skip '^(BenchmarkFakeTierCase|BenchmarkLargeModels)$$' -benchmem $(PKGS)
 	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
+	$(GO) test -run '^$$' -bench '^BenchmarkLargeModels$$' -benchtime 1x -timeout 90m ./cmd/tlacheck
 
 conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 cases), ending with their summary table
 	$(call with-summary,$(GO) test -count=1 -timeout 30m ./conformance)

@@ -2,19 +2,28 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
-// Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working.
+// Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
+// and so do TLC's command lines: the flags that only steer TLC's own files (-noTE,
+// -noGenerateSpecTE, -metadir DIR, -nowarning, -terse, -cleanup) are accepted and do
+// nothing. -h or -help prints the flags.
 //
 // -workers N computes successors on N goroutines (auto: one per CPU). Unlike TLC's,
 // the results do not depend on it: counts, verdict, counterexample and state graph
 // are those of one worker.
 //
+// States are stored as 64-bit fingerprints, as TLC stores them; -exact stores them in
+// full, so that no two distinct states can be confused, at the cost of memory (see
+// tla.Options.Exact). -fp N picks the fingerprint function, as TLC's -fp does.
+//
 // With -trace, no model checking is done: the NDJSON trace in FILE is validated
 // against the spec (see tla.ValidateTrace). Exit 0: the trace is a behaviour of the
 // spec; 2: a step cannot be matched (reported on stdout); TLC's exit codes when the
 // spec does not load; 1 for usage and I/O errors.
+//
+// -cpuprofile FILE and -memprofile FILE write Go profiles of the run for go tool pprof.
 package main
 
 import (
@@ -33,16 +42,37 @@ import (
 func main() {
 	if os.Getenv("GOGC") == "" {
 		// State search allocates many short-lived values; collecting less often
-		// trades some memory (still linear in the states) for speed, as TLC's
-		// large default heap does.
+		// trades memory for speed, as TLC's large default heap does. The stored
+		// states live outside the heap, so this costs a fixed amount (the heap's
+		// floor grows from 4 to 16 MB), not a multiple of the states.
 		debug.SetGCPercent(400)
 	}
 	os.Exit(run(os.Args[1:]))
 }
 
+const usageText = `usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+       tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
+`
+
+const helpText = `
+  -config FILE          the model's configuration (default: Spec.cfg beside the spec)
+  -deadlock             do not report deadlocks (as TLC's -deadlock)
+  -workers N|auto       compute successors on N goroutines; the results are one worker's
+  -exact                store states in full instead of as 64-bit fingerprints
+  -fp N                 pick the fingerprint function (as TLC's -fp)
+  -dump dot[,actionlabels] FILE
+                        write the state graph in Graphviz format
+  -trace FILE           validate the NDJSON trace in FILE instead of model checking
+  -trace-ignore-unknown ignore trace fields that are not variables of the spec
+  -cpuprofile FILE, -memprofile FILE
+                        write Go CPU and heap profiles of the run
+  -noTE, -noGenerateSpecTE, -metadir DIR, -nowarning, -terse, -cleanup
+                        accepted for TLC's command lines; they change nothing here
+  -h, -help             print this help
+`
+
 func usage() int {
-	fmt.Fprintln(os.Stderr, "usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot[,actionlabels] FILE] Spec.tla")
-	fmt.Fprintln(os.Stderr, "       tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla")
+	fmt.Fprint(os.Stderr, usageText)
 	return 1
 }
 
@@ -117,8 +147,17 @@ func run(args []string) int {
 			}
 		case "-trace-ignore-unknown":
 			traceOpts.IgnoreUnknown = true
-		case "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
+		case "-h", "-help", "--help":
+			fmt.Print(usageText, helpText)
+			return 0
+		case "-noTE", "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
 			// accepted for compatibility with TLC command lines; nothing to do
+		case "-metadir":
+			// TLC's directory for its own files (states, fingerprints): none here
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
 		default:
 			if strings.HasPrefix(a, "-") {
 				fmt.Fprintf(os.Stderr, "tlacheck: unknown flag %s\n", a)

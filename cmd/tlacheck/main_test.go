@@ -54,3 +54,23 @@ func TestWorkers(t *testing.T) {
 		}
 	}
 }
+
+// TestTLCCommandLine checks that -h prints the flags and exits 0, and that a TLC
+// command line with its file-steering flags checks the spec as without them.
+func TestTLCCommandLine(t *testing.T) {
+	for _, h := range []string{"-h", "-help"} {
+		code, out, _ := runCaptured(t, h)
+		if code != 0 || !strings.Contains(out, "-workers N|auto") || !strings.Contains(out, "-metadir DIR") {
+			t.Errorf("%s: exit %d, output\n%s", h, code, out)
+		}
+	}
+	spec := filepath.Join("..", "..", "tla", "testdata", "corpus", "DieHard", "DieHard.tla")
+	code1, out1, _ := runCaptured(t, spec)
+	code2, out2, stderr := runCaptured(t, "-noTE", "-noGenerateSpecTE", "-metadir", t.TempDir(), "-nowarning", "-terse", "-cleanup", "-fp", "3", spec)
+	if code2 != code1 || code1 != 12 || runTimes.ReplaceAllString(out1, "") != strings.ReplaceAll(runTimes.ReplaceAllString(out2, ""), "(fp 3)", "(fp 0)") {
+		t.Errorf("with TLC's flags: exit %d (stderr %q), output\n%s\nwithout: exit %d, output\n%s", code2, stderr, out2, code1, out1)
+	}
+	if code, _, stderr := runCaptured(t, "-metadir"); code != 1 || !strings.Contains(stderr, "usage:") {
+		t.Errorf("-metadir without its directory: exit %d, stderr %q", code, stderr)
+	}
+}
