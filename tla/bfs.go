@@ -16,7 +16,10 @@ type queued struct {
 
 // stateKeyBytes returns the seen-set key of a state in a reused buffer.
 func (ch *checker) stateKeyBytes(vals []Value) []byte {
-	if ch.view != nil || ch.symmetry != nil {
+	if ch.symmetry != nil && ch.view == nil {
+		return ch.symmetryKey(vals)
+	}
+	if ch.view != nil {
 		return []byte(ch.stateKey(vals))
 	}
 	b := ch.buf[:0]
@@ -38,19 +41,7 @@ func (ch *checker) stateKey(vals []Value) string {
 		return string(ch.buf)
 	}
 	if ch.symmetry != nil {
-		best := ""
-		for _, perm := range ch.symmetry {
-			m := permMap(perm)
-			b := ch.buf[:0]
-			for _, v := range vals {
-				b = encode(b, permuteValue(v, m))
-			}
-			ch.buf = b
-			if best == "" || string(b) < best {
-				best = string(b)
-			}
-		}
-		return best
+		return string(ch.symmetryKey(vals))
 	}
 	b := ch.buf[:0]
 	for _, v := range vals {
@@ -75,54 +66,6 @@ func (ch *checker) decodeState(enc []byte) []Value {
 		vals[i] = d.value()
 	}
 	return vals
-}
-
-func permMap(perm Value) map[*modelV]Value {
-	dom, vals, _ := fcnParts(perm)
-	m := map[*modelV]Value{}
-	for i, d := range dom {
-		if mv, ok := d.(*modelV); ok {
-			m[mv] = vals[i]
-		}
-	}
-	return m
-}
-
-func permuteValue(v Value, m map[*modelV]Value) Value {
-	switch x := v.(type) {
-	case *modelV:
-		if r, ok := m[x]; ok {
-			return r
-		}
-		return x
-	case *tupleV:
-		out := make([]Value, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = permuteValue(e, m)
-		}
-		return &tupleV{Elems: out}
-	case *recordV:
-		out := make([]Value, len(x.Vals))
-		for i, e := range x.Vals {
-			out[i] = permuteValue(e, m)
-		}
-		return &recordV{Names: x.Names, Vals: out}
-	case *fcnV:
-		dom := make([]Value, len(x.Dom))
-		vals := make([]Value, len(x.Vals))
-		for i := range x.Dom {
-			dom[i] = permuteValue(x.Dom[i], m)
-			vals[i] = permuteValue(x.Vals[i], m)
-		}
-		return makeFcn(dom, vals)
-	case *setV:
-		out := make([]Value, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = permuteValue(e, m)
-		}
-		return newSet(out)
-	}
-	return v
 }
 
 func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {

@@ -176,7 +176,12 @@ type checker struct {
 	actionConstraint []namedExpr
 	view             *namedExpr
 	alias            *namedExpr
-	symmetry         []Value // permutations (functions), nil without SYMMETRY
+	symmetry         []Value     // permutations (functions), nil without SYMMETRY
+	symPerms         [][]*modelV // the permutations as tables (symmetryKey)
+	symBest          []byte      // symmetryKey's result buffer
+	symFixed         [][]byte    // symmetryKey: encodings of variables without model values
+	symPieces        []symPiece  // symEncodeSorted's stack of element positions
+	symTmp           []byte      // symEncodeSorted's copy of the unsorted elements
 	initProps        []namedExpr
 	cfgText          string
 	specPath         string

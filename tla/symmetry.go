@@ -1,6 +1,8 @@
 package tla
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,3 +99,162 @@ func compose(p, q map[*modelV]*modelV) map[*modelV]*modelV {
 	}
 	return r
 }
+
+// symmetryKey returns the seen-set key of a state under SYMMETRY: the smallest, over
+// the group, of the encoding of the permuted state. The permuted states are never
+// built: symEncode writes a permuted value's encoding directly, with the elements
+// of sets and the pairs of functions sorted by their encodings (renaming model
+// values reorders them; sorting the pieces makes the encoding canonical again
+// without materializing values). The key is only compared with keys made the same
+// way, so it need not be the state's ordinary encoding.
+func (ch *checker) symmetryKey(vals []Value) []byte {
+	if ch.symPerms == nil {
+		ch.symPerms = symPermTables(ch.symmetry)
+	}
+	// A variable without model values encodes the same under every permutation.
+	fixed := ch.symFixed[:0]
+	for _, v := range vals {
+		var enc []byte
+		if !hasModelValue(v) {
+			enc = ch.symEncode(nil, v, nil)
+		}
+		fixed = append(fixed, enc)
+	}
+	ch.symFixed = fixed
+	best := ch.symBest[:0]
+	for i, perm := range ch.symPerms {
+		b := ch.buf[:0]
+		less := i == 0 // compared with best so far: smaller already, or equal up to here
+		for k, v := range vals {
+			if fixed[k] != nil {
+				b = append(b, fixed[k]...)
+			} else {
+				b = ch.symEncode(b, v, perm)
+			}
+			if !less {
+				// stop as soon as the prefix is greater than best's
+				n := min(len(b), len(best))
+				c := bytes.Compare(b[:n], best[:n])
+				if c > 0 {
+					break
+				}
+				less = c < 0
+			}
+		}
+		ch.buf = b
+		if i == 0 || bytes.Compare(b, best) < 0 {
+			best = append(best[:0], b...)
+		}
+	}
+	ch.symBest = best
+	return best
+}
+
+// hasModelValue reports whether v contains a model value.
+func hasModelValue(v Value) bool {
+	switch x := v.(type) {
+	case *modelV:
+		return true
+	case *tupleV:
+		return slices.ContainsFunc(x.Elems, hasModelValue)
+	case *recordV:
+		return slices.ContainsFunc(x.Vals, hasModelValue)
+	case *setV:
+		return slices.ContainsFunc(x.Elems, hasModelValue)
+	case *fcnV:
+		return slices.ContainsFunc(x.Dom, hasModelValue) || slices.ContainsFunc(x.Vals, hasModelValue)
+	}
+	return false
+}
+
+// symPermTables turns each permutation of the group into a table from model value
+// index to image (nil where the permutation fixes the value).
+func symPermTables(group []Value) [][]*modelV {
+	out := make([][]*modelV, len(group))
+	for i, p := range group {
+		dom, vals, _ := fcnParts(p)
+		var t []*modelV
+		for j, d := range dom {
+			dm, ok1 := d.(*modelV)
+			rm, ok2 := vals[j].(*modelV)
+			if !ok1 || !ok2 {
+				continue
+			}
+			for len(t) <= dm.Idx {
+				t = append(t, nil)
+			}
+			t[dm.Idx] = rm
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// symEncode appends the encoding of v with its model values renamed by perm.
+func (ch *checker) symEncode(buf []byte, v Value, perm []*modelV) []byte {
+	switch x := v.(type) {
+	case *modelV:
+		if x.Idx < len(perm) && perm[x.Idx] != nil {
+			x = perm[x.Idx]
+		}
+		buf = append(buf, 'm')
+		return binary.AppendUvarint(buf, uint64(x.Idx))
+	case *tupleV:
+		buf = append(buf, 't')
+		buf = binary.AppendUvarint(buf, uint64(len(x.Elems)))
+		for _, e := range x.Elems {
+			buf = ch.symEncode(buf, e, perm)
+		}
+		return buf
+	case *recordV:
+		buf = append(buf, 'r')
+		buf = binary.AppendUvarint(buf, uint64(len(x.Names)))
+		for i, n := range x.Names {
+			buf = binary.AppendUvarint(buf, uint64(len(n)))
+			buf = append(buf, n...)
+			buf = ch.symEncode(buf, x.Vals[i], perm)
+		}
+		return buf
+	case *setV:
+		return ch.symEncodeSorted(buf, 'S', x.Elems, nil, perm)
+	case *fcnV:
+		return ch.symEncodeSorted(buf, 'f', x.Dom, x.Vals, perm)
+	}
+	return encode(buf, v) // no model values inside
+}
+
+// symEncodeSorted appends tag, the count, and the encodings of keys[i] (followed by
+// vals[i] when vals is not nil) sorted bytewise. Encodings are prefix-free and
+// function domains have no duplicates, so sorting key-value pairs sorts by key.
+func (ch *checker) symEncodeSorted(buf []byte, tag byte, keys, vals []Value, perm []*modelV) []byte {
+	buf = append(buf, tag)
+	buf = binary.AppendUvarint(buf, uint64(len(keys)))
+	start := len(buf)
+	// the pieces of nested sets are pushed after this call's and popped on return
+	base := len(ch.symPieces)
+	for i, k := range keys {
+		lo := len(buf)
+		buf = ch.symEncode(buf, k, perm)
+		if vals != nil {
+			buf = ch.symEncode(buf, vals[i], perm)
+		}
+		ch.symPieces = append(ch.symPieces, symPiece{lo, len(buf)})
+	}
+	pieces := ch.symPieces[base:]
+	defer func() { ch.symPieces = ch.symPieces[:base] }()
+	cmp := func(a, b symPiece) int { return bytes.Compare(buf[a.lo:a.hi], buf[b.lo:b.hi]) }
+	if slices.IsSortedFunc(pieces, cmp) {
+		return buf
+	}
+	slices.SortFunc(pieces, cmp)
+	tmp := append(ch.symTmp[:0], buf[start:]...)
+	buf = buf[:start]
+	for _, p := range pieces {
+		buf = append(buf, tmp[p.lo-start:p.hi-start]...)
+	}
+	ch.symTmp = tmp
+	return buf
+}
+
+// symPiece is the position of one element's encoding in symEncodeSorted's buffer.
+type symPiece struct{ lo, hi int }
