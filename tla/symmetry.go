@@ -241,18 +241,20 @@ func (ch *checker) symEncodeSorted(buf []byte, tag byte, keys, vals []Value, per
 		ch.symPieces = append(ch.symPieces, symPiece{lo, len(buf)})
 	}
 	pieces := ch.symPieces[base:]
-	defer func() { ch.symPieces = ch.symPieces[:base] }()
-	cmp := func(a, b symPiece) int { return bytes.Compare(buf[a.lo:a.hi], buf[b.lo:b.hi]) }
-	if slices.IsSortedFunc(pieces, cmp) {
-		return buf
+	sorted := true
+	for i := 1; i < len(pieces) && sorted; i++ {
+		sorted = bytes.Compare(buf[pieces[i-1].lo:pieces[i-1].hi], buf[pieces[i].lo:pieces[i].hi]) < 0
 	}
-	slices.SortFunc(pieces, cmp)
-	tmp := append(ch.symTmp[:0], buf[start:]...)
-	buf = buf[:start]
-	for _, p := range pieces {
-		buf = append(buf, tmp[p.lo-start:p.hi-start]...)
+	if !sorted {
+		slices.SortFunc(pieces, func(a, b symPiece) int { return bytes.Compare(buf[a.lo:a.hi], buf[b.lo:b.hi]) })
+		tmp := append(ch.symTmp[:0], buf[start:]...)
+		buf = buf[:start]
+		for _, p := range pieces {
+			buf = append(buf, tmp[p.lo-start:p.hi-start]...)
+		}
+		ch.symTmp = tmp
 	}
-	ch.symTmp = tmp
+	ch.symPieces = ch.symPieces[:base]
 	return buf
 }
 
