@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"testing"
 )
 
@@ -17,12 +18,7 @@ func TestFingerprintSameAsExact(t *testing.T) {
 	if err != nil {
 		t.Skipf("SKIPPING: no corpus: %v", err)
 	}
-	names := make([]string, 0, len(exp))
-	for n := range exp {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(exp)) {
 		e := exp[name]
 		t.Run(name, func(t *testing.T) {
 			specPath := filepath.Join(corpusDir, name, name+".tla")
