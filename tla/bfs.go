@@ -262,6 +262,20 @@ func (ch *checker) bfs() (res *Result) {
 	}
 
 	violation := func(kind, name, msg string, code int, trace []State, initial bool) *Result {
+		if kind == "invariant" && ch.opts.Continue {
+			// TLC's -continue: report the violation and search on; the run ends as
+			// a success would, with exit code 0
+			if initial {
+				fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
+				ch.printState(trace[0].Values)
+				fmt.Fprintln(ch.out)
+				return nil
+			}
+			fmt.Fprintf(ch.out, "Error: %s\n", msg)
+			fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
+			ch.printTrace(trace)
+			return nil
+		}
 		r.Violation, r.ViolatedName, r.ExitCode, r.Message = kind, name, code, msg
 		r.Trace = trace
 		if initial {

@@ -30,6 +30,9 @@ type Options struct {
 	// part of the state space is not explored. Liveness properties, DumpDot and
 	// StateGraph need the complete state graph and always store states exactly.
 	Exact bool
+	// Continue reports an invariant violation and goes on searching, as TLC's
+	// -continue does (the run then ends like a success, with exit code 0, as TLC's).
+	Continue bool
 	// FP selects the fingerprint function, like TLC's -fp: runs with different
 	// values collide on different pairs of states, if any.
 	FP int

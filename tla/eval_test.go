@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -177,5 +178,41 @@ func TestConstantOnlyDepth(t *testing.T) {
 	out := checkSource(t, "C", "---- MODULE C ----\nEXTENDS Naturals\nASSUME 1 + 1 = 2\n====\n", "")
 	if !strings.Contains(out, "0 states generated, 0 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 0.\n") {
 		t.Errorf("no depth 0 line after the counts:\n%s", out)
+	}
+}
+
+// TestContinue checks TLC's -continue: every invariant violation is reported, the
+// search goes on through the violating states, and the run ends like a success
+// with exit code 0. The expected lines are TLC 2.20's for this spec.
+func TestContinue(t *testing.T) {
+	spec := "---- MODULE C ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 6 /\\ x' = x + 1\n" +
+		"Inv == x # 0 /\\ x # 3\n====\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "C.tla")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "C.cfg"), []byte("INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "Error: Invariant Inv is violated by the initial state:\nx = 0\n\n" +
+		"Finished computing initial states: 1 distinct state generated at TIME.\n" +
+		"Error: Invariant Inv is violated.\nError: The behavior up to this point is:\n" +
+		"State 1: <Initial predicate>\nx = 0\n\n" +
+		"State 2: <Next line 5, col 9 to line 5, col 27 of module C>\nx = 1\n\n" +
+		"State 3: <Next line 5, col 9 to line 5, col 27 of module C>\nx = 2\n\n" +
+		"State 4: <Next line 5, col 9 to line 5, col 27 of module C>\nx = 3\n\n" +
+		"Model checking completed. No error has been found.\n"
+	stamp := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
+	for _, workers := range []int{1, 2} {
+		var buf bytes.Buffer
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Continue: true, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := stamp.ReplaceAllString(buf.String(), "TIME")
+		if res.ExitCode != ExitOK || res.Distinct != 7 || !strings.Contains(out, want) {
+			t.Errorf("workers %d: exit %d, %d distinct; output\n%s\nwant exit 0, 7 distinct, and\n%s", workers, res.ExitCode, res.Distinct, out, want)
+		}
 	}
 }

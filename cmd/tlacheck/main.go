@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-continue] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
@@ -50,7 +50,7 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-const usageText = `usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+const usageText = `usage: tlacheck [-config FILE] [-deadlock] [-continue] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
        tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 `
 
@@ -58,6 +58,7 @@ const helpText = `
   -config FILE          the model's configuration (default: Spec.cfg beside the spec)
   -deadlock             do not report deadlocks (as TLC's -deadlock)
   -workers N|auto       compute successors on N goroutines; the results are one worker's
+  -continue             report invariant violations and keep searching (as TLC's -continue)
   -exact                store states in full instead of as 64-bit fingerprints
   -fp N                 pick the fingerprint function (as TLC's -fp)
   -dump dot[,actionlabels] FILE
@@ -96,6 +97,8 @@ func run(args []string) int {
 			opts.NoDeadlock = true
 		case "-exact":
 			opts.Exact = true
+		case "-continue":
+			opts.Continue = true
 		case "-fp":
 			if i+1 >= len(args) {
 				return usage()
