@@ -68,7 +68,7 @@ ci: test ## what CI runs (.ci/run installs the packages first)
 # (TLA_EXAMPLES=its root) and, for the TLC columns, TLA2TOOLS_JAR; without them it
 # says so and skips.
 bench: ## benchmarks, printed side by side with their ratios
-	$(GO) test -run '^$$' -bench . -skip '^(BenchmarkFakeTierCase|BenchmarkLargeModels)$$' -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench . -skip '^(BenchmarkFakeTierCase|BenchmarkLargeModels|BenchmarkSynthetic50M)$$' -benchmem $(PKGS)
 	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
 	$(GO) test -run '^$$' -bench '^BenchmarkLargeModels$$' -benchtime 1x -timeout 90m ./cmd/tlacheck
 

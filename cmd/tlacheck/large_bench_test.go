@@ -153,3 +153,53 @@ func runEngine(b *testing.B, dir, name string, args ...string) engineRun {
 	r.distinct, _ = strconv.ParseInt(strings.ReplaceAll(string(m[2]), ",", ""), 10, 64)
 	return r
 }
+
+// syntheticSpec has N^4 distinct states (four counters modulo N, one stepping at a
+// time) and 4·N^4+1 generated: with N = 85, 52,200,625 distinct states.
+const syntheticSpec = `---- MODULE Big ----
+EXTENDS Naturals
+CONSTANT N
+VARIABLES a, b, c, d
+Init == a = 0 /\ b = 0 /\ c = 0 /\ d = 0
+Next == \/ a' = (a + 1) % N /\ UNCHANGED <<b, c, d>>
+        \/ b' = (b + 1) % N /\ UNCHANGED <<a, c, d>>
+        \/ c' = (c + 1) % N /\ UNCHANGED <<a, b, d>>
+        \/ d' = (d + 1) % N /\ UNCHANGED <<a, b, c>>
+Inv == a + b + c + d < 4 * N
+====
+`
+
+// BenchmarkSynthetic50M checks a model of 52 million distinct states with one worker
+// and reports its wall time and peak RSS. It takes minutes and about 1.5 GB, so it
+// runs only when TLACHECK_BIG=1.
+//
+//	TLACHECK_BIG=1 go test -run '^$' -bench BenchmarkSynthetic50M -benchtime 1x -timeout 60m ./cmd/tlacheck
+func BenchmarkSynthetic50M(b *testing.B) {
+	if os.Getenv("TLACHECK_BIG") != "1" {
+		b.Skip("SKIPPING: set TLACHECK_BIG=1 to check a model of 52 million states")
+	}
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "tlacheck")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Big.tla"), []byte(syntheticSpec), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Big.cfg"), []byte("CONSTANT N = 85\nINIT Init\nNEXT Next\nINVARIANT Inv\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	var r engineRun
+	for b.Loop() {
+		r = runEngine(b, dir, bin, "Big.tla")
+	}
+	const n = 85 * 85 * 85 * 85
+	if r.exit != 0 || r.distinct != n || r.generated != 4*n+1 {
+		b.Fatalf("exit %d, %d generated, %d distinct; want 0, %d, %d", r.exit, r.generated, r.distinct, 4*n+1, n)
+	}
+	b.ReportMetric(float64(r.distinct), "distinct")
+	b.ReportMetric(float64(r.rssKB)/1024, "rssMB")
+	b.ReportMetric(float64(r.rssKB*1024)/float64(r.distinct), "rssB/state")
+	fmt.Printf("\nsynthetic model: %d distinct states in %s, peak RSS %.0f MB (%.1f bytes a state)\n",
+		r.distinct, r.wall.Round(time.Second), float64(r.rssKB)/1024, float64(r.rssKB*1024)/float64(r.distinct))
+}
