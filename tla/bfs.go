@@ -374,6 +374,7 @@ func (ch *checker) bfs() (res *Result) {
 	next := make([]Value, nv)
 	c.split = true
 	lastProgress := time.Now()
+	lastGen, lastDistinct := r.Generated, r.Distinct
 	var pl *pool
 	if n := ch.opts.workers(); n > 1 {
 		pl = ch.newPool(n)
@@ -390,9 +391,14 @@ func (ch *checker) bfs() (res *Result) {
 			return r
 		}
 		if expanded%4096 == 0 && time.Since(lastProgress) > time.Minute {
-			lastProgress = time.Now()
-			fmt.Fprintf(ch.out, "Progress(%d) at %s: %s states generated, %s distinct states found, %s states left on queue.\n",
-				r.Depth, time.Now().Format("2006-01-02 15:04:05"), thousands(r.Generated), thousands(r.Distinct), thousands(int64(ch.left(batchLeft))))
+			// TLC's progress line, with the rates per minute since the last one
+			mins := time.Since(lastProgress).Minutes()
+			fmt.Fprintf(ch.out, "Progress(%d) at %s: %s states generated (%s s/min), %s distinct states found (%s ds/min), %s states left on queue.\n",
+				r.Depth, time.Now().Format("2006-01-02 15:04:05"),
+				thousands(r.Generated), thousands(int64(float64(r.Generated-lastGen)/mins)),
+				thousands(r.Distinct), thousands(int64(float64(r.Distinct-lastDistinct)/mins)),
+				thousands(int64(ch.left(batchLeft))))
+			lastProgress, lastGen, lastDistinct = time.Now(), r.Generated, r.Distinct
 		}
 		if pl != nil && bpos == len(batch) {
 			if pl.off {
