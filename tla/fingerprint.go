@@ -2,6 +2,7 @@ package tla
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"strings"
 )
@@ -29,7 +30,8 @@ func (ch *checker) pathStates(id int32) [][]Value {
 		return vals
 	}
 	// a fresh evaluator: this may run in the middle of the search's own evaluation
-	c := &evaluator{p: ch.p, out: ch.c.out, registers: ch.c.registers}
+	// output is discarded: Print in Init or Next printed during the search already
+	c := &evaluator{p: ch.p, out: io.Discard, registers: ch.c.registers}
 	nv := len(ch.p.vars)
 	want := func(k int) uint64 { return fps[k] }
 	match := func(s []Value, k int) bool {

@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -148,5 +151,35 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestFingerprintTracePrintsOnce checks that rebuilding a counterexample from
+// fingerprints, which runs Init and Next again, does not repeat what they print.
+func TestFingerprintTracePrintsOnce(t *testing.T) {
+	spec := "---- MODULE P ----\nEXTENDS Naturals, TLC\nVARIABLE x\nInit == x = 0\n" +
+		"Next == x < 5 /\\ PrintT(<<\"step\", x>>) /\\ x' = x + 1\nInv == x < 3\n====\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "P.tla")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "P.cfg"), []byte("INIT Init\nNEXT Next\nINVARIANT Inv\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	outputs := map[bool]string{}
+	for _, exact := range []bool{true, false} {
+		var buf strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Exact: exact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != ExitInvariant || len(res.Trace) != 4 {
+			t.Fatalf("exact=%v: exit %d, trace of %d states; want 12 and 4\n%s", exact, res.ExitCode, len(res.Trace), buf.String())
+		}
+		outputs[exact] = regexp.MustCompile(`(?m)^(Storing states|Starting|Finished).*\n`).ReplaceAllString(buf.String(), "")
+	}
+	if outputs[true] != outputs[false] {
+		t.Errorf("fingerprint mode printed\n%s\nexact mode\n%s", outputs[false], outputs[true])
 	}
 }
