@@ -3,6 +3,7 @@ package tla
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strings"
 )
@@ -30,8 +31,9 @@ func (ch *checker) pathStates(id int32) [][]Value {
 		return vals
 	}
 	// a fresh evaluator: this may run in the middle of the search's own evaluation
-	// output is discarded: Print in Init or Next printed during the search already
-	c := &evaluator{p: ch.p, out: io.Discard, registers: ch.c.registers}
+	// Output is discarded (Print in Init or Next printed during the search already)
+	// and TLCSet writes to a copy of the registers.
+	c := &evaluator{p: ch.p, out: io.Discard, registers: maps.Clone(ch.c.registers)}
 	nv := len(ch.p.vars)
 	want := func(k int) uint64 { return fps[k] }
 	match := func(s []Value, k int) bool {
