@@ -95,17 +95,24 @@ func (ch *checker) trace(id int32, extra []Value) []State {
 	for i, v := range vals {
 		out[i] = State{Vars: names, Values: v, Action: "<Initial predicate>"}
 		if i > 0 {
-			out[i].Action = ch.labelFor(vals[i-1], v)
+			out[i].Action, out[i].step = ch.stepFor(vals[i-1], v)
 		}
 	}
 	return out
 }
 
 // labelFor re-runs Next from s to find the action that produces t.
-func (ch *checker) labelFor(s, t []Value) (label string) {
+func (ch *checker) labelFor(s, t []Value) string {
+	label, _ := ch.stepFor(s, t)
+	return label
+}
+
+// stepFor is labelFor that also returns the action's details (nil when Next is not
+// split into named actions or no step matches).
+func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 	for _, v := range t {
 		if v == nil {
-			return "<Action>"
+			return "<Action>", nil
 		}
 	}
 	want := encodeState(t)
@@ -113,7 +120,7 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 	c.split = true
 	defer func() {
 		if r := recover(); r != nil {
-			label = "<Action>"
+			label, step = "<Action>", nil
 		}
 	}()
 	c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
@@ -124,6 +131,12 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 		}
 		if encodeState(c.next) == want {
 			label = c.labelString()
+			if c.label != nil {
+				step = &stepInfo{name: c.label.Name, module: c.label.Module, sp: c.actSpan, args: c.labelArgs}
+				for _, p := range c.label.Params {
+					step.params = append(step.params, p.Name)
+				}
+			}
 			return true
 		}
 		return false
@@ -131,7 +144,7 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 	if label == "" {
 		label = "<Action>"
 	}
-	return label
+	return label, step
 }
 
 func (c *evaluator) labelString() string {

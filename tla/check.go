@@ -30,6 +30,9 @@ type Options struct {
 	// part of the state space is not explored. Liveness properties, DumpDot and
 	// StateGraph need the complete state graph and always store states exactly.
 	Exact bool
+	// TraceJSON, if set, receives the counterexample of a failed check in the JSON
+	// form TLC's -dumpTrace json writes.
+	TraceJSON io.Writer
 	// Continue reports an invariant violation and goes on searching, as TLC's
 	// -continue does (the run then ends like a success, with exit code 0, as TLC's).
 	Continue bool
@@ -48,6 +51,8 @@ type State struct {
 	// Action is the TLC-style label of the step that produced the state
 	// ("<Initial predicate>" for the first).
 	Action string
+
+	step *stepInfo // the action's details, for TraceJSON
 }
 
 // String prints the state the way TLC does in traces.
@@ -133,6 +138,11 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	}
 	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, cfgText: string(cfgSrc)}
 	res := ch.run(m, specPath)
+	if opts.TraceJSON != nil && len(res.Trace) > 0 {
+		if err := writeTraceJSON(opts.TraceJSON, res.Trace); err != nil {
+			return res, err
+		}
+	}
 	if res.ExitCode == ExitOK || res.Violation != "parse" && res.Violation != "config" {
 		fmt.Fprintf(out, "Finished in %s at (%s)\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
 	}

@@ -608,7 +608,7 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 	for i, s := range l.states {
 		st := State{Vars: names, Values: g.states[s], Action: "<Initial predicate>"}
 		if i > 0 {
-			st.Action = ch.labelFor(g.states[l.states[i-1]], g.states[s])
+			st.Action, st.step = ch.stepFor(g.states[l.states[i-1]], g.states[s])
 		}
 		tr = append(tr, st)
 	}

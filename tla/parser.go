@@ -404,6 +404,10 @@ func (p *parser) parseDef() *def {
 	st := p.cur()
 	d.Body = p.parseExpr()
 	d.bodySp = span{pos{st.line, st.col}, p.lastEnd}
+	// TLC locates an action whose body is a LET at the LET's body
+	for l, ok := d.Body.(*let); ok; l, ok = l.Body.(*let) {
+		d.bodySp = exprSpan(l.Body)
+	}
 	return d
 }
 

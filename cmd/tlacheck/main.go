@@ -23,6 +23,9 @@
 // spec; 2: a step cannot be matched (reported on stdout); TLC's exit codes when the
 // spec does not load; 1 for usage and I/O errors.
 //
+// -dumpTrace json FILE writes a counterexample in the JSON form TLC writes (its tla
+// form is not supported).
+//
 // -cpuprofile FILE and -memprofile FILE write Go profiles of the run for go tool pprof.
 package main
 
@@ -63,6 +66,7 @@ const helpText = `
   -fp N                 pick the fingerprint function (as TLC's -fp)
   -dump dot[,actionlabels] FILE
                         write the state graph in Graphviz format
+  -dumpTrace json FILE  write a counterexample to FILE as TLC's -dumpTrace json does
   -trace FILE           validate the NDJSON trace in FILE instead of model checking
   -trace-ignore-unknown ignore trace fields that are not variables of the spec
   -cpuprofile FILE, -memprofile FILE
@@ -84,6 +88,7 @@ func run(args []string) int {
 	var actionLabels bool
 	var traceOpts tla.TraceOptions
 	var cpuProfile, memProfile string
+	var traceJSONPath string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -125,6 +130,16 @@ func run(args []string) int {
 				return usage()
 			}
 			opts.Workers = n
+		case "-dumpTrace":
+			if i+2 >= len(args) {
+				return usage()
+			}
+			if args[i+1] != "json" {
+				fmt.Fprintf(os.Stderr, "tlacheck: -dumpTrace writes json only, not %q\n", args[i+1])
+				return usage()
+			}
+			traceJSONPath = args[i+2]
+			i += 2
 		case "-dump":
 			if i+2 >= len(args) || args[i+1] != "dot" && args[i+1] != "dot,actionlabels" {
 				return usage()
@@ -194,6 +209,16 @@ func run(args []string) int {
 	}
 	if actionLabels {
 		return dumpLabelled(ctx, spec, dotPath, opts)
+	}
+	if traceJSONPath != "" {
+		// written only when there is a counterexample, as TLC does
+		tj := &lazyFile{path: traceJSONPath}
+		defer func() {
+			if err := tj.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			}
+		}()
+		opts.TraceJSON = tj
 	}
 	if dotPath != "" {
 		f, err := os.Create(dotPath)
@@ -294,4 +319,28 @@ func startProfiles(cpu, mem string) (stop func(), err error) {
 			}
 		}
 	}, nil
+}
+
+// lazyFile creates its file on the first write.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) Write(b []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Create(l.path)
+		if err != nil {
+			return 0, err
+		}
+		l.f = f
+	}
+	return l.f.Write(b)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
 }

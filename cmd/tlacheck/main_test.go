@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,5 +74,59 @@ func TestTLCCommandLine(t *testing.T) {
 	}
 	if code, _, stderr := runCaptured(t, "-metadir"); code != 1 || !strings.Contains(stderr, "usage:") {
 		t.Errorf("-metadir without its directory: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// tlcTraceJSON is what TLC 2.20 wrote for J.tla below with -dumpTrace json.
+const tlcTraceJSON = `{"action":[[[1,{"str":"x","mv":"m1","b":true,"f":{"5":5,"6":6},"q":[3,4],"r":{"a":[],"c":[]},"s":[1,2],"t":0}],{"name":"Step","location":{"beginLine":6,"beginColumn":15,"endLine":6,"endColumn":73,"module":"J"},"context":{"k":1,"z":"zz"},"parameters":["k","z"]},[2,{"str":"x","mv":"m1","b":true,"f":{"5":5,"6":6},"q":[3,4],"r":{"a":[],"c":[]},"s":[1,2],"t":1}]]],"state":[[1,{"str":"x","mv":"m1","b":true,"f":{"5":5,"6":6},"q":[3,4],"r":{"a":[],"c":[]},"s":[1,2],"t":0}],[2,{"str":"x","mv":"m1","b":true,"f":{"5":5,"6":6},"q":[3,4],"r":{"a":[],"c":[]},"s":[1,2],"t":1}]]}`
+
+// TestDumpTraceJSON checks -dumpTrace json against TLC's file for the same spec, and
+// that no file is written when there is no counterexample.
+func TestDumpTraceJSON(t *testing.T) {
+	dir := t.TempDir()
+	spec := `---- MODULE J ----
+EXTENDS Naturals, Sequences
+CONSTANT m1
+VARIABLES s, q, f, b, r, mv, str, t
+Init == s = {1, 2} /\ q = <<3, 4>> /\ f = [i \in {5, 6} |-> i] /\ b = TRUE /\ r = [a |-> {}, c |-> <<>>] /\ mv = m1 /\ str = "x" /\ t = 0
+Step(k, z) == t < 1 /\ t' = t + k /\ UNCHANGED <<s, q, f, b, r, mv, str>>
+Next == \E k \in {1} : \E z \in {"zz"} : Step(k, z)
+Inv == t < 1
+====
+`
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	path := write("J.tla", spec)
+	write("J.cfg", "CONSTANT m1 = m1\nINIT Init\nNEXT Next\nINVARIANT Inv\n")
+	out := filepath.Join(dir, "trace.json")
+	if code, stdout, stderr := runCaptured(t, "-dumpTrace", "json", out, path); code != 12 {
+		t.Fatalf("exit %d, want 12\n%s%s", code, stdout, stderr)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(tlcTraceJSON), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("-dumpTrace json wrote\n%s\nTLC wrote\n%s", raw, tlcTraceJSON)
+	}
+	write("J.cfg", "CONSTANT m1 = m1\nINIT Init\nNEXT Next\n")
+	none := filepath.Join(dir, "none.json")
+	if code, _, _ := runCaptured(t, "-deadlock", "-dumpTrace", "json", none, path); code != 0 {
+		t.Fatalf("without the invariant: exit %d, want 0", code)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("a trace file was written for a successful check: %v", err)
 	}
 }
