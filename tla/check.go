@@ -33,6 +33,9 @@ type Options struct {
 	// TraceJSON, if set, receives the counterexample of a failed check in the JSON
 	// form TLC's -dumpTrace json writes.
 	TraceJSON io.Writer
+	// Simulation, if set, generates random behaviours instead of searching the
+	// whole state space (TLC's -simulate).
+	Simulation *Simulation
 	// Continue reports an invariant violation and goes on searching, as TLC's
 	// -continue does (the run then ends like a success, with exit code 0, as TLC's).
 	Continue bool
@@ -124,7 +127,11 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	if n := opts.workers(); n > 1 {
 		workers = fmt.Sprintf("%d workers", n)
 	}
-	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) breadth-first search with %s\n", workers)
+	mode := "breadth-first search with " + workers
+	if opts.Simulation != nil {
+		mode = "random simulation"
+	}
+	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) %s\n", mode)
 	fmt.Fprintf(out, "Parsing file %s\n", specPath)
 	m, err := parseModule(specPath, string(src))
 	if err != nil {
@@ -239,6 +246,9 @@ func (ch *checker) run(m *module, specPath string) (res *Result) {
 	}
 	if ch.live.prepareOnly {
 		return ch.res // trace validation needs the loaded spec, not the search
+	}
+	if ch.opts.Simulation != nil {
+		return ch.simulate()
 	}
 	return ch.bfs()
 }

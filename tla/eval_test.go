@@ -216,3 +216,27 @@ func TestContinue(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateDeadlock checks that random behaviours report a deadlock, with the
+// behaviour that reached it, and that a CONSTRAINT ends a behaviour instead.
+func TestSimulateDeadlock(t *testing.T) {
+	spec := "---- MODULE S ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 3 /\\ x' = x + 1\nSmall == x < 2\n====\n"
+	dir := t.TempDir()
+	path := filepath.Join(dir, "S.tla")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for cfg, want := range map[string]int{"INIT Init\nNEXT Next\n": ExitDeadlock, "INIT Init\nNEXT Next\nCONSTRAINT Small\n": ExitOK} {
+		if err := os.WriteFile(filepath.Join(dir, "S.cfg"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Simulation: &Simulation{Traces: 5, Seed: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != want || want == ExitDeadlock && len(res.Trace) != 4 {
+			t.Errorf("%q: exit %d, trace of %d states; want exit %d (a trace of 4 states on deadlock)\n%s", cfg, res.ExitCode, len(res.Trace), want, buf.String())
+		}
+	}
+}

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-continue] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
@@ -23,6 +23,9 @@
 // spec; 2: a step cannot be matched (reported on stdout); TLC's exit codes when the
 // spec does not load; 1 for usage and I/O errors.
 //
+// -simulate [num=N] checks random behaviours of -depth N states (default 100) instead
+// of the whole state space, as TLC's -simulate does; -seed N makes them repeatable.
+//
 // -dumpTrace json FILE writes a counterexample in the JSON form TLC writes (its tla
 // form is not supported).
 //
@@ -38,6 +41,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/tla"
 )
@@ -62,6 +66,9 @@ const helpText = `
   -deadlock             do not report deadlocks (as TLC's -deadlock)
   -workers N|auto       compute successors on N goroutines; the results are one worker's
   -continue             report invariant violations and keep searching (as TLC's -continue)
+  -simulate [num=N]     check N random behaviours (default: until interrupted) instead of all states
+  -depth N              states per random behaviour (default 100)
+  -seed N               seed of the random behaviours (default: a new one per run)
   -exact                store states in full instead of as 64-bit fingerprints
   -fp N                 pick the fingerprint function (as TLC's -fp)
   -dump dot[,actionlabels] FILE
@@ -89,6 +96,9 @@ func run(args []string) int {
 	var traceOpts tla.TraceOptions
 	var cpuProfile, memProfile string
 	var traceJSONPath string
+	var depth int
+	var seed int64
+	var seedSet bool
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -104,6 +114,34 @@ func run(args []string) int {
 			opts.Exact = true
 		case "-continue":
 			opts.Continue = true
+		case "-simulate":
+			if opts.Simulation == nil {
+				opts.Simulation = &tla.Simulation{}
+			}
+			if i+1 < len(args) && strings.HasPrefix(args[i+1], "num=") {
+				i++
+				n, err := strconv.Atoi(strings.TrimPrefix(args[i], "num="))
+				if err != nil || n < 1 {
+					fmt.Fprintf(os.Stderr, "tlacheck: -simulate num=N needs a number of behaviours (at least 1), not %q\n", args[i])
+					return usage()
+				}
+				opts.Simulation.Traces = n
+			}
+		case "-depth", "-seed":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			n, err := strconv.ParseInt(args[i], 10, 64)
+			if err != nil || a == "-depth" && n < 1 {
+				fmt.Fprintf(os.Stderr, "tlacheck: %s needs a number, not %q\n", a, args[i])
+				return usage()
+			}
+			if a == "-depth" {
+				depth = int(n)
+			} else {
+				seed, seedSet = n, true
+			}
 		case "-fp":
 			if i+1 >= len(args) {
 				return usage()
@@ -196,6 +234,13 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts.Out = os.Stdout
+	if opts.Simulation != nil {
+		opts.Simulation.Depth = depth
+		opts.Simulation.Seed = seed
+		if !seedSet {
+			opts.Simulation.Seed = time.Now().UnixNano() // TLC picks a new seed per run too
+		}
+	}
 	if cpuProfile != "" || memProfile != "" {
 		stopProfiles, err := startProfiles(cpuProfile, memProfile)
 		if err != nil {

@@ -130,3 +130,31 @@ Inv == t < 1
 		t.Errorf("a trace file was written for a successful check: %v", err)
 	}
 }
+
+// TestSimulate checks -simulate: with num and depth, TLC's count of states checked
+// (the initial state, then depth states per behaviour); without num, behaviours
+// until one violates the invariant, whose trace ends in a violating state; the same
+// seed, the same behaviours.
+func TestSimulate(t *testing.T) {
+	spec := filepath.Join("..", "..", "tla", "testdata", "corpus", "DieHard", "DieHard.tla")
+	code, out, stderr := runCaptured(t, "-simulate", "num=3", "-depth", "5", "-seed", "7", spec)
+	if code != 0 || !strings.Contains(out, "Progress: 16 states checked, 3 traces generated (trace length: mean=5, var(x)=0, sd=0)\n") ||
+		!strings.Contains(out, "Simulation using seed 7 and aril 0\n") {
+		t.Errorf("num=3 -depth 5: exit %d (stderr %q), output\n%s", code, stderr, out)
+	}
+	code1, out1, _ := runCaptured(t, "-simulate", "-seed", "11", spec)
+	code2, out2, _ := runCaptured(t, "-simulate", "-seed", "11", spec)
+	if code1 != 12 || !strings.Contains(out1, "Error: Invariant NoFourGallons is violated.") {
+		t.Fatalf("until a violation: exit %d, output\n%s", code1, out1)
+	}
+	states := regexp.MustCompile(`(?m)^water = .*$`).FindAllString(out1, -1)
+	if len(states) < 2 || !strings.Contains(states[len(states)-1], "large |-> 4") || strings.Contains(out1, "<Action>") {
+		t.Errorf("the trace does not end in a violating state, or has an unlabelled step:\n%s", out1)
+	}
+	if code2 != code1 || runTimes.ReplaceAllString(out2, "") != runTimes.ReplaceAllString(out1, "") {
+		t.Errorf("the same seed gave another run:\n%s\nthen\n%s", out1, out2)
+	}
+	if code, _, stderr := runCaptured(t, "-simulate", "num=0", spec); code != 1 || !strings.Contains(stderr, "num=N") {
+		t.Errorf("num=0: exit %d, stderr %q", code, stderr)
+	}
+}
