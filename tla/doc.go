@@ -56,6 +56,10 @@
 // []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
 // TLC's messages and exit codes (see the Exit constants).
 //
+// As TLC's command line does, Options.Continue reports every invariant violation and
+// searches on, Options.Simulation checks random behaviours instead of the whole state
+// space, and Options.TraceJSON receives a counterexample in TLC's -dumpTrace json form.
+//
 // Options.Workers (tlacheck -workers N, or auto for one per CPU) computes successors
 // on several goroutines. The queue is expanded in batches, each worker with its own
 // copy of the program, and the successors are merged in the single-worker order, so
