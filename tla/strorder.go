@@ -75,6 +75,14 @@ func (c *evaluator) iterate(v Value, pos pos) []Value {
 		return elems
 	case strV:
 	default:
+		// A state's sets are walked by several actions (\E m \in msgs): sort once.
+		// The order stays valid: strings met later rank after all earlier ones.
+		if s, ok := v.(*setV); ok {
+			if s.tlc == nil {
+				s.tlc = c.p.tlcSorted(elems)
+			}
+			return s.tlc
+		}
 		return c.p.tlcSorted(elems)
 	}
 	inOrder := true

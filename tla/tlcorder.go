@@ -108,12 +108,15 @@ func b2i(b bool) int {
 // fieldOrder returns the indices of names in TLC's order of field names.
 func (p *program) fieldOrder(names []string, buf []int) []int {
 	idx := buf[:0]
-	for i := range names {
+	var small [8]int32
+	ranks := small[:0]
+	for i, n := range names {
 		idx = append(idx, i)
+		ranks = append(ranks, p.strRank(n)) // one lookup per name, not per comparison
 	}
 	// insertion sort: records have few fields
 	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && p.strRank(names[idx[j]]) < p.strRank(names[idx[j-1]]); j-- {
+		for j := i; j > 0 && ranks[idx[j]] < ranks[idx[j-1]]; j-- {
 			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
 	}
@@ -125,7 +128,11 @@ func (p *program) compareRecords(x, y *recordV) int {
 		return d
 	}
 	var b1, b2 [8]int
-	xo, yo := p.fieldOrder(x.Names, b1[:]), p.fieldOrder(y.Names, b2[:])
+	xo := p.fieldOrder(x.Names, b1[:])
+	yo := xo
+	if !slices.Equal(x.Names, y.Names) {
+		yo = p.fieldOrder(y.Names, b2[:])
+	}
 	for i := range xo {
 		if a, b := x.Names[xo[i]], y.Names[yo[i]]; a != b {
 			return cmp.Compare(p.strRank(a), p.strRank(b))

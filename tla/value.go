@@ -52,7 +52,10 @@ type fcnV struct {
 }
 
 // setV is a finite set, elements sorted and distinct.
-type setV struct{ Elems []Value }
+type setV struct {
+	Elems []Value
+	tlc   []Value // Elems in TLC's order, once iterate needed it (strorder.go)
+}
 
 // intervalV is a..b.
 type intervalV struct{ Lo, Hi int64 }
