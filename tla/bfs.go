@@ -87,18 +87,21 @@ func (ch *checker) trace(id int32, extra []Value) []State {
 	if extra != nil {
 		vals = append(vals, append([]Value(nil), extra...))
 	}
-	names := make([]string, len(ch.p.vars))
-	for i, d := range ch.p.vars {
-		names[i] = d.Name
+	return ch.labelled(vals)
+}
+
+// printViolation prints a safety violation as TLC does: a violation by an initial
+// state in its short form, any other with the behaviour leading to it.
+func (ch *checker) printViolation(msg string, trace []State, initial bool) {
+	if initial {
+		fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
+		ch.printState(trace[0].Values)
+		fmt.Fprintln(ch.out)
+		return
 	}
-	out := make([]State, len(vals))
-	for i, v := range vals {
-		out[i] = State{Vars: names, Values: v, Action: "<Initial predicate>"}
-		if i > 0 {
-			out[i].Action, out[i].step = ch.stepFor(vals[i-1], v)
-		}
-	}
-	return out
+	fmt.Fprintf(ch.out, "Error: %s\n", msg)
+	fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
+	ch.printTrace(trace)
 }
 
 // labelFor re-runs Next from s to find the action that produces t.
@@ -278,30 +281,17 @@ func (ch *checker) bfs() (res *Result) {
 		if kind == "invariant" && ch.opts.Continue {
 			// TLC's -continue: report the violation and search on; the run ends as
 			// a success would, with exit code 0
-			if initial {
-				fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
-				ch.printState(trace[0].Values)
-				fmt.Fprintln(ch.out)
-				return nil
-			}
-			fmt.Fprintf(ch.out, "Error: %s\n", msg)
-			fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
-			ch.printTrace(trace)
+			ch.printViolation(msg, trace, initial)
 			return nil
 		}
 		r.Violation, r.ViolatedName, r.ExitCode, r.Message = kind, name, code, msg
 		r.Trace = trace
+		ch.printViolation(msg, trace, initial)
 		if initial {
 			// TLC stops before reporting any counts
 			r.Generated, r.Distinct = 0, 0
-			fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
-			ch.printState(trace[0].Values)
-			fmt.Fprintln(ch.out)
 			return r
 		}
-		fmt.Fprintf(ch.out, "Error: %s\n", msg)
-		fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
-		ch.printTrace(trace)
 		ch.printStats(false)
 		return r
 	}

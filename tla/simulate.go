@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"time"
 )
 
@@ -37,15 +36,7 @@ func (ch *checker) simulate() (res *Result) {
 	fail := func(kind, name, msg string, code int) *Result {
 		r.Violation, r.ViolatedName, r.ExitCode, r.Message = kind, name, code, msg
 		r.Trace = ch.labelled(behaviour)
-		if len(behaviour) == 1 && kind == "invariant" {
-			fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
-			ch.printState(behaviour[0])
-			fmt.Fprintln(ch.out)
-		} else {
-			fmt.Fprintf(ch.out, "Error: %s\n", msg)
-			fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
-			ch.printTrace(r.Trace)
-		}
+		ch.printViolation(msg, r.Trace, len(behaviour) == 1 && kind == "invariant")
 		// after a violation TLC prints the progress line last
 		fmt.Fprintf(ch.out, "The number of states generated: %d\n", r.Generated)
 		fmt.Fprintf(ch.out, "Simulation using seed %d and aril 0\n", sim.Seed)

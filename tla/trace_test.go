@@ -9,41 +9,6 @@ import (
 	"testing"
 )
 
-// valueJSON writes a TLA+ value as ValidateTrace reads it.
-func valueJSON(v Value) any {
-	switch x := v.(type) {
-	case boolV:
-		return bool(x)
-	case intV:
-		return int64(x)
-	case strV:
-		return string(x)
-	case *modelV:
-		return x.Name
-	case *tupleV:
-		out := make([]any, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = valueJSON(e)
-		}
-		return out
-	case *setV:
-		out := make([]any, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = valueJSON(e)
-		}
-		return out
-	}
-	dom, vals, ok := fcnParts(v)
-	if !ok {
-		panic("no JSON form for " + fmtValue(v))
-	}
-	out := map[string]any{}
-	for i, d := range dom {
-		out[keyText(d)] = valueJSON(vals[i])
-	}
-	return out
-}
-
 type tracePath struct {
 	g      *Graph
 	states []int
@@ -112,7 +77,7 @@ func (p tracePath) ndjson(t *testing.T, vars []string, named bool, edit func(i i
 		obj := map[string]any{}
 		for k, name := range p.g.Vars {
 			if vars == nil || containsString(vars, name) {
-				obj[name] = valueJSON(p.g.States[s][k])
+				obj[name] = jsonValue(p.g.States[s][k])
 			}
 		}
 		if named && p.labels[i] != "" {

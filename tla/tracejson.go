@@ -64,7 +64,8 @@ func writeTraceJSON(w io.Writer, tr []State) error {
 	return json.NewEncoder(w).Encode(out)
 }
 
-// jsonValue converts a value for writeTraceJSON.
+// jsonValue converts a value for writeTraceJSON; it is also the form ValidateTrace
+// reads.
 func jsonValue(v Value) any {
 	switch x := v.(type) {
 	case boolV:
@@ -88,11 +89,7 @@ func jsonValue(v Value) any {
 	case *fcnV:
 		m := map[string]any{}
 		for i, d := range x.Dom {
-			k := fmtValue(d)
-			if s, ok := d.(strV); ok {
-				k = string(s)
-			}
-			m[k] = jsonValue(x.Vals[i])
+			m[keyText(d)] = jsonValue(x.Vals[i])
 		}
 		return m
 	}
