@@ -75,18 +75,23 @@ func TestEvalMatchesTLC(t *testing.T) {
 	}
 }
 
+// writeFiles writes text files, by name, into dir and returns the path of the first.
+func writeFiles(t *testing.T, dir string, files ...[2]string) string {
+	t.Helper()
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f[0]), []byte(f[1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, files[0][0])
+}
+
 // checkSource model-checks a module given as text and returns the output.
 func checkSource(t *testing.T, name, spec, cfg string) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, name+".tla"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".cfg"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeFiles(t, t.TempDir(), [2]string{name + ".tla", spec}, [2]string{name + ".cfg", cfg})
 	var buf bytes.Buffer
-	res, err := CheckFile(context.Background(), filepath.Join(dir, name+".tla"), Options{Out: &buf})
+	res, err := CheckFile(context.Background(), path, Options{Out: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,20 +154,11 @@ func TestNamedAssume(t *testing.T) {
 		"VARIABLE x\nInit == x = 0\nNext == x < N /\\ x' = x + 1\nInv == BothPos => x <= N\n====\n"
 	base := "---- MODULE NABase ----\nEXTENDS Naturals\nCONSTANT N\nASSUME NPos == N > 0\n====\n"
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "NABase.tla"), []byte(base), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	name := filepath.Join(dir, "NA")
-	if err := os.WriteFile(name+".tla", []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for n, want := range map[int]int{3: ExitOK, 0: ExitAssume} {
 		cfg := fmt.Sprintf("CONSTANT N = %d\nINIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n", n)
-		if err := os.WriteFile(name+".cfg", []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := writeFiles(t, dir, [2]string{"NA.tla", spec}, [2]string{"NABase.tla", base}, [2]string{"NA.cfg", cfg})
 		var buf bytes.Buffer
-		res, err := CheckFile(context.Background(), name+".tla", Options{Out: &buf})
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,14 +183,7 @@ func TestConstantOnlyDepth(t *testing.T) {
 func TestContinue(t *testing.T) {
 	spec := "---- MODULE C ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 6 /\\ x' = x + 1\n" +
 		"Inv == x # 0 /\\ x # 3\n====\n"
-	dir := t.TempDir()
-	path := filepath.Join(dir, "C.tla")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "C.cfg"), []byte("INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeFiles(t, t.TempDir(), [2]string{"C.tla", spec}, [2]string{"C.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"})
 	want := "Error: Invariant Inv is violated by the initial state:\nx = 0\n\n" +
 		"Finished computing initial states: 1 distinct state generated at TIME.\n" +
 		"Error: Invariant Inv is violated.\nError: The behavior up to this point is:\n" +
@@ -222,14 +211,8 @@ func TestContinue(t *testing.T) {
 func TestSimulateDeadlock(t *testing.T) {
 	spec := "---- MODULE S ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 3 /\\ x' = x + 1\nSmall == x < 2\n====\n"
 	dir := t.TempDir()
-	path := filepath.Join(dir, "S.tla")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for cfg, want := range map[string]int{"INIT Init\nNEXT Next\n": ExitDeadlock, "INIT Init\nNEXT Next\nCONSTRAINT Small\n": ExitOK} {
-		if err := os.WriteFile(filepath.Join(dir, "S.cfg"), []byte(cfg), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := writeFiles(t, dir, [2]string{"S.tla", spec}, [2]string{"S.cfg", cfg})
 		var buf bytes.Buffer
 		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Simulation: &Simulation{Traces: 5, Seed: 1}})
 		if err != nil {

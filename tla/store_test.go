@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -159,14 +158,7 @@ func TestThousands(t *testing.T) {
 func TestFingerprintTracePrintsOnce(t *testing.T) {
 	spec := "---- MODULE P ----\nEXTENDS Naturals, TLC\nVARIABLE x\nInit == x = 0\n" +
 		"Next == x < 5 /\\ PrintT(<<\"step\", x>>) /\\ x' = x + 1\nInv == x < 3\n====\n"
-	dir := t.TempDir()
-	path := filepath.Join(dir, "P.tla")
-	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "P.cfg"), []byte("INIT Init\nNEXT Next\nINVARIANT Inv\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeFiles(t, t.TempDir(), [2]string{"P.tla", spec}, [2]string{"P.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\n"})
 	outputs := map[bool]string{}
 	for _, exact := range []bool{true, false} {
 		var buf strings.Builder
