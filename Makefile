@@ -74,12 +74,16 @@ lint: ## gofmt, go vet, staticcheck
 
 ci: test ## what CI runs (.ci/run installs the packages first)
 
+# The large-model comparison with TLC needs a checkout of github.com/tlaplus/Examples
+# (TLA_EXAMPLES=its root) and, for the TLC columns, TLA2TOOLS_JAR; without them it
+# says so and skips.
 bench: ## benchmarks, printed side by side with their ratios; Run(/bin/true) on each runsc line
 	@echo "== runsc line: $$($(RUNSC_DEBIAN) --version | head -n 1) ($(RUNSC_DEBIAN))"
-	RUNSC=$(RUNSC_DEBIAN) $(GO) test -run '^$$' -bench . -skip '^BenchmarkFakeTierCase$$' -benchmem $(PKGS)
+	RUNSC=$(RUNSC_DEBIAN) $(GO) test -run '^$$' -bench . -skip '^(BenchmarkFakeTierCase|BenchmarkLargeModels|BenchmarkSynthetic50M)$$' -benchmem $(PKGS)
 	@echo "== runsc line: $$($(RUNSC_CURRENT) --version | head -n 1) ($(RUNSC_CURRENT))"
 	RUNSC=$(RUNSC_CURRENT) $(GO) test -run '^$$' -bench '^BenchmarkRunTrue$$' -benchtime 10x ./runtime
 	$(GO) test -run '^$$' -bench '^BenchmarkFakeTierCase$$' -benchtime 30x ./conformance
+	$(GO) test -run '^$$' -bench '^BenchmarkLargeModels$$' -benchtime 1x -timeout 90m ./cmd/tlacheck
 
 conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 cases), ending with their summary table; the real tier on each runsc line
 	tools/leaks.sh begin $(LEAKS)

@@ -7,8 +7,8 @@ package tla
 
 // resolveVar returns the variable an identifier denotes, following instance
 // substitutions that are plain names.
-func (c *ctx) resolveVar(e Expr, en *env, sc *scope) *Def {
-	id, ok := e.(*Ident)
+func (c *evaluator) resolveVar(e expr, en *env, sc *scope) *def {
+	id, ok := e.(*ident)
 	if !ok || id.Args != nil {
 		return nil
 	}
@@ -18,7 +18,7 @@ func (c *ctx) resolveVar(e Expr, en *env, sc *scope) *Def {
 	if id.varKind == varYes {
 		return id.varDef
 	}
-	var d *Def
+	var d *def
 	if id.Prefix != nil {
 		d = c.instanceScope(id, en, sc).lookup(id.Name)
 	} else {
@@ -43,7 +43,7 @@ func (c *ctx) resolveVar(e Expr, en *env, sc *scope) *Def {
 	return r
 }
 
-func (c *ctx) resolveVarDef(d *Def) *Def {
+func (c *evaluator) resolveVarDef(d *def) *def {
 	for d != nil {
 		switch d.Kind {
 		case defVar:
@@ -52,7 +52,7 @@ func (c *ctx) resolveVarDef(d *Def) *Def {
 			if d.Body == nil {
 				return nil
 			}
-			sub, ok := d.Body.(*Ident)
+			sub, ok := d.Body.(*ident)
 			if !ok || sub.Args != nil || sub.Prefix != nil {
 				return nil
 			}
@@ -65,7 +65,7 @@ func (c *ctx) resolveVarDef(d *Def) *Def {
 }
 
 // target reports the variable index e assigns, if e is an unassigned x' (or x in init mode).
-func (c *ctx) target(e Expr, en *env, sc *scope) (int, bool) {
+func (c *evaluator) target(e expr, en *env, sc *scope) (int, bool) {
 	if c.initMode {
 		d := c.resolveVar(e, en, sc)
 		if d != nil && c.cur[d.varIdx] == nil {
@@ -73,7 +73,7 @@ func (c *ctx) target(e Expr, en *env, sc *scope) (int, bool) {
 		}
 		return 0, false
 	}
-	if id, ok := e.(*Ident); ok && id.Args == nil && id.Prefix == nil {
+	if id, ok := e.(*ident); ok && id.Args == nil && id.Prefix == nil {
 		// a parameter bound by name to a primed argument: Op(x') with Op(v) == v = e
 		if v, ok := en.lookup(id.Name); ok {
 			if th, ok := v.(*thunkV); ok {
@@ -81,7 +81,7 @@ func (c *ctx) target(e Expr, en *env, sc *scope) (int, bool) {
 			}
 		}
 	}
-	p, ok := e.(*Prime)
+	p, ok := e.(*prime)
 	if !ok {
 		return 0, false
 	}
@@ -92,7 +92,7 @@ func (c *ctx) target(e Expr, en *env, sc *scope) (int, bool) {
 	return 0, false
 }
 
-func (c *ctx) slot() []Value {
+func (c *evaluator) slot() []Value {
 	if c.initMode {
 		return c.cur
 	}
@@ -101,9 +101,9 @@ func (c *ctx) slot() []Value {
 
 // enum enumerates the assignments that make e true; k is called for each and returns
 // true to stop the enumeration. enum returns true if stopped.
-func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
+func (c *evaluator) enum(e expr, en *env, sc *scope, k func() bool) bool {
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		if x.And {
 			split := c.split
 			c.split = false
@@ -123,12 +123,12 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 		}
 		c.actSpan = saveSp
 		return false
-	case *IfThen:
+	case *ifThen:
 		if c.evalBool(x.Cond, en, sc) {
 			return c.enum(x.Then, en, sc, k)
 		}
 		return c.enum(x.Else, en, sc, k)
-	case *Case:
+	case *caseExpr:
 		for _, a := range x.Arms {
 			if c.evalBool(a.Cond, en, sc) {
 				return c.enum(a.Val, en, sc, k)
@@ -137,10 +137,10 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 		if x.Other != nil {
 			return c.enum(x.Other, en, sc, k)
 		}
-		panic(&EvalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
-	case *Let:
+		panic(&evalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
+	case *let:
 		return c.enum(x.Body, c.bindLet(x, en, sc), sc, k)
-	case *Quant:
+	case *quant:
 		if x.Forall {
 			// TLC treats \A x \in S : A in an action as the conjunction of A's
 			// instances, each enumerated (so disjunctions inside still branch).
@@ -174,7 +174,7 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 			c.actSpan = saveSp
 			return stop
 		}
-	case *OpApp:
+	case *opApp:
 		switch x.Op {
 		case "=>":
 			// as in TLC: a true premise makes the conclusion an action, so a
@@ -211,7 +211,7 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 				return c.enumUnchanged(x.Args[0], en, sc, k)
 			}
 		}
-	case *ActionBox:
+	case *actionBox:
 		if x.Angle {
 			return c.enum(x.A, en, sc, func() bool {
 				if c.unchangedHolds(x.Sub, en, sc) {
@@ -224,7 +224,7 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 			return true
 		}
 		return c.enumUnchanged(x.Sub, en, sc, k)
-	case *Ident:
+	case *ident:
 		if x.Sel != nil {
 			sub, en2, sc2 := c.selectSub(x, en, sc)
 			return c.enum(sub, en2, sc2, k)
@@ -266,7 +266,7 @@ func (c *ctx) enum(e Expr, en *env, sc *scope, k func() bool) bool {
 
 // expandable returns the user definition an identifier calls, with evaluated arguments,
 // when its body should be enumerated as an action rather than evaluated as a value.
-func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value) {
+func (c *evaluator) expandable(x *ident, en *env, sc *scope) (*def, *closureV, []Value) {
 	if x.Prefix == nil && x.kind != identGlobal {
 		if v, ok := en.lookup(x.Name); ok {
 			cl, ok := v.(*closureV)
@@ -283,7 +283,7 @@ func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value
 			return cl.def, cl, c.actionArgs(x.Args, cl.def.Params, en, sc)
 		}
 	}
-	var d *Def
+	var d *def
 	if x.Prefix != nil {
 		d = c.instanceScope(x, en, sc).lookup(x.Name)
 	} else if x.kind == identGlobal {
@@ -309,7 +309,7 @@ func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value
 		}
 		// an operator parameter of an instance replaced by an operator: F(a) with F <- G
 		for d != nil && d.Kind == defSubst && d.Body != nil {
-			id, ok := d.Body.(*Ident)
+			id, ok := d.Body.(*ident)
 			if !ok || id.Args != nil || id.Prefix != nil {
 				return nil, nil, nil
 			}
@@ -322,7 +322,7 @@ func (c *ctx) expandable(x *Ident, en *env, sc *scope) (*Def, *closureV, []Value
 	return nil, nil, nil
 }
 
-func (c *ctx) enumConj(items []Expr, i int, en *env, sc *scope, k func() bool) bool {
+func (c *evaluator) enumConj(items []expr, i int, en *env, sc *scope, k func() bool) bool {
 	if i == len(items) {
 		return k()
 	}
@@ -336,9 +336,9 @@ func (c *ctx) enumConj(items []Expr, i int, en *env, sc *scope, k func() bool) b
 
 // unchangedVars lists the variables UNCHANGED e names, or ok=false if e is not a
 // (nested) tuple of variables and names of such tuples.
-func (c *ctx) unchangedVars(e Expr, en *env, sc *scope, out []*Def) ([]*Def, bool) {
+func (c *evaluator) unchangedVars(e expr, en *env, sc *scope, out []*def) ([]*def, bool) {
 	switch x := e.(type) {
-	case *TupleLit:
+	case *tupleLit:
 		for _, el := range x.Elems {
 			var ok bool
 			out, ok = c.unchangedVars(el, en, sc, out)
@@ -347,14 +347,14 @@ func (c *ctx) unchangedVars(e Expr, en *env, sc *scope, out []*Def) ([]*Def, boo
 			}
 		}
 		return out, true
-	case *Ident:
+	case *ident:
 		if d := c.resolveVar(x, en, sc); d != nil {
 			return append(out, d), true
 		}
 		if x.Args != nil {
 			return out, false
 		}
-		var d *Def
+		var d *def
 		if x.Prefix != nil {
 			d = c.instanceScope(x, en, sc).lookup(x.Name)
 		} else {
@@ -380,7 +380,7 @@ func (c *ctx) unchangedVars(e Expr, en *env, sc *scope, out []*Def) ([]*Def, boo
 	return out, false
 }
 
-func (c *ctx) enumUnchanged(e Expr, en *env, sc *scope, k func() bool) bool {
+func (c *evaluator) enumUnchanged(e expr, en *env, sc *scope, k func() bool) bool {
 	vars, ok := c.unchangedCache(e, en, sc)
 	if !ok {
 		if c.unchangedHolds(e, en, sc) {
@@ -409,7 +409,7 @@ func (c *ctx) enumUnchanged(e Expr, en *env, sc *scope, k func() bool) bool {
 }
 
 // enabled decides ENABLED A in the current state.
-func (c *ctx) enabled(a Expr, en *env, sc *scope) bool {
+func (c *evaluator) enabled(a expr, en *env, sc *scope) bool {
 	saveNext, saveInit, savePrimed := c.next, c.initMode, c.primed
 	c.next = make([]Value, len(c.p.vars))
 	c.initMode, c.primed = false, false
@@ -418,10 +418,10 @@ func (c *ctx) enabled(a Expr, en *env, sc *scope) bool {
 }
 
 // exprSpan returns the source range of e (bulleted lists store a negative column).
-func exprSpan(e Expr) span {
+func exprSpan(e expr) span {
 	var sp span
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		sp = x.sp
 	default:
 		if b, ok := e.(interface{ spanOf() span }); ok {
@@ -437,12 +437,12 @@ func exprSpan(e Expr) span {
 // forBindersFirstFastest enumerates \E bindings in TLC's order for actions: the first
 // bound variable varies fastest. Binders whose sets mention earlier bound names are
 // enumerated nested, first binder outermost.
-func (c *ctx) forBindersFirstFastest(bs []Binder, en *env, sc *scope, fn func(*env) bool) bool {
-	var flat []Binder
+func (c *evaluator) forBindersFirstFastest(bs []binder, en *env, sc *scope, fn func(*env) bool) bool {
+	var flat []binder
 	for _, b := range bs {
 		if !b.Tuple && len(b.Names) > 1 {
 			for _, n := range b.Names {
-				flat = append(flat, Binder{Names: []string{n}, Set: b.Set})
+				flat = append(flat, binder{Names: []string{n}, Set: b.Set})
 			}
 			continue
 		}
@@ -516,41 +516,41 @@ func (c *ctx) forBindersFirstFastest(bs []Binder, en *env, sc *scope, fn func(*e
 }
 
 // mentionsAny reports whether e uses any of the names (a conservative syntactic check).
-func mentionsAny(e Expr, names map[string]bool) bool {
+func mentionsAny(e expr, names map[string]bool) bool {
 	found := false
-	var walk func(e Expr)
-	walk = func(e Expr) {
+	var walk func(e expr)
+	walk = func(e expr) {
 		if found || e == nil {
 			return
 		}
 		switch x := e.(type) {
-		case *Ident:
+		case *ident:
 			if x.Prefix == nil && names[x.Name] {
 				found = true
 			}
 			for _, a := range x.Args {
 				walk(a)
 			}
-		case *OpApp:
+		case *opApp:
 			for _, a := range x.Args {
 				walk(a)
 			}
-		case *FcnApp:
+		case *fcnApp:
 			walk(x.Fcn)
 			for _, a := range x.Args {
 				walk(a)
 			}
-		case *Dot:
+		case *dot:
 			walk(x.Rec)
-		case *SetEnum:
+		case *setEnum:
 			for _, a := range x.Elems {
 				walk(a)
 			}
-		case *TupleLit:
+		case *tupleLit:
 			for _, a := range x.Elems {
 				walk(a)
 			}
-		case *NumLit, *StrLit, *BoolLit:
+		case *numLit, *strLit, *boolLit:
 		default:
 			found = true // be conservative for anything more complex
 		}
@@ -561,9 +561,9 @@ func mentionsAny(e Expr, names map[string]bool) bool {
 
 // unchangedCache memoizes unchangedVars per expression: which variables a subscript
 // names depends only on its text and the (lexical) scope.
-func (c *ctx) unchangedCache(e Expr, en *env, sc *scope) ([]*Def, bool) {
+func (c *evaluator) unchangedCache(e expr, en *env, sc *scope) ([]*def, bool) {
 	if c.p.unchanged == nil {
-		c.p.unchanged = map[Expr]unchangedEntry{}
+		c.p.unchanged = map[expr]unchangedEntry{}
 	}
 	if ent, ok := c.p.unchanged[e]; ok {
 		return ent.vars, ent.ok
@@ -577,21 +577,21 @@ func (c *ctx) unchangedCache(e Expr, en *env, sc *scope) ([]*Def, bool) {
 }
 
 type unchangedEntry struct {
-	vars []*Def
+	vars []*def
 	ok   bool
 }
 
 // mentionsPrefix reports whether e uses a parameterized instance (P(x)!v), whose
 // meaning depends on arguments.
-func mentionsPrefix(e Expr) bool {
+func mentionsPrefix(e expr) bool {
 	switch x := e.(type) {
-	case *Ident:
+	case *ident:
 		for _, p := range x.Prefix {
 			if p.Args != nil {
 				return true
 			}
 		}
-	case *TupleLit:
+	case *tupleLit:
 		for _, el := range x.Elems {
 			if mentionsPrefix(el) {
 				return true
@@ -605,13 +605,13 @@ func mentionsPrefix(e Expr) bool {
 // variables are evaluated where the parameter is used, as TLC does, so that the callee
 // can assign them (Op(x') with Op(v) == v = e).
 type thunkV struct {
-	expr  Expr
+	expr  expr
 	env   *env
 	scope *scope
 }
 
 // actionArgs evaluates arguments of an operator expanded as an action.
-func (c *ctx) actionArgs(args []Expr, params []Param, en *env, sc *scope) []Value {
+func (c *evaluator) actionArgs(args []expr, params []param, en *env, sc *scope) []Value {
 	vals := make([]Value, len(args))
 	for i, a := range args {
 		if i < len(params) && params[i].Arity > 0 {
@@ -637,7 +637,7 @@ func copyEnv(en, base *env) *env {
 }
 
 // enumEach enumerates body under each environment in turn, as a conjunction.
-func (c *ctx) enumEach(body Expr, envs []*env, i int, sc *scope, k func() bool) bool {
+func (c *evaluator) enumEach(body expr, envs []*env, i int, sc *scope, k func() bool) bool {
 	if i == len(envs) {
 		return k()
 	}
@@ -659,7 +659,7 @@ func (c *ctx) enumEach(body Expr, envs []*env, i int, sc *scope, k func() bool) 
 // plain booleans instead of enumerating them, so a disjunction there no longer
 // yields one (duplicate) successor per true disjunct; the generated counts depend
 // on doing the same.
-func (c *ctx) allAssigned() bool {
+func (c *evaluator) allAssigned() bool {
 	for _, v := range c.slot() {
 		if v == nil {
 			return false
@@ -670,7 +670,7 @@ func (c *ctx) allAssigned() bool {
 
 // checkRest evaluates the remaining conjuncts of a fully assigned state as
 // booleans and continues with k if all hold.
-func (c *ctx) checkRest(items []Expr, en *env, sc *scope, k func() bool) bool {
+func (c *evaluator) checkRest(items []expr, en *env, sc *scope, k func() bool) bool {
 	for _, it := range items {
 		if !c.evalBool(it, en, sc) {
 			return false

@@ -2,26 +2,26 @@ package tla
 
 import "fmt"
 
-// Pos is a source position (1-based).
-type Pos struct {
+// pos is a source position (1-based).
+type pos struct {
 	Line, Col int
 }
 
 // span is the source range of an expression, used for TLC-style action labels.
 type span struct {
-	from, to Pos
+	from, to pos
 }
 
-// Expr is a parsed TLA+ expression.
-type Expr interface {
-	pos() Pos
+// expr is a parsed TLA+ expression.
+type expr interface {
+	pos() pos
 }
 
 type exprBase struct {
 	sp span
 }
 
-func (e *exprBase) pos() Pos {
+func (e *exprBase) pos() pos {
 	p := e.sp.from
 	if p.Col < 0 {
 		p.Col = -p.Col
@@ -40,20 +40,20 @@ const (
 	identGlobal
 )
 
-// Ident is a name, possibly applied to arguments, possibly qualified by instance
+// ident is a name, possibly applied to arguments, possibly qualified by instance
 // prefixes (M!N!Op(a)).
-type Ident struct {
+type ident struct {
 	exprBase
 	Prefix []instRef // instance path, outermost first
 	Name   string
-	Args   []Expr // nil: no parentheses
+	Args   []expr // nil: no parentheses
 	Sel    []int  // positional subexpression selectors (Op!2)
 	// resolution cache
 	kind identKind
-	def  *Def
+	def  *def
 	// variable resolution cache for assignment targets
 	varKind varKind
-	varDef  *Def
+	varDef  *def
 }
 
 type varKind uint8
@@ -67,206 +67,206 @@ const (
 // instRef is one M or M(args) segment of M!Op.
 type instRef struct {
 	Name string
-	Args []Expr
+	Args []expr
 }
 
-// NumLit is an integer literal.
-type NumLit struct {
+// numLit is an integer literal.
+type numLit struct {
 	exprBase
 	Val int64
 	v   Value
 }
 
-// StrLit is a string literal.
-type StrLit struct {
+// strLit is a string literal.
+type strLit struct {
 	exprBase
 	Val string
 	v   Value
 }
 
-// BoolLit is TRUE or FALSE.
-type BoolLit struct {
+// boolLit is TRUE or FALSE.
+type boolLit struct {
 	exprBase
 	Val bool
 }
 
-// OpApp is a built-in prefix, infix or postfix operator application.
-type OpApp struct {
+// opApp is a built-in prefix, infix or postfix operator application.
+type opApp struct {
 	exprBase
 	Op   string
-	Args []Expr
+	Args []expr
 }
 
-// Junction is a conjunction or disjunction (bulleted list or infix chain).
-type Junction struct {
+// junction is a conjunction or disjunction (bulleted list or infix chain).
+type junction struct {
 	exprBase
 	And   bool
-	Items []Expr
+	Items []expr
 }
 
-// Binder is x \in S, <<x, y>> \in S, or an unbounded x.
-type Binder struct {
+// binder is x \in S, <<x, y>> \in S, or an unbounded x.
+type binder struct {
 	Names []string
 	Tuple bool // <<x, y>> \in S binds a tuple pattern
-	Set   Expr // nil when unbounded
+	Set   expr // nil when unbounded
 }
 
-// Quant is \A or \E.
-type Quant struct {
+// quant is \A or \E.
+type quant struct {
 	exprBase
 	Forall  bool
-	Binders []Binder
-	Body    Expr
+	Binders []binder
+	Body    expr
 }
 
-// Choose is CHOOSE x \in S : P (Set nil when unbounded).
-type Choose struct {
+// choose is CHOOSE x \in S : P (Set nil when unbounded).
+type choose struct {
 	exprBase
-	B    Binder
-	Body Expr
+	B    binder
+	Body expr
 }
 
-// SetEnum is {a, b, c}.
-type SetEnum struct {
+// setEnum is {a, b, c}.
+type setEnum struct {
 	exprBase
-	Elems []Expr
+	Elems []expr
 }
 
-// SetFilter is {x \in S : P}.
-type SetFilter struct {
+// setFilter is {x \in S : P}.
+type setFilter struct {
 	exprBase
-	B    Binder
-	Pred Expr
+	B    binder
+	Pred expr
 }
 
-// SetMap is {e : x \in S, ...}.
-type SetMap struct {
+// setMap is {e : x \in S, ...}.
+type setMap struct {
 	exprBase
-	Elem    Expr
-	Binders []Binder
+	Elem    expr
+	Binders []binder
 }
 
-// TupleLit is <<a, b>>.
-type TupleLit struct {
+// tupleLit is <<a, b>>.
+type tupleLit struct {
 	exprBase
-	Elems []Expr
+	Elems []expr
 }
 
-// FcnCons is [x \in S |-> e].
-type FcnCons struct {
+// fcnCons is [x \in S |-> e].
+type fcnCons struct {
 	exprBase
-	Binders []Binder
-	Body    Expr
+	Binders []binder
+	Body    expr
 }
 
-// FcnSet is [S -> T].
-type FcnSet struct {
+// fcnSet is [S -> T].
+type fcnSet struct {
 	exprBase
-	Dom, Rng Expr
+	Dom, Rng expr
 }
 
-// RecordLit is [a |-> e, ...].
-type RecordLit struct {
-	exprBase
-	Names []string
-	Vals  []Expr
-}
-
-// RecordSet is [a : S, ...].
-type RecordSet struct {
+// recordLit is [a |-> e, ...].
+type recordLit struct {
 	exprBase
 	Names []string
-	Sets  []Expr
+	Vals  []expr
 }
 
-// ExceptUpdate is one ![a][b].c = e clause.
-type ExceptUpdate struct {
-	Path []Expr // each a key expression; field names become string literals
-	Val  Expr
-}
-
-// Except is [f EXCEPT ...].
-type Except struct {
+// recordSet is [a : S, ...].
+type recordSet struct {
 	exprBase
-	Fcn     Expr
-	Updates []ExceptUpdate
+	Names []string
+	Sets  []expr
 }
 
-// FcnApp is f[a] (several arguments form a tuple).
-type FcnApp struct {
-	exprBase
-	Fcn  Expr
-	Args []Expr
+// exceptUpdate is one ![a][b].c = e clause.
+type exceptUpdate struct {
+	Path []expr // each a key expression; field names become string literals
+	Val  expr
 }
 
-// Dot is r.field.
-type Dot struct {
+// except is [f EXCEPT ...].
+type except struct {
 	exprBase
-	Rec   Expr
+	Fcn     expr
+	Updates []exceptUpdate
+}
+
+// fcnApp is f[a] (several arguments form a tuple).
+type fcnApp struct {
+	exprBase
+	Fcn  expr
+	Args []expr
+}
+
+// dot is r.field.
+type dot struct {
+	exprBase
+	Rec   expr
 	Field string
 }
 
-// IfThen is IF c THEN a ELSE b.
-type IfThen struct {
+// ifThen is IF c THEN a ELSE b.
+type ifThen struct {
 	exprBase
-	Cond, Then, Else Expr
+	Cond, Then, Else expr
 }
 
-// CaseArm is one p -> e arm.
-type CaseArm struct {
-	Cond, Val Expr
+// caseArm is one p -> e arm.
+type caseArm struct {
+	Cond, Val expr
 }
 
-// Case is CASE arms [] OTHER -> e.
-type Case struct {
+// caseExpr is CASE arms [] OTHER -> e.
+type caseExpr struct {
 	exprBase
-	Arms  []CaseArm
-	Other Expr
+	Arms  []caseArm
+	Other expr
 }
 
-// Let is LET defs IN body.
-type Let struct {
+// let is LET defs IN body.
+type let struct {
 	exprBase
-	Defs []*Def
-	Body Expr
+	Defs []*def
+	Body expr
 }
 
-// Prime is e'.
-type Prime struct {
+// prime is e'.
+type prime struct {
 	exprBase
-	X Expr
+	X expr
 }
 
-// ActionBox is [A]_v (Angle false) or <<A>>_v (Angle true).
-type ActionBox struct {
+// actionBox is [A]_v (Angle false) or <<A>>_v (Angle true).
+type actionBox struct {
 	exprBase
 	Angle bool
-	A     Expr
-	Sub   Expr
+	A     expr
+	Sub   expr
 }
 
-// Fairness is WF_v(A) or SF_v(A).
-type Fairness struct {
+// fairness is WF_v(A) or SF_v(A).
+type fairness struct {
 	exprBase
 	Strong bool
-	Sub    Expr
-	A      Expr
+	Sub    expr
+	A      expr
 }
 
-// Lambda is LAMBDA x, y : e.
-type Lambda struct {
+// lambda is LAMBDA x, y : e.
+type lambda struct {
 	exprBase
 	Params []string
-	Body   Expr
+	Body   expr
 }
 
-// At is @ inside EXCEPT.
-type At struct {
+// at is @ inside EXCEPT.
+type at struct {
 	exprBase
 }
 
-// Param is a formal parameter; Arity > 0 for operator parameters F(_, _).
-type Param struct {
+// param is a formal parameter; Arity > 0 for operator parameters F(_, _).
+type param struct {
 	Name  string
 	Arity int
 }
@@ -284,15 +284,15 @@ const (
 	defSubst                   // instance parameter replaced by an expression of the instantiating module
 )
 
-// Def is a named definition or declaration.
-type Def struct {
+// def is a named definition or declaration.
+type def struct {
 	Name    string
 	Kind    defKind
-	Params  []Param
-	Binders []Binder // function definitions
-	Body    Expr
+	Params  []param
+	Binders []binder // function definitions
+	Body    expr
 	Local   bool
-	Pos     Pos
+	Pos     pos
 	Module  string
 	bodySp  span
 
@@ -307,38 +307,38 @@ type Def struct {
 	cacheSet bool
 	noCache  bool // depends on state or is being evaluated
 	// recursive function definitions are evaluated lazily with memoization.
-	fcnVal *LazyFcnV
+	fcnVal *lazyFcnV
 }
 
 // instanceDecl is INSTANCE M WITH a <- e.
 type instanceDecl struct {
 	Module string
-	Subs   map[string]Expr
-	Params []Param // parameterized named instance P(x) == INSTANCE M
-	Pos    Pos
+	Subs   map[string]expr
+	Params []param // parameterized named instance P(x) == INSTANCE M
+	Pos    pos
 }
 
-// Module is a parsed module.
-type Module struct {
+// module is a parsed module.
+type module struct {
 	text      string // source, for TLC's string order (see strorder.go)
 	Name      string
 	File      string
 	Extends   []string
 	Units     []unit
-	Submodule []*Module
+	Submodule []*module
 }
 
 // unit is one top-level item in source order.
 type unit struct {
 	kind     unitKind
-	def      *Def          // unitDef
-	names    []Param       // unitConst / unitVar
+	def      *def          // unitDef
+	names    []param       // unitConst / unitVar
 	inst     *instanceDecl // unitInstance (unnamed)
-	expr     Expr          // unitAssume
+	expr     expr          // unitAssume
 	local    bool
-	pos      Pos
+	pos      pos
 	sp       span
-	assumeNm string
+	assumeNm string // unitAssume: the module it belongs to, once collected
 }
 
 type unitKind uint8
@@ -351,13 +351,13 @@ const (
 	unitAssume
 )
 
-// Error is a positioned parse or semantic error.
-type Error struct {
+// specError is a positioned parse or semantic error.
+type specError struct {
 	File string
-	Pos  Pos
+	Pos  pos
 	Msg  string
 }
 
-func (e *Error) Error() string {
+func (e *specError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
 }

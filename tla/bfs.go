@@ -2,18 +2,24 @@ package tla
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
 
+// queued is a state taken from the queue: its id, depth and, in fingerprint mode,
+// its encoding (in exact mode the store has it).
 type queued struct {
-	id   int32
-	vals []Value
+	id, depth int32
+	enc       []byte
 }
 
 // stateKeyBytes returns the seen-set key of a state in a reused buffer.
 func (ch *checker) stateKeyBytes(vals []Value) []byte {
-	if ch.view != nil || ch.symmetry != nil {
+	if ch.symmetry != nil && ch.view == nil {
+		return ch.symmetryKey(vals)
+	}
+	if ch.view != nil {
 		return []byte(ch.stateKey(vals))
 	}
 	b := ch.buf[:0]
@@ -29,25 +35,13 @@ func (ch *checker) stateKey(vals []Value) string {
 	if ch.view != nil {
 		save := c.cur
 		c.cur = vals
-		v := c.canon(c.eval(ch.view.expr, nil, ch.view.sc), Pos{})
+		v := c.canon(c.eval(ch.view.expr, nil, ch.view.sc), pos{})
 		c.cur = save
 		ch.buf = encode(ch.buf[:0], v)
 		return string(ch.buf)
 	}
 	if ch.symmetry != nil {
-		best := ""
-		for _, perm := range ch.symmetry {
-			m := permMap(perm)
-			b := ch.buf[:0]
-			for _, v := range vals {
-				b = encode(b, permuteValue(v, m))
-			}
-			ch.buf = b
-			if best == "" || string(b) < best {
-				best = string(b)
-			}
-		}
-		return best
+		return string(ch.symmetryKey(vals))
 	}
 	b := ch.buf[:0]
 	for _, v := range vals {
@@ -65,61 +59,13 @@ func encodeState(vals []Value) string {
 	return string(b)
 }
 
-func (ch *checker) decodeState(enc string) []Value {
-	d := &decoder{buf: []byte(enc), models: ch.p.modelList}
+func (ch *checker) decodeState(enc []byte) []Value {
+	d := &decoder{buf: enc, models: ch.p.modelList}
 	vals := make([]Value, len(ch.p.vars))
 	for i := range vals {
 		vals[i] = d.value()
 	}
 	return vals
-}
-
-func permMap(perm Value) map[*ModelV]Value {
-	dom, vals, _ := fcnParts(perm)
-	m := map[*ModelV]Value{}
-	for i, d := range dom {
-		if mv, ok := d.(*ModelV); ok {
-			m[mv] = vals[i]
-		}
-	}
-	return m
-}
-
-func permuteValue(v Value, m map[*ModelV]Value) Value {
-	switch x := v.(type) {
-	case *ModelV:
-		if r, ok := m[x]; ok {
-			return r
-		}
-		return x
-	case *TupleV:
-		out := make([]Value, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = permuteValue(e, m)
-		}
-		return &TupleV{Elems: out}
-	case *RecordV:
-		out := make([]Value, len(x.Vals))
-		for i, e := range x.Vals {
-			out[i] = permuteValue(e, m)
-		}
-		return &RecordV{Names: x.Names, Vals: out}
-	case *FcnV:
-		dom := make([]Value, len(x.Dom))
-		vals := make([]Value, len(x.Vals))
-		for i := range x.Dom {
-			dom[i] = permuteValue(x.Dom[i], m)
-			vals[i] = permuteValue(x.Vals[i], m)
-		}
-		return makeFcn(dom, vals)
-	case *SetV:
-		out := make([]Value, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = permuteValue(e, m)
-		}
-		return newSet(out)
-	}
-	return v
 }
 
 func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
@@ -128,53 +74,56 @@ func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {
 	c.cur, c.next = cur, next
 	v := c.eval(ne.expr, nil, ne.sc)
 	c.cur, c.next = sc, sn
-	b, ok := v.(BoolV)
+	b, ok := v.(boolV)
 	if !ok {
-		panic(&EvalError{Code: ExitInvariantEval, Kind: "eval", Name: ne.name,
+		panic(&evalError{Code: ExitInvariantEval, Kind: "eval", Name: ne.name,
 			Msg: fmt.Sprintf("The invariant %s is not a boolean; it evaluated to %s.", ne.name, fmtValue(v))})
 	}
 	return bool(b)
 }
 
 func (ch *checker) trace(id int32, extra []Value) []State {
-	var ids []int32
-	for i := id; i >= 0; i = ch.recs[i].parent {
-		ids = append(ids, i)
-	}
-	var vals [][]Value
-	for k := len(ids) - 1; k >= 0; k-- {
-		vals = append(vals, ch.decodeState(ch.recs[ids[k]].enc))
-	}
+	vals := ch.pathStates(id)
 	if extra != nil {
 		vals = append(vals, append([]Value(nil), extra...))
 	}
-	names := make([]string, len(ch.p.vars))
-	for i, d := range ch.p.vars {
-		names[i] = d.Name
+	return ch.labelled(vals)
+}
+
+// printViolation prints a safety violation as TLC does: a violation by an initial
+// state in its short form, any other with the behaviour leading to it.
+func (ch *checker) printViolation(msg string, trace []State, initial bool) {
+	if initial {
+		fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
+		ch.printState(trace[0].Values)
+		fmt.Fprintln(ch.out)
+		return
 	}
-	out := make([]State, len(vals))
-	for i, v := range vals {
-		out[i] = State{Vars: names, Values: v, Action: "<Initial predicate>"}
-		if i > 0 {
-			out[i].Action = ch.labelFor(vals[i-1], v)
-		}
-	}
-	return out
+	fmt.Fprintf(ch.out, "Error: %s\n", msg)
+	fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
+	ch.printTrace(trace)
 }
 
 // labelFor re-runs Next from s to find the action that produces t.
-func (ch *checker) labelFor(s, t []Value) (label string) {
+func (ch *checker) labelFor(s, t []Value) string {
+	label, _ := ch.stepFor(s, t)
+	return label
+}
+
+// stepFor is labelFor that also returns the action's details (nil when Next is not
+// split into named actions or no step matches).
+func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 	for _, v := range t {
 		if v == nil {
-			return "<Action>"
+			return "<Action>", nil
 		}
 	}
 	want := encodeState(t)
-	c := &ctx{p: ch.p, cur: s, next: make([]Value, len(s))}
+	c := &evaluator{p: ch.p, cur: s, next: make([]Value, len(s))}
 	c.split = true
 	defer func() {
 		if r := recover(); r != nil {
-			label = "<Action>"
+			label, step = "<Action>", nil
 		}
 	}()
 	c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
@@ -185,6 +134,12 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 		}
 		if encodeState(c.next) == want {
 			label = c.labelString()
+			if c.label != nil {
+				step = &stepInfo{name: c.label.Name, module: c.label.Module, sp: c.actSpan, args: c.labelArgs}
+				for _, p := range c.label.Params {
+					step.params = append(step.params, p.Name)
+				}
+			}
 			return true
 		}
 		return false
@@ -192,10 +147,10 @@ func (ch *checker) labelFor(s, t []Value) (label string) {
 	if label == "" {
 		label = "<Action>"
 	}
-	return label
+	return label, step
 }
 
-func (c *ctx) labelString() string {
+func (c *evaluator) labelString() string {
 	if c.label == nil {
 		return "<Action>"
 	}
@@ -205,7 +160,7 @@ func (c *ctx) labelString() string {
 		for i, a := range c.labelArgs {
 			parts[i] = fmtValue(a)
 		}
-		name += "(" + strings.Join(parts, ", ") + ")"
+		name += "(" + strings.Join(parts, ",") + ")" // TLC: Request(c3,{r1, r2})
 	}
 	sp := c.actSpan
 	return fmt.Sprintf("<%s line %d, col %d to line %d, col %d of module %s>", name,
@@ -228,7 +183,7 @@ func (ch *checker) printState(vals []Value) {
 			ch.c.cur = vals
 			v := ch.c.eval(ch.alias.expr, nil, ch.alias.sc)
 			ch.c.cur = save
-			if r, ok := v.(*RecordV); ok {
+			if r, ok := v.(*recordV); ok {
 				for i, n := range r.Names {
 					if len(r.Names) > 1 {
 						fmt.Fprint(ch.out, "/\\ ")
@@ -254,21 +209,68 @@ func (ch *checker) printStats(success bool) {
 	r := ch.res
 	if success {
 		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
-		fmt.Fprintf(ch.out, "  States are stored exactly (no fingerprints), so no two distinct states can be confused.\n")
+		if ch.store != nil && !ch.store.exact {
+			fmt.Fprint(ch.out, collisionReport(r.Generated, r.Distinct))
+		} else {
+			fmt.Fprintf(ch.out, "  States are stored exactly (no fingerprints), so no two distinct states can be confused.\n")
+		}
 	}
 	fmt.Fprintf(ch.out, "%d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, ch.queueLeft)
 	fmt.Fprintf(ch.out, "The depth of the complete state graph search is %d.\n", r.Depth)
+}
+
+// exactStore reports whether states must be stored exactly: the user asked for it,
+// or something needs the complete state graph afterwards.
+func (ch *checker) exactStore() bool {
+	return ch.opts.Exact || ch.keepGraph || ch.opts.DumpDot != nil || len(ch.live.props) > 0 && !ch.live.skip
+}
+
+// defaultQueueMem is how many bytes of the queue stay in memory before it spills
+// to disk.
+const defaultQueueMem = 2 << 20
+
+// queueLeft is the number of states waiting to be expanded.
+func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
+
+// addState stores a new state and queues it.
+func (ch *checker) addState(key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
+	if enc == nil && (ch.view != nil || ch.symmetry != nil) {
+		enc = []byte(encodeState(vals))
+	}
+	id := ch.store.add(key, enc, parent)
+	if ch.store.exact {
+		ch.queue.push(id, depth, nil)
+	} else if enc != nil {
+		ch.queue.push(id, depth, enc)
+	} else {
+		ch.queue.push(id, depth, key)
+	}
+	return id
 }
 
 // bfs explores the state space breadth first.
 func (ch *checker) bfs() (res *Result) {
 	c := ch.c
 	r := ch.res
-	ch.seen = map[string]int32{}
+	ch.store = newStateStore(ch.exactStore(), ch.opts.FP)
+	qmem := ch.opts.queueMem
+	if qmem == 0 {
+		qmem = defaultQueueMem
+	}
+	ch.queue = newStateQueue(qmem)
+	defer ch.queue.close()
+	if !ch.keepGraph && (len(ch.live.props) == 0 || ch.live.skip) {
+		// nothing reads the store once the search is over
+		defer ch.store.free()
+	}
 	nv := len(ch.p.vars)
-	var queue []queued
-	head := 0
+	batchLeft := 0
 	fmt.Fprintf(ch.out, "Starting... (%s)\n", time.Now().Format("2006-01-02 15:04:05"))
+	if ch.store.exact {
+		fmt.Fprintf(ch.out, "Storing states exactly.\n")
+	} else {
+		fmt.Fprintf(ch.out, "Storing states as 64-bit fingerprints (fp %d).\n", ch.opts.FP)
+	}
 	fmt.Fprintf(ch.out, "Computing initial states...\n")
 	if ch.dotOut = ch.opts.DumpDot; ch.dotOut != nil {
 		fmt.Fprintln(ch.dotOut, "strict digraph DiskGraph {")
@@ -276,25 +278,26 @@ func (ch *checker) bfs() (res *Result) {
 	}
 
 	violation := func(kind, name, msg string, code int, trace []State, initial bool) *Result {
+		if kind == "invariant" && ch.opts.Continue {
+			// TLC's -continue: report the violation and search on; the run ends as
+			// a success would, with exit code 0
+			ch.printViolation(msg, trace, initial)
+			return nil
+		}
 		r.Violation, r.ViolatedName, r.ExitCode, r.Message = kind, name, code, msg
 		r.Trace = trace
+		ch.printViolation(msg, trace, initial)
 		if initial {
 			// TLC stops before reporting any counts
 			r.Generated, r.Distinct = 0, 0
-			fmt.Fprintf(ch.out, "Error: %s is violated by the initial state:\n", strings.TrimSuffix(msg, " is violated."))
-			ch.printState(trace[0].Values)
-			fmt.Fprintln(ch.out)
 			return r
 		}
-		fmt.Fprintf(ch.out, "Error: %s\n", msg)
-		fmt.Fprintf(ch.out, "Error: The behavior up to this point is:\n")
-		ch.printTrace(trace)
 		ch.printStats(false)
 		return r
 	}
 	defer func() {
 		if x := recover(); x != nil {
-			if ee, ok := x.(*EvalError); ok {
+			if ee, ok := x.(*evalError); ok {
 				if ee.Code == 0 {
 					ee.Code = ExitEval
 				}
@@ -306,7 +309,7 @@ func (ch *checker) bfs() (res *Result) {
 				} else if ch.errSucc != nil {
 					r.Trace = []State{{Values: ch.errSucc, Action: "<Initial predicate>"}}
 				}
-				ch.queueLeft = len(queue) - head
+				ch.queueLeft = ch.left(batchLeft)
 				res = ch.evalFailure(ee)
 				return
 			}
@@ -324,7 +327,7 @@ func (ch *checker) bfs() (res *Result) {
 	c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
 		for i, v := range c.cur {
 			if v == nil {
-				panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+				panic(&evalError{Code: ExitUnassigned, Kind: "eval",
 					Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
 			}
 		}
@@ -336,8 +339,8 @@ func (ch *checker) bfs() (res *Result) {
 	for _, s := range initStates {
 		r.Generated++
 		ch.errSucc = s
-		key := ch.stateKey(s)
-		if _, ok := ch.seen[key]; ok {
+		key := ch.stateKeyBytes(s)
+		if _, ok := ch.store.lookup(key); ok {
 			continue
 		}
 		if !ch.satisfies(ch.constraints, s) {
@@ -346,9 +349,7 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			continue
 		}
-		id := int32(len(ch.recs))
-		ch.seen[key] = id
-		ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, s), parent: -1, depth: 1})
+		id := ch.addState(ch.stateKeyBytes(s), s, nil, -1, 1)
 		r.Distinct++
 		r.Depth = 1
 		if ch.dotOut != nil {
@@ -362,7 +363,6 @@ func (ch *checker) bfs() (res *Result) {
 				return violation("temporal", ip.name, "Temporal properties were violated.", ExitTemporal, ch.trace(id, nil), false)
 			}
 		}
-		queue = append(queue, queued{id: id})
 	}
 	ch.errSucc = nil
 	if initRes != nil {
@@ -377,42 +377,61 @@ func (ch *checker) bfs() (res *Result) {
 	next := make([]Value, nv)
 	c.split = true
 	lastProgress := time.Now()
+	lastGen, lastDistinct := r.Generated, r.Distinct
 	var pl *pool
 	if n := ch.opts.workers(); n > 1 {
 		pl = ch.newPool(n)
 	}
-	for head < len(queue) {
+	var batch []queued // the pool's batch, expanded by the workers, merged in order
+	bpos := 0
+	for expanded := 0; ; expanded++ {
+		batchLeft = len(batch) - bpos
 		if ch.ctx != nil && ch.ctx.Err() != nil {
-			ch.queueLeft = len(queue) - head
+			ch.queueLeft = ch.left(batchLeft)
 			fmt.Fprintf(ch.out, "Error: interrupted: %v\n", ch.ctx.Err())
 			ch.printStats(false)
 			r.ExitCode, r.Violation, r.Message = ExitEval, "eval", ch.ctx.Err().Error()
 			return r
 		}
-		if head%4096 == 0 && time.Since(lastProgress) > time.Minute {
-			lastProgress = time.Now()
-			fmt.Fprintf(ch.out, "Progress: %d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, len(queue)-head)
+		if expanded%4096 == 0 && time.Since(lastProgress) > time.Minute {
+			// TLC's progress line, with the rates per minute since the last one
+			mins := time.Since(lastProgress).Minutes()
+			fmt.Fprintf(ch.out, "Progress(%d) at %s: %s states generated (%s s/min), %s distinct states found (%s ds/min), %s states left on queue.\n",
+				r.Depth, time.Now().Format("2006-01-02 15:04:05"),
+				thousands(r.Generated), thousands(int64(float64(r.Generated-lastGen)/mins)),
+				thousands(r.Distinct), thousands(int64(float64(r.Distinct-lastDistinct)/mins)),
+				thousands(int64(ch.left(batchLeft))))
+			lastProgress, lastGen, lastDistinct = time.Now(), r.Generated, r.Distinct
 		}
-		if pl != nil && pl.done() && !pl.expandNext(queue, head) {
-			pl = nil
+		if pl != nil && bpos == len(batch) {
+			if pl.off {
+				pl = nil
+			} else {
+				batch, bpos = pl.fill(batch[:0], ch.queue), 0
+				pl.expand(batch)
+			}
 		}
-		q := queue[head]
-		queue[head] = queued{}
-		head++
-		ch.queueLeft = len(queue) - head
+		var q queued
+		if bpos < len(batch) {
+			q = batch[bpos]
+			bpos++
+		} else if id, depth, enc, ok := ch.queue.pop(); ok {
+			q = queued{id: id, depth: depth, enc: enc}
+		} else {
+			break
+		}
+		batchLeft = len(batch) - bpos
+		ch.queueLeft = ch.left(batchLeft)
 		if pl != nil {
 			if succs, ok := pl.take(q.id); ok {
-				queue = ch.mergeClean(q.id, succs, queue)
+				ch.mergeClean(q, succs)
 				ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 				continue
 			}
 			// anything but the plain case: expand it here, as one worker does
 		}
-		s := q.vals
-		if s == nil {
-			s = ch.decodeState(ch.recs[q.id].enc)
-		}
-		depth := ch.recs[q.id].depth
+		s := ch.queuedState(q)
+		depth := q.depth
 		c.cur = s
 		for i := range next {
 			next[i] = nil
@@ -431,7 +450,7 @@ func (ch *checker) bfs() (res *Result) {
 				if v == nil {
 					r.Generated++
 					ch.errSucc = append([]Value(nil), next...)
-					panic(&EvalError{Code: ExitUnassigned, Kind: "eval",
+					panic(&evalError{Code: ExitUnassigned, Kind: "eval",
 						Msg: fmt.Sprintf("Successor state is not completely specified by the next-state action. The following variable is not defined: %s.", ch.p.vars[i].Name)})
 				}
 			}
@@ -442,7 +461,7 @@ func (ch *checker) bfs() (res *Result) {
 			checkActions := func(id int32, stored bool) bool {
 				for _, ap := range ch.actionProps {
 					if !ch.holds(ap, s, t) {
-						ch.queueLeft = len(queue) - head
+						ch.queueLeft = ch.left(batchLeft)
 						tr := ch.trace(q.id, t)
 						if stored {
 							tr = ch.trace(id, nil)
@@ -457,14 +476,14 @@ func (ch *checker) bfs() (res *Result) {
 				return false
 			}
 			kb := ch.stateKeyBytes(t)
-			if old, ok := ch.seen[string(kb)]; ok {
+			if old, ok := ch.store.lookup(kb); ok {
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
 				return checkActions(-1, false)
 			}
 			if !ch.satisfies(ch.constraints, t) {
-				ch.queueLeft = len(queue) - head
+				ch.queueLeft = ch.left(batchLeft)
 				ch.errSucc = t
 				stop = ch.checkInvariants(t, q.id, violation, false)
 				ch.errSucc = nil
@@ -473,10 +492,7 @@ func (ch *checker) bfs() (res *Result) {
 				}
 				return checkActions(-1, false)
 			}
-			key := string(kb)
-			id := int32(len(ch.recs))
-			ch.seen[key] = id
-			ch.recs = append(ch.recs, stateRec{enc: ch.storeEnc(key, t), parent: q.id, depth: depth + 1})
+			id := ch.addState(ch.stateKeyBytes(t), t, nil, q.id, depth+1)
 			r.Distinct++
 			if int(depth+1) > r.Depth {
 				r.Depth = int(depth + 1)
@@ -484,27 +500,21 @@ func (ch *checker) bfs() (res *Result) {
 			if ch.dotOut != nil {
 				fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(t, ch.p), q.id, id)
 			}
-			ch.queueLeft = len(queue) - head
+			ch.queueLeft = ch.left(batchLeft)
 			ch.errID = id
 			if res := ch.checkInvariants(t, id, violation, true); res != nil {
 				stop = res
 				return true
 			}
 			ch.errID = q.id
-			if checkActions(id, true) {
-				return true
-			}
-			// the frontier holds ids only: states are decoded again when expanded,
-			// which keeps memory to the compact encodings
-			queue = append(queue, queued{id: id})
-			return false
+			return checkActions(id, true)
 		})
 		if stop != nil {
 			return stop
 		}
 		ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 		if nsucc == 0 && ch.checkDeadlock {
-			ch.queueLeft = len(queue) - head
+			ch.queueLeft = ch.left(batchLeft)
 			return violation("deadlock", "", "Deadlock reached.", ExitDeadlock, ch.trace(q.id, nil), false)
 		}
 	}
@@ -516,13 +526,21 @@ func (ch *checker) bfs() (res *Result) {
 	return r
 }
 
-// storeEnc returns the encoding of the state itself (which differs from the key under
-// VIEW or SYMMETRY).
-func (ch *checker) storeEnc(key string, vals []Value) string {
-	if ch.view == nil && ch.symmetry == nil {
-		return key
+// queuedState decodes a state taken from the queue.
+func (ch *checker) queuedState(q queued) []Value {
+	if ch.store.exact {
+		return ch.decodeState(ch.store.enc(q.id))
 	}
-	return encodeState(vals)
+	return ch.decodeState(q.enc)
+}
+
+// thousands formats n with comma separators, as TLC's progress lines do.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func (ch *checker) satisfies(preds []namedExpr, s []Value, t ...[]Value) bool {

@@ -22,8 +22,29 @@ type Options struct {
 	Out     io.Writer // TLC-style output (nil = discard)
 	// DumpDot, if set, receives the explored state graph in Graphviz dot format.
 	DumpDot io.Writer
+	// Exact stores every distinct state in full instead of as a 64-bit fingerprint.
+	// Fingerprints, TLC's way and the default, take about 20 bytes a state where
+	// exact storage takes the state's encoding (often hundreds of bytes), so they
+	// reach models tens of times larger; the price is a small chance, which the
+	// success report estimates as TLC does, that two distinct states collide and
+	// part of the state space is not explored. Liveness properties, DumpDot and
+	// StateGraph need the complete state graph and always store states exactly.
+	Exact bool
+	// TraceJSON, if set, receives the counterexample of a failed check in the JSON
+	// form TLC's -dumpTrace json writes.
+	TraceJSON io.Writer
+	// Simulation, if set, generates random behaviours instead of searching the
+	// whole state space (TLC's -simulate).
+	Simulation *Simulation
+	// Continue reports an invariant violation and goes on searching, as TLC's
+	// -continue does (the run then ends like a success, with exit code 0, as TLC's).
+	Continue bool
+	// FP selects the fingerprint function, like TLC's -fp: runs with different
+	// values collide on different pairs of states, if any.
+	FP int
 
-	batch int // queued states per parallel batch; 0 = a default (tests set it small)
+	batch    int // queued states per parallel batch; 0 = a default (tests set it small)
+	queueMem int // bytes of queue kept in memory before it spills to disk; 0 = a default
 }
 
 // State is one state of a behaviour: variable values in declaration order.
@@ -33,6 +54,8 @@ type State struct {
 	// Action is the TLC-style label of the step that produced the state
 	// ("<Initial predicate>" for the first).
 	Action string
+
+	step *stepInfo // the action's details, for TraceJSON
 }
 
 // String prints the state the way TLC does in traces.
@@ -104,13 +127,17 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	if n := opts.workers(); n > 1 {
 		workers = fmt.Sprintf("%d workers", n)
 	}
-	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) exact-state breadth-first search with %s\n", workers)
+	mode := "breadth-first search with " + workers
+	if opts.Simulation != nil {
+		mode = "random simulation"
+	}
+	fmt.Fprintf(out, "tlacheck (TLC 2.20 compatible) %s\n", mode)
 	fmt.Fprintf(out, "Parsing file %s\n", specPath)
-	m, err := ParseModule(specPath, string(src))
+	m, err := parseModule(specPath, string(src))
 	if err != nil {
 		return parseFailure(out, err), nil
 	}
-	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	cfg, err := parseConfig(cfgPath, string(cfgSrc))
 	if err != nil {
 		// TLC reports configuration syntax errors as unexpected exceptions (exit 255).
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
@@ -118,6 +145,11 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	}
 	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, cfgText: string(cfgSrc)}
 	res := ch.run(m, specPath)
+	if opts.TraceJSON != nil && len(res.Trace) > 0 {
+		if err := writeTraceJSON(opts.TraceJSON, res.Trace); err != nil {
+			return res, err
+		}
+	}
 	if res.ExitCode == ExitOK || res.Violation != "parse" && res.Violation != "config" {
 		fmt.Fprintf(out, "Finished in %s at (%s)\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))
 	}
@@ -145,17 +177,17 @@ func parseFailure(out io.Writer, err error) *Result {
 
 type namedExpr struct {
 	name string
-	expr Expr
+	expr expr
 	sc   *scope
 }
 
 type checker struct {
 	out  io.Writer
-	cfg  *Config
+	cfg  *config
 	opts Options
 	ctx  context.Context
 	p    *program
-	c    *ctx
+	c    *evaluator
 
 	init, next       *namedExpr
 	invariants       []namedExpr
@@ -164,7 +196,12 @@ type checker struct {
 	actionConstraint []namedExpr
 	view             *namedExpr
 	alias            *namedExpr
-	symmetry         []Value // permutations (functions), nil without SYMMETRY
+	symmetry         []Value     // permutations (functions), nil without SYMMETRY
+	symPerms         [][]*modelV // the permutations as tables (symmetryKey)
+	symBest          []byte      // symmetryKey's result buffer
+	symFixed         [][]byte    // symmetryKey: encodings of variables without model values
+	symPieces        []symPiece  // symEncodeSorted's stack of element positions
+	symTmp           []byte      // symEncodeSorted's copy of the unsorted elements
 	initProps        []namedExpr
 	cfgText          string
 	specPath         string
@@ -176,25 +213,19 @@ type checker struct {
 
 	live liveSpec // temporal assumptions and properties for the liveness check
 
-	seen   map[string]int32
-	recs   []stateRec
-	buf    []byte
-	res    *Result
-	dotOut io.Writer
+	store     *stateStore
+	queue     *stateQueue
+	keepGraph bool // StateGraph reads the graph afterwards: store states exactly
+	buf       []byte
+	res       *Result
+	dotOut    io.Writer
 }
 
-// stateRec is a stored state: its canonical encoding, its BFS parent and depth.
-type stateRec struct {
-	enc    string
-	parent int32
-	depth  int32
-}
-
-func (ch *checker) run(m *Module, specPath string) (res *Result) {
+func (ch *checker) run(m *module, specPath string) (res *Result) {
 	ch.res = &Result{}
 	defer func() {
 		if r := recover(); r != nil {
-			ee, ok := r.(*EvalError)
+			ee, ok := r.(*evalError)
 			if !ok {
 				panic(r)
 			}
@@ -210,10 +241,14 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 	if ch.init == nil {
 		fmt.Fprintf(ch.out, "Model checking completed. No error has been found.\n")
 		fmt.Fprintf(ch.out, "0 states generated, 0 distinct states found, 0 states left on queue.\n")
+		fmt.Fprintf(ch.out, "The depth of the complete state graph search is 0.\n")
 		return ch.res
 	}
 	if ch.live.prepareOnly {
 		return ch.res // trace validation needs the loaded spec, not the search
+	}
+	if ch.opts.Simulation != nil {
+		return ch.simulate()
 	}
 	return ch.bfs()
 }
@@ -221,15 +256,15 @@ func (ch *checker) run(m *Module, specPath string) (res *Result) {
 // load builds the program of module m and applies the configuration. Parallel
 // workers call it too, each for its own copy of the program, because evaluation
 // caches its results in the syntax tree and the program.
-func (ch *checker) load(m *Module, specPath string) *Result {
+func (ch *checker) load(m *module, specPath string) *Result {
 	ch.specPath = specPath
 	p := &program{
-		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*ModelV{},
+		dir: filepath.Dir(specPath), rootMod: m, models: map[string]*modelV{},
 		std: standardModules(), texts: map[string]string{}, files: map[string]string{},
-		instMemo: map[*Def]*scope{}, overrides: map[string]map[string]*override{},
+		instMemo: map[*def]*scope{}, overrides: map[string]map[string]*override{},
 	}
 	ch.p = p
-	ch.c = &ctx{p: p, out: ch.out}
+	ch.c = &evaluator{p: p, out: ch.out}
 	p.root = p.newScope(m.Name)
 	// configuration overrides are recorded before building so instances pick them up
 	for _, ca := range ch.cfg.Constants {
@@ -267,7 +302,7 @@ func (ch *checker) configError(msg string) *Result {
 }
 
 // setup applies the configuration: constants, behaviour spec, checks.
-func (ch *checker) setup(m *Module) *Result {
+func (ch *checker) setup(m *module) *Result {
 	p, cfg := ch.p, ch.cfg
 	for _, ca := range cfg.Constants {
 		if ca.Module != "" {
@@ -290,7 +325,7 @@ func (ch *checker) setup(m *Module) *Result {
 			// TLC ignores value assignments to names the spec does not declare
 			continue
 		}
-		nd := &Def{Name: d.Name, Kind: defConst, Params: d.Params, Pos: d.Pos, Module: d.Module, scope: p.root}
+		nd := &def{Name: d.Name, Kind: defConst, Params: d.Params, Pos: d.Pos, Module: d.Module, scope: p.root}
 		if ca.Subst {
 			t := p.root.lookup(ca.Target)
 			if t == nil {
@@ -317,7 +352,7 @@ func (ch *checker) setup(m *Module) *Result {
 		if d == nil {
 			return nil, ch.configError(fmt.Sprintf("The %s %s specified in the configuration file\nis not defined in the specification.", kind, name))
 		}
-		return &namedExpr{name: name, expr: &Ident{Name: name, exprBase: exprBase{sp: span{d.Pos, d.Pos}}}, sc: p.root}, nil
+		return &namedExpr{name: name, expr: &ident{Name: name, exprBase: exprBase{sp: span{d.Pos, d.Pos}}}, sc: p.root}, nil
 	}
 	if cfg.Specification != "" {
 		ne, r := named("specification", cfg.Specification)
@@ -391,7 +426,7 @@ func (ch *checker) setup(m *Module) *Result {
 			return r
 		}
 		v := ch.c.eval(ne.expr, nil, ne.sc)
-		ch.symmetry = symmetryGroup(ch.c.enumerate(v, Pos{}))
+		ch.symmetry = symmetryGroup(ch.c.enumerate(v, pos{}))
 	}
 	ch.checkDeadlock = !ch.opts.NoDeadlock
 	if cfg.CheckDeadlock != nil && !*cfg.CheckDeadlock {
@@ -405,10 +440,10 @@ func (ch *checker) setup(m *Module) *Result {
 
 // replaceDef points every scope entry that referred to old at nd (unnamed instances,
 // extensions and standard modules share definitions).
-func replaceDef(sc *scope, old, nd *Def) {
+func replaceDef(sc *scope, old, nd *def) {
 	p := sc.prog
 	if p.replaced == nil {
-		p.replaced = map[*Def]*Def{}
+		p.replaced = map[*def]*def{}
 	}
 	p.replaced[old] = nd
 	for _, s := range p.scopes {
@@ -422,10 +457,10 @@ func replaceDef(sc *scope, old, nd *Def) {
 
 // splitSpec finds Init and Next in a specification of the form Init /\ [][Next]_v /\ F.
 func (ch *checker) splitSpec(ne *namedExpr) *Result {
-	var walk func(e Expr, en *env, sc *scope) *Result
-	walk = func(e Expr, en *env, sc *scope) *Result {
+	var walk func(e expr, en *env, sc *scope) *Result
+	walk = func(e expr, en *env, sc *scope) *Result {
 		switch x := e.(type) {
-		case *Junction:
+		case *junction:
 			if x.And {
 				for _, it := range x.Items {
 					if r := walk(it, en, sc); r != nil {
@@ -434,24 +469,24 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 				}
 				return nil
 			}
-		case *OpApp:
+		case *opApp:
 			if x.Op == "[]" {
-				if ab, ok := x.Args[0].(*ActionBox); ok && !ab.Angle {
+				if ab, ok := x.Args[0].(*actionBox); ok && !ab.Angle {
 					ch.next = &namedExpr{name: "Next", expr: ab.A, sc: sc}
 					return nil
 				}
 			}
-		case *Fairness:
+		case *fairness:
 			ch.live.addAssumption(x, en, sc)
 			return nil
-		case *Quant:
+		case *quant:
 			if x.Forall && isTemporal(x.Body, sc) {
 				ch.live.addAssumption(x, en, sc)
 				return nil
 			}
-		case *Ident:
+		case *ident:
 			if x.Args == nil {
-				var d *Def
+				var d *def
 				if x.Prefix != nil {
 					d = ch.c.instanceScope(x, en, sc).lookup(x.Name)
 				} else {
@@ -468,7 +503,7 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 		}
 		if ch.init != nil {
 			prev := ch.init
-			ch.init = &namedExpr{name: "Init", expr: &Junction{And: true, Items: []Expr{prev.expr, e}}, sc: sc}
+			ch.init = &namedExpr{name: "Init", expr: &junction{And: true, Items: []expr{prev.expr, e}}, sc: sc}
 			if prev.sc != sc {
 				return ch.configError("The initial predicate is split across modules; this is not supported.")
 			}
@@ -482,15 +517,15 @@ func (ch *checker) splitSpec(ne *namedExpr) *Result {
 }
 
 // isTemporal reports whether e contains temporal operators ([], <>, ~>, WF, SF).
-func isTemporal(e Expr, sc *scope) bool {
+func isTemporal(e expr, sc *scope) bool {
 	found := false
-	var walk func(e Expr, depth int)
-	walk = func(e Expr, depth int) {
+	var walk func(e expr, depth int)
+	walk = func(e expr, depth int) {
 		if found || e == nil || depth > 20 {
 			return
 		}
 		switch x := e.(type) {
-		case *OpApp:
+		case *opApp:
 			if x.Op == "[]" || x.Op == "<>" || x.Op == "~>" || x.Op == "-+->" {
 				found = true
 				return
@@ -498,24 +533,24 @@ func isTemporal(e Expr, sc *scope) bool {
 			for _, a := range x.Args {
 				walk(a, depth)
 			}
-		case *Fairness:
+		case *fairness:
 			found = true
-		case *Junction:
+		case *junction:
 			for _, a := range x.Items {
 				walk(a, depth)
 			}
-		case *Quant:
+		case *quant:
 			walk(x.Body, depth)
-		case *Ident:
+		case *ident:
 			if x.Prefix == nil && x.Args == nil {
 				if d := sc.lookup(x.Name); d != nil && d.Kind == defOp && d.Body != nil && d.scope == sc {
 					walk(d.Body, depth+1)
 				}
 			}
-		case *IfThen:
+		case *ifThen:
 			walk(x.Then, depth)
 			walk(x.Else, depth)
-		case *Let:
+		case *let:
 			walk(x.Body, depth)
 		}
 	}
@@ -527,8 +562,8 @@ func isTemporal(e Expr, sc *scope) bool {
 // predicate, checked like an invariant) and [][A]_v (checked on every transition).
 // whole is the name of the definition whose entire body is e ("" if none); TLC names a
 // violated property after it, or after its location otherwise.
-func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
-	loc := func(e Expr) string {
+func (ch *checker) classifyProperty(whole string, e expr, en *env, sc *scope) {
+	loc := func(e expr) string {
 		sp := exprSpan(e)
 		return fmt.Sprintf("line %d, col %d to line %d, col %d of module %s", sp.from.Line, sp.from.Col, sp.to.Line, sp.to.Col, sc.name)
 	}
@@ -537,16 +572,16 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 		name = loc(e)
 	}
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		if x.And {
 			for _, it := range x.Items {
 				ch.classifyProperty("", it, en, sc)
 			}
 			return
 		}
-	case *Ident:
+	case *ident:
 		if x.Args == nil {
-			var d *Def
+			var d *def
 			if x.Prefix != nil {
 				d = ch.c.instanceScope(x, en, sc).lookup(x.Name)
 			} else {
@@ -557,14 +592,14 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 				return
 			}
 		}
-	case *OpApp:
+	case *opApp:
 		if x.Op == "[]" {
-			if ab, ok := x.Args[0].(*ActionBox); ok && !ab.Angle {
+			if ab, ok := x.Args[0].(*actionBox); ok && !ab.Angle {
 				ch.actionProps = append(ch.actionProps, namedExpr{name: name, expr: ab, sc: sc})
 				return
 			}
 			if !isTemporal(x.Args[0], sc) && !hasPrime(x.Args[0]) {
-				if id, ok := x.Args[0].(*Ident); ok && id.Args == nil && id.Prefix == nil {
+				if id, ok := x.Args[0].(*ident); ok && id.Args == nil && id.Prefix == nil {
 					name = id.Name
 				}
 				ch.invariants = append(ch.invariants, namedExpr{name: name, expr: x.Args[0], sc: sc})
@@ -580,28 +615,28 @@ func (ch *checker) classifyProperty(whole string, e Expr, en *env, sc *scope) {
 	ch.live.addProperty(name, e, en, sc)
 }
 
-func hasPrime(e Expr) bool {
+func hasPrime(e expr) bool {
 	found := false
-	var walk func(e Expr)
-	walk = func(e Expr) {
+	var walk func(e expr)
+	walk = func(e expr) {
 		if found || e == nil {
 			return
 		}
 		switch x := e.(type) {
-		case *Prime:
+		case *prime:
 			found = true
-		case *OpApp:
+		case *opApp:
 			if x.Op == "UNCHANGED" || x.Op == "ENABLED" {
 				found = true
 			}
 			for _, a := range x.Args {
 				walk(a)
 			}
-		case *Junction:
+		case *junction:
 			for _, a := range x.Items {
 				walk(a)
 			}
-		case *ActionBox:
+		case *actionBox:
 			found = true
 		}
 	}
@@ -609,10 +644,10 @@ func hasPrime(e Expr) bool {
 	return found
 }
 
-func (ch *checker) checkAssumes(m *Module) *Result {
+func (ch *checker) checkAssumes(m *module) *Result {
 	var units []unit
-	var collect func(m *Module, seen map[string]bool)
-	collect = func(m *Module, seen map[string]bool) {
+	var collect func(m *module, seen map[string]bool)
+	collect = func(m *module, seen map[string]bool) {
 		for _, e := range m.Extends {
 			if seen[e] || ch.p.std[e] != nil {
 				continue
@@ -633,7 +668,7 @@ func (ch *checker) checkAssumes(m *Module) *Result {
 	// ASSUMEs of extended modules are evaluated on fresh parses in the root scope
 	for _, u := range units {
 		v, ee := ch.evalAssume(u.expr)
-		b, ok := v.(BoolV)
+		b, ok := v.(boolV)
 		if ee != nil || !ok || !bool(b) {
 			if ee != nil {
 				fmt.Fprintf(ch.out, "Error: Evaluating assumption line %d, col %d to line %d, col %d of module %s failed.\n%s\n",
@@ -648,10 +683,10 @@ func (ch *checker) checkAssumes(m *Module) *Result {
 	return nil
 }
 
-func (ch *checker) evalAssume(e Expr) (v Value, ee *EvalError) {
+func (ch *checker) evalAssume(e expr) (v Value, ee *evalError) {
 	defer func() {
 		if r := recover(); r != nil {
-			x, ok := r.(*EvalError)
+			x, ok := r.(*evalError)
 			if !ok {
 				panic(r)
 			}
@@ -661,7 +696,7 @@ func (ch *checker) evalAssume(e Expr) (v Value, ee *EvalError) {
 	return ch.c.eval(e, nil, ch.p.root), nil
 }
 
-func (ch *checker) evalFailure(ee *EvalError) *Result {
+func (ch *checker) evalFailure(ee *evalError) *Result {
 	r := ch.res
 	r.ExitCode = ee.Code
 	r.Violation = ee.Kind

@@ -5,8 +5,8 @@ import (
 	"strconv"
 )
 
-// Config is a parsed TLC configuration file.
-type Config struct {
+// config is a parsed TLC configuration file.
+type config struct {
 	Specification     string
 	Init, Next        string
 	Invariants        []string
@@ -17,28 +17,28 @@ type Config struct {
 	View              string
 	Alias             string
 	CheckDeadlock     *bool
-	Constants         []ConstAssign
+	Constants         []constAssign
 	Postconditions    []string
 }
 
-// ConstAssign is one CONSTANT entry: Name = Value or Name <- Target, optionally scoped
+// constAssign is one CONSTANT entry: Name = Value or Name <- Target, optionally scoped
 // to a module ([Mod]).
-type ConstAssign struct {
+type constAssign struct {
 	Name   string
 	Module string // "" for the root module
-	Value  CfgValue
+	Value  cfgValue
 	Target string // for <-
 	Subst  bool
-	Pos    Pos
+	Pos    pos
 }
 
-// CfgValue is a value written in a configuration file.
-type CfgValue struct {
+// cfgValue is a value written in a configuration file.
+type cfgValue struct {
 	Kind  string // "int", "str", "bool", "model", "set"
 	Int   int64
 	Str   string
 	Bool  bool
-	Elems []CfgValue
+	Elems []cfgValue
 }
 
 var cfgKeywords = map[string]bool{
@@ -48,13 +48,13 @@ var cfgKeywords = map[string]bool{
 	"VIEW": true, "ALIAS": true, "CHECK_DEADLOCK": true, "POSTCONDITION": true, "POSTCONDITIONS": true,
 }
 
-// ParseConfig parses a TLC configuration file.
-func ParseConfig(file, src string) (cfg *Config, err error) {
+// parseConfig parses a TLC configuration file.
+func parseConfig(file, src string) (cfg *config, err error) {
 	toks := lexAll(src)
-	cfg = &Config{}
+	cfg = &config{}
 	i := 0
 	fail := func(t token, format string, args ...any) {
-		panic(parseError{&Error{File: file, Pos: Pos{t.line, t.col}, Msg: fmt.Sprintf(format, args...)}})
+		panic(parseError{&specError{File: file, Pos: pos{t.line, t.col}, Msg: fmt.Sprintf(format, args...)}})
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -87,8 +87,8 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 			}
 		}
 	}
-	var value func() CfgValue
-	value = func() CfgValue {
+	var value func() cfgValue
+	value = func() cfgValue {
 		t := next()
 		switch {
 		case t.kind == tNum:
@@ -96,15 +96,15 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 			if err != nil {
 				fail(t, "bad number %s", t.text)
 			}
-			return CfgValue{Kind: "int", Int: n}
+			return cfgValue{Kind: "int", Int: n}
 		case t.kind == tStr:
-			return CfgValue{Kind: "str", Str: t.text}
+			return cfgValue{Kind: "str", Str: t.text}
 		case t.kind == tIdent && (t.text == "TRUE" || t.text == "FALSE"):
-			return CfgValue{Kind: "bool", Bool: t.text == "TRUE"}
+			return cfgValue{Kind: "bool", Bool: t.text == "TRUE"}
 		case t.kind == tIdent && !isKw(t):
-			return CfgValue{Kind: "model", Str: t.text}
+			return cfgValue{Kind: "model", Str: t.text}
 		case t.kind == tOp && t.text == "{":
-			v := CfgValue{Kind: "set"}
+			v := cfgValue{Kind: "set"}
 			if peek().kind == tOp && peek().text == "}" {
 				next()
 				return v
@@ -120,7 +120,7 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 				}
 			}
 		case t.kind == tOp && t.text == "<<":
-			v := CfgValue{Kind: "tuple"}
+			v := cfgValue{Kind: "tuple"}
 			if peek().kind == tOp && peek().text == ">>" {
 				next()
 				return v
@@ -137,7 +137,7 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 			}
 		}
 		fail(t, "expected a value, found %s", t)
-		return CfgValue{}
+		return cfgValue{}
 	}
 	for {
 		t := next()
@@ -155,7 +155,7 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 					break
 				}
 				next()
-				ca := ConstAssign{Name: n.text, Pos: Pos{n.line, n.col}}
+				ca := constAssign{Name: n.text, Pos: pos{n.line, n.col}}
 				// operator constants F(_, _) <- G
 				if peek().kind == tOp && peek().text == "(" {
 					for next().text != ")" {
@@ -236,14 +236,14 @@ func ParseConfig(file, src string) (cfg *Config, err error) {
 }
 
 // toValue converts a configuration value, creating model values as needed.
-func (p *program) cfgToValue(v CfgValue) Value {
+func (p *program) cfgToValue(v cfgValue) Value {
 	switch v.Kind {
 	case "int":
-		return IntV(v.Int)
+		return intV(v.Int)
 	case "str":
-		return StrV(v.Str)
+		return strV(v.Str)
 	case "bool":
-		return BoolV(v.Bool)
+		return boolV(v.Bool)
 	case "model":
 		return p.modelValue(v.Str)
 	case "tuple":
@@ -251,7 +251,7 @@ func (p *program) cfgToValue(v CfgValue) Value {
 		for i, e := range v.Elems {
 			elems[i] = p.cfgToValue(e)
 		}
-		return &TupleV{Elems: elems}
+		return &tupleV{Elems: elems}
 	}
 	elems := make([]Value, len(v.Elems))
 	for i, e := range v.Elems {

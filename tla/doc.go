@@ -38,13 +38,27 @@
 //
 // # Checking
 //
-// The search is breadth first with exact duplicate detection: a state is stored as a
-// canonical byte encoding of its normalized values, so no two distinct states can be
-// confused (TLC uses 64-bit fingerprints and prints an estimate of that risk instead).
+// The search is breadth first. By default, as in TLC, the seen set holds a 64-bit
+// fingerprint of each distinct state (8 to 16 bytes a state, outside the Go heap; the
+// parents a counterexample needs go to a temporary file, as TLC's trace file does),
+// and the queue of unexplored states spills to a temporary file beyond 4 MB,
+// so the memory a run needs grows slowly with the model: large models are what people
+// need a model checker for, and TLC's users already accept its fingerprints. A
+// success report prints TLC's estimate of the chance that two distinct states had the
+// same fingerprint, and a counterexample is rebuilt by running Init and Next again
+// along the fingerprints of its states. Options.Exact (tlacheck -exact) stores each
+// state's canonical encoding instead, so no two distinct states can be confused; the
+// liveness check, DumpDot and StateGraph need the states and always store them
+// exactly.
+//
 // Successors are checked as they are generated, so a run that finds a violation
 // stops with the same counts as TLC. Initial-state violations, deadlocks, invariants,
 // []P and [][A]_v properties, ASSUME, Assert and evaluation errors are reported with
 // TLC's messages and exit codes (see the Exit constants).
+//
+// As TLC's command line does, Options.Continue reports every invariant violation and
+// searches on, Options.Simulation checks random behaviours instead of the whole state
+// space, and Options.TraceJSON receives a counterexample in TLC's -dumpTrace json form.
 //
 // Options.Workers (tlacheck -workers N, or auto for one per CPU) computes successors
 // on several goroutines. The queue is expanded in batches, each worker with its own

@@ -3,28 +3,25 @@ package tla
 import (
 	"fmt"
 	"io"
-	"slices"
-	"sort"
-	"sync/atomic"
 )
 
-// EvalError is an error raised while evaluating an expression. Code is TLC's exit code
+// evalError is an error raised while evaluating an expression. Code is TLC's exit code
 // for it (255 for ordinary evaluation errors).
-type EvalError struct {
-	Pos  Pos
+type evalError struct {
+	Pos  pos
 	Msg  string
 	Code int
 	Kind string // result violation kind: "eval" or "assert"
 	Name string // invariant being evaluated, if any
 }
 
-func (e *EvalError) Error() string { return e.Msg }
+func (e *evalError) Error() string { return e.Msg }
 
-func evalErrorf(pos Pos, format string, args ...any) *EvalError {
-	return &EvalError{Pos: pos, Msg: fmt.Sprintf(format, args...), Code: 255, Kind: "eval"}
+func evalErrorf(pos pos, format string, args ...any) *evalError {
+	return &evalError{Pos: pos, Msg: fmt.Sprintf(format, args...), Code: 255, Kind: "eval"}
 }
 
-func throw(pos Pos, format string, args ...any) {
+func throw(pos pos, format string, args ...any) {
 	panic(evalErrorf(pos, format, args...))
 }
 
@@ -49,16 +46,14 @@ func (e *env) lookup(name string) (Value, bool) {
 // scope is one module instance: its visible definitions.
 type scope struct {
 	name string
-	defs map[string]*Def
+	defs map[string]*def
 	prog *program
-	// subst maps instance parameters of this module to expressions of the outer scope.
-	outer *scope
 }
 
-func (s *scope) lookup(name string) *Def { return s.defs[name] }
+func (s *scope) lookup(name string) *def { return s.defs[name] }
 
-// ctx is the evaluation state: the current (and, for actions, next) state.
-type ctx struct {
+// evaluator is the evaluation state: the current (and, for actions, next) state.
+type evaluator struct {
 	p        *program
 	cur      []Value
 	next     []Value
@@ -67,7 +62,7 @@ type ctx struct {
 	varReads int
 	out      io.Writer
 	// action label tracking while enumerating successors
-	label      *Def
+	label      *def
 	labelArgs  []Value
 	labelScope *scope
 	actSpan    span
@@ -82,9 +77,9 @@ type ctx struct {
 	rngFor            []Value
 }
 
-func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {
+func (c *evaluator) evalBool(e expr, en *env, sc *scope) bool {
 	v := c.eval(e, en, sc)
-	b, ok := v.(BoolV)
+	b, ok := v.(boolV)
 	if !ok {
 		throw(e.pos(), "A non-boolean expression (%s) was used as a condition.", fmtValue(v))
 	}
@@ -92,45 +87,45 @@ func (c *ctx) evalBool(e Expr, en *env, sc *scope) bool {
 }
 
 // eval evaluates e in local environment en and module scope sc.
-func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
+func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 	switch x := e.(type) {
-	case *NumLit:
+	case *numLit:
 		if x.v == nil {
-			x.v = IntV(x.Val) // boxed once: converting to an interface allocates
+			x.v = intV(x.Val) // boxed once: converting to an interface allocates
 		}
 		return x.v
-	case *StrLit:
+	case *strLit:
 		if x.v == nil {
-			x.v = StrV(x.Val)
+			x.v = strV(x.Val)
 		}
 		return x.v
-	case *BoolLit:
-		return BoolV(x.Val)
-	case *Ident:
+	case *boolLit:
+		return boolV(x.Val)
+	case *ident:
 		return c.evalIdent(x, en, sc)
-	case *OpApp:
+	case *opApp:
 		return c.evalOp(x, en, sc)
-	case *Junction:
+	case *junction:
 		if x.And {
 			for _, it := range x.Items {
 				if !c.evalBool(it, en, sc) {
-					return BoolV(false)
+					return boolV(false)
 				}
 			}
-			return BoolV(true)
+			return boolV(true)
 		}
 		for _, it := range x.Items {
 			if c.evalBool(it, en, sc) {
-				return BoolV(true)
+				return boolV(true)
 			}
 		}
-		return BoolV(false)
-	case *IfThen:
+		return boolV(false)
+	case *ifThen:
 		if c.evalBool(x.Cond, en, sc) {
 			return c.eval(x.Then, en, sc)
 		}
 		return c.eval(x.Else, en, sc)
-	case *Case:
+	case *caseExpr:
 		for _, a := range x.Arms {
 			if c.evalBool(a.Cond, en, sc) {
 				return c.eval(a.Val, en, sc)
@@ -139,10 +134,10 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 		if x.Other != nil {
 			return c.eval(x.Other, en, sc)
 		}
-		panic(&EvalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
-	case *Let:
+		panic(&evalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
+	case *let:
 		return c.eval(x.Body, c.bindLet(x, en, sc), sc)
-	case *Quant:
+	case *quant:
 		if len(x.Binders) == 1 && len(x.Binders[0].Names) == 1 && !x.Binders[0].Tuple && x.Binders[0].Set != nil {
 			// common case without closures: \A x \in S : P
 			b := x.Binders[0]
@@ -150,10 +145,10 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 			for _, el := range c.iterate(c.eval(b.Set, en, sc), b.Set.pos()) {
 				node.val = el
 				if c.evalBool(x.Body, node, sc) != x.Forall {
-					return BoolV(!x.Forall)
+					return boolV(!x.Forall)
 				}
 			}
-			return BoolV(x.Forall)
+			return boolV(x.Forall)
 		}
 		res := x.Forall
 		c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
@@ -164,13 +159,13 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 			}
 			return false
 		})
-		return BoolV(res)
-	case *Choose:
+		return boolV(res)
+	case *choose:
 		if x.B.Set == nil {
 			throw(x.pos(), "Attempted to evaluate an unbounded CHOOSE; TLC cannot do this (give the definition a model value in the configuration).")
 		}
 		var found Value
-		c.forBinders([]Binder{x.B}, en, sc, func(en2 *env) bool {
+		c.forBinders([]binder{x.B}, en, sc, func(en2 *env) bool {
 			if c.evalBool(x.Body, en2, sc) {
 				found = c.bindersValue(x.B, en2)
 				return true
@@ -181,17 +176,17 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 			throw(x.pos(), "Attempted to compute the value of an expression of form\nCHOOSE x \\in S: P, but no element of S satisfied P.")
 		}
 		return found
-	case *SetEnum:
+	case *setEnum:
 		elems := make([]Value, len(x.Elems))
 		for i, el := range x.Elems {
 			elems[i] = c.canon(c.eval(el, en, sc), el.pos())
 		}
 		return newSet(elems)
-	case *SetFilter:
+	case *setFilter:
 		set := c.eval(x.B.Set, en, sc)
 		if isInfinite(set) {
 			// {n \in Nat : P} is kept symbolic: membership only
-			return &FilterSetV{base: set, b: x.B, pred: x.Pred, env: en, scope: sc}
+			return &filterSetV{base: set, b: x.B, pred: x.Pred, env: en, scope: sc}
 		}
 		var out []Value
 		for _, el := range c.enumerate(set, x.pos()) {
@@ -203,38 +198,38 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 				out = append(out, el)
 			}
 		}
-		return &SetV{Elems: out}
-	case *SetMap:
+		return &setV{Elems: out}
+	case *setMap:
 		var out []Value
 		c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
 			out = append(out, c.canon(c.eval(x.Elem, en2, sc), x.pos()))
 			return false
 		})
 		return newSet(out)
-	case *TupleLit:
+	case *tupleLit:
 		elems := make([]Value, len(x.Elems))
 		for i, el := range x.Elems {
 			elems[i] = c.canon(c.eval(el, en, sc), el.pos())
 		}
-		return &TupleV{Elems: elems}
-	case *FcnCons:
+		return &tupleV{Elems: elems}
+	case *fcnCons:
 		return c.fcnCons(x.Binders, x.Body, en, sc, x.pos())
-	case *FcnSet:
-		return &FcnSetV{Dom: c.eval(x.Dom, en, sc), Rng: c.eval(x.Rng, en, sc)}
-	case *RecordLit:
+	case *fcnSet:
+		return &fcnSetV{Dom: c.eval(x.Dom, en, sc), Rng: c.eval(x.Rng, en, sc)}
+	case *recordLit:
 		vals := make([]Value, len(x.Vals))
 		for i, v := range x.Vals {
 			vals[i] = c.canon(c.eval(v, en, sc), v.pos())
 		}
 		return newRecord(x.Names, vals)
-	case *RecordSet:
+	case *recordSet:
 		sets := make([]Value, len(x.Sets))
 		for i, s := range x.Sets {
 			sets[i] = c.eval(s, en, sc)
 		}
 		r := newRecord(x.Names, sets)
-		return &RecordSetV{Names: r.Names, Sets: r.Vals}
-	case *Except:
+		return &recordSetV{Names: r.Names, Sets: r.Vals}
+	case *except:
 		f := c.eval(x.Fcn, en, sc)
 		for _, u := range x.Updates {
 			keys := make([]Value, len(u.Path))
@@ -244,7 +239,7 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 			f = c.except(f, keys, u.Val, en, sc, x.pos())
 		}
 		return f
-	case *FcnApp:
+	case *fcnApp:
 		f := c.eval(x.Fcn, en, sc)
 		var arg Value
 		if len(x.Args) == 1 {
@@ -254,13 +249,13 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 			for i, a := range x.Args {
 				elems[i] = c.canon(c.eval(a, en, sc), a.pos())
 			}
-			arg = &TupleV{Elems: elems}
+			arg = &tupleV{Elems: elems}
 		}
 		return c.apply(f, arg, x.pos())
-	case *Dot:
+	case *dot:
 		r := c.eval(x.Rec, en, sc)
-		return c.apply(r, StrV(x.Field), x.pos())
-	case *Prime:
+		return c.apply(r, strV(x.Field), x.pos())
+	case *prime:
 		if c.next == nil && !c.primed {
 			throw(x.pos(), "Attempted to evaluate a primed expression in a state predicate.")
 		}
@@ -272,27 +267,27 @@ func (c *ctx) eval(e Expr, en *env, sc *scope) Value {
 		v := c.eval(x.X, en, sc)
 		c.primed = false
 		return v
-	case *ActionBox:
+	case *actionBox:
 		if x.Angle {
-			return BoolV(c.evalBool(x.A, en, sc) && !c.unchangedHolds(x.Sub, en, sc))
+			return boolV(c.evalBool(x.A, en, sc) && !c.unchangedHolds(x.Sub, en, sc))
 		}
-		return BoolV(c.evalBool(x.A, en, sc) || c.unchangedHolds(x.Sub, en, sc))
-	case *At:
+		return boolV(c.evalBool(x.A, en, sc) || c.unchangedHolds(x.Sub, en, sc))
+	case *at:
 		v, ok := en.lookup("@")
 		if !ok {
 			throw(x.pos(), "@ used outside EXCEPT.")
 		}
 		return v
-	case *Lambda:
+	case *lambda:
 		return &closureV{lambda: x, env: en, scope: sc, arity: len(x.Params)}
-	case *Fairness:
+	case *fairness:
 		throw(x.pos(), "Fairness formulas cannot be evaluated as values.")
 	}
 	throw(e.pos(), "cannot evaluate expression")
 	return nil
 }
 
-func (c *ctx) unchangedHolds(sub Expr, en *env, sc *scope) bool {
+func (c *evaluator) unchangedHolds(sub expr, en *env, sc *scope) bool {
 	if c.next == nil {
 		throw(sub.pos(), "UNCHANGED evaluated without a next state.")
 	}
@@ -303,7 +298,7 @@ func (c *ctx) unchangedHolds(sub Expr, en *env, sc *scope) bool {
 	return c.equal(a, b, sub.pos())
 }
 
-func (c *ctx) bindLet(l *Let, en *env, sc *scope) *env {
+func (c *evaluator) bindLet(l *let, en *env, sc *scope) *env {
 	for _, d := range l.Defs {
 		d.scope = sc
 		cl := &closureV{def: d, scope: sc, arity: len(d.Params)}
@@ -314,11 +309,11 @@ func (c *ctx) bindLet(l *Let, en *env, sc *scope) *env {
 }
 
 // bindPattern binds a binder's names to v.
-func bindPattern(b Binder, v Value, en *env) (*env, bool) {
+func bindPattern(b binder, v Value, en *env) (*env, bool) {
 	if !b.Tuple {
 		return en.bind(b.Names[0], v), true
 	}
-	t, ok := v.(*TupleV)
+	t, ok := v.(*tupleV)
 	if !ok || len(t.Elems) != len(b.Names) {
 		return en, false
 	}
@@ -328,7 +323,7 @@ func bindPattern(b Binder, v Value, en *env) (*env, bool) {
 	return en, true
 }
 
-func (c *ctx) bindersValue(b Binder, en *env) Value {
+func (c *evaluator) bindersValue(b binder, en *env) Value {
 	if !b.Tuple {
 		v, _ := en.lookup(b.Names[0])
 		return v
@@ -337,12 +332,12 @@ func (c *ctx) bindersValue(b Binder, en *env) Value {
 	for i, n := range b.Names {
 		elems[i], _ = en.lookup(n)
 	}
-	return &TupleV{Elems: elems}
+	return &tupleV{Elems: elems}
 }
 
 // forBinders calls fn for every binding of the binders, in TLC's order (first binder
 // outermost). fn returns true to stop.
-func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bool {
+func (c *evaluator) forBinders(bs []binder, en *env, sc *scope, fn func(*env) bool) bool {
 	if len(bs) == 1 && !bs[0].Tuple && len(bs[0].Names) == 1 && bs[0].Set != nil {
 		// the common case, without the general machinery's allocations
 		b := bs[0]
@@ -357,11 +352,11 @@ func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bo
 		return false
 	}
 	// flatten x, y \in S into separate binders
-	var flat []Binder
+	var flat []binder
 	for _, b := range bs {
 		if !b.Tuple && len(b.Names) > 1 {
 			for _, n := range b.Names {
-				flat = append(flat, Binder{Names: []string{n}, Set: b.Set})
+				flat = append(flat, binder{Names: []string{n}, Set: b.Set})
 			}
 			continue
 		}
@@ -374,7 +369,7 @@ func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bo
 		}
 		b := flat[i]
 		if b.Set == nil {
-			throw(Pos{}, "TLC cannot evaluate an unbounded quantifier over %s.", b.Names[0])
+			throw(pos{}, "TLC cannot evaluate an unbounded quantifier over %s.", b.Names[0])
 		}
 		set := c.eval(b.Set, en, sc)
 		elems := c.iterate(set, b.Set.pos())
@@ -404,61 +399,8 @@ func (c *ctx) forBinders(bs []Binder, en *env, sc *scope, fn func(*env) bool) bo
 	return rec(0, en)
 }
 
-func (c *ctx) fcnCons(bs []Binder, body Expr, en *env, sc *scope, pos Pos) Value {
-	var dom, vals []Value
-	single := len(bs) == 1 && (len(bs[0].Names) == 1 || bs[0].Tuple)
-	c.forBinders(bs, en, sc, func(en2 *env) bool {
-		var key Value
-		if single {
-			key = c.bindersValue(bs[0], en2)
-		} else {
-			var elems []Value
-			for _, b := range bs {
-				for _, n := range b.Names {
-					v, _ := en2.lookup(n)
-					elems = append(elems, v)
-				}
-			}
-			key = &TupleV{Elems: elems}
-		}
-		dom = append(dom, key)
-		vals = append(vals, c.canon(c.eval(body, en2, sc), pos))
-		return false
-	})
-	return makeFcn(dom, vals)
-}
-
-// makeFcn builds a function from possibly unsorted keys.
-func makeFcn(dom, vals []Value) Value {
-	sorted := true
-	for i := 1; i < len(dom); i++ {
-		if compare(dom[i-1], dom[i]) >= 0 {
-			sorted = false
-			break
-		}
-	}
-	if !sorted {
-		idx := make([]int, len(dom))
-		for i := range idx {
-			idx[i] = i
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return compare(dom[idx[a]], dom[idx[b]]) < 0 })
-		d2 := make([]Value, 0, len(dom))
-		v2 := make([]Value, 0, len(dom))
-		for _, k := range idx {
-			if len(d2) > 0 && compare(d2[len(d2)-1], dom[k]) == 0 {
-				continue
-			}
-			d2 = append(d2, dom[k])
-			v2 = append(v2, vals[k])
-		}
-		dom, vals = d2, v2
-	}
-	return newFcn(dom, vals)
-}
-
 // evalIdent resolves and evaluates a name.
-func (c *ctx) evalIdent(x *Ident, en *env, sc *scope) Value {
+func (c *evaluator) evalIdent(x *ident, en *env, sc *scope) Value {
 	if x.Sel != nil {
 		sub, en2, sc2 := c.selectSub(x, en, sc)
 		return c.eval(sub, en2, sc2)
@@ -499,10 +441,10 @@ func (c *ctx) evalIdent(x *Ident, en *env, sc *scope) Value {
 }
 
 // instanceScope returns the scope M!... refers to.
-func (c *ctx) instanceScope(x *Ident, en *env, sc *scope) *scope {
+func (c *evaluator) instanceScope(x *ident, en *env, sc *scope) *scope {
 	cur := sc
 	for i, ref := range x.Prefix {
-		var d *Def
+		var d *def
 		if i == 0 {
 			// LET M == INSTANCE N IN ... M!Op
 			if v, ok := en.lookup(ref.Name); ok {
@@ -535,7 +477,7 @@ func (c *ctx) instanceScope(x *Ident, en *env, sc *scope) *scope {
 	return cur
 }
 
-func (c *ctx) argValues(args []Expr, params []Param, en *env, sc *scope) []Value {
+func (c *evaluator) argValues(args []expr, params []param, en *env, sc *scope) []Value {
 	vals := make([]Value, len(args))
 	for i, a := range args {
 		if i < len(params) && params[i].Arity > 0 {
@@ -548,11 +490,11 @@ func (c *ctx) argValues(args []Expr, params []Param, en *env, sc *scope) []Value
 }
 
 // opArg evaluates an argument passed for an operator parameter.
-func (c *ctx) opArg(a Expr, arity int, en *env, sc *scope) Value {
+func (c *evaluator) opArg(a expr, arity int, en *env, sc *scope) Value {
 	switch x := a.(type) {
-	case *Lambda:
+	case *lambda:
 		return &closureV{lambda: x, env: en, scope: sc, arity: len(x.Params)}
-	case *Ident:
+	case *ident:
 		if x.Args == nil {
 			if x.Prefix == nil {
 				if v, ok := en.lookup(x.Name); ok {
@@ -562,7 +504,7 @@ func (c *ctx) opArg(a Expr, arity int, en *env, sc *scope) Value {
 					return &closureV{def: d, scope: d.scope, arity: len(d.Params)}
 				}
 				if isBuiltinOp(x.Name) {
-					return &closureV{def: &Def{Name: x.Name, Kind: defBuiltin, Params: make([]Param, 2)}, arity: 2}
+					return &closureV{def: &def{Name: x.Name, Kind: defBuiltin, Params: make([]param, 2)}, arity: 2}
 				}
 			} else {
 				isc := c.instanceScope(x, en, sc)
@@ -575,7 +517,7 @@ func (c *ctx) opArg(a Expr, arity int, en *env, sc *scope) Value {
 	return c.eval(a, en, sc)
 }
 
-func (c *ctx) applyClosure(cl *closureV, args []Expr, pos Pos, en *env, sc *scope) Value {
+func (c *evaluator) applyClosure(cl *closureV, args []expr, pos pos, en *env, sc *scope) Value {
 	if cl.lambda != nil {
 		if len(args) != len(cl.lambda.Params) {
 			throw(pos, "LAMBDA expects %d arguments", len(cl.lambda.Params))
@@ -600,7 +542,7 @@ func (c *ctx) applyClosure(cl *closureV, args []Expr, pos Pos, en *env, sc *scop
 		}
 		// one function value per LET evaluation, so recursive calls share its memo
 		if cl.fcn == nil {
-			cl.fcn = &LazyFcnV{def: d, env: cl.env}
+			cl.fcn = &lazyFcnV{def: d, env: cl.env}
 		}
 		return cl.fcn
 	}
@@ -630,7 +572,7 @@ func (c *ctx) applyClosure(cl *closureV, args []Expr, pos Pos, en *env, sc *scop
 }
 
 // callValues applies an operator closure to already evaluated arguments.
-func (c *ctx) callValues(cl *closureV, vals []Value, pos Pos) Value {
+func (c *evaluator) callValues(cl *closureV, vals []Value, pos pos) Value {
 	if cl.lambda != nil {
 		en2 := cl.env
 		for i, v := range vals {
@@ -656,7 +598,7 @@ func (c *ctx) callValues(cl *closureV, vals []Value, pos Pos) Value {
 	return nil
 }
 
-func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
+func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) Value {
 	switch d.Kind {
 	case defVar:
 		if args != nil {
@@ -709,7 +651,7 @@ func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
 			throw(pos, "%s is a function; apply it with [ ]", d.Name)
 		}
 		if d.fcnVal == nil {
-			d.fcnVal = &LazyFcnV{def: d}
+			d.fcnVal = &lazyFcnV{def: d}
 		}
 		return d.fcnVal
 	case defInstance:
@@ -753,20 +695,20 @@ func (c *ctx) applyDef(d *Def, args []Expr, pos Pos, en *env, sc *scope) Value {
 }
 
 // canon materializes lazily represented values so they can be stored and compared.
-func (c *ctx) canon(v Value, pos Pos) Value {
+func (c *evaluator) canon(v Value, pos pos) Value {
 	switch x := v.(type) {
-	case BoolV, IntV, StrV, *ModelV, *TupleV, *RecordV, *FcnV, *SetV:
+	case boolV, intV, strV, *modelV, *tupleV, *recordV, *fcnV, *setV:
 		return v
-	case *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SetOpV:
-		return &SetV{Elems: c.enumerate(x, pos)}
-	case *LazyFcnV:
+	case *intervalV, *fcnSetV, *powerSetV, *recordSetV, *productSetV, *setOpV:
+		return &setV{Elems: c.enumerate(x, pos)}
+	case *lazyFcnV:
 		dom := c.enumerate(c.lazyDom(x, pos), pos)
 		vals := make([]Value, len(dom))
 		for i, d := range dom {
 			vals[i] = c.canon(c.apply(x, d, pos), pos)
 		}
 		return newFcn(dom, vals)
-	case *SeqSetV, *InfSetV:
+	case *seqSetV, *infSetV:
 		throw(pos, "Attempted to enumerate the infinite set %s.", fmtValue(v))
 	case *closureV:
 		throw(pos, "An operator cannot be used as a value.")
@@ -774,40 +716,19 @@ func (c *ctx) canon(v Value, pos Pos) Value {
 	return v
 }
 
-func (c *ctx) lazyDom(f *LazyFcnV, pos Pos) Value {
-	if f.dom == nil || !f.domConst {
-		before := c.varReads
-		defer func() { f.domConst = c.varReads == before }()
-		if len(f.def.Binders) != 1 || (len(f.def.Binders[0].Names) != 1 && !f.def.Binders[0].Tuple) {
-			// several binders: domain is a product
-			var sets []Value
-			for _, b := range f.def.Binders {
-				s := c.eval(b.Set, f.env, f.def.scope)
-				for range b.Names {
-					sets = append(sets, s)
-				}
-			}
-			f.dom = &ProductSetV{Sets: sets}
-		} else {
-			f.dom = c.eval(f.def.Binders[0].Set, f.env, f.def.scope)
-		}
-	}
-	return f.dom
-}
-
 // equal is TLC's value equality; comparing values of incompatible basic types is an error.
-func (c *ctx) equal(a, b Value, pos Pos) bool {
+func (c *evaluator) equal(a, b Value, pos pos) bool {
 	switch x := a.(type) {
-	case IntV:
-		if y, ok := b.(IntV); ok {
+	case intV:
+		if y, ok := b.(intV); ok {
 			return x == y
 		}
-	case StrV:
-		if y, ok := b.(StrV); ok {
+	case strV:
+		if y, ok := b.(strV); ok {
 			return x == y
 		}
-	case BoolV:
-		if y, ok := b.(BoolV); ok {
+	case boolV:
+		if y, ok := b.(boolV); ok {
 			return x == y
 		}
 	}
@@ -817,18 +738,18 @@ func (c *ctx) equal(a, b Value, pos Pos) bool {
 	}
 	if ra == 8 || rb == 8 {
 		if isSetLike(a) && isSetLike(b) {
-			if fa, ok := a.(*IntervalV); ok {
-				if fb, ok := b.(*IntervalV); ok {
+			if fa, ok := a.(*intervalV); ok {
+				if fb, ok := b.(*intervalV); ok {
 					return (fa.Lo > fa.Hi && fb.Lo > fb.Hi) || (fa.Lo == fb.Lo && fa.Hi == fb.Hi)
 				}
 			}
-			if ia, ok := a.(*InfSetV); ok {
-				if ib, ok := b.(*InfSetV); ok {
+			if ia, ok := a.(*infSetV); ok {
+				if ib, ok := b.(*infSetV); ok {
 					return ia.Name == ib.Name
 				}
 				return false
 			}
-			if _, ok := b.(*InfSetV); ok {
+			if _, ok := b.(*infSetV); ok {
 				return false
 			}
 		}
@@ -837,479 +758,9 @@ func (c *ctx) equal(a, b Value, pos Pos) bool {
 	return compare(a, b) == 0
 }
 
-func isSetLike(v Value) bool {
-	switch v.(type) {
-	case *SetV, *IntervalV, *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV, *SetOpV, *FilterSetV:
-		return true
-	}
-	return false
-}
-
-// setMemo keeps the elements of a lazily represented set once enumerated: a set
-// such as Cells == S \X T is a constant definition evaluated once, but walked for
-// every state, and building its elements each time dominated the search.
-type setMemo struct{ elems atomic.Pointer[[]Value] }
-
-func (m *setMemo) get() ([]Value, bool) {
-	if p := m.elems.Load(); p != nil {
-		return *p, true
-	}
-	return nil, false
-}
-
-// put stores elems (clipped, so a caller's append copies) and returns them. Huge
-// sets are not kept: they are usually walked once (an Init of a type invariant).
-func (m *setMemo) put(elems []Value) []Value {
-	elems = slices.Clip(elems)
-	if len(elems) <= 1<<16 {
-		m.elems.Store(&elems)
-	}
-	return elems
-}
-
-// enumerate lists the elements of a finite set in TLC's normalized order.
-func (c *ctx) enumerate(v Value, pos Pos) []Value {
-	var m *setMemo
-	switch s := v.(type) {
-	case *FcnSetV:
-		m = &s.memo
-	case *PowerSetV:
-		m = &s.memo
-	case *RecordSetV:
-		m = &s.memo
-	case *ProductSetV:
-		m = &s.memo
-	default:
-		return c.enumerateLazy(v, pos)
-	}
-	if e, ok := m.get(); ok {
-		return e
-	}
-	return m.put(c.enumerateLazy(v, pos))
-}
-
-func (c *ctx) enumerateLazy(v Value, pos Pos) []Value {
-	switch s := v.(type) {
-	case *SetV:
-		return s.Elems
-	case *IntervalV:
-		if s.Hi < s.Lo {
-			return nil
-		}
-		out := make([]Value, 0, s.Hi-s.Lo+1)
-		for i := s.Lo; i <= s.Hi; i++ {
-			out = append(out, IntV(i))
-		}
-		return out
-	case *FcnSetV:
-		dom := c.enumerate(s.Dom, pos)
-		rng := c.enumerate(s.Rng, pos)
-		total := 1
-		for range dom {
-			total *= len(rng)
-			if total > 50000000 {
-				throw(pos, "Attempted to enumerate a set of functions that is too large.")
-			}
-		}
-		out := make([]Value, 0, total)
-		idx := make([]int, len(dom))
-		if len(dom) > 0 && len(rng) == 0 {
-			return nil
-		}
-		for {
-			vals := make([]Value, len(dom))
-			for i, k := range idx {
-				vals[i] = rng[k]
-			}
-			out = append(out, newFcn(dom, vals))
-			i := len(idx) - 1
-			for i >= 0 {
-				idx[i]++
-				if idx[i] < len(rng) {
-					break
-				}
-				idx[i] = 0
-				i--
-			}
-			if i < 0 {
-				break
-			}
-		}
-		// canonical order of functions is not the odometer order for records/fcns
-		return newSet(out).Elems
-	case *PowerSetV:
-		base := c.enumerate(s.Base, pos)
-		if len(base) > 24 {
-			throw(pos, "Attempted to enumerate SUBSET of a set with %d elements.", len(base))
-		}
-		out := make([]Value, 0, 1<<len(base))
-		for m := 0; m < 1<<len(base); m++ {
-			var elems []Value
-			for i := range base {
-				if m&(1<<i) != 0 {
-					elems = append(elems, base[i])
-				}
-			}
-			out = append(out, &SetV{Elems: elems})
-		}
-		return newSet(out).Elems
-	case *RecordSetV:
-		sets := make([][]Value, len(s.Sets))
-		for i, st := range s.Sets {
-			sets[i] = c.enumerate(st, pos)
-		}
-		var out []Value
-		cartesian(sets, func(vals []Value) {
-			out = append(out, &RecordV{Names: s.Names, Vals: vals})
-		})
-		return newSet(out).Elems
-	case *ProductSetV:
-		sets := make([][]Value, len(s.Sets))
-		for i, st := range s.Sets {
-			sets[i] = c.enumerate(st, pos)
-		}
-		var out []Value
-		cartesian(sets, func(vals []Value) {
-			out = append(out, &TupleV{Elems: vals})
-		})
-		return out
-	case *SetOpV:
-		var out []Value
-		switch s.Op {
-		case "\\cup":
-			out = append(append(out, c.enumerate(s.A, pos)...), c.enumerate(s.B, pos)...)
-			return newSet(out).Elems
-		case "\\cap":
-			a, b := s.A, s.B
-			if isInfinite(a) {
-				a, b = b, a
-			}
-			for _, e := range c.enumerate(a, pos) {
-				if c.member(e, b, pos) {
-					out = append(out, e)
-				}
-			}
-		default:
-			for _, e := range c.enumerate(s.A, pos) {
-				if !c.member(e, s.B, pos) {
-					out = append(out, e)
-				}
-			}
-		}
-		return out
-	case *InfSetV, *SeqSetV:
-		throw(pos, "Attempted to enumerate the infinite set %s.", fmtValue(v))
-	}
-	throw(pos, "Attempted to enumerate %s, which is not a set.", fmtValue(v))
-	return nil
-}
-
-func cartesian(sets [][]Value, fn func([]Value)) {
-	for _, s := range sets {
-		if len(s) == 0 {
-			return
-		}
-	}
-	idx := make([]int, len(sets))
-	for {
-		vals := make([]Value, len(sets))
-		for i, k := range idx {
-			vals[i] = sets[i][k]
-		}
-		fn(vals)
-		i := len(idx) - 1
-		for i >= 0 {
-			idx[i]++
-			if idx[i] < len(sets[i]) {
-				break
-			}
-			idx[i] = 0
-			i--
-		}
-		if i < 0 {
-			return
-		}
-	}
-}
-
-// member decides x \in s.
-func (c *ctx) member(x, s Value, pos Pos) bool {
-	switch st := s.(type) {
-	case *SetV:
-		x = c.canon(x, pos)
-		n := len(st.Elems)
-		if n > 0 {
-			r0, rx := typeRank(st.Elems[0]), typeRank(x)
-			if r0 < 3 && rx < 3 && r0 != rx {
-				throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
-			}
-		}
-		i := sort.Search(n, func(i int) bool { return compare(st.Elems[i], x) >= 0 })
-		return i < n && compare(st.Elems[i], x) == 0
-	case *IntervalV:
-		n, ok := x.(IntV)
-		if !ok {
-			throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
-		}
-		return int64(n) >= st.Lo && int64(n) <= st.Hi
-	case *InfSetV:
-		switch st.Name {
-		case "Nat":
-			n, ok := x.(IntV)
-			return ok && n >= 0
-		case "Int":
-			_, ok := x.(IntV)
-			return ok
-		case "STRING":
-			_, ok := x.(StrV)
-			return ok
-		}
-	case *FcnSetV:
-		x = c.canon(x, pos)
-		dom, vals, ok := fcnParts(x)
-		if !ok {
-			return false
-		}
-		sdom := c.enumerate(st.Dom, pos)
-		if len(sdom) != len(dom) {
-			return false
-		}
-		for i := range dom {
-			if compare(dom[i], sdom[i]) != 0 {
-				return false
-			}
-			if !c.member(vals[i], st.Rng, pos) {
-				return false
-			}
-		}
-		return true
-	case *PowerSetV:
-		xs, ok := c.canon(x, pos).(*SetV)
-		if !ok {
-			return false
-		}
-		for _, e := range xs.Elems {
-			if !c.member(e, st.Base, pos) {
-				return false
-			}
-		}
-		return true
-	case *RecordSetV:
-		r, ok := c.canon(x, pos).(*RecordV)
-		if !ok || len(r.Names) != len(st.Names) {
-			return false
-		}
-		for i := range r.Names {
-			if r.Names[i] != st.Names[i] || !c.member(r.Vals[i], st.Sets[i], pos) {
-				return false
-			}
-		}
-		return true
-	case *ProductSetV:
-		t, ok := c.canon(x, pos).(*TupleV)
-		if !ok || len(t.Elems) != len(st.Sets) {
-			return false
-		}
-		for i := range t.Elems {
-			if !c.member(t.Elems[i], st.Sets[i], pos) {
-				return false
-			}
-		}
-		return true
-	case *SeqSetV:
-		t, ok := c.canon(x, pos).(*TupleV)
-		if !ok {
-			return false
-		}
-		for _, e := range t.Elems {
-			if !c.member(e, st.Base, pos) {
-				return false
-			}
-		}
-		return true
-	case *FilterSetV:
-		if !c.member(x, st.base, pos) {
-			return false
-		}
-		en2, ok := bindPattern(st.b, x, st.env)
-		return ok && c.evalBool(st.pred, en2, st.scope)
-	case *SetOpV:
-		switch st.Op {
-		case "\\cup":
-			return c.member(x, st.A, pos) || c.member(x, st.B, pos)
-		case "\\cap":
-			return c.member(x, st.A, pos) && c.member(x, st.B, pos)
-		default:
-			return c.member(x, st.A, pos) && !c.member(x, st.B, pos)
-		}
-	}
-	throw(pos, "Attempted to check if the value %s is an element of %s, which is not a set.", fmtValue(x), fmtValue(s))
-	return false
-}
-
-// fcnParts returns the domain and values of a canonical function value.
-func fcnParts(v Value) (dom, vals []Value, ok bool) {
-	switch f := v.(type) {
-	case *TupleV:
-		dom = make([]Value, len(f.Elems))
-		for i := range f.Elems {
-			dom[i] = IntV(i + 1)
-		}
-		return dom, f.Elems, true
-	case *RecordV:
-		dom = make([]Value, len(f.Names))
-		for i, n := range f.Names {
-			dom[i] = StrV(n)
-		}
-		return dom, f.Vals, true
-	case *FcnV:
-		return f.Dom, f.Vals, true
-	}
-	return nil, nil, false
-}
-
-// apply is function application f[arg].
-func (c *ctx) apply(f, arg Value, pos Pos) Value {
-	switch x := f.(type) {
-	case *TupleV:
-		if n, ok := arg.(IntV); ok && n >= 1 && int(n) <= len(x.Elems) {
-			return x.Elems[n-1]
-		}
-	case *RecordV:
-		if s, ok := arg.(StrV); ok {
-			for i, n := range x.Names {
-				if n == string(s) {
-					return x.Vals[i]
-				}
-			}
-		}
-	case *FcnV:
-		arg = c.canon(arg, pos)
-		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], arg) >= 0 })
-		if i < len(x.Dom) && compare(x.Dom[i], arg) == 0 {
-			return x.Vals[i]
-		}
-	case *LazyFcnV:
-		arg = c.canon(arg, pos)
-		if !c.member(arg, c.lazyDom(x, pos), pos) {
-			break
-		}
-		var key string
-		if x.memo != nil {
-			key = string(encode(nil, arg))
-			if v, ok := x.memo[key]; ok {
-				return v
-			}
-		}
-		en := x.env
-		bs := x.def.Binders
-		if len(bs) == 1 && len(bs[0].Names) == 1 {
-			en = en.bind(bs[0].Names[0], arg)
-		} else if len(bs) == 1 && bs[0].Tuple {
-			var ok bool
-			en, ok = bindPattern(bs[0], arg, en)
-			if !ok {
-				break
-			}
-		} else {
-			t, ok := arg.(*TupleV)
-			if !ok {
-				break
-			}
-			k := 0
-			for _, b := range bs {
-				for _, n := range b.Names {
-					en = en.bind(n, t.Elems[k])
-					k++
-				}
-			}
-		}
-		before := c.varReads
-		v := c.eval(x.def.Body, en, x.def.scope)
-		if c.varReads == before {
-			if x.memo == nil {
-				x.memo = map[string]Value{}
-				key = string(encode(nil, arg))
-			}
-			x.memo[key] = v
-		}
-		return v
-	case *closureV:
-		throw(pos, "An operator was applied with [ ]; use ( ).")
-	default:
-		throw(pos, "Attempted to apply %s, which is not a function, to %s.", fmtValue(f), fmtValue(arg))
-	}
-	throw(pos, "Attempted to apply function:\n%s\nto argument %s, which is not in the domain of the function.", fmtValue(f), fmtValue(arg))
-	return nil
-}
-
-// except is [f EXCEPT ![k1][k2]... = val].
-func (c *ctx) except(f Value, keys []Value, val Expr, en *env, sc *scope, pos Pos) Value {
-	f = c.canon(f, pos)
-	k := keys[0]
-	old, ok := c.tryApply(f, k)
-	if !ok {
-		// TLC leaves the function unchanged when the key is not in its domain.
-		return f
-	}
-	var nv Value
-	if len(keys) == 1 {
-		nv = c.canon(c.eval(val, en.bind("@", old), sc), pos)
-	} else {
-		nv = c.except(old, keys[1:], val, en, sc, pos)
-	}
-	switch x := f.(type) {
-	case *TupleV:
-		n := int(k.(IntV))
-		elems := append([]Value(nil), x.Elems...)
-		elems[n-1] = nv
-		return &TupleV{Elems: elems}
-	case *RecordV:
-		vals := append([]Value(nil), x.Vals...)
-		for i, nm := range x.Names {
-			if nm == string(k.(StrV)) {
-				vals[i] = nv
-			}
-		}
-		return &RecordV{Names: x.Names, Vals: vals}
-	case *FcnV:
-		vals := append([]Value(nil), x.Vals...)
-		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
-		vals[i] = nv
-		return &FcnV{Dom: x.Dom, Vals: vals}
-	}
-	throw(pos, "EXCEPT applied to a non-function %s.", fmtValue(f))
-	return nil
-}
-
-func (c *ctx) tryApply(f, k Value) (Value, bool) {
-	switch x := f.(type) {
-	case *TupleV:
-		if n, ok := k.(IntV); ok && n >= 1 && int(n) <= len(x.Elems) {
-			return x.Elems[n-1], true
-		}
-	case *RecordV:
-		if s, ok := k.(StrV); ok {
-			for i, n := range x.Names {
-				if n == string(s) {
-					return x.Vals[i], true
-				}
-			}
-		}
-	case *FcnV:
-		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
-		if i < len(x.Dom) && compare(x.Dom[i], k) == 0 {
-			return x.Vals[i], true
-		}
-	default:
-		throw(Pos{}, "EXCEPT applied to a non-function %s.", fmtValue(f))
-	}
-	return nil, false
-}
-
 // selectSub resolves Op!i!j to the selected subexpression of Op's body.
-func (c *ctx) selectSub(x *Ident, en *env, sc *scope) (Expr, *env, *scope) {
-	var d *Def
+func (c *evaluator) selectSub(x *ident, en *env, sc *scope) (expr, *env, *scope) {
+	var d *def
 	if x.Prefix != nil {
 		d = c.instanceScope(x, en, sc).lookup(x.Name)
 	} else {
@@ -1328,15 +779,15 @@ func (c *ctx) selectSub(x *Ident, en *env, sc *scope) (Expr, *env, *scope) {
 	}
 	e := d.Body
 	for _, n := range x.Sel {
-		var items []Expr
+		var items []expr
 		switch y := e.(type) {
-		case *Junction:
+		case *junction:
 			items = y.Items
-		case *OpApp:
+		case *opApp:
 			items = y.Args
-		case *Ident:
+		case *ident:
 			items = y.Args
-		case *TupleLit:
+		case *tupleLit:
 			items = y.Elems
 		}
 		if n < 1 || n > len(items) {

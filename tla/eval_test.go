@@ -3,8 +3,10 @@ package tla
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -58,7 +60,8 @@ func TestEvalMatchesTLC(t *testing.T) {
 	var got []string
 	for _, l := range strings.Split(out, "\n") {
 		if l != "" && !strings.Contains(l, "tlacheck") && !strings.HasPrefix(l, "Parsing") && !strings.HasPrefix(l, "Semantic") &&
-			!strings.HasPrefix(l, "Model checking") && !strings.Contains(l, "states generated") && !strings.HasPrefix(l, "Finished") {
+			!strings.HasPrefix(l, "Model checking") && !strings.Contains(l, "states generated") && !strings.HasPrefix(l, "The depth") &&
+			!strings.HasPrefix(l, "Finished") {
 			got = append(got, l)
 		}
 	}
@@ -72,18 +75,23 @@ func TestEvalMatchesTLC(t *testing.T) {
 	}
 }
 
+// writeFiles writes text files, by name, into dir and returns the path of the first.
+func writeFiles(t *testing.T, dir string, files ...[2]string) string {
+	t.Helper()
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f[0]), []byte(f[1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, files[0][0])
+}
+
 // checkSource model-checks a module given as text and returns the output.
 func checkSource(t *testing.T, name, spec, cfg string) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, name+".tla"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".cfg"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeFiles(t, t.TempDir(), [2]string{name + ".tla", spec}, [2]string{name + ".cfg", cfg})
 	var buf bytes.Buffer
-	res, err := CheckFile(context.Background(), filepath.Join(dir, name+".tla"), Options{Out: &buf})
+	res, err := CheckFile(context.Background(), path, Options{Out: &buf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +113,7 @@ func TestParseErrorPositions(t *testing.T) {
 		{"no module here", "m.tla:1:15:"},
 	}
 	for _, c := range cases {
-		_, err := ParseModule("m.tla", c.src)
+		_, err := parseModule("m.tla", c.src)
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("ParseModule(%q) error %v, want prefix %s", c.src, err, c.want)
 		}
@@ -136,5 +144,82 @@ func TestTLCGetLevel(t *testing.T) {
 	out := checkSource(t, "L", spec, "INIT Init\nNEXT Next\nCONSTRAINT C\n")
 	if !strings.Contains(out, "3 states generated, 2 distinct states found") {
 		t.Errorf("counts differ from TLC's 3 generated, 2 distinct:\n%s", out)
+	}
+}
+
+// TestNamedAssume checks that ASSUME Name == e defines Name for later ASSUMEs and
+// definitions (MultiPaxos's PaxosAssume), in the root module and in one it extends.
+func TestNamedAssume(t *testing.T) {
+	spec := "---- MODULE NA ----\nEXTENDS Naturals, NABase\nASSUME BothPos == NPos /\\ N > 0\n" +
+		"VARIABLE x\nInit == x = 0\nNext == x < N /\\ x' = x + 1\nInv == BothPos => x <= N\n====\n"
+	base := "---- MODULE NABase ----\nEXTENDS Naturals\nCONSTANT N\nASSUME NPos == N > 0\n====\n"
+	dir := t.TempDir()
+	for n, want := range map[int]int{3: ExitOK, 0: ExitAssume} {
+		cfg := fmt.Sprintf("CONSTANT N = %d\nINIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n", n)
+		path := writeFiles(t, dir, [2]string{"NA.tla", spec}, [2]string{"NABase.tla", base}, [2]string{"NA.cfg", cfg})
+		var buf bytes.Buffer
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != want || want == ExitOK && res.Distinct != int64(n+1) {
+			t.Errorf("N = %d: exit %d, %d distinct; want exit %d\n%s", n, res.ExitCode, res.Distinct, want, buf.String())
+		}
+	}
+}
+
+// TestConstantOnlyDepth checks that a model without variables ends with TLC's depth
+// line, which tools parse.
+func TestConstantOnlyDepth(t *testing.T) {
+	out := checkSource(t, "C", "---- MODULE C ----\nEXTENDS Naturals\nASSUME 1 + 1 = 2\n====\n", "")
+	if !strings.Contains(out, "0 states generated, 0 distinct states found, 0 states left on queue.\nThe depth of the complete state graph search is 0.\n") {
+		t.Errorf("no depth 0 line after the counts:\n%s", out)
+	}
+}
+
+// TestContinue checks TLC's -continue: every invariant violation is reported, the
+// search goes on through the violating states, and the run ends like a success
+// with exit code 0. The expected lines are TLC 2.20's for this spec.
+func TestContinue(t *testing.T) {
+	spec := "---- MODULE C ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 6 /\\ x' = x + 1\n" +
+		"Inv == x # 0 /\\ x # 3\n====\n"
+	path := writeFiles(t, t.TempDir(), [2]string{"C.tla", spec}, [2]string{"C.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"})
+	want := "Error: Invariant Inv is violated by the initial state:\nx = 0\n\n" +
+		"Finished computing initial states: 1 distinct state generated at TIME.\n" +
+		"Error: Invariant Inv is violated.\nError: The behavior up to this point is:\n" +
+		"State 1: <Initial predicate>\nx = 0\n\n" +
+		"State 2: <Next line 5, col 9 to line 5, col 27 of module C>\nx = 1\n\n" +
+		"State 3: <Next line 5, col 9 to line 5, col 27 of module C>\nx = 2\n\n" +
+		"State 4: <Next line 5, col 9 to line 5, col 27 of module C>\nx = 3\n\n" +
+		"Model checking completed. No error has been found.\n"
+	stamp := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
+	for _, workers := range []int{1, 2} {
+		var buf bytes.Buffer
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Continue: true, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := stamp.ReplaceAllString(buf.String(), "TIME")
+		if res.ExitCode != ExitOK || res.Distinct != 7 || !strings.Contains(out, want) {
+			t.Errorf("workers %d: exit %d, %d distinct; output\n%s\nwant exit 0, 7 distinct, and\n%s", workers, res.ExitCode, res.Distinct, out, want)
+		}
+	}
+}
+
+// TestSimulateDeadlock checks that random behaviours report a deadlock, with the
+// behaviour that reached it, and that a CONSTRAINT ends a behaviour instead.
+func TestSimulateDeadlock(t *testing.T) {
+	spec := "---- MODULE S ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 3 /\\ x' = x + 1\nSmall == x < 2\n====\n"
+	dir := t.TempDir()
+	for cfg, want := range map[string]int{"INIT Init\nNEXT Next\n": ExitDeadlock, "INIT Init\nNEXT Next\nCONSTRAINT Small\n": ExitOK} {
+		path := writeFiles(t, dir, [2]string{"S.tla", spec}, [2]string{"S.cfg", cfg})
+		var buf bytes.Buffer
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Simulation: &Simulation{Traces: 5, Seed: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != want || want == ExitDeadlock && len(res.Trace) != 4 {
+			t.Errorf("%q: exit %d, trace of %d states; want exit %d (a trace of 4 states on deadlock)\n%s", cfg, res.ExitCode, len(res.Trace), want, buf.String())
+		}
 	}
 }

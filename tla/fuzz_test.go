@@ -28,12 +28,12 @@ func FuzzParseModule(f *testing.F) {
 	f.Add("---- MODULE M ----\n(* (* nested *) *) A == [x EXCEPT ![1].a = @ + 1]\n====")
 	f.Add("---- MODULE M ----\nTHEOREM T == TRUE\n<1>1. QED\n  BY DEF T\n====")
 	f.Fuzz(func(t *testing.T, src string) {
-		m, err := ParseModule("fuzz.tla", src)
+		m, err := parseModule("fuzz.tla", src)
 		if err == nil && m == nil {
 			t.Fatal("nil module without error")
 		}
 		if err != nil {
-			if _, ok := err.(*Error); !ok {
+			if _, ok := err.(*specError); !ok {
 				t.Fatalf("error of type %T, want *Error", err)
 			}
 		}
@@ -46,7 +46,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("CONSTANTS N = 3 P = {p1, p2} X <- [M]Y\nSPECIFICATION Spec\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")
 	f.Add("INIT Init NEXT Next INVARIANTS A B PROPERTIES C")
 	f.Fuzz(func(t *testing.T, src string) {
-		cfg, err := ParseConfig("fuzz.cfg", src)
+		cfg, err := parseConfig("fuzz.cfg", src)
 		if err == nil && cfg == nil {
 			t.Fatal("nil config without error")
 		}

@@ -23,7 +23,7 @@ type sgraph struct {
 type sedge struct {
 	from, to int32
 	stutter  bool
-	label    *Def // nil for stuttering or when Next is not split into named actions
+	label    *def // nil for stuttering or when Next is not split into named actions
 	args     []Value
 	module   string
 	sp       span
@@ -33,14 +33,15 @@ type sedge struct {
 // target was stored (states cut off by a CONSTRAINT are not part of the graph, as in
 // TLC).
 func (ch *checker) buildGraph() *sgraph {
-	g := &sgraph{states: make([][]Value, len(ch.recs)), out: make([][]int32, len(ch.recs))}
-	for i := range ch.recs {
-		g.states[i] = ch.decodeState(ch.recs[i].enc)
-		if ch.recs[i].parent < 0 {
+	n := ch.store.len()
+	g := &sgraph{states: make([][]Value, n), out: make([][]int32, n)}
+	for i := range n {
+		g.states[i] = ch.decodeState(ch.store.enc(int32(i)))
+		if ch.store.parent.s[i] < 0 {
 			g.initial = append(g.initial, int32(i))
 		}
 	}
-	c := &ctx{p: ch.p, out: io.Discard}
+	c := &evaluator{p: ch.p, out: io.Discard}
 	next := make([]Value, len(ch.p.vars))
 	for i, s := range g.states {
 		from := int32(i)
@@ -59,7 +60,7 @@ func (ch *checker) buildGraph() *sgraph {
 			if len(ch.actionConstraint) > 0 && !ch.satisfies(ch.actionConstraint, s, next) {
 				return false
 			}
-			to, ok := ch.seen[ch.stateKey(next)]
+			to, ok := ch.store.lookup(ch.stateKeyBytes(next))
 			if !ok {
 				return false
 			}
@@ -162,23 +163,23 @@ func runChecker(ctx context.Context, specPath string, opts Options, noLiveness b
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := ParseModule(specPath, string(src))
+	m, err := parseModule(specPath, string(src))
 	if err != nil {
 		return nil, parseFailure(out, err), nil
 	}
-	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	cfg, err := parseConfig(cfgPath, string(cfgSrc))
 	if err != nil {
 		fmt.Fprintf(out, "Error: configuration file %s: %v\n", cfgPath, err)
 		return nil, &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
 	}
-	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx}
+	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, keepGraph: true}
 	ch.live.skip = noLiveness
 	res := ch.run(m, specPath)
 	return ch, res, nil
 }
 
 // Label returns the edge's action as TLC labels it in traces and graph dumps:
-// "Resolve", "Start(c1)".
+// "Resolve", "Start(c1)", "Request(c3,{r1, r2})".
 func (e Edge) Label() string {
 	if len(e.Args) == 0 {
 		return e.Action
@@ -187,7 +188,7 @@ func (e Edge) Label() string {
 	for i, a := range e.Args {
 		args[i] = fmtValue(a)
 	}
-	return e.Action + "(" + strings.Join(args, ", ") + ")"
+	return e.Action + "(" + strings.Join(args, ",") + ")"
 }
 
 // WriteDot writes the graph in the Graphviz format of TLC's `-dump dot,actionlabels`:

@@ -62,22 +62,22 @@ func (ls *liveSpec) expanded(generated, distinct int64, depth int) {
 // liveExpr is a formula with the bindings it is evaluated in.
 type liveExpr struct {
 	name string
-	e    Expr
+	e    expr
 	en   *env
 	sc   *scope
 }
 
-func (ls *liveSpec) addAssumption(e Expr, en *env, sc *scope) {
+func (ls *liveSpec) addAssumption(e expr, en *env, sc *scope) {
 	ls.assume = append(ls.assume, liveExpr{e: e, en: en, sc: sc})
 }
 
-func (ls *liveSpec) addProperty(name string, e Expr, en *env, sc *scope) {
+func (ls *liveSpec) addProperty(name string, e expr, en *env, sc *scope) {
 	ls.props = append(ls.props, liveExpr{name: name, e: e, en: en, sc: sc})
 }
 
 // liveAtom is a state or action predicate occurring in a temporal formula.
 type liveAtom struct {
-	e      Expr
+	e      expr
 	en     *env
 	sc     *scope
 	action bool // depends on the next state: evaluated on steps, not states
@@ -95,7 +95,7 @@ type fairCond struct {
 // liveBuilder turns TLA+ temporal formulas into tformulas over atoms and evaluates the
 // atoms on the state graph, caching every result.
 type liveBuilder struct {
-	c      *ctx
+	c      *evaluator
 	g      *sgraph
 	atoms  []liveAtom
 	fair   []fairCond
@@ -103,15 +103,15 @@ type liveBuilder struct {
 	// caches: per atom, per state (state atoms) or per edge (action atoms);
 	// 0 unknown, 1 false, 2 true
 	cache    [][]int8
-	temporal map[*Def]bool
-	action   map[*Def]bool
+	temporal map[*def]bool
+	action   map[*def]bool
 }
 
 func newLiveBuilder(p *program, g *sgraph) *liveBuilder {
-	return &liveBuilder{c: &ctx{p: p, out: io.Discard}, g: g, temporal: map[*Def]bool{}, action: map[*Def]bool{}}
+	return &liveBuilder{c: &evaluator{p: p, out: io.Discard}, g: g, temporal: map[*def]bool{}, action: map[*def]bool{}}
 }
 
-func (lb *liveBuilder) atom(e Expr, en *env, sc *scope) int {
+func (lb *liveBuilder) atom(e expr, en *env, sc *scope) int {
 	lb.atoms = append(lb.atoms, liveAtom{e: e, en: en, sc: sc, action: lb.isAction(e, en, sc, 0), enabledOf: -1})
 	n := len(lb.g.states)
 	if lb.atoms[len(lb.atoms)-1].action {
@@ -152,7 +152,7 @@ func (lb *liveBuilder) enabledIn(a int, s int32) (b bool) {
 		if r == nil {
 			return
 		}
-		ee, ok := r.(*EvalError)
+		ee, ok := r.(*evalError)
 		if !ok || !strings.Contains(ee.Msg, "was used before it was assigned") {
 			panic(r)
 		}
@@ -189,7 +189,7 @@ func boolCache(b bool) int8 {
 }
 
 // lookupDef resolves an identifier to the definition it names, or nil.
-func (lb *liveBuilder) lookupDef(x *Ident, en *env, sc *scope) (d *Def) {
+func (lb *liveBuilder) lookupDef(x *ident, en *env, sc *scope) (d *def) {
 	if x.Prefix == nil {
 		if _, ok := en.lookup(x.Name); ok {
 			return nil
@@ -198,7 +198,7 @@ func (lb *liveBuilder) lookupDef(x *Ident, en *env, sc *scope) (d *Def) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			if _, ok := r.(*EvalError); !ok {
+			if _, ok := r.(*evalError); !ok {
 				panic(r)
 			}
 			d = nil
@@ -208,100 +208,100 @@ func (lb *liveBuilder) lookupDef(x *Ident, en *env, sc *scope) (d *Def) {
 }
 
 // exprKids lists the direct subexpressions of e.
-func exprKids(e Expr) []Expr {
+func exprKids(e expr) []expr {
 	switch x := e.(type) {
-	case *OpApp:
+	case *opApp:
 		return x.Args
-	case *Junction:
+	case *junction:
 		return x.Items
-	case *Ident:
+	case *ident:
 		return x.Args
-	case *Quant:
-		k := []Expr{x.Body}
+	case *quant:
+		k := []expr{x.Body}
 		for _, b := range x.Binders {
 			k = append(k, b.Set)
 		}
 		return k
-	case *Choose:
-		return []Expr{x.B.Set, x.Body}
-	case *SetEnum:
+	case *choose:
+		return []expr{x.B.Set, x.Body}
+	case *setEnum:
 		return x.Elems
-	case *SetFilter:
-		return []Expr{x.B.Set, x.Pred}
-	case *SetMap:
-		k := []Expr{x.Elem}
+	case *setFilter:
+		return []expr{x.B.Set, x.Pred}
+	case *setMap:
+		k := []expr{x.Elem}
 		for _, b := range x.Binders {
 			k = append(k, b.Set)
 		}
 		return k
-	case *TupleLit:
+	case *tupleLit:
 		return x.Elems
-	case *FcnCons:
-		k := []Expr{x.Body}
+	case *fcnCons:
+		k := []expr{x.Body}
 		for _, b := range x.Binders {
 			k = append(k, b.Set)
 		}
 		return k
-	case *FcnSet:
-		return []Expr{x.Dom, x.Rng}
-	case *RecordLit:
+	case *fcnSet:
+		return []expr{x.Dom, x.Rng}
+	case *recordLit:
 		return x.Vals
-	case *RecordSet:
+	case *recordSet:
 		return x.Sets
-	case *Except:
-		k := []Expr{x.Fcn}
+	case *except:
+		k := []expr{x.Fcn}
 		for _, u := range x.Updates {
 			k = append(k, u.Path...)
 			k = append(k, u.Val)
 		}
 		return k
-	case *FcnApp:
-		return append([]Expr{x.Fcn}, x.Args...)
-	case *Dot:
-		return []Expr{x.Rec}
-	case *IfThen:
-		return []Expr{x.Cond, x.Then, x.Else}
-	case *Case:
-		var k []Expr
+	case *fcnApp:
+		return append([]expr{x.Fcn}, x.Args...)
+	case *dot:
+		return []expr{x.Rec}
+	case *ifThen:
+		return []expr{x.Cond, x.Then, x.Else}
+	case *caseExpr:
+		var k []expr
 		for _, a := range x.Arms {
 			k = append(k, a.Cond, a.Val)
 		}
 		return append(k, x.Other)
-	case *Let:
-		k := []Expr{x.Body}
+	case *let:
+		k := []expr{x.Body}
 		for _, d := range x.Defs {
 			k = append(k, d.Body)
 		}
 		return k
-	case *Prime:
-		return []Expr{x.X}
-	case *ActionBox:
-		return []Expr{x.A, x.Sub}
-	case *Fairness:
-		return []Expr{x.A, x.Sub}
-	case *Lambda:
-		return []Expr{x.Body}
+	case *prime:
+		return []expr{x.X}
+	case *actionBox:
+		return []expr{x.A, x.Sub}
+	case *fairness:
+		return []expr{x.A, x.Sub}
+	case *lambda:
+		return []expr{x.Body}
 	}
 	return nil
 }
 
 // isTemporalExpr reports whether e contains [], <>, ~> or fairness, following
 // definitions (also through instances).
-func (lb *liveBuilder) isTemporalExpr(e Expr, en *env, sc *scope, depth int) bool {
+func (lb *liveBuilder) isTemporalExpr(e expr, en *env, sc *scope, depth int) bool {
 	if e == nil || depth > 50 {
 		return false
 	}
 	switch x := e.(type) {
-	case *OpApp:
+	case *opApp:
 		switch x.Op {
 		case "[]", "<>", "~>", "-+->":
 			return true
 		case "ENABLED":
 			return false
 		}
-	case *Fairness:
+	case *fairness:
 		return true
-	case *Ident:
+	case *ident:
 		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil {
 			t, ok := lb.temporal[d]
 			if !ok {
@@ -324,7 +324,7 @@ func (lb *liveBuilder) isTemporalExpr(e Expr, en *env, sc *scope, depth int) boo
 
 // isAction reports whether e may depend on the next state. When unsure it says yes:
 // an action atom is evaluated on steps, which is correct for state predicates too.
-func (lb *liveBuilder) isAction(e Expr, en *env, sc *scope, depth int) bool {
+func (lb *liveBuilder) isAction(e expr, en *env, sc *scope, depth int) bool {
 	if e == nil {
 		return false
 	}
@@ -332,16 +332,16 @@ func (lb *liveBuilder) isAction(e Expr, en *env, sc *scope, depth int) bool {
 		return true
 	}
 	switch x := e.(type) {
-	case *Prime, *ActionBox:
+	case *prime, *actionBox:
 		return true
-	case *OpApp:
+	case *opApp:
 		switch x.Op {
 		case "UNCHANGED":
 			return true
 		case "ENABLED":
 			return false
 		}
-	case *Ident:
+	case *ident:
 		if x.Prefix == nil {
 			if v, ok := en.lookup(x.Name); ok {
 				if _, isCl := v.(*closureV); isCl {
@@ -388,21 +388,21 @@ func cloneEnv(en, base *env) *env {
 }
 
 // build translates e (negated when neg) into a tformula.
-func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
+func (lb *liveBuilder) build(e expr, en *env, sc *scope, neg bool) *tformula {
 	if !lb.isTemporalExpr(e, en, sc, 0) {
-		if b, ok := e.(*BoolLit); ok {
+		if b, ok := e.(*boolLit); ok {
 			return tfConst(b.Val != neg)
 		}
 		return tfLit(lb.atom(e, en, sc), neg)
 	}
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		kids := make([]*tformula, len(x.Items))
 		for i, it := range x.Items {
 			kids[i] = lb.build(it, en, sc, neg)
 		}
 		return tfJoin(x.And != neg, kids...)
-	case *OpApp:
+	case *opApp:
 		a := x.Args
 		switch x.Op {
 		case "~":
@@ -438,7 +438,7 @@ func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
 			}
 			return tfAlw(tfJoin(false, lb.build(a[0], en, sc, true), tfEv(lb.build(a[1], en, sc, false))))
 		}
-	case *Fairness:
+	case *fairness:
 		enabled, taken := lb.fairAtomsIn(x, en, sc)
 		if !x.Strong {
 			// WF_v(A) == []<>(~ENABLED <<A>>_v \/ <<A>>_v)
@@ -452,7 +452,7 @@ func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
 			return tfJoin(true, tfAlw(tfEv(tfLit(enabled, false))), tfEv(tfAlw(tfLit(taken, true))))
 		}
 		return tfJoin(false, tfEv(tfAlw(tfLit(enabled, true))), tfAlw(tfEv(tfLit(taken, false))))
-	case *Quant:
+	case *quant:
 		var kids []*tformula
 		lb.constantLevel()
 		lb.c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
@@ -460,16 +460,16 @@ func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
 			return false
 		})
 		return tfJoin(x.Forall != neg, kids...)
-	case *IfThen:
+	case *ifThen:
 		if !lb.isTemporalExpr(x.Cond, en, sc, 0) {
 			c := lb.atom(x.Cond, en, sc)
 			return tfJoin(false,
 				tfJoin(true, tfLit(c, false), lb.build(x.Then, en, sc, neg)),
 				tfJoin(true, tfLit(c, true), lb.build(x.Else, en, sc, neg)))
 		}
-	case *Let:
+	case *let:
 		return lb.build(x.Body, lb.c.bindLet(x, en, sc), sc, neg)
-	case *Ident:
+	case *ident:
 		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil && len(x.Args) == len(d.Params) {
 			var en2 *env
 			if len(d.Params) > 0 {
@@ -489,26 +489,26 @@ func (lb *liveBuilder) build(e Expr, en *env, sc *scope, neg bool) *tformula {
 // addFairness records the temporal conjuncts of the behaviour spec: WF and SF (also
 // under \A and in definitions) become acceptance conditions of the fair-cycle search,
 // anything else is conjoined to the formula.
-func (lb *liveBuilder) addFairness(e Expr, en *env, sc *scope) {
+func (lb *liveBuilder) addFairness(e expr, en *env, sc *scope) {
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		if x.And {
 			for _, it := range x.Items {
 				lb.addFairness(it, en, sc)
 			}
 			return
 		}
-	case *OpApp:
+	case *opApp:
 		if x.Op == "/\\" {
 			lb.addFairness(x.Args[0], en, sc)
 			lb.addFairness(x.Args[1], en, sc)
 			return
 		}
-	case *Fairness:
+	case *fairness:
 		enabled, taken := lb.fairAtomsIn(x, en, sc)
 		lb.fair = append(lb.fair, fairCond{strong: x.Strong, en: enabled, taken: taken})
 		return
-	case *Quant:
+	case *quant:
 		if x.Forall {
 			lb.constantLevel()
 			lb.c.forBinders(x.Binders, en, sc, func(en2 *env) bool {
@@ -517,7 +517,7 @@ func (lb *liveBuilder) addFairness(e Expr, en *env, sc *scope) {
 			})
 			return
 		}
-	case *Ident:
+	case *ident:
 		if d := lb.lookupDef(x, en, sc); d != nil && d.Kind == defOp && d.Body != nil && len(x.Args) == len(d.Params) && lb.isTemporalExpr(e, en, sc, 0) {
 			var en2 *env
 			if len(d.Params) > 0 {
@@ -530,16 +530,16 @@ func (lb *liveBuilder) addFairness(e Expr, en *env, sc *scope) {
 			lb.addFairness(d.Body, en2, d.scope)
 			return
 		}
-	case *Let:
+	case *let:
 		lb.addFairness(x.Body, lb.c.bindLet(x, en, sc), sc)
 		return
 	}
 	lb.assume = append(lb.assume, lb.build(e, en, sc, false))
 }
 
-func (lb *liveBuilder) fairAtomsIn(x *Fairness, en *env, sc *scope) (enabled, taken int) {
-	box := &ActionBox{exprBase: x.exprBase, Angle: true, A: x.A, Sub: x.Sub}
-	enab := &OpApp{exprBase: x.exprBase, Op: "ENABLED", Args: []Expr{box}}
+func (lb *liveBuilder) fairAtomsIn(x *fairness, en *env, sc *scope) (enabled, taken int) {
+	box := &actionBox{exprBase: x.exprBase, Angle: true, A: x.A, Sub: x.Sub}
+	enab := &opApp{exprBase: x.exprBase, Op: "ENABLED", Args: []expr{box}}
 	enabled = lb.atom(enab, en, sc)
 	taken = lb.atom(box, en, sc)
 	lb.atoms[enabled].enabledOf = taken
@@ -608,7 +608,7 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 	for i, s := range l.states {
 		st := State{Vars: names, Values: g.states[s], Action: "<Initial predicate>"}
 		if i > 0 {
-			st.Action = ch.labelFor(g.states[l.states[i-1]], g.states[s])
+			st.Action, st.step = ch.stepFor(g.states[l.states[i-1]], g.states[s])
 		}
 		tr = append(tr, st)
 	}

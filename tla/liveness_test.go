@@ -64,7 +64,7 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 	full := ch.buildGraph()
 	ids := make([]int32, n) // state id of each position
 	for i, st := range res.Trace {
-		id, ok := ch.seen[ch.stateKey(st.Values)]
+		id, ok := ch.store.lookup(ch.stateKeyBytes(st.Values))
 		if !ok {
 			t.Fatalf("state %d of the counterexample is not reachable", i+1)
 		}

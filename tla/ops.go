@@ -15,40 +15,40 @@ func isBuiltinOp(name string) bool {
 }
 
 // evalOp evaluates built-in operator applications.
-func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
+func (c *evaluator) evalOp(x *opApp, en *env, sc *scope) Value {
 	pos := x.pos()
 	switch x.Op {
 	case "=>":
 		if !c.evalBool(x.Args[0], en, sc) {
-			return BoolV(true)
+			return boolV(true)
 		}
-		return BoolV(c.evalBool(x.Args[1], en, sc))
+		return boolV(c.evalBool(x.Args[1], en, sc))
 	case "<=>":
-		return BoolV(c.evalBool(x.Args[0], en, sc) == c.evalBool(x.Args[1], en, sc))
+		return boolV(c.evalBool(x.Args[0], en, sc) == c.evalBool(x.Args[1], en, sc))
 	case "~":
-		return BoolV(!c.evalBool(x.Args[0], en, sc))
+		return boolV(!c.evalBool(x.Args[0], en, sc))
 	case "=":
-		return BoolV(c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+		return boolV(c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
 	case "/=":
-		return BoolV(!c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+		return boolV(!c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
 	case "\\in":
-		return BoolV(c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+		return boolV(c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
 	case "\\notin":
-		return BoolV(!c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+		return boolV(!c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
 	case "-.":
 		v := c.eval(x.Args[0], en, sc)
-		n, ok := v.(IntV)
+		n, ok := v.(intV)
 		if !ok {
 			if d := sc.lookup("-."); d != nil {
 				return c.callValues(&closureV{def: d, scope: d.scope}, []Value{v}, pos)
 			}
 			throw(pos, "Attempted to negate the non-integer %s.", fmtValue(v))
 		}
-		return IntV(-n)
+		return intV(-n)
 	case "SUBSET":
-		return &PowerSetV{Base: c.eval(x.Args[0], en, sc)}
+		return &powerSetV{Base: c.eval(x.Args[0], en, sc)}
 	case "UNION":
-		if se, ok := x.Args[0].(*SetEnum); ok && len(se.Elems) > 0 {
+		if se, ok := x.Args[0].(*setEnum); ok && len(se.Elems) > 0 {
 			// UNION {S, T} stays symbolic, as in TLC: membership in
 			// UNION {[D -> SUBSET R]} must not enumerate the function set
 			var acc Value
@@ -60,7 +60,7 @@ func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
 				if acc == nil {
 					acc = v
 				} else {
-					acc = &SetOpV{Op: "\\cup", A: acc, B: v}
+					acc = &setOpV{Op: "\\cup", A: acc, B: v}
 				}
 			}
 			return acc
@@ -72,21 +72,21 @@ func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
 		return newSet(append([]Value(nil), out...))
 	case "DOMAIN":
 		f := c.eval(x.Args[0], en, sc)
-		if lf, ok := f.(*LazyFcnV); ok {
+		if lf, ok := f.(*lazyFcnV); ok {
 			return c.lazyDom(lf, pos)
 		}
 		dom, _, ok := fcnParts(f)
 		if !ok {
 			throw(pos, "Attempted to apply DOMAIN to %s, which is not a function.", fmtValue(f))
 		}
-		if t, ok := f.(*TupleV); ok {
-			return &IntervalV{1, int64(len(t.Elems))}
+		if t, ok := f.(*tupleV); ok {
+			return &intervalV{1, int64(len(t.Elems))}
 		}
-		return &SetV{Elems: dom}
+		return &setV{Elems: dom}
 	case "ENABLED":
-		return BoolV(c.enabled(x.Args[0], en, sc))
+		return boolV(c.enabled(x.Args[0], en, sc))
 	case "UNCHANGED":
-		return BoolV(c.unchangedHolds(x.Args[0], en, sc))
+		return boolV(c.unchangedHolds(x.Args[0], en, sc))
 	case "[]", "<>", "~>", "-+->":
 		throw(pos, "Temporal operator %s cannot be evaluated as a state or action predicate.", x.Op)
 	case "\\X":
@@ -94,31 +94,31 @@ func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
 		for i, a := range x.Args {
 			sets[i] = c.eval(a, en, sc)
 		}
-		return &ProductSetV{Sets: sets}
+		return &productSetV{Sets: sets}
 	case "\\subseteq":
 		a, b := c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc)
 		for _, e := range c.enumerate(a, pos) {
 			if !c.member(e, b, pos) {
-				return BoolV(false)
+				return boolV(false)
 			}
 		}
-		return BoolV(true)
+		return boolV(true)
 	case "\\subset":
 		a, b := c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc)
 		for _, e := range c.enumerate(a, pos) {
 			if !c.member(e, b, pos) {
-				return BoolV(false)
+				return boolV(false)
 			}
 		}
-		return BoolV(!c.equal(a, b, pos))
+		return boolV(!c.equal(a, b, pos))
 	case "\\supseteq":
 		a, b := c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc)
 		for _, e := range c.enumerate(b, pos) {
 			if !c.member(e, a, pos) {
-				return BoolV(false)
+				return boolV(false)
 			}
 		}
-		return BoolV(true)
+		return boolV(true)
 	}
 	// user-defined operator symbols take precedence over the built-in meaning only for
 	// symbols the standard modules leave undefined.
@@ -136,9 +136,9 @@ func (c *ctx) evalOp(x *OpApp, en *env, sc *scope) Value {
 	return nil
 }
 
-func (c *ctx) ints(op string, a, b Value, pos Pos) (int64, int64) {
-	x, ok1 := a.(IntV)
-	y, ok2 := b.(IntV)
+func (c *evaluator) ints(op string, a, b Value, pos pos) (int64, int64) {
+	x, ok1 := a.(intV)
+	y, ok2 := b.(intV)
 	if !ok1 || !ok2 {
 		bad := a
 		if ok1 {
@@ -149,11 +149,11 @@ func (c *ctx) ints(op string, a, b Value, pos Pos) (int64, int64) {
 	return int64(x), int64(y)
 }
 
-func overflow(pos Pos, op string) {
+func overflow(pos pos, op string) {
 	throw(pos, "Overflow when computing %s.", op)
 }
 
-func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
+func (c *evaluator) binaryOp(op string, a, b Value, pos pos) Value {
 	switch op {
 	case "+":
 		x, y := c.ints(op, a, b, pos)
@@ -161,21 +161,21 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 		if (s > x) != (y > 0) {
 			overflow(pos, "+")
 		}
-		return IntV(s)
+		return intV(s)
 	case "-":
 		x, y := c.ints(op, a, b, pos)
 		s := x - y
 		if (s < x) != (y > 0) {
 			overflow(pos, "-")
 		}
-		return IntV(s)
+		return intV(s)
 	case "*":
 		x, y := c.ints(op, a, b, pos)
 		hi, lo := bits.Mul64(uint64(abs64(x)), uint64(abs64(y)))
 		if hi != 0 || lo > math.MaxInt64 {
 			overflow(pos, "*")
 		}
-		return IntV(x * y)
+		return intV(x * y)
 	case "^":
 		x, y := c.ints(op, a, b, pos)
 		if y < 0 {
@@ -189,7 +189,7 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 			}
 			r *= x
 		}
-		return IntV(r)
+		return intV(r)
 	case "%":
 		x, y := c.ints(op, a, b, pos)
 		if y <= 0 {
@@ -199,7 +199,7 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 		if m < 0 {
 			m += y
 		}
-		return IntV(m)
+		return intV(m)
 	case "\\div":
 		x, y := c.ints(op, a, b, pos)
 		if y == 0 {
@@ -209,28 +209,28 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 		if (x%y != 0) && ((x < 0) != (y < 0)) {
 			q--
 		}
-		return IntV(q)
+		return intV(q)
 	case "..":
 		x, y := c.ints(op, a, b, pos)
-		return &IntervalV{x, y}
+		return &intervalV{x, y}
 	case "<":
 		x, y := c.ints(op, a, b, pos)
-		return BoolV(x < y)
+		return boolV(x < y)
 	case ">":
 		x, y := c.ints(op, a, b, pos)
-		return BoolV(x > y)
+		return boolV(x > y)
 	case "<=":
 		x, y := c.ints(op, a, b, pos)
-		return BoolV(x <= y)
+		return boolV(x <= y)
 	case ">=":
 		x, y := c.ints(op, a, b, pos)
-		return BoolV(x >= y)
+		return boolV(x >= y)
 	case "\\cup", "\\cap", "\\":
 		if isInfinite(a) || isInfinite(b) {
 			if !isSetLike(a) || !isSetLike(b) {
 				throw(pos, "Attempted to apply %s to a non-set.", op)
 			}
-			return &SetOpV{Op: op, A: a, B: b}
+			return &setOpV{Op: op, A: a, B: b}
 		}
 	}
 	switch op {
@@ -247,7 +247,7 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 				out = append(out, e)
 			}
 		}
-		return &SetV{Elems: out}
+		return &setV{Elems: out}
 	case "\\":
 		var out []Value
 		for _, e := range c.enumerate(a, pos) {
@@ -255,22 +255,22 @@ func (c *ctx) binaryOp(op string, a, b Value, pos Pos) Value {
 				out = append(out, e)
 			}
 		}
-		return &SetV{Elems: out}
+		return &setV{Elems: out}
 	case "\\o":
-		if sa, ok := a.(StrV); ok {
-			if sb, ok := b.(StrV); ok {
+		if sa, ok := a.(strV); ok {
+			if sb, ok := b.(strV); ok {
 				return sa + sb
 			}
 		}
-		x, ok1 := c.canon(a, pos).(*TupleV)
-		y, ok2 := c.canon(b, pos).(*TupleV)
+		x, ok1 := c.canon(a, pos).(*tupleV)
+		y, ok2 := c.canon(b, pos).(*tupleV)
 		if !ok1 || !ok2 {
 			throw(pos, "Attempted to concatenate %s and %s, which are not both sequences.", fmtValue(a), fmtValue(b))
 		}
 		elems := make([]Value, 0, len(x.Elems)+len(y.Elems))
 		elems = append(elems, x.Elems...)
 		elems = append(elems, y.Elems...)
-		return &TupleV{Elems: elems}
+		return &tupleV{Elems: elems}
 	case ":>":
 		return newFcn([]Value{c.canon(a, pos)}, []Value{c.canon(b, pos)})
 	case "@@":
@@ -297,7 +297,7 @@ func abs64(x int64) int64 {
 }
 
 // builtinFn implements a standard-module operator.
-type builtinFn func(c *ctx, args []Value, pos Pos) Value
+type builtinFn func(c *evaluator, args []Value, pos pos) Value
 
 type builtinSpec struct {
 	arity int
@@ -306,24 +306,24 @@ type builtinSpec struct {
 	opParams []int
 }
 
-func (c *ctx) seqArg(v Value, op string, pos Pos) *TupleV {
-	t, ok := c.canon(v, pos).(*TupleV)
+func (c *evaluator) seqArg(v Value, op string, pos pos) *tupleV {
+	t, ok := c.canon(v, pos).(*tupleV)
 	if !ok {
 		throw(pos, "Attempted to apply %s to %s, which is not a sequence.", op, fmtValue(v))
 	}
 	return t
 }
 
-func (c *ctx) cardinality(v Value, pos Pos) int64 {
+func (c *evaluator) cardinality(v Value, pos pos) int64 {
 	switch s := v.(type) {
-	case *SetV:
+	case *setV:
 		return int64(len(s.Elems))
-	case *IntervalV:
+	case *intervalV:
 		if s.Hi < s.Lo {
 			return 0
 		}
 		return s.Hi - s.Lo + 1
-	case *PowerSetV:
+	case *powerSetV:
 		n := c.cardinality(s.Base, pos)
 		if n > 62 {
 			overflow(pos, "Cardinality")
@@ -336,41 +336,41 @@ func (c *ctx) cardinality(v Value, pos Pos) int64 {
 // standardModules lists the operators each built-in standard module defines.
 func standardModules() map[string]map[string]builtinSpec {
 	nat := map[string]builtinSpec{
-		"Nat": {0, func(c *ctx, a []Value, p Pos) Value { return &InfSetV{"Nat"} }, nil},
+		"Nat": {0, func(c *evaluator, a []Value, p pos) Value { return &infSetV{"Nat"} }, nil},
 	}
 	ints := map[string]builtinSpec{
 		"Nat": nat["Nat"],
-		"Int": {0, func(c *ctx, a []Value, p Pos) Value { return &InfSetV{"Int"} }, nil},
+		"Int": {0, func(c *evaluator, a []Value, p pos) Value { return &infSetV{"Int"} }, nil},
 	}
 	seqs := map[string]builtinSpec{
-		"Seq": {1, func(c *ctx, a []Value, p Pos) Value { return &SeqSetV{a[0]} }, nil},
-		"Len": {1, func(c *ctx, a []Value, p Pos) Value {
-			if s, ok := a[0].(StrV); ok {
-				return IntV(len(s))
+		"Seq": {1, func(c *evaluator, a []Value, p pos) Value { return &seqSetV{a[0]} }, nil},
+		"Len": {1, func(c *evaluator, a []Value, p pos) Value {
+			if s, ok := a[0].(strV); ok {
+				return intV(len(s))
 			}
-			return IntV(len(c.seqArg(a[0], "Len", p).Elems))
+			return intV(len(c.seqArg(a[0], "Len", p).Elems))
 		}, nil},
-		"Head": {1, func(c *ctx, a []Value, p Pos) Value {
+		"Head": {1, func(c *evaluator, a []Value, p pos) Value {
 			t := c.seqArg(a[0], "Head", p)
 			if len(t.Elems) == 0 {
 				throw(p, "Attempted to apply Head to the empty sequence.")
 			}
 			return t.Elems[0]
 		}, nil},
-		"Tail": {1, func(c *ctx, a []Value, p Pos) Value {
+		"Tail": {1, func(c *evaluator, a []Value, p pos) Value {
 			t := c.seqArg(a[0], "Tail", p)
 			if len(t.Elems) == 0 {
 				throw(p, "Attempted to apply Tail to the empty sequence.")
 			}
-			return &TupleV{Elems: t.Elems[1:]}
+			return &tupleV{Elems: t.Elems[1:]}
 		}, nil},
-		"Append": {2, func(c *ctx, a []Value, p Pos) Value {
+		"Append": {2, func(c *evaluator, a []Value, p pos) Value {
 			t := c.seqArg(a[0], "Append", p)
 			elems := make([]Value, len(t.Elems), len(t.Elems)+1)
 			copy(elems, t.Elems)
-			return &TupleV{Elems: append(elems, c.canon(a[1], p))}
+			return &tupleV{Elems: append(elems, c.canon(a[1], p))}
 		}, nil},
-		"SubSeq": {3, func(c *ctx, a []Value, p Pos) Value {
+		"SubSeq": {3, func(c *evaluator, a []Value, p pos) Value {
 			t := c.seqArg(a[0], "SubSeq", p)
 			m, n := c.ints("SubSeq", a[1], a[2], p)
 			if m > n {
@@ -379,9 +379,9 @@ func standardModules() map[string]map[string]builtinSpec {
 			if m < 1 || n > int64(len(t.Elems)) {
 				throw(p, "The second argument of SubSeq must be in the domain of its first argument:\n%s\n, but instead it is\n%d", fmtValue(t), m)
 			}
-			return &TupleV{Elems: t.Elems[m-1 : n]}
+			return &tupleV{Elems: t.Elems[m-1 : n]}
 		}, nil},
-		"SelectSeq": {2, func(c *ctx, a []Value, p Pos) Value {
+		"SelectSeq": {2, func(c *evaluator, a []Value, p pos) Value {
 			t := c.seqArg(a[0], "SelectSeq", p)
 			cl, ok := a[1].(*closureV)
 			if !ok {
@@ -389,7 +389,7 @@ func standardModules() map[string]map[string]builtinSpec {
 			}
 			var out []Value
 			for _, e := range t.Elems {
-				b, ok := c.callValues(cl, []Value{e}, p).(BoolV)
+				b, ok := c.callValues(cl, []Value{e}, p).(boolV)
 				if !ok {
 					throw(p, "SelectSeq's test did not return a boolean.")
 				}
@@ -397,46 +397,46 @@ func standardModules() map[string]map[string]builtinSpec {
 					out = append(out, e)
 				}
 			}
-			return &TupleV{Elems: out}
+			return &tupleV{Elems: out}
 		}, []int{1}},
 	}
 	fin := map[string]builtinSpec{
-		"IsFiniteSet": {1, func(c *ctx, a []Value, p Pos) Value {
+		"IsFiniteSet": {1, func(c *evaluator, a []Value, p pos) Value {
 			switch a[0].(type) {
-			case *InfSetV, *SeqSetV:
-				return BoolV(false)
+			case *infSetV, *seqSetV:
+				return boolV(false)
 			}
-			return BoolV(true)
+			return boolV(true)
 		}, nil},
-		"Cardinality": {1, func(c *ctx, a []Value, p Pos) Value { return IntV(c.cardinality(a[0], p)) }, nil},
+		"Cardinality": {1, func(c *evaluator, a []Value, p pos) Value { return intV(c.cardinality(a[0], p)) }, nil},
 	}
 	tlc := map[string]builtinSpec{
-		"Print": {2, func(c *ctx, a []Value, p Pos) Value {
+		"Print": {2, func(c *evaluator, a []Value, p pos) Value {
 			c.print(fmtValue(c.printable(a[0], p)) + "  " + fmtValue(c.printable(a[1], p)))
 			return a[1]
 		}, nil},
-		"PrintT": {1, func(c *ctx, a []Value, p Pos) Value {
+		"PrintT": {1, func(c *evaluator, a []Value, p pos) Value {
 			c.print(fmtValue(c.printable(a[0], p)))
-			return BoolV(true)
+			return boolV(true)
 		}, nil},
-		"Assert": {2, func(c *ctx, a []Value, p Pos) Value {
-			b, ok := a[0].(BoolV)
+		"Assert": {2, func(c *evaluator, a []Value, p pos) Value {
+			b, ok := a[0].(boolV)
 			if !ok || !bool(b) {
-				panic(&EvalError{Pos: p, Code: 14, Kind: "assert",
+				panic(&evalError{Pos: p, Code: 14, Kind: "assert",
 					Msg: "The first argument of Assert evaluated to FALSE; the second argument was:\n" + fmtValue(a[1])})
 			}
-			return BoolV(true)
+			return boolV(true)
 		}, nil},
-		"ToString": {1, func(c *ctx, a []Value, p Pos) Value { return StrV(fmtValue(c.printable(a[0], p))) }, nil},
-		"JavaTime": {0, func(c *ctx, a []Value, p Pos) Value { return IntV(0) }, nil},
-		"TLCGet": {1, func(c *ctx, a []Value, p Pos) Value {
+		"ToString": {1, func(c *evaluator, a []Value, p pos) Value { return strV(fmtValue(c.printable(a[0], p))) }, nil},
+		"JavaTime": {0, func(c *evaluator, a []Value, p pos) Value { return intV(0) }, nil},
+		"TLCGet": {1, func(c *evaluator, a []Value, p pos) Value {
 			c.varReads++ // depends on the search, so definitions using it are not cached
 			switch x := a[0].(type) {
-			case StrV:
+			case strV:
 				if x == "level" {
-					return IntV(c.level)
+					return intV(c.level)
 				}
-			case IntV:
+			case intV:
 				if v, ok := c.registers[int64(x)]; ok {
 					return v
 				}
@@ -445,19 +445,19 @@ func standardModules() map[string]map[string]builtinSpec {
 			throw(p, "TLCGet(%s) is not supported.", fmtValue(a[0]))
 			return nil
 		}, nil},
-		"TLCSet": {2, func(c *ctx, a []Value, p Pos) Value {
-			if i, ok := a[0].(IntV); ok {
+		"TLCSet": {2, func(c *evaluator, a []Value, p pos) Value {
+			if i, ok := a[0].(intV); ok {
 				if c.registers == nil {
 					c.registers = map[int64]Value{}
 				}
 				c.registers[int64(i)] = a[1]
 			}
-			return BoolV(true)
+			return boolV(true)
 		}, nil},
-		"RandomElement": {1, func(c *ctx, a []Value, p Pos) Value {
+		"RandomElement": {1, func(c *evaluator, a []Value, p pos) Value {
 			return c.randomElement(a[0], p)
 		}, nil},
-		"Permutations": {1, func(c *ctx, a []Value, p Pos) Value {
+		"Permutations": {1, func(c *evaluator, a []Value, p pos) Value {
 			elems := c.enumerate(a[0], p)
 			var out []Value
 			permute(elems, func(perm []Value) {
@@ -465,7 +465,7 @@ func standardModules() map[string]map[string]builtinSpec {
 			})
 			return newSet(out)
 		}, nil},
-		"SortSeq": {2, func(c *ctx, a []Value, p Pos) Value {
+		"SortSeq": {2, func(c *evaluator, a []Value, p pos) Value {
 			t := c.seqArg(a[0], "SortSeq", p)
 			cl, ok := a[1].(*closureV)
 			if !ok {
@@ -474,74 +474,74 @@ func standardModules() map[string]map[string]builtinSpec {
 			elems := append([]Value(nil), t.Elems...)
 			// insertion sort keeps it stable and calls the operator as TLC would
 			for i := 1; i < len(elems); i++ {
-				for j := i; j > 0 && bool(c.callValues(cl, []Value{elems[j], elems[j-1]}, p).(BoolV)); j-- {
+				for j := i; j > 0 && bool(c.callValues(cl, []Value{elems[j], elems[j-1]}, p).(boolV)); j-- {
 					elems[j], elems[j-1] = elems[j-1], elems[j]
 				}
 			}
-			return &TupleV{Elems: elems}
+			return &tupleV{Elems: elems}
 		}, []int{1}},
-		"Any": {0, func(c *ctx, a []Value, p Pos) Value {
+		"Any": {0, func(c *evaluator, a []Value, p pos) Value {
 			throw(p, "TLC's Any cannot be enumerated.")
 			return nil
 		}, nil},
 	}
 	bags := map[string]builtinSpec{
-		"EmptyBag": {0, func(c *ctx, a []Value, p Pos) Value { return emptyTuple }, nil},
-		"IsABag": {1, func(c *ctx, a []Value, p Pos) Value {
+		"EmptyBag": {0, func(c *evaluator, a []Value, p pos) Value { return emptyTuple }, nil},
+		"IsABag": {1, func(c *evaluator, a []Value, p pos) Value {
 			_, vals, ok := fcnParts(c.canon(a[0], p))
 			if !ok {
-				return BoolV(false)
+				return boolV(false)
 			}
 			for _, v := range vals {
-				if n, ok := v.(IntV); !ok || n <= 0 {
-					return BoolV(false)
+				if n, ok := v.(intV); !ok || n <= 0 {
+					return boolV(false)
 				}
 			}
-			return BoolV(true)
+			return boolV(true)
 		}, nil},
-		"SetToBag": {1, func(c *ctx, a []Value, p Pos) Value {
+		"SetToBag": {1, func(c *evaluator, a []Value, p pos) Value {
 			dom := c.enumerate(a[0], p)
 			vals := make([]Value, len(dom))
 			for i := range vals {
-				vals[i] = IntV(1)
+				vals[i] = intV(1)
 			}
 			return newFcn(dom, vals)
 		}, nil},
-		"BagToSet": {1, func(c *ctx, a []Value, p Pos) Value {
+		"BagToSet": {1, func(c *evaluator, a []Value, p pos) Value {
 			dom, _, _ := fcnParts(c.canon(a[0], p))
-			return &SetV{Elems: dom}
+			return &setV{Elems: dom}
 		}, nil},
-		"BagIn": {2, func(c *ctx, a []Value, p Pos) Value {
+		"BagIn": {2, func(c *evaluator, a []Value, p pos) Value {
 			_, ok := c.tryApply(c.canon(a[1], p), c.canon(a[0], p))
-			return BoolV(ok)
+			return boolV(ok)
 		}, nil},
-		"CopiesIn": {2, func(c *ctx, a []Value, p Pos) Value {
+		"CopiesIn": {2, func(c *evaluator, a []Value, p pos) Value {
 			v, ok := c.tryApply(c.canon(a[1], p), c.canon(a[0], p))
 			if !ok {
-				return IntV(0)
+				return intV(0)
 			}
 			return v
 		}, nil},
-		"BagCardinality": {1, func(c *ctx, a []Value, p Pos) Value {
+		"BagCardinality": {1, func(c *evaluator, a []Value, p pos) Value {
 			_, vals, _ := fcnParts(c.canon(a[0], p))
 			var n int64
 			for _, v := range vals {
-				n += int64(v.(IntV))
+				n += int64(v.(intV))
 			}
-			return IntV(n)
+			return intV(n)
 		}, nil},
-		"BagUnion": {1, func(c *ctx, a []Value, p Pos) Value {
+		"BagUnion": {1, func(c *evaluator, a []Value, p pos) Value {
 			var acc Value = emptyTuple
 			for _, b := range c.enumerate(a[0], p) {
 				acc = c.bagOp("(+)", acc, b, p)
 			}
 			return acc
 		}, nil},
-		"SubBag": {1, func(c *ctx, a []Value, p Pos) Value {
+		"SubBag": {1, func(c *evaluator, a []Value, p pos) Value {
 			throw(p, "SubBag is not supported.")
 			return nil
 		}, nil},
-		"BagOfAll": {2, func(c *ctx, a []Value, p Pos) Value {
+		"BagOfAll": {2, func(c *evaluator, a []Value, p pos) Value {
 			cl, ok := a[0].(*closureV)
 			if !ok {
 				throw(p, "The first argument of BagOfAll must be an operator.")
@@ -555,16 +555,16 @@ func standardModules() map[string]map[string]builtinSpec {
 		}, []int{0}},
 	}
 	random := map[string]builtinSpec{
-		"RandomSubset": {2, func(c *ctx, a []Value, p Pos) Value {
-			k, ok := a[0].(IntV)
+		"RandomSubset": {2, func(c *evaluator, a []Value, p pos) Value {
+			k, ok := a[0].(intV)
 			if !ok {
 				throw(p, "The first argument of RandomSubset should be a nonnegative integer, but instead it is:\n%s", fmtValue(a[0]))
 			}
 			return c.randomSubset(int64(k), a[1], p)
 		}, nil},
-		"RandomSetOfSubsets": {3, func(c *ctx, a []Value, p Pos) Value {
-			k, ok1 := a[0].(IntV)
-			n, ok2 := a[1].(IntV)
+		"RandomSetOfSubsets": {3, func(c *evaluator, a []Value, p pos) Value {
+			k, ok1 := a[0].(intV)
+			n, ok2 := a[1].(intV)
 			if !ok1 || !ok2 || n < 0 {
 				throw(p, "The first two arguments of RandomSetOfSubsets should be nonnegative integers.")
 			}
@@ -576,7 +576,7 @@ func standardModules() map[string]map[string]builtinSpec {
 		}, nil},
 	}
 	unsupported := func(mod, name string) builtinFn {
-		return func(c *ctx, a []Value, p Pos) Value {
+		return func(c *evaluator, a []Value, p pos) Value {
 			throw(p, "%s's %s is not supported by this checker.", mod, name)
 			return nil
 		}
@@ -585,16 +585,16 @@ func standardModules() map[string]map[string]builtinSpec {
 	// need the search's internals (Trace, PickSuccessor, ...) report that they are
 	// not supported when evaluated, so a spec that only names them still checks.
 	tlcExt := map[string]builtinSpec{
-		"AssertEq": {2, func(c *ctx, a []Value, p Pos) Value {
+		"AssertEq": {2, func(c *evaluator, a []Value, p pos) Value {
 			if c.equal(a[0], a[1], p) {
-				return BoolV(true)
+				return boolV(true)
 			}
 			c.print(fmtValue(c.printable(a[0], p)))
 			c.print(fmtValue(c.printable(a[1], p)))
-			return BoolV(false)
+			return boolV(false)
 		}, nil},
-		"TLCNoOp":  {1, func(c *ctx, a []Value, p Pos) Value { return a[0] }, nil},
-		"TLCCache": {2, func(c *ctx, a []Value, p Pos) Value { return a[0] }, nil},
+		"TLCNoOp":  {1, func(c *evaluator, a []Value, p pos) Value { return a[0] }, nil},
+		"TLCCache": {2, func(c *evaluator, a []Value, p pos) Value { return a[0] }, nil},
 	}
 	for name, arity := range map[string]int{"AssertError": 2, "TLCGetOrDefault": 2, "Trace": 0,
 		"CounterExample": 0, "ToTrace": 1, "TLCModelValue": 1, "TLCDefer": 1, "PickSuccessor": 1,
@@ -617,7 +617,7 @@ func standardModules() map[string]map[string]builtinSpec {
 	}
 }
 
-func (c *ctx) bagOp(op string, a, b Value, pos Pos) Value {
+func (c *evaluator) bagOp(op string, a, b Value, pos pos) Value {
 	d1, v1, ok1 := fcnParts(c.canon(a, pos))
 	d2, v2, ok2 := fcnParts(c.canon(b, pos))
 	if !ok1 || !ok2 {
@@ -629,7 +629,7 @@ func (c *ctx) bagOp(op string, a, b Value, pos Pos) Value {
 	for i, d := range d1 {
 		m[string(encode(nil, d))] = len(dom)
 		dom = append(dom, d)
-		cnt = append(cnt, int64(v1[i].(IntV)))
+		cnt = append(cnt, int64(v1[i].(intV)))
 	}
 	if op == "\\sqsubseteq" {
 		for i, d := range d1 {
@@ -639,14 +639,14 @@ func (c *ctx) bagOp(op string, a, b Value, pos Pos) Value {
 					k = j
 				}
 			}
-			if k < 0 || int64(v2[k].(IntV)) < cnt[i] {
-				return BoolV(false)
+			if k < 0 || int64(v2[k].(intV)) < cnt[i] {
+				return boolV(false)
 			}
 		}
-		return BoolV(true)
+		return boolV(true)
 	}
 	for i, d := range d2 {
-		n := int64(v2[i].(IntV))
+		n := int64(v2[i].(intV))
 		if op == "(-)" {
 			n = -n
 		}
@@ -661,7 +661,7 @@ func (c *ctx) bagOp(op string, a, b Value, pos Pos) Value {
 	for i, d := range dom {
 		if cnt[i] > 0 {
 			od = append(od, d)
-			ov = append(ov, IntV(cnt[i]))
+			ov = append(ov, intV(cnt[i]))
 		}
 	}
 	return makeFcn(od, ov)
@@ -684,7 +684,7 @@ func permute(elems []Value, fn func([]Value)) {
 	rec(0)
 }
 
-func (c *ctx) print(s string) {
+func (c *evaluator) print(s string) {
 	if c.out != nil {
 		fmt.Fprintln(c.out, s)
 	}
@@ -693,11 +693,11 @@ func (c *ctx) print(s string) {
 // isInfinite reports whether a set value cannot be enumerated.
 func isInfinite(v Value) bool {
 	switch x := v.(type) {
-	case *InfSetV, *SeqSetV:
+	case *infSetV, *seqSetV:
 		return true
-	case *FilterSetV:
+	case *filterSetV:
 		return isInfinite(x.base)
-	case *SetOpV:
+	case *setOpV:
 		switch x.Op {
 		case "\\cup":
 			return isInfinite(x.A) || isInfinite(x.B)
@@ -706,17 +706,17 @@ func isInfinite(v Value) bool {
 		default:
 			return isInfinite(x.A)
 		}
-	case *PowerSetV:
+	case *powerSetV:
 		return isInfinite(x.Base)
-	case *FcnSetV:
+	case *fcnSetV:
 		return isInfinite(x.Dom) || isInfinite(x.Rng)
-	case *RecordSetV:
+	case *recordSetV:
 		for _, s := range x.Sets {
 			if isInfinite(s) {
 				return true
 			}
 		}
-	case *ProductSetV:
+	case *productSetV:
 		for _, s := range x.Sets {
 			if isInfinite(s) {
 				return true
@@ -727,12 +727,12 @@ func isInfinite(v Value) bool {
 }
 
 // printable materializes finite lazy values, which TLC prints by their elements.
-func (c *ctx) printable(v Value, pos Pos) Value {
+func (c *evaluator) printable(v Value, pos pos) Value {
 	if isInfinite(v) {
 		return v
 	}
 	switch v.(type) {
-	case *FcnSetV, *PowerSetV, *RecordSetV, *ProductSetV, *SetOpV, *LazyFcnV:
+	case *fcnSetV, *powerSetV, *recordSetV, *productSetV, *setOpV, *lazyFcnV:
 		return c.canon(v, pos) // TLC prints a..b as such
 
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Parallel search.
@@ -52,9 +53,10 @@ const defaultBatch = 512
 
 // psucc is one successor as a worker computed it.
 type psucc struct {
-	key   string // seen-set key; "" when old >= 0
+	key   string // seen-set key; "" when seen
 	enc   string // stored encoding when it differs from key (VIEW, SYMMETRY)
-	old   int32  // id of the equal state stored before the batch, or -1
+	old   int32  // id of the equal state stored before the batch (exact mode), or -1
+	seen  bool   // an equal state was stored before the batch
 	flags uint8
 }
 
@@ -107,6 +109,7 @@ type pool struct {
 	res     []pparent // per state of the batch
 	pos     int       // next state of the batch to merge
 	off     bool      // RandomElement was met: expand the rest in the merging goroutine
+	encs    []byte    // the batch's encodings (fingerprint mode)
 }
 
 func (ch *checker) newPool(n int) *pool {
@@ -120,16 +123,28 @@ func (ch *checker) newPool(n int) *pool {
 	return pl
 }
 
-// done reports whether every state of the batch was merged.
-func (pl *pool) done() bool { return pl.pos == len(pl.ids) }
-
-// expandNext expands the next batch, or reports that the pool is switched off.
-func (pl *pool) expandNext(queue []queued, head int) bool {
-	if pl.off {
-		return false
+// fill takes the next batch from the queue into dst, copying the encodings out of
+// the queue's memory.
+func (pl *pool) fill(dst []queued, q *stateQueue) []queued {
+	pl.encs = pl.encs[:0]
+	type span struct{ lo, hi int }
+	var spans []span
+	for len(dst) < pl.size {
+		id, depth, enc, ok := q.pop()
+		if !ok {
+			break
+		}
+		dst = append(dst, queued{id: id, depth: depth})
+		lo := len(pl.encs)
+		pl.encs = append(pl.encs, enc...)
+		spans = append(spans, span{lo, len(pl.encs)})
 	}
-	pl.expand(queue[head:min(len(queue), head+pl.size)])
-	return true
+	for i, sp := range spans {
+		if sp.hi > sp.lo {
+			dst[i].enc = pl.encs[sp.lo:sp.hi:sp.hi]
+		}
+	}
+	return dst
 }
 
 // expand computes the successors of the states in batch. The merging goroutine waits
@@ -155,7 +170,7 @@ func (pl *pool) expand(batch []queued) {
 			// tests: deal the states round robin, so that every worker gets some
 			// however the goroutines happen to be scheduled
 			for j := int(w.idx); j < len(pl.ids); j += len(pl.workers) {
-				pl.res[j] = w.expand(pl.ch, pl.ids[j])
+				pl.res[j] = w.expand(pl.ch, batch[j])
 			}
 			return
 		}
@@ -168,7 +183,7 @@ func (pl *pool) expand(batch []queued) {
 				return // left unclean: the merge stops at the first state anyway
 			}
 			for j := i; j < min(i+int(chunk), len(pl.ids)); j++ {
-				pl.res[j] = w.expand(pl.ch, pl.ids[j])
+				pl.res[j] = w.expand(pl.ch, batch[j])
 			}
 		}
 	}
@@ -207,7 +222,7 @@ func (w *pworker) build(main *checker) (ok bool) {
 			w.ch, ok = nil, false
 		}
 	}()
-	m, err := ParseModule(main.specPath, main.p.rootMod.text)
+	m, err := parseModule(main.specPath, main.p.rootMod.text)
 	if err != nil {
 		return false
 	}
@@ -230,9 +245,9 @@ func (w *pworker) build(main *checker) (ok bool) {
 	return true
 }
 
-// expand computes the successors of stored state pid and evaluates on them the
-// checks the single-worker search makes, in the same order.
-func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
+// expand computes the successors of queued state q and evaluates on them the checks
+// the single-worker search makes, in the same order.
+func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 	pr = pparent{w: w.idx, lo: int32(len(w.succs))}
 	if w.ch == nil && !w.build(main) {
 		pr.hi = pr.lo
@@ -258,9 +273,13 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 	}
 	rank0 := len(ch.p.rank)
 	w.out.wrote = false
-	rec := main.recs[pid]
-	depth := int(rec.depth)
-	s := ch.decodeState(rec.enc)
+	depth := int(q.depth)
+	var s []Value
+	if main.store.exact {
+		s = ch.decodeState(main.store.enc(q.id))
+	} else {
+		s = ch.decodeState(q.enc)
+	}
 	next := w.next
 	clear(next)
 	c.cur, c.next = s, next
@@ -286,8 +305,8 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 			return false
 		}
 		kb := ch.stateKeyBytes(next)
-		if old, found := main.seen[string(kb)]; found {
-			sc.old = old
+		if old, found := main.store.lookup(kb); found {
+			sc.old, sc.seen = old, true
 		} else {
 			byValue := ch.view == nil && ch.symmetry == nil
 			if prev, found := w.checked[string(kb)]; found && byValue && prev.depth == int32(depth) {
@@ -344,23 +363,21 @@ func (w *pworker) expand(main *checker, pid int32) (pr pparent) {
 }
 
 // mergeClean does what the single-worker search does with the successors of state
-// pid when every check on them holds: count, deduplicate, store and queue them.
-func (ch *checker) mergeClean(pid int32, succs []psucc, queue []queued) []queued {
+// q when every check on them holds: count, deduplicate, store and queue them.
+func (ch *checker) mergeClean(q queued, succs []psucc) {
 	r := ch.res
-	depth := ch.recs[pid].depth
+	pid, depth := q.id, q.depth
 	for i := range succs {
 		sc := &succs[i]
 		r.Generated++
 		if sc.flags&succSkip != 0 {
 			continue
 		}
-		old := sc.old
-		if old < 0 {
-			if id, ok := ch.seen[sc.key]; ok {
-				old = id
-			}
+		old, seen := sc.old, sc.seen
+		if !seen {
+			old, seen = ch.store.lookup(unsafeBytes(sc.key))
 		}
-		if old >= 0 {
+		if seen {
 			if ch.dotOut != nil {
 				fmt.Fprintf(ch.dotOut, "%d -> %d;\n", pid, old)
 			}
@@ -369,21 +386,20 @@ func (ch *checker) mergeClean(pid int32, succs []psucc, queue []queued) []queued
 		if sc.flags&succOutside != 0 {
 			continue
 		}
-		enc := sc.key
+		var enc []byte
 		if sc.enc != "" {
-			enc = sc.enc
+			enc = unsafeBytes(sc.enc)
 		}
-		id := int32(len(ch.recs))
-		ch.seen[sc.key] = id
-		ch.recs = append(ch.recs, stateRec{enc: enc, parent: pid, depth: depth + 1})
+		id := ch.addState(unsafeBytes(sc.key), nil, enc, pid, depth+1)
 		r.Distinct++
 		if int(depth+1) > r.Depth {
 			r.Depth = int(depth + 1)
 		}
 		if ch.dotOut != nil {
-			fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(ch.decodeState(enc), ch.p), pid, id)
+			fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(ch.decodeState(ch.store.enc(id)), ch.p), pid, id)
 		}
-		queue = append(queue, queued{id: id})
 	}
-	return queue
 }
+
+// unsafeBytes views s as bytes, without copying, for callers that only read them.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

@@ -14,13 +14,13 @@ type parser struct {
 	toks    []token
 	i       int
 	limits  []int
-	lastEnd Pos
+	lastEnd pos
 }
 
-type parseError struct{ err *Error }
+type parseError struct{ err *specError }
 
 func (p *parser) fail(t token, format string, args ...any) {
-	panic(parseError{&Error{File: p.file, Pos: Pos{t.line, t.col}, Msg: fmt.Sprintf(format, args...)}})
+	panic(parseError{&specError{File: p.file, Pos: pos{t.line, t.col}, Msg: fmt.Sprintf(format, args...)}})
 }
 
 // cur returns the current token, or an end-of-expression marker if the token lies at or
@@ -47,7 +47,7 @@ func (p *parser) advance() token {
 	if p.i < len(p.toks)-1 {
 		p.i++
 	}
-	p.lastEnd = Pos{t.endLine, t.endCol}
+	p.lastEnd = pos{t.endLine, t.endCol}
 	return t
 }
 
@@ -94,8 +94,8 @@ var reserved = map[string]bool{
 	"LEMMA": true, "PROPOSITION": true, "COROLLARY": true, "TRUE": true, "FALSE": true,
 }
 
-// ParseModule parses the first module in src.
-func ParseModule(file, src string) (m *Module, err error) {
+// parseModule parses the first module in src.
+func parseModule(file, src string) (m *module, err error) {
 	p := &parser{file: file, toks: lexAll(src)}
 	defer func() {
 		if r := recover(); r != nil {
@@ -122,7 +122,7 @@ func ParseModule(file, src string) (m *Module, err error) {
 	return m, nil
 }
 
-func (p *parser) parseModuleBody() *Module {
+func (p *parser) parseModuleBody() *module {
 	p.advance() // ----
 	p.expectKw("MODULE")
 	name := p.expectIdent()
@@ -130,7 +130,7 @@ func (p *parser) parseModuleBody() *Module {
 		p.fail(p.raw(), "expected ---- after module name")
 	}
 	p.advance()
-	m := &Module{Name: name.text, File: p.file}
+	m := &module{Name: name.text, File: p.file}
 	for {
 		t := p.raw()
 		switch {
@@ -156,20 +156,24 @@ func (p *parser) parseModuleBody() *Module {
 			}
 		case t.kind == tIdent && (t.text == "CONSTANT" || t.text == "CONSTANTS"):
 			p.advance()
-			m.Units = append(m.Units, unit{kind: unitConst, names: p.parseDecls(true), pos: Pos{t.line, t.col}})
+			m.Units = append(m.Units, unit{kind: unitConst, names: p.parseDecls(true), pos: pos{t.line, t.col}})
 		case t.kind == tIdent && (t.text == "VARIABLE" || t.text == "VARIABLES"):
 			p.advance()
-			m.Units = append(m.Units, unit{kind: unitVar, names: p.parseDecls(false), pos: Pos{t.line, t.col}})
+			m.Units = append(m.Units, unit{kind: unitVar, names: p.parseDecls(false), pos: pos{t.line, t.col}})
 		case t.kind == tIdent && (t.text == "ASSUME" || t.text == "ASSUMPTION" || t.text == "AXIOM"):
 			p.advance()
-			nm := ""
-			if p.cur().kind == tIdent && p.peekAt(1).kind == tOp && p.peekAt(1).text == "==" {
-				nm = p.advance().text
-				p.advance()
-			}
+			var e expr
 			st := p.cur()
-			e := p.parseExpr()
-			u := unit{kind: unitAssume, expr: e, pos: Pos{t.line, t.col}, sp: span{Pos{st.line, st.col}, p.lastEnd}, assumeNm: nm}
+			if st.kind == tIdent && p.peekAt(1).kind == tOp && p.peekAt(1).text == "==" {
+				// ASSUME Name == e also defines Name, for later ASSUMEs and definitions
+				st = p.peekAt(2)
+				d := p.parseDef()
+				m.Units = append(m.Units, unit{kind: unitDef, def: d, pos: d.Pos})
+				e = d.Body
+			} else {
+				e = p.parseExpr()
+			}
+			u := unit{kind: unitAssume, expr: e, pos: pos{t.line, t.col}, sp: span{pos{st.line, st.col}, p.lastEnd}}
 			if t.text != "AXIOM" {
 				m.Units = append(m.Units, u)
 			}
@@ -266,8 +270,8 @@ func (p *parser) startsUnit() bool {
 }
 
 // parseDecls parses CONSTANT or VARIABLE (allowOps false) declaration lists.
-func (p *parser) parseDecls(allowOps bool) []Param {
-	var out []Param
+func (p *parser) parseDecls(allowOps bool) []param {
+	var out []param
 	for {
 		t := p.cur()
 		if allowOps && t.kind == tIdent && t.text == "_" {
@@ -275,10 +279,10 @@ func (p *parser) parseDecls(allowOps bool) []Param {
 			p.advance()
 			op := p.advance()
 			p.expectIdent()
-			out = append(out, Param{Name: op.text, Arity: 2})
+			out = append(out, param{Name: op.text, Arity: 2})
 		} else {
 			name := p.expectIdent()
-			par := Param{Name: name.text}
+			par := param{Name: name.text}
 			if allowOps && p.isOp("(") {
 				p.advance()
 				for {
@@ -306,7 +310,7 @@ func (p *parser) parseDecls(allowOps bool) []Param {
 func (p *parser) parseInstance() *instanceDecl {
 	t := p.expectKw("INSTANCE")
 	name := p.expectIdent()
-	inst := &instanceDecl{Module: name.text, Subs: map[string]Expr{}, Pos: Pos{t.line, t.col}}
+	inst := &instanceDecl{Module: name.text, Subs: map[string]expr{}, Pos: pos{t.line, t.col}}
 	if p.isKw("WITH") {
 		p.advance()
 		for {
@@ -331,9 +335,9 @@ func (p *parser) parseInstance() *instanceDecl {
 }
 
 // parseDef parses one operator, function or named-instance definition.
-func (p *parser) parseDef() *Def {
+func (p *parser) parseDef() *def {
 	t := p.cur()
-	d := &Def{Pos: Pos{t.line, t.col}, Kind: defOp}
+	d := &def{Pos: pos{t.line, t.col}, Kind: defOp}
 	switch {
 	case t.kind == tIdent && !reserved[t.text]:
 		n := p.peekAt(1)
@@ -343,7 +347,7 @@ func (p *parser) parseDef() *Def {
 			op := p.advance()
 			b := p.expectIdent()
 			d.Name = op.text
-			d.Params = []Param{{Name: a.text}, {Name: b.text}}
+			d.Params = []param{{Name: a.text}, {Name: b.text}}
 			break
 		}
 		d.Name = p.advance().text
@@ -351,7 +355,7 @@ func (p *parser) parseDef() *Def {
 			p.advance()
 			for {
 				pn := p.expectIdent()
-				par := Param{Name: pn.text}
+				par := param{Name: pn.text}
 				if p.isOp("(") {
 					p.advance()
 					for {
@@ -385,7 +389,7 @@ func (p *parser) parseDef() *Def {
 		p.advance()
 		p.advance()
 		d.Name = "-."
-		d.Params = []Param{{Name: p.expectIdent().text}}
+		d.Params = []param{{Name: p.expectIdent().text}}
 	default:
 		p.fail(t, "unexpected %s at module level", t)
 	}
@@ -399,7 +403,11 @@ func (p *parser) parseDef() *Def {
 	}
 	st := p.cur()
 	d.Body = p.parseExpr()
-	d.bodySp = span{Pos{st.line, st.col}, p.lastEnd}
+	d.bodySp = span{pos{st.line, st.col}, p.lastEnd}
+	// TLC locates an action whose body is a LET at the LET's body
+	for l, ok := d.Body.(*let); ok; l, ok = l.Body.(*let) {
+		d.bodySp = exprSpan(l.Body)
+	}
 	return d
 }
 
@@ -449,13 +457,13 @@ func canonOp(s string) string {
 	return s
 }
 
-func (p *parser) parseExpr() Expr { return p.parseBin(0) }
+func (p *parser) parseExpr() expr { return p.parseBin(0) }
 
 func (p *parser) spanFrom(t token) exprBase {
-	return exprBase{sp: span{Pos{t.line, t.col}, p.lastEnd}}
+	return exprBase{sp: span{pos{t.line, t.col}, p.lastEnd}}
 }
 
-func (p *parser) parseBin(minPrec int) Expr {
+func (p *parser) parseBin(minPrec int) expr {
 	start := p.cur()
 	lhs := p.parsePrefix()
 	for {
@@ -470,7 +478,7 @@ func (p *parser) parseBin(minPrec int) Expr {
 		op := canonOp(t.text)
 		p.advance()
 		if op == "\\X" {
-			items := []Expr{lhs}
+			items := []expr{lhs}
 			for {
 				items = append(items, p.parseBin(info.prec+1))
 				if !(p.isOp("\\X") || p.isOp("\\times")) {
@@ -478,34 +486,34 @@ func (p *parser) parseBin(minPrec int) Expr {
 				}
 				p.advance()
 			}
-			lhs = &OpApp{exprBase: p.spanFrom(start), Op: "\\X", Args: items}
+			lhs = &opApp{exprBase: p.spanFrom(start), Op: "\\X", Args: items}
 			continue
 		}
 		rhs := p.parseBin(info.prec + 1)
 		if op == "/\\" || op == "\\/" {
 			and := op == "/\\"
-			if j, ok := lhs.(*Junction); ok && j.And == and && !j.bulleted() {
+			if j, ok := lhs.(*junction); ok && j.And == and && !j.bulleted() {
 				j.Items = append(j.Items, rhs)
 				j.sp.to = p.lastEnd
 			} else {
-				lhs = &Junction{exprBase: p.spanFrom(start), And: and, Items: []Expr{lhs, rhs}}
+				lhs = &junction{exprBase: p.spanFrom(start), And: and, Items: []expr{lhs, rhs}}
 			}
 			continue
 		}
-		lhs = &OpApp{exprBase: p.spanFrom(start), Op: op, Args: []Expr{lhs, rhs}}
+		lhs = &opApp{exprBase: p.spanFrom(start), Op: op, Args: []expr{lhs, rhs}}
 	}
 }
 
 // bulleted reports whether the junction came from a bulleted list; such lists are
 // closed and never extended by a following infix operator.
-func (j *Junction) bulleted() bool { return j.sp.from.Col < 0 }
+func (j *junction) bulleted() bool { return j.sp.from.Col < 0 }
 
 var prefixOps = map[string]int{
 	"~": 4, "\\lnot": 4, "\\neg": 4, "[]": 4, "<>": 4, "ENABLED": 4, "UNCHANGED": 4,
 	"SUBSET": 8, "UNION": 8, "DOMAIN": 9, "-": 12,
 }
 
-func (p *parser) parsePrefix() Expr {
+func (p *parser) parsePrefix() expr {
 	t := p.cur()
 	if (t.kind == tOp || t.kind == tIdent) && prefixOps[t.text] > 0 {
 		prec := prefixOps[t.text]
@@ -513,17 +521,17 @@ func (p *parser) parsePrefix() Expr {
 		x := p.parseBin(prec + 1)
 		op := canonOp(t.text)
 		if op == "-" {
-			if n, ok := x.(*NumLit); ok {
-				return &NumLit{exprBase: p.spanFrom(t), Val: -n.Val}
+			if n, ok := x.(*numLit); ok {
+				return &numLit{exprBase: p.spanFrom(t), Val: -n.Val}
 			}
 			op = "-."
 		}
-		return &OpApp{exprBase: p.spanFrom(t), Op: op, Args: []Expr{x}}
+		return &opApp{exprBase: p.spanFrom(t), Op: op, Args: []expr{x}}
 	}
 	return p.parsePostfix()
 }
 
-func (p *parser) parsePostfix() Expr {
+func (p *parser) parsePostfix() expr {
 	start := p.cur()
 	e := p.parsePrimary()
 	for {
@@ -536,7 +544,7 @@ func (p *parser) parsePostfix() Expr {
 			p.advance()
 			args := p.parseList("]")
 			p.expectOp("]")
-			e = &FcnApp{exprBase: p.spanFrom(start), Fcn: e, Args: args}
+			e = &fcnApp{exprBase: p.spanFrom(start), Fcn: e, Args: args}
 		case ".":
 			p.advance()
 			f := p.cur()
@@ -544,21 +552,21 @@ func (p *parser) parsePostfix() Expr {
 				p.fail(f, "expected a field name after '.'")
 			}
 			p.advance()
-			e = &Dot{exprBase: p.spanFrom(start), Rec: e, Field: f.text}
+			e = &dot{exprBase: p.spanFrom(start), Rec: e, Field: f.text}
 		case "'":
 			p.advance()
-			e = &Prime{exprBase: p.spanFrom(start), X: e}
+			e = &prime{exprBase: p.spanFrom(start), X: e}
 		case "^+", "^*", "^#":
 			p.advance()
-			e = &OpApp{exprBase: p.spanFrom(start), Op: t.text, Args: []Expr{e}}
+			e = &opApp{exprBase: p.spanFrom(start), Op: t.text, Args: []expr{e}}
 		default:
 			return e
 		}
 	}
 }
 
-func (p *parser) parseList(closeTok string) []Expr {
-	var out []Expr
+func (p *parser) parseList(closeTok string) []expr {
+	var out []expr
 	if p.isOp(closeTok) {
 		return out
 	}
@@ -572,7 +580,7 @@ func (p *parser) parseList(closeTok string) []Expr {
 }
 
 // subscriptAfter parses the _v of [A]_v or <<A>>_v, given the closing token.
-func (p *parser) subscriptAfter(closing token) (Expr, bool) {
+func (p *parser) subscriptAfter(closing token) (expr, bool) {
 	t := p.raw()
 	if t.kind != tIdent || !strings.HasPrefix(t.text, "_") || t.line != closing.endLine || t.col != closing.endCol+1 {
 		return nil, false
@@ -581,16 +589,16 @@ func (p *parser) subscriptAfter(closing token) (Expr, bool) {
 	if t.text == "_" {
 		return p.parsePostfixNoApp(), true
 	}
-	return &Ident{exprBase: exprBase{sp: span{Pos{t.line, t.col + 1}, Pos{t.endLine, t.endCol}}}, Name: t.text[1:]}, true
+	return &ident{exprBase: exprBase{sp: span{pos{t.line, t.col + 1}, pos{t.endLine, t.endCol}}}, Name: t.text[1:]}, true
 }
 
 // parsePostfixNoApp parses a subscript expression such as <<x, y>> or (x).
-func (p *parser) parsePostfixNoApp() Expr { return p.parsePrimary() }
+func (p *parser) parsePostfixNoApp() expr { return p.parsePrimary() }
 
-func (p *parser) parseBinders(allowUnbounded bool) []Binder {
-	var out []Binder
+func (p *parser) parseBinders(allowUnbounded bool) []binder {
+	var out []binder
 	for {
-		var b Binder
+		var b binder
 		if p.isOp("<<") {
 			p.advance()
 			b.Tuple = true
@@ -629,7 +637,7 @@ func (p *parser) parseBinders(allowUnbounded bool) []Binder {
 	}
 }
 
-func (p *parser) parsePrimary() Expr {
+func (p *parser) parsePrimary() expr {
 	t := p.cur()
 	switch t.kind {
 	case tEOF:
@@ -640,10 +648,10 @@ func (p *parser) parsePrimary() Expr {
 		if err != nil {
 			p.fail(t, "integer literal %s out of range", t.text)
 		}
-		return &NumLit{exprBase: p.spanFrom(t), Val: v}
+		return &numLit{exprBase: p.spanFrom(t), Val: v}
 	case tStr:
 		p.advance()
-		return &StrLit{exprBase: p.spanFrom(t), Val: t.text}
+		return &strLit{exprBase: p.spanFrom(t), Val: t.text}
 	case tIllegal, tSep, tEnd:
 		p.fail(t, "unexpected %s", t)
 	case tIdent:
@@ -670,18 +678,18 @@ func (p *parser) parsePrimary() Expr {
 			if len(elems) != 1 {
 				p.fail(t, "<<A>>_v needs exactly one action")
 			}
-			return &ActionBox{exprBase: p.spanFrom(t), Angle: true, A: elems[0], Sub: sub}
+			return &actionBox{exprBase: p.spanFrom(t), Angle: true, A: elems[0], Sub: sub}
 		}
-		return &TupleLit{exprBase: p.spanFrom(t), Elems: elems}
+		return &tupleLit{exprBase: p.spanFrom(t), Elems: elems}
 	case "@":
 		p.advance()
-		return &At{exprBase: p.spanFrom(t)}
+		return &at{exprBase: p.spanFrom(t)}
 	case "\\A", "\\E", "\\forall", "\\exists":
 		p.advance()
 		bs := p.parseBinders(true)
 		p.expectOp(":")
 		body := p.parseExpr()
-		return &Quant{exprBase: p.spanFrom(t), Forall: t.text == "\\A" || t.text == "\\forall", Binders: bs, Body: body}
+		return &quant{exprBase: p.spanFrom(t), Forall: t.text == "\\A" || t.text == "\\forall", Binders: bs, Body: body}
 	case "\\AA", "\\EE":
 		p.fail(t, "temporal quantifier %s is not supported", t.text)
 	}
@@ -689,12 +697,12 @@ func (p *parser) parsePrimary() Expr {
 	return nil
 }
 
-func (p *parser) parseBullets() Expr {
+func (p *parser) parseBullets() expr {
 	t := p.cur()
 	and := t.text == "/\\" || t.text == "\\land"
 	col := t.col
-	j := &Junction{And: and}
-	j.sp.from = Pos{t.line, -col} // negative column marks a bulleted list
+	j := &junction{And: and}
+	j.sp.from = pos{t.line, -col} // negative column marks a bulleted list
 	for {
 		p.advance() // the bullet
 		p.limits = append(p.limits, col)
@@ -713,12 +721,12 @@ func (p *parser) parseBullets() Expr {
 	return j
 }
 
-func (p *parser) parseIdentExpr() Expr {
+func (p *parser) parseIdentExpr() expr {
 	t := p.cur()
 	switch t.text {
 	case "TRUE", "FALSE":
 		p.advance()
-		return &BoolLit{exprBase: p.spanFrom(t), Val: t.text == "TRUE"}
+		return &boolLit{exprBase: p.spanFrom(t), Val: t.text == "TRUE"}
 	case "IF":
 		p.advance()
 		c := p.parseExpr()
@@ -726,10 +734,10 @@ func (p *parser) parseIdentExpr() Expr {
 		a := p.parseExpr()
 		p.expectKw("ELSE")
 		b := p.parseExpr()
-		return &IfThen{exprBase: p.spanFrom(t), Cond: c, Then: a, Else: b}
+		return &ifThen{exprBase: p.spanFrom(t), Cond: c, Then: a, Else: b}
 	case "CASE":
 		p.advance()
-		c := &Case{}
+		c := &caseExpr{}
 		for {
 			if p.isKw("OTHER") {
 				p.advance()
@@ -740,7 +748,7 @@ func (p *parser) parseIdentExpr() Expr {
 			cond := p.parseExpr()
 			p.expectOp("->")
 			val := p.parseExpr()
-			c.Arms = append(c.Arms, CaseArm{cond, val})
+			c.Arms = append(c.Arms, caseArm{cond, val})
 			if !p.isOp("[]") {
 				break
 			}
@@ -750,7 +758,7 @@ func (p *parser) parseIdentExpr() Expr {
 		return c
 	case "LET":
 		p.advance()
-		l := &Let{}
+		l := &let{}
 		for !p.isKw("IN") {
 			if p.isKw("RECURSIVE") {
 				p.advance()
@@ -774,7 +782,7 @@ func (p *parser) parseIdentExpr() Expr {
 		}
 		p.expectOp(":")
 		body := p.parseExpr()
-		return &Choose{exprBase: p.spanFrom(t), B: bs[0], Body: body}
+		return &choose{exprBase: p.spanFrom(t), B: bs[0], Body: body}
 	case "LAMBDA":
 		p.advance()
 		var ps []string
@@ -787,14 +795,14 @@ func (p *parser) parseIdentExpr() Expr {
 		}
 		p.expectOp(":")
 		body := p.parseExpr()
-		return &Lambda{exprBase: p.spanFrom(t), Params: ps, Body: body}
+		return &lambda{exprBase: p.spanFrom(t), Params: ps, Body: body}
 	case "WF_", "SF_":
 		p.advance()
 		sub := p.parsePrimaryNoArgs()
 		p.expectOp("(")
 		a := p.parseExpr()
 		p.expectOp(")")
-		return &Fairness{exprBase: p.spanFrom(t), Strong: t.text == "SF_", Sub: sub, A: a}
+		return &fairness{exprBase: p.spanFrom(t), Strong: t.text == "SF_", Sub: sub, A: a}
 	case "SUBSET", "UNION", "DOMAIN", "ENABLED", "UNCHANGED":
 		return p.parsePrefix()
 	}
@@ -807,14 +815,14 @@ func (p *parser) parseIdentExpr() Expr {
 		p.advance()
 		return p.parseExpr()
 	}
-	id := &Ident{Name: t.text}
+	id := &ident{Name: t.text}
 	for {
 		if p.isOp("(") {
 			p.advance()
 			id.Args = p.parseArgs()
 			p.expectOp(")")
 			if id.Args == nil {
-				id.Args = []Expr{}
+				id.Args = []expr{}
 			}
 		}
 		if p.isOp("!") && p.peekAt(1).kind == tOp && p.peekAt(1).text == ":" {
@@ -846,15 +854,15 @@ func (p *parser) parseIdentExpr() Expr {
 }
 
 // parseArgs parses operator arguments, which may also be bare operator symbols (+).
-func (p *parser) parseArgs() []Expr {
-	var out []Expr
+func (p *parser) parseArgs() []expr {
+	var out []expr
 	for {
 		t := p.cur()
 		if t.kind == tOp && infixOps[t.text].prec > 0 {
 			n := p.peekAt(1)
 			if n.kind == tOp && (n.text == "," || n.text == ")") {
 				p.advance()
-				out = append(out, &Ident{exprBase: p.spanFrom(t), Name: canonOp(t.text)})
+				out = append(out, &ident{exprBase: p.spanFrom(t), Name: canonOp(t.text)})
 				goto next
 			}
 		}
@@ -867,20 +875,20 @@ func (p *parser) parseArgs() []Expr {
 	}
 }
 
-func (p *parser) parsePrimaryNoArgs() Expr {
+func (p *parser) parsePrimaryNoArgs() expr {
 	t := p.cur()
 	if t.kind == tIdent && !reserved[t.text] {
 		p.advance()
-		return &Ident{exprBase: p.spanFrom(t), Name: t.text}
+		return &ident{exprBase: p.spanFrom(t), Name: t.text}
 	}
 	return p.parsePrimary()
 }
 
-func (p *parser) parseBrace() Expr {
+func (p *parser) parseBrace() expr {
 	t := p.advance()
 	if p.isOp("}") {
 		p.advance()
-		return &SetEnum{exprBase: p.spanFrom(t)}
+		return &setEnum{exprBase: p.spanFrom(t)}
 	}
 	// {x \in S : P} with a tuple pattern
 	if p.isOp("<<") {
@@ -910,7 +918,7 @@ func (p *parser) parseBrace() Expr {
 				p.advance()
 				pred := p.parseExpr()
 				p.expectOp("}")
-				return &SetFilter{exprBase: p.spanFrom(t), B: bs[0], Pred: pred}
+				return &setFilter{exprBase: p.spanFrom(t), B: bs[0], Pred: pred}
 			}
 			p.i = save
 		}
@@ -918,34 +926,34 @@ func (p *parser) parseBrace() Expr {
 	first := p.parseExpr()
 	if p.isOp(":") {
 		p.advance()
-		if in, ok := first.(*OpApp); ok && in.Op == "\\in" {
-			if id, ok := in.Args[0].(*Ident); ok && id.Args == nil && id.Prefix == nil {
+		if in, ok := first.(*opApp); ok && in.Op == "\\in" {
+			if id, ok := in.Args[0].(*ident); ok && id.Args == nil && id.Prefix == nil {
 				pred := p.parseExpr()
 				p.expectOp("}")
-				return &SetFilter{exprBase: p.spanFrom(t), B: Binder{Names: []string{id.Name}, Set: in.Args[1]}, Pred: pred}
+				return &setFilter{exprBase: p.spanFrom(t), B: binder{Names: []string{id.Name}, Set: in.Args[1]}, Pred: pred}
 			}
 		}
 		bs := p.parseBinders(false)
 		p.expectOp("}")
-		return &SetMap{exprBase: p.spanFrom(t), Elem: first, Binders: bs}
+		return &setMap{exprBase: p.spanFrom(t), Elem: first, Binders: bs}
 	}
-	elems := []Expr{first}
+	elems := []expr{first}
 	for p.isOp(",") {
 		p.advance()
 		elems = append(elems, p.parseExpr())
 	}
 	p.expectOp("}")
-	return &SetEnum{exprBase: p.spanFrom(t), Elems: elems}
+	return &setEnum{exprBase: p.spanFrom(t), Elems: elems}
 }
 
-func (p *parser) parseBracket() Expr {
+func (p *parser) parseBracket() expr {
 	t := p.advance()
 	c := p.cur()
 	n := p.peekAt(1)
 	if c.kind == tIdent && !reserved[c.text] && n.kind == tOp {
 		switch n.text {
 		case "|->":
-			r := &RecordLit{}
+			r := &recordLit{}
 			for {
 				r.Names = append(r.Names, p.expectIdent().text)
 				p.expectOp("|->")
@@ -959,7 +967,7 @@ func (p *parser) parseBracket() Expr {
 			r.exprBase = p.spanFrom(t)
 			return r
 		case ":":
-			r := &RecordSet{}
+			r := &recordSet{}
 			for {
 				r.Names = append(r.Names, p.expectIdent().text)
 				p.expectOp(":")
@@ -979,21 +987,21 @@ func (p *parser) parseBracket() Expr {
 		p.expectOp("|->")
 		body := p.parseExpr()
 		p.expectOp("]")
-		return &FcnCons{exprBase: p.spanFrom(t), Binders: bs, Body: body}
+		return &fcnCons{exprBase: p.spanFrom(t), Binders: bs, Body: body}
 	}
 	e := p.parseExpr()
 	switch {
 	case p.isKw("EXCEPT"):
 		p.advance()
-		ex := &Except{Fcn: e}
+		ex := &except{Fcn: e}
 		for {
 			p.expectOp("!")
-			var u ExceptUpdate
+			var u exceptUpdate
 			for {
 				if p.isOp(".") {
 					p.advance()
 					f := p.advance()
-					u.Path = append(u.Path, &StrLit{exprBase: exprBase{sp: span{Pos{f.line, f.col}, Pos{f.endLine, f.endCol}}}, Val: f.text})
+					u.Path = append(u.Path, &strLit{exprBase: exprBase{sp: span{pos{f.line, f.col}, pos{f.endLine, f.endCol}}}, Val: f.text})
 				} else if p.isOp("[") {
 					p.advance()
 					args := p.parseList("]")
@@ -1001,7 +1009,7 @@ func (p *parser) parseBracket() Expr {
 					if len(args) == 1 {
 						u.Path = append(u.Path, args[0])
 					} else {
-						u.Path = append(u.Path, &TupleLit{Elems: args})
+						u.Path = append(u.Path, &tupleLit{Elems: args})
 					}
 				} else {
 					break
@@ -1025,11 +1033,11 @@ func (p *parser) parseBracket() Expr {
 		p.advance()
 		r := p.parseExpr()
 		p.expectOp("]")
-		return &FcnSet{exprBase: p.spanFrom(t), Dom: e, Rng: r}
+		return &fcnSet{exprBase: p.spanFrom(t), Dom: e, Rng: r}
 	}
 	cl := p.expectOp("]")
 	if sub, ok := p.subscriptAfter(cl); ok {
-		return &ActionBox{exprBase: p.spanFrom(t), A: e, Sub: sub}
+		return &actionBox{exprBase: p.spanFrom(t), A: e, Sub: sub}
 	}
 	p.fail(cl, "expected EXCEPT, -> or ]_v in brackets")
 	return nil
@@ -1069,7 +1077,7 @@ func (p *parser) looksLikeFcnCons() bool {
 
 // tryTheoremDef parses "Name == expr" after THEOREM, or returns nil and leaves the
 // position unchanged.
-func (p *parser) tryTheoremDef() (d *Def) {
+func (p *parser) tryTheoremDef() (d *def) {
 	t := p.cur()
 	if t.kind != tIdent || reserved[t.text] || p.peekAt(1).kind != tOp || p.peekAt(1).text != "==" {
 		return nil

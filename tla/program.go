@@ -9,32 +9,32 @@ import (
 )
 
 var (
-	booleanSet = &SetV{Elems: []Value{BoolV(false), BoolV(true)}}
-	stringSet  = &InfSetV{"STRING"}
+	booleanSet = &setV{Elems: []Value{boolV(false), boolV(true)}}
+	stringSet  = &infSetV{"STRING"}
 )
 
 // program is a loaded specification: the root module's scope and everything it uses.
 type program struct {
 	dir       string
 	root      *scope
-	rootMod   *Module
-	vars      []*Def
-	models    map[string]*ModelV
-	modelList []*ModelV
+	rootMod   *module
+	vars      []*def
+	models    map[string]*modelV
+	modelList []*modelV
 	std       map[string]map[string]builtinSpec
 	texts     map[string]string
 	files     map[string]string
-	instMemo  map[*Def]*scope
-	paramInst map[*Def]map[string]*scope
+	instMemo  map[*def]*scope
+	paramInst map[*def]map[string]*scope
 	// overrides from the configuration: module name -> definition name -> replacement
 	overrides map[string]map[string]*override
 	strOrder
-	stdDefs map[string]map[string]*Def
+	stdDefs map[string]map[string]*def
 	// modules merged into the root scope by EXTENDS (directly or transitively)
 	extendedByRoot map[string]bool
-	replaced       map[*Def]*Def // configuration overrides of shared definitions
+	replaced       map[*def]*def // configuration overrides of shared definitions
 	scopes         []*scope
-	unchanged      map[Expr]unchangedEntry
+	unchanged      map[expr]unchangedEntry
 }
 
 type override struct {
@@ -48,11 +48,11 @@ type loadError struct{ msg string }
 
 func (e *loadError) Error() string { return e.msg }
 
-func (p *program) modelValue(name string) *ModelV {
+func (p *program) modelValue(name string) *modelV {
 	if m, ok := p.models[name]; ok {
 		return m
 	}
-	m := &ModelV{Name: name, Idx: len(p.modelList)}
+	m := &modelV{Name: name, Idx: len(p.modelList)}
 	p.models[name] = m
 	p.modelList = append(p.modelList, m)
 	return m
@@ -60,7 +60,7 @@ func (p *program) modelValue(name string) *ModelV {
 
 // parseModuleNamed parses a fresh copy of module name (each instance gets its own AST,
 // so identifier resolution caches are per instance).
-func (p *program) parseModuleNamed(name string) (*Module, error) {
+func (p *program) parseModuleNamed(name string) (*module, error) {
 	src, ok := p.texts[name]
 	file := p.files[name]
 	if !ok {
@@ -79,7 +79,7 @@ func (p *program) parseModuleNamed(name string) (*Module, error) {
 		p.texts[name] = src
 		p.files[name] = file
 	}
-	m, err := ParseModule(file, src)
+	m, err := parseModule(file, src)
 	if err != nil {
 		return nil, err
 	}
@@ -93,9 +93,9 @@ func (p *program) parseModuleNamed(name string) (*Module, error) {
 	return m, nil
 }
 
-func (p *program) findSubmodule(name string) *Module {
-	var walk func(m *Module) *Module
-	walk = func(m *Module) *Module {
+func (p *program) findSubmodule(name string) *module {
+	var walk func(m *module) *module
+	walk = func(m *module) *module {
 		for _, s := range m.Submodule {
 			if s.Name == name {
 				return s
@@ -110,13 +110,13 @@ func (p *program) findSubmodule(name string) *Module {
 }
 
 func (p *program) newScope(name string) *scope {
-	sc := &scope{name: name, defs: map[string]*Def{}, prog: p}
+	sc := &scope{name: name, defs: map[string]*def{}, prog: p}
 	p.scopes = append(p.scopes, sc)
 	// BOOLEAN and STRING are built into the language, not a module.
-	sc.defs["BOOLEAN"] = &Def{Name: "BOOLEAN", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
+	sc.defs["BOOLEAN"] = &def{Name: "BOOLEAN", Kind: defBuiltin, Module: name, builtin: func(c *evaluator, a []Value, p pos) Value {
 		return booleanSet
 	}}
-	sc.defs["STRING"] = &Def{Name: "STRING", Kind: defBuiltin, Module: name, builtin: func(c *ctx, a []Value, p Pos) Value {
+	sc.defs["STRING"] = &def{Name: "STRING", Kind: defBuiltin, Module: name, builtin: func(c *evaluator, a []Value, p pos) Value {
 		return stringSet
 	}}
 	return sc
@@ -126,17 +126,17 @@ func (p *program) newScope(name string) *scope {
 // scopes, so a configuration override (Seq <- BoundedSeq) reaches every use.
 func (p *program) addStd(sc *scope, mod string) {
 	if p.stdDefs == nil {
-		p.stdDefs = map[string]map[string]*Def{}
+		p.stdDefs = map[string]map[string]*def{}
 	}
 	defs := p.stdDefs[mod]
 	if defs == nil {
-		defs = map[string]*Def{}
+		defs = map[string]*def{}
 		for name, b := range p.std[mod] {
-			params := make([]Param, b.arity)
+			params := make([]param, b.arity)
 			for _, k := range b.opParams {
 				params[k].Arity = 1
 			}
-			defs[name] = &Def{Name: name, Kind: defBuiltin, Params: params, builtin: b.fn, Module: mod}
+			defs[name] = &def{Name: name, Kind: defBuiltin, Params: params, builtin: b.fn, Module: mod}
 		}
 		p.stdDefs[mod] = defs
 	}
@@ -153,13 +153,13 @@ func (p *program) addStd(sc *scope, mod string) {
 
 // subst describes how an instantiated module's constants and variables are replaced.
 type subst struct {
-	outer *scope
-	exprs map[string]Expr
-	env   *env // binds the parameters of a parameterized instance P(x) == INSTANCE M
+	outer *scope          // the instantiating module's scope, where the expressions are evaluated
+	exprs map[string]expr // WITH a <- e, by parameter name; a parameter not listed is replaced by the outer definition of its name
+	env   *env            // binds the parameters of a parameterized instance P(x) == INSTANCE M
 }
 
 // build adds module m's definitions to sc. sub is nil for the root module.
-func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) error {
+func (p *program) build(m *module, sc *scope, sub *subst, seen map[string]bool) error {
 	defer p.noteSemantic(m)
 	for _, ext := range m.Extends {
 		if seen[ext] {
@@ -191,8 +191,8 @@ func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) 
 		switch u.kind {
 		case unitConst, unitVar:
 			for _, par := range u.names {
-				d := &Def{Name: par.Name, Pos: u.pos, Module: m.Name, scope: sc}
-				d.Params = make([]Param, par.Arity)
+				d := &def{Name: par.Name, Pos: u.pos, Module: m.Name, scope: sc}
+				d.Params = make([]param, par.Arity)
 				if sub == nil {
 					if u.kind == unitConst {
 						d.Kind = defConst
@@ -212,7 +212,7 @@ func (p *program) build(m *Module, sc *scope, sub *subst, seen map[string]bool) 
 							return &loadError{fmt.Sprintf("The %s %s of module %s is not substituted and not defined where it is instantiated.",
 								map[bool]string{true: "constant", false: "variable"}[u.kind == unitConst], par.Name, m.Name)}
 						}
-						d.Body = &Ident{exprBase: exprBase{sp: span{u.pos, u.pos}}, Name: par.Name}
+						d.Body = &ident{exprBase: exprBase{sp: span{u.pos, u.pos}}, Name: par.Name}
 					}
 				}
 				sc.defs[par.Name] = d
@@ -253,7 +253,6 @@ func (p *program) buildInstance(inst *instanceDecl, outer *scope) (*scope, error
 
 func (p *program) buildInstanceEnv(inst *instanceDecl, outer *scope, en *env) (*scope, error) {
 	isc := p.newScope(inst.Module)
-	isc.outer = outer
 	if _, ok := p.std[inst.Module]; ok {
 		p.addStd(isc, inst.Module)
 		if inst.Module == "Integers" {
@@ -275,7 +274,7 @@ func (p *program) buildInstanceEnv(inst *instanceDecl, outer *scope, en *env) (*
 	return isc, nil
 }
 
-func (p *program) instanceScopeErr(d *Def, outer *scope) (*scope, error) {
+func (p *program) instanceScopeErr(d *def, outer *scope) (*scope, error) {
 	if s, ok := p.instMemo[d]; ok {
 		return s, nil
 	}
@@ -288,7 +287,7 @@ func (p *program) instanceScopeErr(d *Def, outer *scope) (*scope, error) {
 }
 
 // instScope returns the scope for a named instance, building it on first use.
-func (p *program) instScope(d *Def, outer *scope) *scope {
+func (p *program) instScope(d *def, outer *scope) *scope {
 	s, err := p.instanceScopeErr(d, outer)
 	if err != nil {
 		throw(d.Pos, "%v", err)
@@ -304,17 +303,17 @@ func (p *program) applyOverrides(sc *scope) {
 		if !ok {
 			continue
 		}
-		nd := &Def{Name: name, Pos: d.Pos, Module: d.Module, scope: sc, Params: d.Params}
+		nd := &def{Name: name, Pos: d.Pos, Module: d.Module, scope: sc, Params: d.Params}
 		if ov.isSub {
 			// Resolved when used: the target is a definition of the root module, which
 			// may not be complete while instances are being built.
 			nd.Kind = defOp
 			nd.scope = p.root
-			call := &Ident{Name: ov.target}
+			call := &ident{Name: ov.target}
 			if len(d.Params) > 0 {
-				call.Args = make([]Expr, len(d.Params))
+				call.Args = make([]expr, len(d.Params))
 				for i, par := range d.Params {
-					call.Args[i] = &Ident{Name: par.Name}
+					call.Args[i] = &ident{Name: par.Name}
 				}
 			}
 			nd.Body = call
@@ -329,9 +328,9 @@ func (p *program) applyOverrides(sc *scope) {
 
 // checkNames reports the first identifier no definition or binder accounts for, as SANY
 // does before any checking starts.
-func checkNames(sc *scope, m *Module) error {
+func checkNames(sc *scope, m *module) error {
 	var err error
-	var walk func(e Expr, locals map[string]int)
+	var walk func(e expr, locals map[string]int)
 	bind := func(locals map[string]int, names ...string) {
 		for _, n := range names {
 			locals[n]++
@@ -342,25 +341,25 @@ func checkNames(sc *scope, m *Module) error {
 			locals[n]--
 		}
 	}
-	binderNames := func(bs []Binder) []string {
+	binderNames := func(bs []binder) []string {
 		var out []string
 		for _, b := range bs {
 			out = append(out, b.Names...)
 		}
 		return out
 	}
-	fail := func(pos Pos, name string) {
+	fail := func(pos pos, name string) {
 		if err == nil {
-			err = &Error{File: m.File, Pos: pos, Msg: fmt.Sprintf("Unknown operator: '%s'.", name)}
+			err = &specError{File: m.File, Pos: pos, Msg: fmt.Sprintf("Unknown operator: '%s'.", name)}
 		}
 	}
-	var walkDef func(d *Def, locals map[string]int)
-	walk = func(e Expr, locals map[string]int) {
+	var walkDef func(d *def, locals map[string]int)
+	walk = func(e expr, locals map[string]int) {
 		if e == nil || err != nil {
 			return
 		}
 		switch x := e.(type) {
-		case *Ident:
+		case *ident:
 			if x.Prefix == nil {
 				if locals[x.Name] == 0 && sc.lookup(x.Name) == nil {
 					fail(x.pos(), x.Name)
@@ -379,25 +378,25 @@ func checkNames(sc *scope, m *Module) error {
 			for _, a := range x.Args {
 				walk(a, locals)
 			}
-		case *OpApp:
+		case *opApp:
 			for _, a := range x.Args {
 				walk(a, locals)
 			}
-		case *Junction:
+		case *junction:
 			for _, a := range x.Items {
 				walk(a, locals)
 			}
-		case *IfThen:
+		case *ifThen:
 			walk(x.Cond, locals)
 			walk(x.Then, locals)
 			walk(x.Else, locals)
-		case *Case:
+		case *caseExpr:
 			for _, a := range x.Arms {
 				walk(a.Cond, locals)
 				walk(a.Val, locals)
 			}
 			walk(x.Other, locals)
-		case *Let:
+		case *let:
 			for _, d := range x.Defs {
 				bind(locals, d.Name)
 			}
@@ -408,7 +407,7 @@ func checkNames(sc *scope, m *Module) error {
 			for _, d := range x.Defs {
 				unbind(locals, d.Name)
 			}
-		case *Quant:
+		case *quant:
 			for i, b := range x.Binders {
 				walk(b.Set, locals)
 				_ = i
@@ -417,21 +416,21 @@ func checkNames(sc *scope, m *Module) error {
 			bind(locals, n...)
 			walk(x.Body, locals)
 			unbind(locals, n...)
-		case *Choose:
+		case *choose:
 			walk(x.B.Set, locals)
 			bind(locals, x.B.Names...)
 			walk(x.Body, locals)
 			unbind(locals, x.B.Names...)
-		case *SetEnum:
+		case *setEnum:
 			for _, a := range x.Elems {
 				walk(a, locals)
 			}
-		case *SetFilter:
+		case *setFilter:
 			walk(x.B.Set, locals)
 			bind(locals, x.B.Names...)
 			walk(x.Pred, locals)
 			unbind(locals, x.B.Names...)
-		case *SetMap:
+		case *setMap:
 			for _, b := range x.Binders {
 				walk(b.Set, locals)
 			}
@@ -439,11 +438,11 @@ func checkNames(sc *scope, m *Module) error {
 			bind(locals, n...)
 			walk(x.Elem, locals)
 			unbind(locals, n...)
-		case *TupleLit:
+		case *tupleLit:
 			for _, a := range x.Elems {
 				walk(a, locals)
 			}
-		case *FcnCons:
+		case *fcnCons:
 			for _, b := range x.Binders {
 				walk(b.Set, locals)
 			}
@@ -451,18 +450,18 @@ func checkNames(sc *scope, m *Module) error {
 			bind(locals, n...)
 			walk(x.Body, locals)
 			unbind(locals, n...)
-		case *FcnSet:
+		case *fcnSet:
 			walk(x.Dom, locals)
 			walk(x.Rng, locals)
-		case *RecordLit:
+		case *recordLit:
 			for _, a := range x.Vals {
 				walk(a, locals)
 			}
-		case *RecordSet:
+		case *recordSet:
 			for _, a := range x.Sets {
 				walk(a, locals)
 			}
-		case *Except:
+		case *except:
 			walk(x.Fcn, locals)
 			for _, u := range x.Updates {
 				for _, k := range u.Path {
@@ -470,28 +469,28 @@ func checkNames(sc *scope, m *Module) error {
 				}
 				walk(u.Val, locals)
 			}
-		case *FcnApp:
+		case *fcnApp:
 			walk(x.Fcn, locals)
 			for _, a := range x.Args {
 				walk(a, locals)
 			}
-		case *Dot:
+		case *dot:
 			walk(x.Rec, locals)
-		case *Prime:
+		case *prime:
 			walk(x.X, locals)
-		case *ActionBox:
+		case *actionBox:
 			walk(x.A, locals)
 			walk(x.Sub, locals)
-		case *Fairness:
+		case *fairness:
 			walk(x.Sub, locals)
 			walk(x.A, locals)
-		case *Lambda:
+		case *lambda:
 			bind(locals, x.Params...)
 			walk(x.Body, locals)
 			unbind(locals, x.Params...)
 		}
 	}
-	walkDef = func(d *Def, locals map[string]int) {
+	walkDef = func(d *def, locals map[string]int) {
 		var names []string
 		for _, p := range d.Params {
 			names = append(names, p.Name)
@@ -507,7 +506,7 @@ func checkNames(sc *scope, m *Module) error {
 		walk(d.Body, locals)
 		unbind(locals, names...)
 	}
-	visit := func(m *Module) {
+	visit := func(m *module) {
 		for _, u := range m.Units {
 			switch u.kind {
 			case unitDef:
@@ -536,10 +535,10 @@ func checkNames(sc *scope, m *Module) error {
 }
 
 // paramInstScope returns the scope of P(args)!..., one per distinct argument tuple.
-func (p *program) paramInstScope(d *Def, outer *scope, en *env, vals []Value) *scope {
-	key := string(encode(nil, &TupleV{Elems: vals}))
+func (p *program) paramInstScope(d *def, outer *scope, en *env, vals []Value) *scope {
+	key := string(encode(nil, &tupleV{Elems: vals}))
 	if p.paramInst == nil {
-		p.paramInst = map[*Def]map[string]*scope{}
+		p.paramInst = map[*def]map[string]*scope{}
 	}
 	m := p.paramInst[d]
 	if m == nil {

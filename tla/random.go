@@ -45,7 +45,7 @@ const randomSeed int64 = 0
 
 // rng returns the generator for the current evaluation: per state while computing
 // successors, per evaluation context otherwise.
-func (c *ctx) rng() *javaRandom {
+func (c *evaluator) rng() *javaRandom {
 	if c.initMode || len(c.cur) == 0 {
 		if c.rngInit == nil {
 			c.rngInit = newJavaRandom(randomSeed)
@@ -64,36 +64,36 @@ func (c *ctx) rng() *javaRandom {
 // randomElement picks an element of the finite set v the way TLC does: componentwise
 // for sets of functions, records and tuples (so they need not be enumerated), by
 // index into the normalized elements otherwise.
-func (c *ctx) randomElement(v Value, pos Pos) Value {
+func (c *evaluator) randomElement(v Value, pos pos) Value {
 	switch s := v.(type) {
-	case *FcnSetV:
+	case *fcnSetV:
 		dom := c.enumerate(s.Dom, pos)
 		vals := make([]Value, len(dom))
 		for i := range dom {
 			vals[i] = c.randomElement(s.Rng, pos)
 		}
 		return newFcn(dom, vals)
-	case *RecordSetV:
+	case *recordSetV:
 		vals := make([]Value, len(s.Sets))
 		for i, set := range s.Sets {
 			vals[i] = c.randomElement(set, pos)
 		}
 		return newRecord(s.Names, vals)
-	case *ProductSetV:
+	case *productSetV:
 		vals := make([]Value, len(s.Sets))
 		for i, set := range s.Sets {
 			vals[i] = c.randomElement(set, pos)
 		}
-		return &TupleV{Elems: vals}
-	case *IntervalV:
+		return &tupleV{Elems: vals}
+	case *intervalV:
 		if s.Hi < s.Lo {
 			break
 		}
 		n := s.Hi - s.Lo + 1
-		return IntV(s.Lo + int64(c.rng().nextDouble()*float64(n)))
+		return intV(s.Lo + int64(c.rng().nextDouble()*float64(n)))
 	}
 	switch v.(type) {
-	case *InfSetV, *SeqSetV, *FilterSetV:
+	case *infSetV, *seqSetV, *filterSetV:
 		throw(pos, "Attempted to apply the operator overridden by the Java method\npublic static tlc2.value.impl.Value tlc2.module.TLC.RandomElement(tlc2.value.impl.Value),\nbut it produced the following error:\nThe argument of RandomElement should be a finite set, but instead it is:\n%s", fmtValue(v))
 	}
 	elems := c.enumerate(v, pos)
@@ -105,7 +105,7 @@ func (c *ctx) randomElement(v Value, pos Pos) Value {
 
 // randomSubset picks k distinct elements of the finite set s (TLC's Randomization
 // RandomSubset), drawing from the same generator as RandomElement.
-func (c *ctx) randomSubset(k int64, s Value, pos Pos) Value {
+func (c *evaluator) randomSubset(k int64, s Value, pos pos) Value {
 	elems := c.enumerate(s, pos)
 	if k < 0 || k > int64(len(elems)) {
 		throw(pos, "The first argument of RandomSubset should be a nonnegative integer no larger than the cardinality of its second argument, but instead it is:\n%d", k)
@@ -122,7 +122,7 @@ func (c *ctx) randomSubset(k int64, s Value, pos Pos) Value {
 // randomSetOfSubsets picks n subsets of s, each containing every element with
 // probability p (TLC's Randomization RandomSetOfSubsets); equal picks collapse,
 // as in TLC.
-func (c *ctx) randomSetOfSubsets(n int64, p float64, s Value, pos Pos) Value {
+func (c *evaluator) randomSetOfSubsets(n int64, p float64, s Value, pos pos) Value {
 	if n < 0 {
 		throw(pos, "The first argument of RandomSetOfSubsets should be a nonnegative integer, but instead it is:\n%d", n)
 	}

@@ -16,7 +16,7 @@ type strOrder struct {
 	rank     map[string]int32
 	ranked   map[string]bool // modules whose identifiers are ranked
 	semDone  map[string]bool
-	semOrder []*Module
+	semOrder []*module
 }
 
 func (p *program) strRank(s string) int32 {
@@ -43,7 +43,7 @@ func (p *program) rankTokens(src string, withStrings bool) {
 	}
 }
 
-func (p *program) noteSemantic(m *Module) {
+func (p *program) noteSemantic(m *module) {
 	if p.semDone == nil {
 		p.semDone = map[string]bool{}
 	}
@@ -65,22 +65,30 @@ func (p *program) rankLiterals() {
 }
 
 // iterate returns the elements of a set in the order TLC enumerates them.
-func (c *ctx) iterate(v Value, pos Pos) []Value {
+func (c *evaluator) iterate(v Value, pos pos) []Value {
 	elems := c.enumerate(v, pos)
 	if len(elems) < 2 {
 		return elems
 	}
 	switch elems[0].(type) {
-	case IntV, BoolV:
+	case intV, boolV:
 		return elems
-	case StrV:
+	case strV:
 	default:
+		// A state's sets are walked by several actions (\E m \in msgs): sort once.
+		// The order stays valid: strings met later rank after all earlier ones.
+		if s, ok := v.(*setV); ok {
+			if s.tlc == nil {
+				s.tlc = c.p.tlcSorted(elems)
+			}
+			return s.tlc
+		}
 		return c.p.tlcSorted(elems)
 	}
 	inOrder := true
 	prev := int32(-1)
 	for _, e := range elems {
-		s, ok := e.(StrV)
+		s, ok := e.(strV)
 		if !ok {
 			return elems
 		}
@@ -95,7 +103,7 @@ func (c *ctx) iterate(v Value, pos Pos) []Value {
 	}
 	out := slices.Clone(elems)
 	slices.SortFunc(out, func(a, b Value) int {
-		return int(c.p.strRank(string(a.(StrV)))) - int(c.p.strRank(string(b.(StrV))))
+		return int(c.p.strRank(string(a.(strV)))) - int(c.p.strRank(string(b.(strV))))
 	})
 	return out
 }

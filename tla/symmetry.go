@@ -1,6 +1,8 @@
 package tla
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +16,7 @@ import (
 // depend on it. The identity comes first, as the empty function; every other
 // result is a function from the model values it moves to their images.
 func symmetryGroup(gens []Value) []Value {
-	type perm map[*ModelV]*ModelV
+	type perm map[*modelV]*modelV
 	key := func(p perm) string {
 		var parts []string
 		for k, v := range p {
@@ -38,8 +40,8 @@ func symmetryGroup(gens []Value) []Value {
 		dom, vals, _ := fcnParts(g)
 		p := perm{}
 		for i, d := range dom {
-			dm, ok1 := d.(*ModelV)
-			rm, ok2 := vals[i].(*ModelV)
+			dm, ok1 := d.(*modelV)
+			rm, ok2 := vals[i].(*modelV)
 			if ok1 && ok2 && dm != rm {
 				p[dm] = rm
 			}
@@ -64,10 +66,10 @@ func symmetryGroup(gens []Value) []Value {
 		for k := range p {
 			dom = append(dom, k)
 		}
-		slices.SortFunc(dom, func(a, b Value) int { return a.(*ModelV).Idx - b.(*ModelV).Idx })
+		slices.SortFunc(dom, func(a, b Value) int { return a.(*modelV).Idx - b.(*modelV).Idx })
 		vals := make([]Value, len(dom))
 		for i, d := range dom {
-			vals[i] = p[d.(*ModelV)]
+			vals[i] = p[d.(*modelV)]
 		}
 		out = append(out, makeFcn(dom, vals))
 	}
@@ -75,9 +77,9 @@ func symmetryGroup(gens []Value) []Value {
 }
 
 // compose returns p after q (x -> p(q(x))), leaving out the points it fixes.
-func compose(p, q map[*ModelV]*ModelV) map[*ModelV]*ModelV {
-	r := map[*ModelV]*ModelV{}
-	at := func(m map[*ModelV]*ModelV, x *ModelV) *ModelV {
+func compose(p, q map[*modelV]*modelV) map[*modelV]*modelV {
+	r := map[*modelV]*modelV{}
+	at := func(m map[*modelV]*modelV, x *modelV) *modelV {
 		if y, ok := m[x]; ok {
 			return y
 		}
@@ -97,3 +99,164 @@ func compose(p, q map[*ModelV]*ModelV) map[*ModelV]*ModelV {
 	}
 	return r
 }
+
+// symmetryKey returns the seen-set key of a state under SYMMETRY: the smallest, over
+// the group, of the encoding of the permuted state. The permuted states are never
+// built: symEncode writes a permuted value's encoding directly, with the elements
+// of sets and the pairs of functions sorted by their encodings (renaming model
+// values reorders them; sorting the pieces makes the encoding canonical again
+// without materializing values). The key is only compared with keys made the same
+// way, so it need not be the state's ordinary encoding.
+func (ch *checker) symmetryKey(vals []Value) []byte {
+	if ch.symPerms == nil {
+		ch.symPerms = symPermTables(ch.symmetry)
+	}
+	// A variable without model values encodes the same under every permutation.
+	fixed := ch.symFixed[:0]
+	for _, v := range vals {
+		var enc []byte
+		if !hasModelValue(v) {
+			enc = ch.symEncode(nil, v, nil)
+		}
+		fixed = append(fixed, enc)
+	}
+	ch.symFixed = fixed
+	best := ch.symBest[:0]
+	for i, perm := range ch.symPerms {
+		b := ch.buf[:0]
+		less := i == 0 // compared with best so far: smaller already, or equal up to here
+		for k, v := range vals {
+			if fixed[k] != nil {
+				b = append(b, fixed[k]...)
+			} else {
+				b = ch.symEncode(b, v, perm)
+			}
+			if !less {
+				// stop as soon as the prefix is greater than best's
+				n := min(len(b), len(best))
+				c := bytes.Compare(b[:n], best[:n])
+				if c > 0 {
+					break
+				}
+				less = c < 0
+			}
+		}
+		ch.buf = b
+		if i == 0 || bytes.Compare(b, best) < 0 {
+			best = append(best[:0], b...)
+		}
+	}
+	ch.symBest = best
+	return best
+}
+
+// hasModelValue reports whether v contains a model value.
+func hasModelValue(v Value) bool {
+	switch x := v.(type) {
+	case *modelV:
+		return true
+	case *tupleV:
+		return slices.ContainsFunc(x.Elems, hasModelValue)
+	case *recordV:
+		return slices.ContainsFunc(x.Vals, hasModelValue)
+	case *setV:
+		return slices.ContainsFunc(x.Elems, hasModelValue)
+	case *fcnV:
+		return slices.ContainsFunc(x.Dom, hasModelValue) || slices.ContainsFunc(x.Vals, hasModelValue)
+	}
+	return false
+}
+
+// symPermTables turns each permutation of the group into a table from model value
+// index to image (nil where the permutation fixes the value).
+func symPermTables(group []Value) [][]*modelV {
+	out := make([][]*modelV, len(group))
+	for i, p := range group {
+		dom, vals, _ := fcnParts(p)
+		var t []*modelV
+		for j, d := range dom {
+			dm, ok1 := d.(*modelV)
+			rm, ok2 := vals[j].(*modelV)
+			if !ok1 || !ok2 {
+				continue
+			}
+			for len(t) <= dm.Idx {
+				t = append(t, nil)
+			}
+			t[dm.Idx] = rm
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// symEncode appends the encoding of v with its model values renamed by perm.
+func (ch *checker) symEncode(buf []byte, v Value, perm []*modelV) []byte {
+	switch x := v.(type) {
+	case *modelV:
+		if x.Idx < len(perm) && perm[x.Idx] != nil {
+			x = perm[x.Idx]
+		}
+		buf = append(buf, 'm')
+		return binary.AppendUvarint(buf, uint64(x.Idx))
+	case *tupleV:
+		buf = append(buf, 't')
+		buf = binary.AppendUvarint(buf, uint64(len(x.Elems)))
+		for _, e := range x.Elems {
+			buf = ch.symEncode(buf, e, perm)
+		}
+		return buf
+	case *recordV:
+		buf = append(buf, 'r')
+		buf = binary.AppendUvarint(buf, uint64(len(x.Names)))
+		for i, n := range x.Names {
+			buf = binary.AppendUvarint(buf, uint64(len(n)))
+			buf = append(buf, n...)
+			buf = ch.symEncode(buf, x.Vals[i], perm)
+		}
+		return buf
+	case *setV:
+		return ch.symEncodeSorted(buf, 'S', x.Elems, nil, perm)
+	case *fcnV:
+		return ch.symEncodeSorted(buf, 'f', x.Dom, x.Vals, perm)
+	}
+	return encode(buf, v) // no model values inside
+}
+
+// symEncodeSorted appends tag, the count, and the encodings of keys[i] (followed by
+// vals[i] when vals is not nil) sorted bytewise. Encodings are prefix-free and
+// function domains have no duplicates, so sorting key-value pairs sorts by key.
+func (ch *checker) symEncodeSorted(buf []byte, tag byte, keys, vals []Value, perm []*modelV) []byte {
+	buf = append(buf, tag)
+	buf = binary.AppendUvarint(buf, uint64(len(keys)))
+	start := len(buf)
+	// the pieces of nested sets are pushed after this call's and popped on return
+	base := len(ch.symPieces)
+	for i, k := range keys {
+		lo := len(buf)
+		buf = ch.symEncode(buf, k, perm)
+		if vals != nil {
+			buf = ch.symEncode(buf, vals[i], perm)
+		}
+		ch.symPieces = append(ch.symPieces, symPiece{lo, len(buf)})
+	}
+	pieces := ch.symPieces[base:]
+	sorted := true
+	for i := 1; i < len(pieces) && sorted; i++ {
+		sorted = bytes.Compare(buf[pieces[i-1].lo:pieces[i-1].hi], buf[pieces[i].lo:pieces[i].hi]) < 0
+	}
+	if !sorted {
+		slices.SortFunc(pieces, func(a, b symPiece) int { return bytes.Compare(buf[a.lo:a.hi], buf[b.lo:b.hi]) })
+		tmp := append(ch.symTmp[:0], buf[start:]...)
+		buf = buf[:start]
+		for _, p := range pieces {
+			buf = append(buf, tmp[p.lo-start:p.hi-start]...)
+		}
+		ch.symTmp = tmp
+	}
+	ch.symPieces = ch.symPieces[:base]
+	return buf
+}
+
+// symPiece is the position of one element's encoding in symEncodeSorted's buffer.
+type symPiece struct{ lo, hi int }

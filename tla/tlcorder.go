@@ -20,31 +20,31 @@ import (
 // tlcCompare orders a and b as TLC's compareTo does.
 func (p *program) tlcCompare(a, b Value) int {
 	switch x := a.(type) {
-	case IntV:
-		if y, ok := b.(IntV); ok {
+	case intV:
+		if y, ok := b.(intV); ok {
 			return cmp.Compare(x, y)
 		}
-	case BoolV:
-		if y, ok := b.(BoolV); ok {
+	case boolV:
+		if y, ok := b.(boolV); ok {
 			return cmp.Compare(b2i(bool(x)), b2i(bool(y)))
 		}
-	case StrV:
-		if y, ok := b.(StrV); ok {
+	case strV:
+		if y, ok := b.(strV); ok {
 			if x == y {
 				return 0
 			}
 			return cmp.Compare(p.strRank(string(x)), p.strRank(string(y)))
 		}
-	case *ModelV:
-		if y, ok := b.(*ModelV); ok {
+	case *modelV:
+		if y, ok := b.(*modelV); ok {
 			if x == y || x.Name == y.Name {
 				return 0
 			}
 			return cmp.Compare(p.strRank(x.Name), p.strRank(y.Name))
 		}
 		return -1
-	case *SetV:
-		if y, ok := b.(*SetV); ok {
+	case *setV:
+		if y, ok := b.(*setV); ok {
 			if d := len(x.Elems) - len(y.Elems); d != 0 {
 				return d
 			}
@@ -56,8 +56,8 @@ func (p *program) tlcCompare(a, b Value) int {
 			}
 			return 0
 		}
-	case *TupleV:
-		if y, ok := b.(*TupleV); ok {
+	case *tupleV:
+		if y, ok := b.(*tupleV); ok {
 			if d := len(x.Elems) - len(y.Elems); d != 0 {
 				return d
 			}
@@ -68,12 +68,12 @@ func (p *program) tlcCompare(a, b Value) int {
 			}
 			return 0
 		}
-	case *RecordV:
-		if y, ok := b.(*RecordV); ok {
+	case *recordV:
+		if y, ok := b.(*recordV); ok {
 			return p.compareRecords(x, y)
 		}
 	}
-	if _, ok := b.(*ModelV); ok {
+	if _, ok := b.(*modelV); ok {
 		return 1
 	}
 	if ad, av, ok := p.tlcFcn(a); ok {
@@ -108,24 +108,31 @@ func b2i(b bool) int {
 // fieldOrder returns the indices of names in TLC's order of field names.
 func (p *program) fieldOrder(names []string, buf []int) []int {
 	idx := buf[:0]
-	for i := range names {
+	var small [8]int32
+	ranks := small[:0]
+	for i, n := range names {
 		idx = append(idx, i)
+		ranks = append(ranks, p.strRank(n)) // one lookup per name, not per comparison
 	}
 	// insertion sort: records have few fields
 	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && p.strRank(names[idx[j]]) < p.strRank(names[idx[j-1]]); j-- {
+		for j := i; j > 0 && ranks[idx[j]] < ranks[idx[j-1]]; j-- {
 			idx[j], idx[j-1] = idx[j-1], idx[j]
 		}
 	}
 	return idx
 }
 
-func (p *program) compareRecords(x, y *RecordV) int {
+func (p *program) compareRecords(x, y *recordV) int {
 	if d := len(x.Names) - len(y.Names); d != 0 {
 		return d
 	}
 	var b1, b2 [8]int
-	xo, yo := p.fieldOrder(x.Names, b1[:]), p.fieldOrder(y.Names, b2[:])
+	xo := p.fieldOrder(x.Names, b1[:])
+	yo := xo
+	if !slices.Equal(x.Names, y.Names) {
+		yo = p.fieldOrder(y.Names, b2[:])
+	}
 	for i := range xo {
 		if a, b := x.Names[xo[i]], y.Names[yo[i]]; a != b {
 			return cmp.Compare(p.strRank(a), p.strRank(b))
@@ -161,7 +168,7 @@ func (p *program) tlcFcn(v Value) (dom, vals []Value, ok bool) {
 	if !ok || len(dom) < 2 {
 		return dom, vals, ok
 	}
-	if _, isTuple := v.(*TupleV); isTuple || slices.IsSortedFunc(dom, p.tlcCompare) {
+	if _, isTuple := v.(*tupleV); isTuple || slices.IsSortedFunc(dom, p.tlcCompare) {
 		return dom, vals, true
 	}
 	idx := make([]int, len(dom))
@@ -181,8 +188,8 @@ func (p *program) tlcFcn(v Value) (dom, vals []Value, ok bool) {
 func plainOrder(vals []Value) bool {
 	for _, v := range vals {
 		switch x := v.(type) {
-		case IntV, BoolV:
-		case *TupleV:
+		case intV, boolV:
+		case *tupleV:
 			if !plainOrder(x.Elems) {
 				return false
 			}

@@ -92,8 +92,8 @@ func (f *TraceFailure) String() string {
 // (of the named action when the step names one) leading to a state that matches the
 // logged values, or a stuttering step when no action is named. The error is only for
 // I/O and malformed JSON.
-func ValidateTrace(cx context.Context, specPath, cfgPath string, trace io.Reader, opts TraceOptions) (*TraceResult, error) {
-	ch, res, err := prepareChecker(cx, specPath, cfgPath)
+func ValidateTrace(ctx context.Context, specPath, cfgPath string, trace io.Reader, opts TraceOptions) (*TraceResult, error) {
+	ch, res, err := prepareChecker(ctx, specPath, cfgPath)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func ValidateTrace(cx context.Context, specPath, cfgPath string, trace io.Reader
 		}
 		return &TraceResult{Check: res}, nil
 	}
-	tv := &traceValidator{ch: ch, opts: opts, c: &ctx{p: ch.p, out: io.Discard}}
+	tv := &traceValidator{ch: ch, opts: opts, c: &evaluator{p: ch.p, out: io.Discard}}
 	if tv.opts.ActionKey == "" {
 		tv.opts.ActionKey = "action"
 	}
@@ -125,7 +125,7 @@ func ValidateTrace(cx context.Context, specPath, cfgPath string, trace io.Reader
 			continue
 		}
 		line++
-		if err := cx.Err(); err != nil {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		st, err := tv.parseStep(text)
@@ -175,11 +175,11 @@ func prepareChecker(ctx context.Context, specPath, cfgPath string) (*checker, *R
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := ParseModule(specPath, string(src))
+	m, err := parseModule(specPath, string(src))
 	if err != nil {
 		return nil, parseFailure(out, err), nil
 	}
-	cfg, err := ParseConfig(cfgPath, string(cfgSrc))
+	cfg, err := parseConfig(cfgPath, string(cfgSrc))
 	if err != nil {
 		return nil, &Result{ExitCode: ExitEval, Violation: "eval", Message: err.Error()}, nil
 	}
@@ -205,7 +205,7 @@ type traceEntry struct {
 
 type traceValidator struct {
 	ch   *checker
-	c    *ctx
+	c    *evaluator
 	opts TraceOptions
 }
 
@@ -229,7 +229,7 @@ func (tv *traceValidator) parseStep(text string) (*traceStep, error) {
 		}
 		name, key, isEntry := strings.Cut(k, "[")
 		if isEntry && strings.HasSuffix(key, "]") {
-			i := slices.IndexFunc(vars, func(d *Def) bool { return d.Name == name })
+			i := slices.IndexFunc(vars, func(d *def) bool { return d.Name == name })
 			if i >= 0 {
 				if v != nil {
 					st.entries = append(st.entries, traceEntry{i, strings.TrimSuffix(key, "]"), v})
@@ -237,7 +237,7 @@ func (tv *traceValidator) parseStep(text string) (*traceStep, error) {
 				continue
 			}
 		}
-		i := slices.IndexFunc(vars, func(d *Def) bool { return d.Name == k })
+		i := slices.IndexFunc(vars, func(d *def) bool { return d.Name == k })
 		if i < 0 {
 			if tv.opts.IgnoreUnknown {
 				continue
@@ -420,28 +420,28 @@ func (tv *traceValidator) step(cands [][]Value, st *traceStep) ([][]Value, *Trac
 // definitions), for reporting the ones that were not enabled.
 func (tv *traceValidator) actionNames() []string {
 	var names []string
-	var walk func(e Expr, sc *scope, depth int)
-	walk = func(e Expr, sc *scope, depth int) {
+	var walk func(e expr, sc *scope, depth int)
+	walk = func(e expr, sc *scope, depth int) {
 		if depth > 20 {
 			return
 		}
 		switch x := e.(type) {
-		case *Junction:
+		case *junction:
 			if !x.And {
 				for _, it := range x.Items {
 					walk(it, sc, depth)
 				}
 			}
-		case *OpApp:
+		case *opApp:
 			if x.Op == "\\/" {
 				walk(x.Args[0], sc, depth)
 				walk(x.Args[1], sc, depth)
 			}
-		case *Quant:
+		case *quant:
 			if !x.Forall {
 				walk(x.Body, sc, depth)
 			}
-		case *Ident:
+		case *ident:
 			if x.Prefix != nil {
 				return
 			}
@@ -462,13 +462,13 @@ func (tv *traceValidator) actionNames() []string {
 	return names
 }
 
-func isDisjunction(e Expr) bool {
+func isDisjunction(e expr) bool {
 	switch x := e.(type) {
-	case *Junction:
+	case *junction:
 		return !x.And
-	case *OpApp:
+	case *opApp:
 		return x.Op == "\\/"
-	case *Quant:
+	case *quant:
 		return !x.Forall
 	}
 	return false
@@ -481,9 +481,9 @@ func matchJSON(j any, v Value) bool {
 		return true
 	case string:
 		switch y := v.(type) {
-		case StrV:
+		case strV:
 			return string(y) == x
-		case *ModelV:
+		case *modelV:
 			return y.Name == x
 		}
 	case json.Number:
@@ -491,16 +491,16 @@ func matchJSON(j any, v Value) bool {
 		if !ok {
 			return false
 		}
-		if y, isInt := v.(IntV); isInt {
+		if y, isInt := v.(intV); isInt {
 			return n.IsInt64() && n.Int64() == int64(y)
 		}
 	case bool:
-		if y, ok := v.(BoolV); ok {
+		if y, ok := v.(boolV); ok {
 			return bool(y) == x
 		}
 	case []any:
 		switch y := v.(type) {
-		case *TupleV:
+		case *tupleV:
 			if len(y.Elems) != len(x) {
 				return false
 			}
@@ -510,7 +510,7 @@ func matchJSON(j any, v Value) bool {
 				}
 			}
 			return true
-		case *SetV:
+		case *setV:
 			if len(y.Elems) != len(x) {
 				return false
 			}
@@ -548,11 +548,11 @@ func matchJSON(j any, v Value) bool {
 // keyText is how a function's domain element is written as a JSON object key.
 func keyText(v Value) string {
 	switch x := v.(type) {
-	case StrV:
+	case strV:
 		return string(x)
-	case *ModelV:
+	case *modelV:
 		return x.Name
-	case IntV:
+	case intV:
 		return strconv.FormatInt(int64(x), 10)
 	}
 	return fmtValue(v)

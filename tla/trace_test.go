@@ -9,41 +9,6 @@ import (
 	"testing"
 )
 
-// valueJSON writes a TLA+ value as ValidateTrace reads it.
-func valueJSON(v Value) any {
-	switch x := v.(type) {
-	case BoolV:
-		return bool(x)
-	case IntV:
-		return int64(x)
-	case StrV:
-		return string(x)
-	case *ModelV:
-		return x.Name
-	case *TupleV:
-		out := make([]any, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = valueJSON(e)
-		}
-		return out
-	case *SetV:
-		out := make([]any, len(x.Elems))
-		for i, e := range x.Elems {
-			out[i] = valueJSON(e)
-		}
-		return out
-	}
-	dom, vals, ok := fcnParts(v)
-	if !ok {
-		panic("no JSON form for " + fmtValue(v))
-	}
-	out := map[string]any{}
-	for i, d := range dom {
-		out[keyText(d)] = valueJSON(vals[i])
-	}
-	return out
-}
-
 type tracePath struct {
 	g      *Graph
 	states []int
@@ -112,7 +77,7 @@ func (p tracePath) ndjson(t *testing.T, vars []string, named bool, edit func(i i
 		obj := map[string]any{}
 		for k, name := range p.g.Vars {
 			if vars == nil || containsString(vars, name) {
-				obj[name] = valueJSON(p.g.States[s][k])
+				obj[name] = jsonValue(p.g.States[s][k])
 			}
 		}
 		if named && p.labels[i] != "" {
@@ -253,21 +218,21 @@ func TestValidateTraceBadInitAndKeys(t *testing.T) {
 }
 
 func TestMatchJSON(t *testing.T) {
-	m := &ModelV{Name: "c1"}
-	fcn := makeFcn([]Value{m}, []Value{StrV("Created")})
-	rec := &RecordV{Names: []string{"a", "b"}, Vals: []Value{IntV(1), BoolV(true)}}
-	set := newSet([]Value{IntV(1), IntV(2)})
+	m := &modelV{Name: "c1"}
+	fcn := makeFcn([]Value{m}, []Value{strV("Created")})
+	rec := &recordV{Names: []string{"a", "b"}, Vals: []Value{intV(1), boolV(true)}}
+	set := newSet([]Value{intV(1), intV(2)})
 	cases := []struct {
 		js   string
 		v    Value
 		want bool
 	}{
-		{`"x"`, StrV("x"), true}, {`"x"`, StrV("y"), false},
-		{`"c1"`, m, true}, {`3`, IntV(3), true}, {`3`, IntV(4), false}, {`3.5`, IntV(3), false},
-		{`true`, BoolV(true), true}, {`[1,2]`, &TupleV{Elems: []Value{IntV(1), IntV(2)}}, true},
+		{`"x"`, strV("x"), true}, {`"x"`, strV("y"), false},
+		{`"c1"`, m, true}, {`3`, intV(3), true}, {`3`, intV(4), false}, {`3.5`, intV(3), false},
+		{`true`, boolV(true), true}, {`[1,2]`, &tupleV{Elems: []Value{intV(1), intV(2)}}, true},
 		{`[2,1]`, set, true}, {`[1]`, set, false},
 		{`{"c1":"Created"}`, fcn, true}, {`{"c1":"Running"}`, fcn, false},
-		{`{"a":1,"b":true}`, rec, true}, {`{"a":1}`, rec, false}, {`null`, IntV(7), true},
+		{`{"a":1,"b":true}`, rec, true}, {`{"a":1}`, rec, false}, {`null`, intV(7), true},
 	}
 	for _, c := range cases {
 		dec := json.NewDecoder(strings.NewReader(c.js))

@@ -8,103 +8,109 @@ import (
 	"strings"
 )
 
-// Value is a TLA+ value. Concrete types: BoolV, IntV, StrV, *ModelV, *TupleV, *RecordV,
-// *FcnV, *SetV, and lazily represented sets and functions (*IntervalV, *FcnSetV,
-// *PowerSetV, *RecordSetV, *ProductSetV, *SeqSetV, *InfSetV, *LazyFcnV) plus operator
-// closures passed as arguments. Finite values stored in states are always canonical:
-// sets sorted without duplicates, functions with domain 1..n as tuples, functions with a
-// domain of strings as records.
+// Value is a TLA+ value held by a state of a Graph or a Result's trace. Its concrete
+// types are the package's own; Format prints any of them as TLC does.
+//
+// Inside the package the concrete types are boolV, intV, strV, *modelV, *tupleV,
+// *recordV, *fcnV, *setV, and lazily represented sets and functions (*intervalV,
+// *fcnSetV, *powerSetV, *recordSetV, *productSetV, *seqSetV, *infSetV, *lazyFcnV) plus
+// operator closures passed as arguments. Finite values stored in states are always
+// canonical: sets sorted without duplicates, functions with domain 1..n as tuples,
+// functions with a domain of strings as records.
 type Value interface{}
 
-// Fcn values in Def.fcnVal are *LazyFcnV.
+// Fcn values in def.fcnVal are *lazyFcnV.
 
-// BoolV is a boolean.
-type BoolV bool
+// boolV is a boolean.
+type boolV bool
 
-// IntV is an integer. TLC uses 32-bit integers; 64 bits with overflow checks is enough.
-type IntV int64
+// intV is an integer. TLC uses 32-bit integers; 64 bits with overflow checks is enough.
+type intV int64
 
-// StrV is a string.
-type StrV string
+// strV is a string.
+type strV string
 
-// ModelV is a model value declared in the configuration.
-type ModelV struct {
+// modelV is a model value declared in the configuration.
+type modelV struct {
 	Name string
 	Idx  int
 }
 
-// TupleV is a tuple or sequence (a function with domain 1..n).
-type TupleV struct{ Elems []Value }
+// tupleV is a tuple or sequence (a function with domain 1..n).
+type tupleV struct{ Elems []Value }
 
-// RecordV is a function whose domain is a non-empty set of strings, fields sorted.
-type RecordV struct {
+// recordV is a function whose domain is a non-empty set of strings, fields sorted.
+type recordV struct {
 	Names []string
 	Vals  []Value
 }
 
-// FcnV is any other finite function; Dom is sorted.
-type FcnV struct {
+// fcnV is any other finite function; Dom is sorted.
+type fcnV struct {
 	Dom  []Value
 	Vals []Value
 }
 
-// SetV is a finite set, elements sorted and distinct.
-type SetV struct{ Elems []Value }
+// setV is a finite set, elements sorted and distinct.
+type setV struct {
+	Elems []Value
+	tlc   []Value // Elems in TLC's order, once iterate needed it (strorder.go)
+}
 
-// IntervalV is a..b.
-type IntervalV struct{ Lo, Hi int64 }
+// intervalV is a..b.
+type intervalV struct{ Lo, Hi int64 }
 
-// FcnSetV is [Dom -> Rng].
-type FcnSetV struct {
+// fcnSetV is [Dom -> Rng].
+type fcnSetV struct {
 	Dom, Rng Value
 	memo     setMemo
 }
 
-// PowerSetV is SUBSET Base.
-type PowerSetV struct {
+// powerSetV is SUBSET Base.
+type powerSetV struct {
 	Base Value
 	memo setMemo
 }
 
-// RecordSetV is [a : S, b : T].
-type RecordSetV struct {
+// recordSetV is [a : S, b : T].
+type recordSetV struct {
 	Names []string
 	Sets  []Value
 	memo  setMemo
 }
 
-// ProductSetV is S \X T \X ...
-type ProductSetV struct {
+// productSetV is S \X T \X ...
+type productSetV struct {
 	Sets []Value
 	memo setMemo
 }
 
-// SeqSetV is Seq(S), membership only.
-type SeqSetV struct{ Base Value }
+// seqSetV is Seq(S), membership only.
+type seqSetV struct{ Base Value }
 
-// SetOpV is S \cup T, S \cap T or S \ T kept symbolic because an operand is infinite
+// setOpV is S \cup T, S \cap T or S \ T kept symbolic because an operand is infinite
 // (e.g. Nat \ {0}); membership works, enumeration only when the result is finite.
-type SetOpV struct {
+type setOpV struct {
 	Op   string
 	A, B Value
 }
 
-// FilterSetV is {x \in S : P} over an infinite S, membership only.
-type FilterSetV struct {
+// filterSetV is {x \in S : P} over an infinite S, membership only.
+type filterSetV struct {
 	base  Value
-	b     Binder
-	pred  Expr
+	b     binder
+	pred  expr
 	env   *env
 	scope *scope
 }
 
-// InfSetV is Nat, Int or STRING, membership only.
-type InfSetV struct{ Name string }
+// infSetV is Nat, Int or STRING, membership only.
+type infSetV struct{ Name string }
 
-// LazyFcnV is a function definition f[x \in S] == e applied on demand, so recursive
+// lazyFcnV is a function definition f[x \in S] == e applied on demand, so recursive
 // definitions work; it is materialized only when needed as a whole.
-type LazyFcnV struct {
-	def      *Def
+type lazyFcnV struct {
+	def      *def
 	env      *env
 	dom      Value
 	domConst bool
@@ -113,38 +119,38 @@ type LazyFcnV struct {
 
 // closureV is an operator passed as an argument (a name or LAMBDA).
 type closureV struct {
-	def    *Def
-	lambda *Lambda
+	def    *def
+	lambda *lambda
 	env    *env
 	scope  *scope
 	arity  int
 	// LET-bound definitions: cached value and function value
 	cache Value
-	fcn   *LazyFcnV
+	fcn   *lazyFcnV
 }
 
 var (
-	emptySet   = &SetV{}
-	emptyTuple = &TupleV{}
+	emptySet   = &setV{}
+	emptyTuple = &tupleV{}
 )
 
 func typeRank(v Value) int {
 	switch v.(type) {
-	case BoolV:
+	case boolV:
 		return 0
-	case IntV:
+	case intV:
 		return 1
-	case StrV:
+	case strV:
 		return 2
-	case *ModelV:
+	case *modelV:
 		return 3
-	case *TupleV:
+	case *tupleV:
 		return 4
-	case *RecordV:
+	case *recordV:
 		return 5
-	case *FcnV:
+	case *fcnV:
 		return 6
-	case *SetV:
+	case *setV:
 		return 7
 	}
 	return 8
@@ -155,8 +161,8 @@ func typeRank(v Value) int {
 func compare(a, b Value) int {
 	// fast paths for the common element types
 	switch x := a.(type) {
-	case IntV:
-		if y, ok := b.(IntV); ok {
+	case intV:
+		if y, ok := b.(intV); ok {
 			if x < y {
 				return -1
 			} else if x > y {
@@ -164,12 +170,12 @@ func compare(a, b Value) int {
 			}
 			return 0
 		}
-	case StrV:
-		if y, ok := b.(StrV); ok {
+	case strV:
+		if y, ok := b.(strV); ok {
 			return strings.Compare(string(x), string(y))
 		}
-	case *ModelV:
-		if y, ok := b.(*ModelV); ok {
+	case *modelV:
+		if y, ok := b.(*modelV); ok {
 			return x.Idx - y.Idx
 		}
 	}
@@ -178,8 +184,8 @@ func compare(a, b Value) int {
 		return ra - rb
 	}
 	switch x := a.(type) {
-	case BoolV:
-		y := b.(BoolV)
+	case boolV:
+		y := b.(boolV)
 		if x == y {
 			return 0
 		}
@@ -187,22 +193,22 @@ func compare(a, b Value) int {
 			return -1
 		}
 		return 1
-	case IntV:
-		y := b.(IntV)
+	case intV:
+		y := b.(intV)
 		if x < y {
 			return -1
 		} else if x > y {
 			return 1
 		}
 		return 0
-	case StrV:
-		return strings.Compare(string(x), string(b.(StrV)))
-	case *ModelV:
-		return x.Idx - b.(*ModelV).Idx
-	case *TupleV:
-		return compareSeq(x.Elems, b.(*TupleV).Elems)
-	case *RecordV:
-		y := b.(*RecordV)
+	case strV:
+		return strings.Compare(string(x), string(b.(strV)))
+	case *modelV:
+		return x.Idx - b.(*modelV).Idx
+	case *tupleV:
+		return compareSeq(x.Elems, b.(*tupleV).Elems)
+	case *recordV:
+		y := b.(*recordV)
 		if len(x.Names) != len(y.Names) {
 			return len(x.Names) - len(y.Names)
 		}
@@ -212,14 +218,14 @@ func compare(a, b Value) int {
 			}
 		}
 		return compareSeq(x.Vals, y.Vals)
-	case *FcnV:
-		y := b.(*FcnV)
+	case *fcnV:
+		y := b.(*fcnV)
 		if c := compareSeq(x.Dom, y.Dom); c != 0 {
 			return c
 		}
 		return compareSeq(x.Vals, y.Vals)
-	case *SetV:
-		return compareSeq(x.Elems, b.(*SetV).Elems)
+	case *setV:
+		return compareSeq(x.Elems, b.(*setV).Elems)
 	}
 	return 0
 }
@@ -238,7 +244,7 @@ func compareSeq(xs, ys []Value) int {
 }
 
 // newSet builds a canonical set from canonical elements (it may reorder elems).
-func newSet(elems []Value) *SetV {
+func newSet(elems []Value) *setV {
 	if len(elems) == 0 {
 		return emptySet
 	}
@@ -250,7 +256,7 @@ func newSet(elems []Value) *SetV {
 		}
 	}
 	if sorted {
-		return &SetV{Elems: elems}
+		return &setV{Elems: elems}
 	}
 	slices.SortFunc(elems, compare)
 	out := elems[:1]
@@ -259,7 +265,7 @@ func newSet(elems []Value) *SetV {
 			out = append(out, e)
 		}
 	}
-	return &SetV{Elems: out}
+	return &setV{Elems: out}
 }
 
 // newFcn builds a canonical function from a sorted, duplicate-free domain.
@@ -269,17 +275,17 @@ func newFcn(dom, vals []Value) Value {
 	}
 	isTuple := true
 	for i, d := range dom {
-		if n, ok := d.(IntV); !ok || int(n) != i+1 {
+		if n, ok := d.(intV); !ok || int(n) != i+1 {
 			isTuple = false
 			break
 		}
 	}
 	if isTuple {
-		return &TupleV{Elems: vals}
+		return &tupleV{Elems: vals}
 	}
 	isRec := true
 	for _, d := range dom {
-		if _, ok := d.(StrV); !ok {
+		if _, ok := d.(strV); !ok {
 			isRec = false
 			break
 		}
@@ -287,21 +293,21 @@ func newFcn(dom, vals []Value) Value {
 	if isRec {
 		names := make([]string, len(dom))
 		for i, d := range dom {
-			names[i] = string(d.(StrV))
+			names[i] = string(d.(strV))
 		}
-		return &RecordV{Names: names, Vals: vals}
+		return &recordV{Names: names, Vals: vals}
 	}
-	return &FcnV{Dom: dom, Vals: vals}
+	return &fcnV{Dom: dom, Vals: vals}
 }
 
 // newRecord builds a record from unsorted fields.
-func newRecord(names []string, vals []Value) *RecordV {
+func newRecord(names []string, vals []Value) *recordV {
 	idx := make([]int, len(names))
 	for i := range idx {
 		idx[i] = i
 	}
 	sort.SliceStable(idx, func(a, b int) bool { return names[idx[a]] < names[idx[b]] })
-	r := &RecordV{Names: make([]string, len(names)), Vals: make([]Value, len(names))}
+	r := &recordV{Names: make([]string, len(names)), Vals: make([]Value, len(names))}
 	for i, k := range idx {
 		r.Names[i] = names[k]
 		r.Vals[i] = vals[k]
@@ -312,29 +318,29 @@ func newRecord(names []string, vals []Value) *RecordV {
 // encode appends the canonical byte encoding of v; equal values encode equally.
 func encode(buf []byte, v Value) []byte {
 	switch x := v.(type) {
-	case BoolV:
+	case boolV:
 		if x {
 			return append(buf, 'T')
 		}
 		return append(buf, 'F')
-	case IntV:
+	case intV:
 		buf = append(buf, 'i')
 		return binary.AppendVarint(buf, int64(x))
-	case StrV:
+	case strV:
 		buf = append(buf, 's')
 		buf = binary.AppendUvarint(buf, uint64(len(x)))
 		return append(buf, x...)
-	case *ModelV:
+	case *modelV:
 		buf = append(buf, 'm')
 		return binary.AppendUvarint(buf, uint64(x.Idx))
-	case *TupleV:
+	case *tupleV:
 		buf = append(buf, 't')
 		buf = binary.AppendUvarint(buf, uint64(len(x.Elems)))
 		for _, e := range x.Elems {
 			buf = encode(buf, e)
 		}
 		return buf
-	case *RecordV:
+	case *recordV:
 		buf = append(buf, 'r')
 		buf = binary.AppendUvarint(buf, uint64(len(x.Names)))
 		for i, n := range x.Names {
@@ -343,7 +349,7 @@ func encode(buf []byte, v Value) []byte {
 			buf = encode(buf, x.Vals[i])
 		}
 		return buf
-	case *FcnV:
+	case *fcnV:
 		buf = append(buf, 'f')
 		buf = binary.AppendUvarint(buf, uint64(len(x.Dom)))
 		for i, d := range x.Dom {
@@ -351,7 +357,7 @@ func encode(buf []byte, v Value) []byte {
 			buf = encode(buf, x.Vals[i])
 		}
 		return buf
-	case *SetV:
+	case *setV:
 		buf = append(buf, 'S')
 		buf = binary.AppendUvarint(buf, uint64(len(x.Elems)))
 		for _, e := range x.Elems {
@@ -359,13 +365,13 @@ func encode(buf []byte, v Value) []byte {
 		}
 		return buf
 	}
-	panic(evalErrorf(Pos{}, "cannot store a value of this kind in a state: %s", fmtValue(v)))
+	panic(evalErrorf(pos{}, "cannot store a value of this kind in a state: %s", fmtValue(v)))
 }
 
 // decoder reads values back from their encoding.
 type decoder struct {
 	buf    []byte
-	models []*ModelV
+	models []*modelV
 }
 
 func (d *decoder) uvarint() uint64 {
@@ -379,30 +385,30 @@ func (d *decoder) value() Value {
 	d.buf = d.buf[1:]
 	switch tag {
 	case 'T':
-		return BoolV(true)
+		return boolV(true)
 	case 'F':
-		return BoolV(false)
+		return boolV(false)
 	case 'i':
 		n, k := binary.Varint(d.buf)
 		d.buf = d.buf[k:]
-		return IntV(n)
+		return intV(n)
 	case 's':
 		n := d.uvarint()
 		s := string(d.buf[:n])
 		d.buf = d.buf[n:]
-		return StrV(s)
+		return strV(s)
 	case 'm':
 		return d.models[d.uvarint()]
 	case 't':
 		n := d.uvarint()
-		t := &TupleV{Elems: make([]Value, n)}
+		t := &tupleV{Elems: make([]Value, n)}
 		for i := range t.Elems {
 			t.Elems[i] = d.value()
 		}
 		return t
 	case 'r':
 		n := d.uvarint()
-		r := &RecordV{Names: make([]string, n), Vals: make([]Value, n)}
+		r := &recordV{Names: make([]string, n), Vals: make([]Value, n)}
 		for i := range r.Names {
 			l := d.uvarint()
 			r.Names[i] = string(d.buf[:l])
@@ -412,7 +418,7 @@ func (d *decoder) value() Value {
 		return r
 	case 'f':
 		n := d.uvarint()
-		f := &FcnV{Dom: make([]Value, n), Vals: make([]Value, n)}
+		f := &fcnV{Dom: make([]Value, n), Vals: make([]Value, n)}
 		for i := range f.Dom {
 			f.Dom[i] = d.value()
 			f.Vals[i] = d.value()
@@ -420,7 +426,7 @@ func (d *decoder) value() Value {
 		return f
 	case 'S':
 		n := d.uvarint()
-		s := &SetV{Elems: make([]Value, n)}
+		s := &setV{Elems: make([]Value, n)}
 		for i := range s.Elems {
 			s.Elems[i] = d.value()
 		}
@@ -438,15 +444,15 @@ func fmtValue(v Value) string {
 
 func writeValue(b *strings.Builder, v Value) {
 	switch x := v.(type) {
-	case BoolV:
+	case boolV:
 		if x {
 			b.WriteString("TRUE")
 		} else {
 			b.WriteString("FALSE")
 		}
-	case IntV:
+	case intV:
 		b.WriteString(strconv.FormatInt(int64(x), 10))
-	case StrV:
+	case strV:
 		b.WriteByte('"')
 		for i := 0; i < len(x); i++ {
 			switch c := x[i]; c {
@@ -463,11 +469,11 @@ func writeValue(b *strings.Builder, v Value) {
 			}
 		}
 		b.WriteByte('"')
-	case *ModelV:
+	case *modelV:
 		b.WriteString(x.Name)
 	case nil:
 		b.WriteString("null")
-	case *TupleV:
+	case *tupleV:
 		b.WriteString("<<")
 		for i, e := range x.Elems {
 			if i > 0 {
@@ -476,7 +482,7 @@ func writeValue(b *strings.Builder, v Value) {
 			writeValue(b, e)
 		}
 		b.WriteString(">>")
-	case *RecordV:
+	case *recordV:
 		b.WriteString("[")
 		for i, n := range x.Names {
 			if i > 0 {
@@ -487,7 +493,7 @@ func writeValue(b *strings.Builder, v Value) {
 			writeValue(b, x.Vals[i])
 		}
 		b.WriteString("]")
-	case *FcnV:
+	case *fcnV:
 		b.WriteString("(")
 		for i, d := range x.Dom {
 			if i > 0 {
@@ -498,7 +504,7 @@ func writeValue(b *strings.Builder, v Value) {
 			writeValue(b, x.Vals[i])
 		}
 		b.WriteString(")")
-	case *SetV:
+	case *setV:
 		b.WriteString("{")
 		for i, e := range x.Elems {
 			if i > 0 {
@@ -507,32 +513,32 @@ func writeValue(b *strings.Builder, v Value) {
 			writeValue(b, e)
 		}
 		b.WriteString("}")
-	case *IntervalV:
+	case *intervalV:
 		b.WriteString(strconv.FormatInt(x.Lo, 10) + ".." + strconv.FormatInt(x.Hi, 10))
-	case *FcnSetV:
+	case *fcnSetV:
 		b.WriteString("[")
 		writeValue(b, x.Dom)
 		b.WriteString(" -> ")
 		writeValue(b, x.Rng)
 		b.WriteString("]")
-	case *PowerSetV:
+	case *powerSetV:
 		b.WriteString("SUBSET ")
 		writeValue(b, x.Base)
-	case *SeqSetV:
+	case *seqSetV:
 		b.WriteString("Seq(")
 		writeValue(b, x.Base)
 		b.WriteString(")")
-	case *InfSetV:
+	case *infSetV:
 		b.WriteString(x.Name)
-	case *FilterSetV:
+	case *filterSetV:
 		b.WriteString("{x \\in ")
 		writeValue(b, x.base)
 		b.WriteString(" : ...}")
-	case *SetOpV:
+	case *setOpV:
 		writeValue(b, x.A)
 		b.WriteString(" " + x.Op + " ")
 		writeValue(b, x.B)
-	case *RecordSetV:
+	case *recordSetV:
 		b.WriteString("[")
 		for i, n := range x.Names {
 			if i > 0 {
@@ -542,14 +548,14 @@ func writeValue(b *strings.Builder, v Value) {
 			writeValue(b, x.Sets[i])
 		}
 		b.WriteString("]")
-	case *ProductSetV:
+	case *productSetV:
 		for i, s := range x.Sets {
 			if i > 0 {
 				b.WriteString(" \\X ")
 			}
 			writeValue(b, s)
 		}
-	case *LazyFcnV:
+	case *lazyFcnV:
 		b.WriteString(x.def.Name)
 	case *closureV:
 		b.WriteString("<operator>")

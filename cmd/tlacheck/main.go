@@ -2,19 +2,34 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
-// Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working.
+// Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
+// and so do TLC's command lines: the flags that only steer TLC's own files (-noTE,
+// -noGenerateSpecTE, -metadir DIR, -nowarning, -terse, -cleanup) are accepted and do
+// nothing. -h or -help prints the flags.
 //
 // -workers N computes successors on N goroutines (auto: one per CPU). Unlike TLC's,
 // the results do not depend on it: counts, verdict, counterexample and state graph
 // are those of one worker.
 //
+// States are stored as 64-bit fingerprints, as TLC stores them; -exact stores them in
+// full, so that no two distinct states can be confused, at the cost of memory (see
+// tla.Options.Exact). -fp N picks the fingerprint function, as TLC's -fp does.
+//
 // With -trace, no model checking is done: the NDJSON trace in FILE is validated
 // against the spec (see tla.ValidateTrace). Exit 0: the trace is a behaviour of the
 // spec; 2: a step cannot be matched (reported on stdout); TLC's exit codes when the
 // spec does not load; 1 for usage and I/O errors.
+//
+// -simulate [num=N] checks random behaviours of -depth N states (default 100) instead
+// of the whole state space, as TLC's -simulate does; -seed N makes them repeatable.
+//
+// -dumpTrace json FILE writes a counterexample in the JSON form TLC writes (its tla
+// form is not supported).
+//
+// -cpuprofile FILE and -memprofile FILE write Go profiles of the run for go tool pprof.
 package main
 
 import (
@@ -23,8 +38,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/tla"
 )
@@ -32,16 +49,42 @@ import (
 func main() {
 	if os.Getenv("GOGC") == "" {
 		// State search allocates many short-lived values; collecting less often
-		// trades some memory (still linear in the states) for speed, as TLC's
-		// large default heap does.
+		// trades memory for speed, as TLC's large default heap does. The stored
+		// states live outside the heap, so this costs a fixed amount (the heap's
+		// floor grows from 4 to 16 MB), not a multiple of the states.
 		debug.SetGCPercent(400)
 	}
 	os.Exit(run(os.Args[1:]))
 }
 
+const usageText = `usage: tlacheck [-config FILE] [-deadlock] [-continue] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+       tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
+`
+
+const helpText = `
+  -config FILE          the model's configuration (default: Spec.cfg beside the spec)
+  -deadlock             do not report deadlocks (as TLC's -deadlock)
+  -workers N|auto       compute successors on N goroutines; the results are one worker's
+  -continue             report invariant violations and keep searching (as TLC's -continue)
+  -simulate [num=N]     check N random behaviours (default: until interrupted) instead of all states
+  -depth N              states per random behaviour (default 100)
+  -seed N               seed of the random behaviours (default: a new one per run)
+  -exact                store states in full instead of as 64-bit fingerprints
+  -fp N                 pick the fingerprint function (as TLC's -fp)
+  -dump dot[,actionlabels] FILE
+                        write the state graph in Graphviz format
+  -dumpTrace json FILE  write a counterexample to FILE as TLC's -dumpTrace json does
+  -trace FILE           validate the NDJSON trace in FILE instead of model checking
+  -trace-ignore-unknown ignore trace fields that are not variables of the spec
+  -cpuprofile FILE, -memprofile FILE
+                        write Go CPU and heap profiles of the run
+  -noTE, -noGenerateSpecTE, -metadir DIR, -nowarning, -terse, -cleanup
+                        accepted for TLC's command lines; they change nothing here
+  -h, -help             print this help
+`
+
 func usage() int {
-	fmt.Fprintln(os.Stderr, "usage: tlacheck [-config FILE] [-deadlock] [-workers N] [-dump dot[,actionlabels] FILE] Spec.tla")
-	fmt.Fprintln(os.Stderr, "       tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla")
+	fmt.Fprint(os.Stderr, usageText)
 	return 1
 }
 
@@ -51,6 +94,11 @@ func run(args []string) int {
 	var spec, dotPath, tracePath string
 	var actionLabels bool
 	var traceOpts tla.TraceOptions
+	var cpuProfile, memProfile string
+	var traceJSONPath string
+	var depth int
+	var seed int64
+	var seedSet bool
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -62,6 +110,49 @@ func run(args []string) int {
 			opts.Config = args[i]
 		case "-deadlock":
 			opts.NoDeadlock = true
+		case "-exact":
+			opts.Exact = true
+		case "-continue":
+			opts.Continue = true
+		case "-simulate":
+			if opts.Simulation == nil {
+				opts.Simulation = &tla.Simulation{}
+			}
+			if i+1 < len(args) && strings.HasPrefix(args[i+1], "num=") {
+				i++
+				n, err := strconv.Atoi(strings.TrimPrefix(args[i], "num="))
+				if err != nil || n < 1 {
+					fmt.Fprintf(os.Stderr, "tlacheck: -simulate num=N needs a number of behaviours (at least 1), not %q\n", args[i])
+					return usage()
+				}
+				opts.Simulation.Traces = n
+			}
+		case "-depth", "-seed":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			n, err := strconv.ParseInt(args[i], 10, 64)
+			if err != nil || a == "-depth" && n < 1 {
+				fmt.Fprintf(os.Stderr, "tlacheck: %s needs a number, not %q\n", a, args[i])
+				return usage()
+			}
+			if a == "-depth" {
+				depth = int(n)
+			} else {
+				seed, seedSet = n, true
+			}
+		case "-fp":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			n, err := strconv.Atoi(args[i])
+			if err != nil || n < 0 {
+				fmt.Fprintf(os.Stderr, "tlacheck: -fp needs a number (0 or more), not %q\n", args[i])
+				return usage()
+			}
+			opts.FP = n
 		case "-workers":
 			if i+1 >= len(args) {
 				return usage()
@@ -77,6 +168,16 @@ func run(args []string) int {
 				return usage()
 			}
 			opts.Workers = n
+		case "-dumpTrace":
+			if i+2 >= len(args) {
+				return usage()
+			}
+			if args[i+1] != "json" {
+				fmt.Fprintf(os.Stderr, "tlacheck: -dumpTrace writes json only, not %q\n", args[i+1])
+				return usage()
+			}
+			traceJSONPath = args[i+2]
+			i += 2
 		case "-dump":
 			if i+2 >= len(args) || args[i+1] != "dot" && args[i+1] != "dot,actionlabels" {
 				return usage()
@@ -90,10 +191,29 @@ func run(args []string) int {
 			}
 			i++
 			tracePath = args[i]
+		case "-cpuprofile", "-memprofile":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			if a == "-cpuprofile" {
+				cpuProfile = args[i]
+			} else {
+				memProfile = args[i]
+			}
 		case "-trace-ignore-unknown":
 			traceOpts.IgnoreUnknown = true
-		case "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
+		case "-h", "-help", "--help":
+			fmt.Print(usageText, helpText)
+			return 0
+		case "-noTE", "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
 			// accepted for compatibility with TLC command lines; nothing to do
+		case "-metadir":
+			// TLC's directory for its own files (states, fingerprints): none here
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
 		default:
 			if strings.HasPrefix(a, "-") {
 				fmt.Fprintf(os.Stderr, "tlacheck: unknown flag %s\n", a)
@@ -114,11 +234,36 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts.Out = os.Stdout
+	if opts.Simulation != nil {
+		opts.Simulation.Depth = depth
+		opts.Simulation.Seed = seed
+		if !seedSet {
+			opts.Simulation.Seed = time.Now().UnixNano() // TLC picks a new seed per run too
+		}
+	}
+	if cpuProfile != "" || memProfile != "" {
+		stopProfiles, err := startProfiles(cpuProfile, memProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			return 1
+		}
+		defer stopProfiles()
+	}
 	if tracePath != "" {
 		return validateTrace(ctx, spec, opts.Config, tracePath, traceOpts)
 	}
 	if actionLabels {
 		return dumpLabelled(ctx, spec, dotPath, opts)
+	}
+	if traceJSONPath != "" {
+		// written only when there is a counterexample, as TLC does
+		tj := &lazyFile{path: traceJSONPath}
+		defer func() {
+			if err := tj.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			}
+		}()
+		opts.TraceJSON = tj
 	}
 	if dotPath != "" {
 		f, err := os.Create(dotPath)
@@ -186,4 +331,61 @@ func dumpLabelled(ctx context.Context, spec, path string, opts tla.Options) int 
 		}
 	}
 	return res.ExitCode
+}
+
+// startProfiles writes a CPU profile of the run to cpu and a heap profile at its end
+// to mem (either may be ""), for go tool pprof.
+func startProfiles(cpu, mem string) (stop func(), err error) {
+	var cf *os.File
+	if cpu != "" {
+		if cf, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cf); err != nil {
+			cf.Close()
+			return nil, err
+		}
+	}
+	return func() {
+		if cf != nil {
+			pprof.StopCPUProfile()
+			cf.Close()
+		}
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err == nil {
+				err = pprof.Lookup("heap").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			}
+		}
+	}, nil
+}
+
+// lazyFile creates its file on the first write.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) Write(b []byte) (int, error) {
+	if l.f == nil {
+		f, err := os.Create(l.path)
+		if err != nil {
+			return 0, err
+		}
+		l.f = f
+	}
+	return l.f.Write(b)
+}
+
+func (l *lazyFile) Close() error {
+	if l.f == nil {
+		return nil
+	}
+	return l.f.Close()
 }

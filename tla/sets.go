@@ -1,0 +1,320 @@
+package tla
+
+import (
+	"slices"
+	"sort"
+	"sync/atomic"
+)
+
+// Sets: walking a finite set in TLC's order (also the lazily represented ones, such
+// as S \X T or SUBSET S), and x \in S for every kind of set, finite or not.
+
+func isSetLike(v Value) bool {
+	switch v.(type) {
+	case *setV, *intervalV, *fcnSetV, *powerSetV, *recordSetV, *productSetV, *seqSetV, *infSetV, *setOpV, *filterSetV:
+		return true
+	}
+	return false
+}
+
+// setMemo keeps the elements of a lazily represented set once enumerated: a set
+// such as Cells == S \X T is a constant definition evaluated once, but walked for
+// every state, and building its elements each time dominated the search.
+type setMemo struct{ elems atomic.Pointer[[]Value] }
+
+func (m *setMemo) get() ([]Value, bool) {
+	if p := m.elems.Load(); p != nil {
+		return *p, true
+	}
+	return nil, false
+}
+
+// put stores elems (clipped, so a caller's append copies) and returns them. Huge
+// sets are not kept: they are usually walked once (an Init of a type invariant).
+func (m *setMemo) put(elems []Value) []Value {
+	elems = slices.Clip(elems)
+	if len(elems) <= 1<<16 {
+		m.elems.Store(&elems)
+	}
+	return elems
+}
+
+// enumerate lists the elements of a finite set in TLC's normalized order.
+func (c *evaluator) enumerate(v Value, pos pos) []Value {
+	var m *setMemo
+	switch s := v.(type) {
+	case *fcnSetV:
+		m = &s.memo
+	case *powerSetV:
+		m = &s.memo
+	case *recordSetV:
+		m = &s.memo
+	case *productSetV:
+		m = &s.memo
+	default:
+		return c.enumerateLazy(v, pos)
+	}
+	if e, ok := m.get(); ok {
+		return e
+	}
+	return m.put(c.enumerateLazy(v, pos))
+}
+
+func (c *evaluator) enumerateLazy(v Value, pos pos) []Value {
+	switch s := v.(type) {
+	case *setV:
+		return s.Elems
+	case *intervalV:
+		if s.Hi < s.Lo {
+			return nil
+		}
+		out := make([]Value, 0, s.Hi-s.Lo+1)
+		for i := s.Lo; i <= s.Hi; i++ {
+			out = append(out, intV(i))
+		}
+		return out
+	case *fcnSetV:
+		dom := c.enumerate(s.Dom, pos)
+		rng := c.enumerate(s.Rng, pos)
+		total := 1
+		for range dom {
+			total *= len(rng)
+			if total > 50000000 {
+				throw(pos, "Attempted to enumerate a set of functions that is too large.")
+			}
+		}
+		out := make([]Value, 0, total)
+		idx := make([]int, len(dom))
+		if len(dom) > 0 && len(rng) == 0 {
+			return nil
+		}
+		for {
+			vals := make([]Value, len(dom))
+			for i, k := range idx {
+				vals[i] = rng[k]
+			}
+			out = append(out, newFcn(dom, vals))
+			i := len(idx) - 1
+			for i >= 0 {
+				idx[i]++
+				if idx[i] < len(rng) {
+					break
+				}
+				idx[i] = 0
+				i--
+			}
+			if i < 0 {
+				break
+			}
+		}
+		// canonical order of functions is not the odometer order for records/fcns
+		return newSet(out).Elems
+	case *powerSetV:
+		base := c.enumerate(s.Base, pos)
+		if len(base) > 24 {
+			throw(pos, "Attempted to enumerate SUBSET of a set with %d elements.", len(base))
+		}
+		out := make([]Value, 0, 1<<len(base))
+		for m := 0; m < 1<<len(base); m++ {
+			var elems []Value
+			for i := range base {
+				if m&(1<<i) != 0 {
+					elems = append(elems, base[i])
+				}
+			}
+			out = append(out, &setV{Elems: elems})
+		}
+		return newSet(out).Elems
+	case *recordSetV:
+		sets := make([][]Value, len(s.Sets))
+		for i, st := range s.Sets {
+			sets[i] = c.enumerate(st, pos)
+		}
+		var out []Value
+		cartesian(sets, func(vals []Value) {
+			out = append(out, &recordV{Names: s.Names, Vals: vals})
+		})
+		return newSet(out).Elems
+	case *productSetV:
+		sets := make([][]Value, len(s.Sets))
+		for i, st := range s.Sets {
+			sets[i] = c.enumerate(st, pos)
+		}
+		var out []Value
+		cartesian(sets, func(vals []Value) {
+			out = append(out, &tupleV{Elems: vals})
+		})
+		return out
+	case *setOpV:
+		var out []Value
+		switch s.Op {
+		case "\\cup":
+			out = append(append(out, c.enumerate(s.A, pos)...), c.enumerate(s.B, pos)...)
+			return newSet(out).Elems
+		case "\\cap":
+			a, b := s.A, s.B
+			if isInfinite(a) {
+				a, b = b, a
+			}
+			for _, e := range c.enumerate(a, pos) {
+				if c.member(e, b, pos) {
+					out = append(out, e)
+				}
+			}
+		default:
+			for _, e := range c.enumerate(s.A, pos) {
+				if !c.member(e, s.B, pos) {
+					out = append(out, e)
+				}
+			}
+		}
+		return out
+	case *infSetV, *seqSetV:
+		throw(pos, "Attempted to enumerate the infinite set %s.", fmtValue(v))
+	}
+	throw(pos, "Attempted to enumerate %s, which is not a set.", fmtValue(v))
+	return nil
+}
+
+func cartesian(sets [][]Value, fn func([]Value)) {
+	for _, s := range sets {
+		if len(s) == 0 {
+			return
+		}
+	}
+	idx := make([]int, len(sets))
+	for {
+		vals := make([]Value, len(sets))
+		for i, k := range idx {
+			vals[i] = sets[i][k]
+		}
+		fn(vals)
+		i := len(idx) - 1
+		for i >= 0 {
+			idx[i]++
+			if idx[i] < len(sets[i]) {
+				break
+			}
+			idx[i] = 0
+			i--
+		}
+		if i < 0 {
+			return
+		}
+	}
+}
+
+// member decides x \in s.
+func (c *evaluator) member(x, s Value, pos pos) bool {
+	switch st := s.(type) {
+	case *setV:
+		x = c.canon(x, pos)
+		n := len(st.Elems)
+		if n > 0 {
+			r0, rx := typeRank(st.Elems[0]), typeRank(x)
+			if r0 < 3 && rx < 3 && r0 != rx {
+				throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
+			}
+		}
+		i := sort.Search(n, func(i int) bool { return compare(st.Elems[i], x) >= 0 })
+		return i < n && compare(st.Elems[i], x) == 0
+	case *intervalV:
+		n, ok := x.(intV)
+		if !ok {
+			throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
+		}
+		return int64(n) >= st.Lo && int64(n) <= st.Hi
+	case *infSetV:
+		switch st.Name {
+		case "Nat":
+			n, ok := x.(intV)
+			return ok && n >= 0
+		case "Int":
+			_, ok := x.(intV)
+			return ok
+		case "STRING":
+			_, ok := x.(strV)
+			return ok
+		}
+	case *fcnSetV:
+		x = c.canon(x, pos)
+		dom, vals, ok := fcnParts(x)
+		if !ok {
+			return false
+		}
+		sdom := c.enumerate(st.Dom, pos)
+		if len(sdom) != len(dom) {
+			return false
+		}
+		for i := range dom {
+			if compare(dom[i], sdom[i]) != 0 {
+				return false
+			}
+			if !c.member(vals[i], st.Rng, pos) {
+				return false
+			}
+		}
+		return true
+	case *powerSetV:
+		xs, ok := c.canon(x, pos).(*setV)
+		if !ok {
+			return false
+		}
+		for _, e := range xs.Elems {
+			if !c.member(e, st.Base, pos) {
+				return false
+			}
+		}
+		return true
+	case *recordSetV:
+		r, ok := c.canon(x, pos).(*recordV)
+		if !ok || len(r.Names) != len(st.Names) {
+			return false
+		}
+		for i := range r.Names {
+			if r.Names[i] != st.Names[i] || !c.member(r.Vals[i], st.Sets[i], pos) {
+				return false
+			}
+		}
+		return true
+	case *productSetV:
+		t, ok := c.canon(x, pos).(*tupleV)
+		if !ok || len(t.Elems) != len(st.Sets) {
+			return false
+		}
+		for i := range t.Elems {
+			if !c.member(t.Elems[i], st.Sets[i], pos) {
+				return false
+			}
+		}
+		return true
+	case *seqSetV:
+		t, ok := c.canon(x, pos).(*tupleV)
+		if !ok {
+			return false
+		}
+		for _, e := range t.Elems {
+			if !c.member(e, st.Base, pos) {
+				return false
+			}
+		}
+		return true
+	case *filterSetV:
+		if !c.member(x, st.base, pos) {
+			return false
+		}
+		en2, ok := bindPattern(st.b, x, st.env)
+		return ok && c.evalBool(st.pred, en2, st.scope)
+	case *setOpV:
+		switch st.Op {
+		case "\\cup":
+			return c.member(x, st.A, pos) || c.member(x, st.B, pos)
+		case "\\cap":
+			return c.member(x, st.A, pos) && c.member(x, st.B, pos)
+		default:
+			return c.member(x, st.A, pos) && !c.member(x, st.B, pos)
+		}
+	}
+	throw(pos, "Attempted to check if the value %s is an element of %s, which is not a set.", fmtValue(x), fmtValue(s))
+	return false
+}

@@ -1,0 +1,177 @@
+package tla
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestFingerprintSameAsExact checks every corpus spec in both storage modes, and with
+// the queue spilling to disk after a few hundred bytes: the counts, the verdict and
+// the counterexample (rebuilt from fingerprints in fingerprint mode) must be the same.
+func TestFingerprintSameAsExact(t *testing.T) {
+	exp, err := readCorpus()
+	if err != nil {
+		t.Skipf("SKIPPING: no corpus: %v", err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(exp)) {
+		e := exp[name]
+		t.Run(name, func(t *testing.T) {
+			specPath := filepath.Join(corpusDir, name, name+".tla")
+			base := Options{Workers: e.Workers}
+			for _, f := range e.Flags {
+				base.NoDeadlock = base.NoDeadlock || f == "-deadlock"
+			}
+			run := func(exact bool, queueMem int) (*Result, string) {
+				opts := base
+				opts.Exact, opts.queueMem = exact, queueMem
+				res, err := CheckFile(context.Background(), specPath, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res, fmt.Sprint(res.ExitCode, res.Violation, res.ViolatedName, res.Generated, res.Distinct, res.Depth, res.LoopBack, res.Trace)
+			}
+			_, exact := run(true, 0)
+			fpRes, fp := run(false, 0)
+			_, spilled := run(false, 256)
+			if fp != exact {
+				t.Errorf("fingerprint mode:\n%s\nexact mode:\n%s", fp, exact)
+			}
+			if spilled != fp {
+				t.Errorf("queue spilled to disk:\n%s\nin memory:\n%s", spilled, fp)
+			}
+			if fpRes.Distinct != e.Distinct {
+				t.Errorf("distinct %d, TLC %d", fpRes.Distinct, e.Distinct)
+			}
+		})
+	}
+}
+
+// TestStateQueueSpills pushes more than the queue keeps in memory, with records
+// larger than a segment among them, and reads every record back in order.
+func TestStateQueueSpills(t *testing.T) {
+	q := newStateQueue(3000)
+	q.segSize = 1000
+	defer q.close()
+	rec := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, i%50+(i/997)*1500) }
+	popped := 0
+	check := func() {
+		id, depth, enc, ok := q.pop()
+		if !ok || int(id) != popped || int(depth) != popped/7 || !bytes.Equal(enc, rec(popped)) {
+			t.Fatalf("pop %d: id %d depth %d ok %v, %d bytes", popped, id, depth, ok, len(enc))
+		}
+		popped++
+	}
+	for i := range 5000 {
+		q.push(int32(i), int32(i/7), rec(i))
+		if i%3 == 0 {
+			check()
+		}
+	}
+	if q.file == nil {
+		t.Fatal("the queue never spilled to disk")
+	}
+	for q.len() > 0 {
+		check()
+	}
+	if popped != 5000 {
+		t.Fatalf("popped %d of 5000", popped)
+	}
+	if _, _, _, ok := q.pop(); ok {
+		t.Fatal("pop from an empty queue succeeded")
+	}
+}
+
+// TestStateStoreModes stores the same keys in both modes and finds each again,
+// through several rehashes, and none that was not stored.
+func TestStateStoreModes(t *testing.T) {
+	for _, exact := range []bool{true, false} {
+		st := newStateStore(exact, 0)
+		key := func(i int) []byte { return fmt.Appendf(nil, "state-%d", i) }
+		const n = 20000
+		for i := range n {
+			enc := []byte(nil)
+			if i%2 == 0 {
+				enc = fmt.Appendf(nil, "enc-%d", i)
+			}
+			if id := st.add(key(i), enc, int32(i-1)); int(id) != i {
+				t.Fatalf("exact=%v: add %d returned id %d", exact, i, id)
+			}
+		}
+		for i := range n {
+			id, ok := st.lookup(key(i))
+			if !ok || exact && int(id) != i {
+				t.Fatalf("exact=%v: lookup %d: %d %v", exact, i, id, ok)
+			}
+			if exact {
+				want := key(i)
+				if i%2 == 0 {
+					want = fmt.Appendf(nil, "enc-%d", i)
+				}
+				if !bytes.Equal(st.enc(int32(i)), want) {
+					t.Fatalf("enc %d = %q, want %q", i, st.enc(int32(i)), want)
+				}
+			}
+			if p, fp := st.parentOf(int32(i)); p != int32(i-1) || !exact && fp != st.fingerprint(key(i)) {
+				t.Fatalf("parent of %d = %d, fingerprint %x", i, p, fp)
+			}
+		}
+		if _, ok := st.lookup([]byte("state-x")); ok {
+			t.Fatalf("exact=%v: found a key never stored", exact)
+		}
+		st.free()
+	}
+}
+
+func TestCollisionReport(t *testing.T) {
+	for _, c := range []struct {
+		gen, distinct int64
+		want          string
+	}{
+		{2001, 302, "2.8E-14"}, // TLC-CONTRACT.md's example
+		{10, 10, "0.0"},
+		{483841, 181440, "3.0E-9"},
+	} {
+		got := collisionReport(c.gen, c.distinct)
+		if !bytes.Contains([]byte(got), []byte("val = "+c.want+"\n")) {
+			t.Errorf("collisionReport(%d, %d) = %q, want val = %s", c.gen, c.distinct, got, c.want)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 5403235: "5,403,235", -1234: "-1,234"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestFingerprintTracePrintsOnce checks that rebuilding a counterexample from
+// fingerprints, which runs Init and Next again, does not repeat what they print.
+func TestFingerprintTracePrintsOnce(t *testing.T) {
+	spec := "---- MODULE P ----\nEXTENDS Naturals, TLC\nVARIABLE x\nInit == x = 0\n" +
+		"Next == x < 5 /\\ PrintT(<<\"step\", x>>) /\\ x' = x + 1\nInv == x < 3\n====\n"
+	path := writeFiles(t, t.TempDir(), [2]string{"P.tla", spec}, [2]string{"P.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\n"})
+	outputs := map[bool]string{}
+	for _, exact := range []bool{true, false} {
+		var buf strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &buf, Exact: exact})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != ExitInvariant || len(res.Trace) != 4 {
+			t.Fatalf("exact=%v: exit %d, trace of %d states; want 12 and 4\n%s", exact, res.ExitCode, len(res.Trace), buf.String())
+		}
+		outputs[exact] = regexp.MustCompile(`(?m)^(Storing states|Starting|Finished).*\n`).ReplaceAllString(buf.String(), "")
+	}
+	if outputs[true] != outputs[false] {
+		t.Errorf("fingerprint mode printed\n%s\nexact mode\n%s", outputs[false], outputs[true])
+	}
+}
