@@ -57,7 +57,7 @@ func main() {
 				fmt.Print("runsc version 0.0~20221219.0\nspec: 1.0.2-dev\n")
 			}
 			os.Exit(0)
-		case "root", "log", "log-format", "platform", "network", "debug-log", "overlay2":
+		case "root", "log", "log-format", "platform", "network", "debug-log", "overlay2", "gofer-network-namespace":
 			if !has {
 				i++
 				if i < len(args) {
@@ -113,6 +113,13 @@ func main() {
 		id = pos[0]
 	}
 	switch sub {
+	case "flags":
+		// What `runsc flags` prints: one "  -name" line per global flag it accepts.
+		for _, f := range []string{"debug", "debug-log", "gofer-network-namespace", "ignore-cgroups", "log", "log-format",
+			"network", "overlay", "overlay2", "platform", "root", "rootless"} {
+			fmt.Printf("  -%s\n    \t(fake)\n", f)
+		}
+		os.Exit(0)
 	case "create":
 		create(id, flags["bundle"])
 	case "start":
