@@ -20,7 +20,7 @@ type ContainerState struct {
 	ID         string    `json:"id"`               // checked to be the ID asked for (State)
 	Status     string    `json:"status"`           // created, running, paused, stopped
 	Pid        int       `json:"pid"`              // the sandbox process; -1 once stopped
-	Bundle     string    `json:"bundle"`           // absolute bundle directory
+	Bundle     string    `json:"bundle"`           // absolute bundle directory (a private copy naming the host, if it named none)
 	Created    time.Time `json:"created,omitzero"` // creation time (runsc list)
 	Owner      string    `json:"owner,omitempty"`  // creating user, if runsc reports it
 }
@@ -82,7 +82,13 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		return r.refuse(id, op, fsm.Absent, err)
 	}
 	defer closeAll()
-	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", b.Dir, id}, r.cfg.createGrace
+	bdir, drop, err := b.hostnamed(r.work, id)
+	if err != nil {
+		r.forget(c)
+		return r.refuse(id, op, fsm.Absent, err)
+	}
+	c.dropBundle = drop // runsc start reads it too: it goes when the container does
+	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", bdir, id}, r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
 	if err == nil && o.exit != 0 {
 		err = o.failure("create", id)
@@ -319,7 +325,12 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
 	defer closeAll()
-	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", b.Dir, id}, true
+	bdir, drop, err := b.hostnamed(r.work, id)
+	if err != nil {
+		return -1, r.refuse(id, op, fsm.Absent, err)
+	}
+	defer drop()
+	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", bdir, id}, true
 	o, err := r.execRunsc(ctx, cl)
 	result, note := steptrace.Failed, ""
 	switch {

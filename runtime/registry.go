@@ -45,8 +45,9 @@ type container struct {
 	mu sync.Mutex // serializes operations on this container
 	m  *fsm.Machine
 
-	bundle string
-	pid    int // sandbox pid
+	bundle     string
+	dropBundle func() // removes the private copy of the bundle (hostnamed), if any
+	pid        int    // sandbox pid
 	// killReq: runsc accepted a Kill (guarded by mu). The stop is on its way as Exit;
 	// a Pause now would hold it back, so the lifecycle refuses Pause from here on.
 	killReq bool
@@ -161,6 +162,10 @@ func (r *Runtime) forget(c *container) {
 		delete(r.containers, c.id)
 	}
 	r.mu.Unlock()
+	if c.dropBundle != nil {
+		c.dropBundle()
+		c.dropBundle = nil
+	}
 }
 
 // lookup finds the container id and returns it locked, or records a refusal. The
