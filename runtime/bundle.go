@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -102,6 +103,41 @@ func parseBundle(dir, real string, data []byte) (*Bundle, error) {
 	return &Bundle{Dir: real, Spec: &s, Root: rootReal}, nil
 }
 
+// hostnamed returns the bundle directory to give runsc for container id: b's own when
+// its config.json names a hostname; else a copy of its config.json in a fresh directory
+// under dir, naming id as hostname, with the root filesystem and relative bind sources
+// made absolute so that they stay b's. drop removes the copy.
+func (b *Bundle) hostnamed(dir, id string) (bundleDir string, drop func(), err error) {
+	if b.Spec.Hostname != "" {
+		return b.Dir, func() {}, nil
+	}
+	s := *b.Spec
+	s.Hostname = id
+	root := *s.Root
+	root.Path = b.Root
+	s.Root = &root
+	s.Mounts = slices.Clone(s.Mounts)
+	for i, m := range s.Mounts {
+		if !filepath.IsAbs(m.Source) && (m.Type == "bind" || slices.Contains(m.Options, "bind") || slices.Contains(m.Options, "rbind")) {
+			s.Mounts[i].Source = filepath.Join(b.Dir, m.Source)
+		}
+	}
+	data, err := json.Marshal(&s)
+	if err != nil {
+		return "", nil, err
+	}
+	d, err := os.MkdirTemp(dir, "bundle-")
+	if err != nil {
+		return "", nil, err
+	}
+	drop = func() { os.RemoveAll(d) }
+	if err := os.WriteFile(filepath.Join(d, "config.json"), data, 0o600); err != nil {
+		drop()
+		return "", nil, err
+	}
+	return d, drop, nil
+}
+
 // within reports whether p is dir or below it (both clean, absolute).
 func within(dir, p string) bool {
 	rel, err := filepath.Rel(dir, p)
@@ -119,7 +155,7 @@ type BundleSpec struct {
 	Readonly bool     // root.readonly
 	Cwd      string   // process.cwd; default "/"
 	Env      []string // process.env ("KEY=value"); default PATH only
-	Hostname string   // hostname; default runtime-tools' ("mrsdalloway")
+	Hostname string   // hostname; default none: Create and Run then give the container its ID
 	// Tmpfs lists destinations (absolute) that each get a private, empty tmpfs
 	// (nosuid, nodev, mode 1777), e.g. "/tmp" for scratch space on a read-only root.
 	Tmpfs []string
@@ -170,9 +206,8 @@ func BuildBundle(dir string, bs BundleSpec) (*Bundle, error) {
 			g.AddProcessEnv(k, v)
 		}
 	}
-	if bs.Hostname != "" {
-		g.SetHostname(bs.Hostname)
-	}
+	// Not runtime-tools' fixed default: without a hostname, Create and Run use the ID.
+	g.SetHostname(bs.Hostname)
 	for i, d := range bs.Tmpfs {
 		if !filepath.IsAbs(d) {
 			return nil, &BundleError{Bundle: dir, Field: fmt.Sprintf("tmpfs[%d]", i), Reason: fmt.Sprintf("destination %q is not absolute", d)}

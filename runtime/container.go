@@ -20,7 +20,7 @@ type ContainerState struct {
 	ID         string    `json:"id"`               // checked to be the ID asked for (State)
 	Status     string    `json:"status"`           // created, running, paused, stopped
 	Pid        int       `json:"pid"`              // the sandbox process; -1 once stopped
-	Bundle     string    `json:"bundle"`           // absolute bundle directory
+	Bundle     string    `json:"bundle"`           // absolute bundle directory (a private copy naming the host, if it named none)
 	Created    time.Time `json:"created,omitzero"` // creation time (runsc list)
 	Owner      string    `json:"owner,omitempty"`  // creating user, if runsc reports it
 }
@@ -90,12 +90,18 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	if opts == nil {
 		opts = &CreateOpts{}
 	}
+	bdir, drop, err := b.hostnamed(r.work, id)
+	if err != nil {
+		r.forget(c)
+		return r.refuse(id, op, fsm.Absent, err)
+	}
+	c.dropBundle = drop // runsc start reads it too: it goes when the container does
 	cl, rel, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
 	if err != nil {
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
-	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", b.Dir, id}, r.cfg.createGrace
+	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", bdir, id}, r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
 	rel.handedOver()
 	if err == nil && o.exit != 0 {
@@ -340,7 +346,12 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	}
 	// After any cleanup below: the sandbox is gone, and its last output with it.
 	defer rel.finish(relayGrace)
-	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", b.Dir, id}, true
+	bdir, drop, err := b.hostnamed(r.work, id)
+	if err != nil {
+		return -1, r.refuse(id, op, fsm.Absent, err)
+	}
+	defer drop()
+	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", bdir, id}, true
 	o, err := r.execRunsc(ctx, cl)
 	rel.handedOver()
 	result, note := steptrace.Failed, ""

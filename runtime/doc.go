@@ -55,7 +55,8 @@
 //
 // The runsc pitfalls handled: a duplicate ID is refused before runsc (whose duplicate
 // create destroys the first container's state); IDs are validated (ValidateID) and an ID
-// that is a prefix of another live one is refused, because runsc resolves IDs by prefix
+// that is a prefix of another live one is refused (NewID makes IDs that never are;
+// refusals name the IDs, *ContainerError), because runsc resolves IDs by prefix
 // (so is an ID whose sandbox name, an abstract socket, is taken anywhere on the host);
 // every destructive step first checks `runsc state` answers for exactly that ID; Start
 // arms `runsc wait`, and the runtime is the sandboxes' child subreaper (see below) so
@@ -67,7 +68,8 @@
 // # Bundles
 //
 // LoadBundle reads and validates a bundle's config.json (errors name the field at
-// fault); Create and Run call it and never modify the bundle. BuildBundle writes one from
+// fault); Create and Run call it and never modify the bundle (one that names no hostname
+// is given the container's ID as hostname through a private copy of its config.json). BuildBundle writes one from
 // a BundleSpec: process args, env and cwd, a root filesystem inside the bundle or — read
 // only — anywhere (such as the host's /), private tmpfs mounts (Tmpfs: "/tmp" for
 // scratch space on a read-only root) and any further mounts (Mounts, BindMount).

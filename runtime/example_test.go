@@ -1,41 +1,181 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"syscall"
+	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/runtime"
+	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
-// Run a bundle to completion on the ptrace platform, with the step trace on stderr.
+// The Examples that start sandboxes need root and runsc; TestMain skips them (loudly)
+// where those are missing, except under CI=true.
+
+// Run a command to completion in a sandbox that sees the host's / read-only. New picks
+// a platform that starts a sandbox here; Close leaves nothing behind.
 func Example() {
 	ctx := context.Background()
-	r, err := runtime.New(ctx, runtime.WithPlatform("ptrace"), runtime.WithTrace(os.Stderr))
+	r, err := runtime.New(ctx)
 	if err != nil {
 		fmt.Println("no usable runsc:", err)
 		return
 	}
 	defer r.Close(ctx)
-	code, err := r.Run(ctx, "hello", "/path/to/bundle", nil)
-	fmt.Println(code, err)
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	if _, err := runtime.BuildBundle(dir, runtime.BundleSpec{
+		Args: []string{"/bin/sh", "-c", "exit 3"}, Rootfs: "/", Readonly: true,
+	}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	code, err := r.Run(ctx, runtime.NewID(), dir, nil)
+	fmt.Println("exit status", code, err)
+	// Output: exit status 3 <nil>
 }
 
-// The supervised lifecycle: every step is checked against the lifecycle first.
-func ExampleRuntime_Start() {
+// BuildBundle writes an OCI bundle: here the host's / read-only with a private /tmp.
+// Without a Hostname, Create and Run give the container its ID as hostname.
+func ExampleBuildBundle() {
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	b, err := runtime.BuildBundle(dir, runtime.BundleSpec{
+		Args:     []string{"/bin/sh", "-c", "date > /tmp/now"},
+		Rootfs:   "/",
+		Readonly: true,
+		Tmpfs:    []string{"/tmp"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(b.Spec.Process.Args, b.Root, b.Spec.Root.Readonly, b.Spec.Hostname == "")
+	// A bundle that runsc could not use is refused with the field at fault.
+	_, err = runtime.BuildBundle(dir, runtime.BundleSpec{Args: []string{"true"}, Tmpfs: []string{"tmp"}})
+	var be *runtime.BundleError
+	fmt.Println(errors.As(err, &be), be.Field)
+	// Output:
+	// [/bin/sh -c date > /tmp/now] / true true
+	// true tmpfs[0]
+}
+
+// NewID makes IDs that can live side by side: runsc resolves IDs by prefix, so that
+// "task-1" and "task-10" cannot, but IDs of one length never clash.
+func ExampleNewID() {
+	a, b := runtime.NewID(), runtime.NewID()
+	fmt.Println(len(a) == len(b), a != b, runtime.ValidateID(a))
+	// Output: true true <nil>
+}
+
+// Timeouts and cleanup: a Wait that times out leaves the container running and says so;
+// Kill stops it, and the exit status is 128+signal. Close force-deletes whatever is
+// left and removes the runtime's state directory.
+func ExampleRuntime_Wait() {
 	ctx := context.Background()
 	r, err := runtime.New(ctx)
 	if err != nil {
+		fmt.Println("no usable runsc:", err)
 		return
 	}
-	defer r.Close(ctx) // force-deletes whatever is left
-	if err := r.Create(ctx, "c1", "/path/to/bundle", &runtime.CreateOpts{}); err != nil {
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	runtime.BuildBundle(dir, runtime.BundleSpec{Args: []string{"/bin/sleep", "3600"}, Rootfs: "/", Readonly: true})
+	id := runtime.NewID()
+	if err := r.Create(ctx, id, dir, nil); err != nil {
+		fmt.Println(err)
 		return
 	}
-	if err := r.Start(ctx, "c1", nil); err != nil { // also arms `runsc wait`
+	if err := r.Start(ctx, id, nil); err != nil {
+		fmt.Println(err)
 		return
 	}
-	code, err := r.Wait(ctx, "c1") // the workload's status, even if it exited at once
-	fmt.Println(code, err)
-	_ = r.Delete(ctx, "c1", nil)
+	wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	_, err = r.Wait(wctx, id)
+	var running *runtime.StillRunningError
+	fmt.Println("still runs:", errors.As(err, &running), errors.Is(err, context.DeadlineExceeded))
+	// A running container is deleted only with Force; the error says so.
+	err = r.Delete(ctx, id, nil)
+	fmt.Println("refused:", errors.Is(err, runtime.ErrIllegal))
+	r.Kill(ctx, id, syscall.SIGKILL, nil)
+	code, err := r.Wait(ctx, id)
+	fmt.Println("exit status", code, err)
+	state := r.StateDir()
+	fmt.Println("close:", r.Close(ctx))
+	_, err = os.Stat(state)
+	fmt.Println("state directory gone:", errors.Is(err, os.ErrNotExist))
+	// Output:
+	// still runs: true true
+	// refused: true
+	// exit status 137 <nil>
+	// close: <nil>
+	// state directory gone: true
+}
+
+// The handover: the process becomes `runsc run`, and its exit status is the
+// workload's. The process handed over here is a child (this program run again), so
+// that the example can show that status.
+func ExampleRuntime_ExecWithOCIBundle() {
+	if bundle := os.Getenv("EXAMPLE_HANDOVER_BUNDLE"); bundle != "" {
+		ctx := context.Background()
+		r, err := runtime.New(ctx, runtime.WithoutSubreaper())
+		if err == nil {
+			err = r.ExecWithOCIBundle(runtime.NewID(), bundle) // returns only on failure
+			r.Close(ctx)
+		}
+		fmt.Fprintln(os.Stderr, "handover failed:", err)
+		os.Exit(125)
+	}
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	runtime.BuildBundle(dir, runtime.BundleSpec{Args: []string{"/bin/sh", "-c", "exit 7"}, Rootfs: "/", Readonly: true})
+	cmd := exec.Command(os.Args[0], "-test.run=^ExampleRuntime_ExecWithOCIBundle$")
+	cmd.Env = append(os.Environ(), "EXAMPLE_HANDOVER_BUNDLE="+dir)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		fmt.Println("exit status", ee.ExitCode())
+	} else {
+		fmt.Println(err)
+	}
+	// Output: exit status 7
+}
+
+// Reading the trace: every step, as the lifecycle saw it, in the order the steps took
+// effect, from Runtime.Trace or as NDJSON from WithTrace (steptrace.Read parses it).
+func ExampleRuntime_Trace() {
+	ctx := context.Background()
+	var ndjson bytes.Buffer
+	r, err := runtime.New(ctx, runtime.WithTrace(&ndjson))
+	if err != nil {
+		fmt.Println("no usable runsc:", err)
+		return
+	}
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	runtime.BuildBundle(dir, runtime.BundleSpec{Args: []string{"/bin/true"}, Rootfs: "/", Readonly: true})
+	r.Run(ctx, "traced", dir, nil)
+	r.Delete(ctx, "traced", nil) // refused: Run already deleted it
+	r.Close(ctx)
+	steps, err := steptrace.Read(&ndjson)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range steps {
+		if s.ID != "" { // the container's steps; the runtime's own depend on the host
+			fmt.Println(s.Op, s.From, "->", s.To, s.Result, s.Exit)
+		}
+	}
+	fmt.Println(len(r.Trace()) == len(steps), steps[len(steps)-1].Op)
+	// Output:
+	// Run Absent -> Deleted ok 0
+	// Delete Absent -> Absent refused -1
+	// true CloseDone
 }

@@ -19,6 +19,11 @@ import (
 // runtime ends Failed, its state directory removed and its binary released. The trace
 // ends with ExecHandover (written before the exec, as nothing can be written after it),
 // ExecFail or the refused step.
+//
+// After a successful handover nothing of the runtime is left to remove its state
+// directory, which holds runsc's --root: runsc run deletes the container's state when
+// the workload exits, and leaves the directories empty. A caller that keeps track
+// names the directory with WithStateDir and removes it once the process has exited.
 func (r *Runtime) ExecWithOCIBundle(id, bundle string) error {
 	r.life.Lock()
 	defer r.life.Unlock()

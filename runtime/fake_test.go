@@ -386,8 +386,8 @@ func TestFakeExecRefusals(t *testing.T) {
 	if !strings.Contains(tr.String(), `"result":"refused"`) {
 		t.Fatalf("trace:\n%s", tr.String())
 	}
-	if ents, _ := os.ReadDir(state); len(ents) != 0 {
-		t.Fatalf("a refused handover left %v in the state directory", ents)
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused handover left its state directory: %v", err)
 	}
 	// The method refuses while the runtime holds a container (exec would orphan it),
 	// and the runtime stays usable.
@@ -842,5 +842,30 @@ func TestFakeActionableErrors(t *testing.T) {
 		if err := r.Create(ctx, id, b, nil); err != nil {
 			t.Fatalf("Create %s: %v", id, err)
 		}
+	}
+}
+
+// WithStateDir names the directory StateDir returns; Close removes it; a directory
+// with something in it is not taken.
+func TestFakeStateDirIsWithStateDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	r, _ := newFake(t, WithStateDir(dir), WithoutSandboxProbe())
+	if r.StateDir() != dir || r.Root() != filepath.Join(dir, "root") {
+		t.Fatalf("StateDir() = %q, Root() = %q; want %q and its root", r.StateDir(), r.Root(), dir)
+	}
+	if err := r.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("state directory after Close: %v", err)
+	}
+	full := t.TempDir()
+	os.WriteFile(filepath.Join(full, "mine"), nil, 0o600)
+	_, err := NewWithPath(context.Background(), fakerunsc.Build(t), WithStateDir(full), WithoutSandboxProbe())
+	if err == nil || !strings.Contains(err.Error(), "not an empty directory") {
+		t.Fatalf("New with a non-empty state directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(full, "mine")); err != nil {
+		t.Fatalf("the caller's file: %v", err)
 	}
 }

@@ -62,11 +62,13 @@ func WithIgnoreCgroups() Option { return func(c *config) { c.ignoreCgroups = tru
 // WithDebugLog passes --debug and --debug-log dir/ (runsc writes one file per command).
 func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = dir } }
 
-// WithStateDir sets the directory under which the runtime makes its private state
-// directory (runsc's --root, logs, stdio files). Default: os.TempDir(). It and every
-// directory above it must be safe as runsc's are (owned by root or the caller, not
-// group/world-writable unless sticky), or New fails with a *TrustError. New also
-// collects there what runtimes killed before their Close left behind.
+// WithStateDir makes dir the runtime's private state directory (StateDir: runsc's
+// --root, logs, stdio files). New creates it (0700; its parent must exist), or takes it
+// over, made 0700, if it is an empty directory of the caller's; Close removes it.
+// Default: a fresh directory under os.TempDir(). Every directory above it must be safe
+// as runsc's are (owned by root or the caller, not group/world-writable unless sticky),
+// or New fails with a *TrustError. New also collects, beside it, what runtimes killed
+// before their Close left behind.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
 
 // WithTrace writes every step to w as one line of NDJSON (package steptrace's format).

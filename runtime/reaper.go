@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -36,6 +37,8 @@ type reaper struct {
 	wg      sync.WaitGroup
 
 	forkEventsOnce sync.Once // says once that fork events are unavailable (listenForks)
+
+	calls atomic.Int64 // reapStrays calls so far (reapOwnChildren)
 }
 
 func newReaper(onExit func(pid int, ws syscall.WaitStatus), log *slog.Logger) *reaper {
@@ -133,9 +136,43 @@ func isInFlight(pid int) bool {
 // own children, whatever their names, and other runtimes' processes — is left for its
 // owner to wait for.
 func (rp *reaper) reapStrays() {
-	if reaping() {
+	if reaping() && !rp.reapOwnChildren() {
 		rp.reapStraysIn(procfs.All())
 	}
+}
+
+// fullScanEvery is how many reapStrays calls in a row may skip the scan of every
+// process (reapOwnChildren) before one prunes the own set's sessions.
+const fullScanEvery = 32
+
+// reapOwnChildren is reapStrays without reading every process on the host, which is
+// most of a Run's own CPU time: it reads this process's children only, and reaps the
+// zombies among them that are the runtime's by pid and start time. A zombie claimed
+// only through its session needs a fresh view of every session, so it reports false
+// and leaves the work to the full scan; so it does every fullScanEvery calls, which
+// prune the sessions no process bears any more.
+func (rp *reaper) reapOwnChildren() bool {
+	if rp.calls.Add(1)%fullScanEvery == 0 {
+		return false
+	}
+	me := os.Getpid()
+	kids, ok := procfs.Children(me)
+	if !ok {
+		return false
+	}
+	for _, pid := range kids {
+		st, ok := procfs.ReadStat(pid)
+		switch {
+		case !ok || st.State != 'Z' || st.PPid != me:
+		case rp.own.has(pid, st):
+			if rp.reapZombie(pid) {
+				rp.own.forget(pid)
+			}
+		case rp.own.inSession(st.Session):
+			return false
+		}
+	}
+	return true
 }
 
 // reapStraysIn is reapStrays on a snapshot of every process (procfs.All); it drops
@@ -145,26 +182,27 @@ func (rp *reaper) reapStraysIn(all map[int]procfs.Stat) {
 		return
 	}
 	for _, pid := range procfs.Zombies(all, os.Getpid()) {
-		if !rp.own.claims(pid, all[pid]) {
-			continue
-		}
-		pidMu.Lock()
-		if inFlight[pid] {
-			pidMu.Unlock()
-			continue // os/exec waits for it
-		}
-		if _, adopted := adoptedPids.Load(pid); adopted {
-			pidMu.Unlock()
-			continue // its reaper (this runtime's or another's) reports it
-		}
-		var ws syscall.WaitStatus
-		wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-		pidMu.Unlock()
-		if wpid == pid {
+		if rp.own.claims(pid, all[pid]) && rp.reapZombie(pid) {
 			delete(all, pid)
 		}
 	}
 	rp.own.prune(all)
+}
+
+// reapZombie waits for the zombie child pid, unless os/exec or an adopting reaper
+// (this runtime's or another's) is to, and reports whether it did.
+func (rp *reaper) reapZombie(pid int) bool {
+	pidMu.Lock()
+	defer pidMu.Unlock()
+	if inFlight[pid] {
+		return false
+	}
+	if _, adopted := adoptedPids.Load(pid); adopted {
+		return false
+	}
+	var ws syscall.WaitStatus
+	wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+	return wpid == pid
 }
 
 // ownLeft lists the runtime's processes (rp.own, its sessions included) that still

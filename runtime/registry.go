@@ -45,9 +45,10 @@ type container struct {
 	mu sync.Mutex // serializes operations on this container
 	m  *fsm.Machine
 
-	bundle string
-	pid    int    // sandbox pid
-	stdio  *relay // the workload's stdio, finished once it has stopped
+	bundle     string
+	dropBundle func() // removes the private copy of the bundle (hostnamed), if any
+	pid        int    // sandbox pid
+	stdio      *relay // the workload's stdio, finished once it has stopped
 	// cgroups is the cgroup runsc gives the sandbox, as it was before the create:
 	// what runsc made of it is removed once the container is gone.
 	cgroups *cgroupSet
@@ -167,6 +168,10 @@ func (r *Runtime) forget(c *container) {
 	}
 	r.mu.Unlock()
 	c.cgroups.remove()
+	if c.dropBundle != nil {
+		c.dropBundle()
+		c.dropBundle = nil
+	}
 }
 
 // lookup finds the container id and returns it locked, or records a refusal. The

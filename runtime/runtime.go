@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -176,27 +177,33 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 
 // makeWorkDir creates the private state directory: 0700, owned by us, no symlinks.
 func (r *Runtime) makeWorkDir() error {
-	parent := r.cfg.stateDir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	parent, err := filepath.Abs(parent)
-	if err != nil {
-		return err
-	}
-	if real, err := filepath.EvalSymlinks(parent); err == nil {
-		parent = real
+	if r.cfg.stateDir != "" {
+		w, err := ownStateDir(r.cfg.stateDir)
+		if err != nil {
+			return err
+		}
+		r.work = w
+	} else {
+		parent, err := filepath.Abs(os.TempDir())
+		if err != nil {
+			return err
+		}
+		if real, err := filepath.EvalSymlinks(parent); err == nil {
+			parent = real
+		}
+		if r.work, err = os.MkdirTemp(parent, workPrefix); err != nil {
+			return fmt.Errorf("runtime state directory: %w", err)
+		}
 	}
 	// As for runsc's directories: whoever may rename entries on the way could move the
 	// live state away and plant a directory that Close then removes as root.
-	if err := checkDirs(parent); err != nil {
+	if err := checkDirs(filepath.Dir(r.work)); err != nil {
+		if r.cfg.stateDir == "" {
+			os.Remove(r.work)
+		}
 		return fmt.Errorf("runtime state directory's parent: %w", err)
 	}
-	w, err := os.MkdirTemp(parent, workPrefix)
-	if err != nil {
-		return fmt.Errorf("runtime state directory: %w", err)
-	}
-	r.work = w
+	w := r.work
 	if err := writeOwner(w); err != nil {
 		return err
 	}
@@ -219,7 +226,40 @@ func (r *Runtime) makeWorkDir() error {
 	return nil
 }
 
-// StateDir is the runtime's private directory; runsc's --root is StateDir()/root.
+// ownStateDir makes dir, WithStateDir's directory, the runtime's own: it is created, or
+// must be an empty directory of the caller's, which is made 0700 (the runtime removes it
+// on Close).
+func ownStateDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(real, filepath.Base(abs))
+	}
+	err = os.Mkdir(abs, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		// The caller's empty directory (such as t.TempDir()) is taken over and made
+		// private; a symlink is not followed.
+		fi, lerr := os.Lstat(abs)
+		ents, rerr := os.ReadDir(abs)
+		switch {
+		case lerr != nil || rerr != nil || !fi.IsDir() || len(ents) > 0:
+			err = fmt.Errorf("%s exists and is not an empty directory (the runtime keeps it to itself and removes it on Close)", abs)
+		case int(fi.Sys().(*syscall.Stat_t).Uid) != os.Geteuid():
+			err = &TrustError{Path: abs, Reason: fmt.Sprintf("state directory not owned by uid %d", os.Geteuid())}
+		default:
+			err = os.Chmod(abs, 0o700)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("runtime state directory: %w", err)
+	}
+	return abs, nil
+}
+
+// StateDir is the runtime's private directory: WithStateDir's, or one New made under
+// os.TempDir(). runsc's --root is StateDir()/root. Close removes it.
 func (r *Runtime) StateDir() string { return r.work }
 
 // Platform is the gVisor platform the runtime passes to runsc: the one WithPlatform
