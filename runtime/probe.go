@@ -72,6 +72,17 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
 	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true})
+	// The platform's stubs reach us a moment after the sandbox has gone: reap them
+	// now rather than leave them defunct until some later step. (Waiting for all of
+	// the runtime's processes to go is waiting for the probe's only while it holds no
+	// container; otherwise one pass reaps what has come.)
+	wait := cleanupTimeout
+	r.mu.Lock()
+	if len(r.containers) > 0 {
+		wait = 0
+	}
+	r.mu.Unlock()
+	defer r.reapOwn(ctx, wait)
 	if err == nil && o.exit == 0 {
 		return nil
 	}

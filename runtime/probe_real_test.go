@@ -88,3 +88,20 @@ func TestRealIDsThatLookLikeFlags(t *testing.T) {
 		t.Errorf("Run(a-b--c) = %d, %v", code, err)
 	}
 }
+
+// TestRealProbeLeavesNoZombies: New's sandbox check reaps the processes it leaves (the
+// platform's stubs reach us a moment after the sandbox is gone) before New returns.
+func TestRealProbeLeavesNoZombies(t *testing.T) {
+	needRunsc(t)
+	for i := 0; i < 3; i++ {
+		r, err := New(context.Background(), WithPlatform("ptrace"), WithNetwork(NetworkNone))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := zombieChildren()
+		r.Close(context.Background())
+		if len(z) > 0 {
+			t.Fatalf("after New: unreaped children %v", z)
+		}
+	}
+}
