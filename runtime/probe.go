@@ -106,6 +106,17 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
 	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true})
+	// The platform's stubs reach us a moment after the sandbox has gone: reap them
+	// now rather than leave them defunct until some later step. (Waiting for all of
+	// the runtime's processes to go is waiting for the probe's only while it holds no
+	// container; otherwise one pass reaps what has come.)
+	wait := cleanupTimeout
+	r.mu.Lock()
+	if len(r.containers) > 0 {
+		wait = 0
+	}
+	r.mu.Unlock()
+	defer r.reapOwn(ctx, wait)
 	if err == nil && o.exit == 0 {
 		return nil
 	}
@@ -116,6 +127,11 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 		return perr("cannot run runsc", err)
 	case o.killed:
 		return perr(fmt.Sprintf("no sandbox within %s", r.cfg.probeTimeout), o.ctxErr)
+	case strings.Contains(o.logMsg, "setting up network"):
+		// Not the platform's fault (--network sandbox in the root network namespace,
+		// for one): every platform would fail alike, so this is no PlatformError.
+		return fmt.Errorf("sandbox check on platform %s: the sandbox's network (--network=%s) could not be set up: %w",
+			name, r.cfg.network, o.failure("run", id))
 	default:
 		return perr("sandbox did not run", o.failure("run", id))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -86,5 +87,40 @@ func TestRealIDsThatLookLikeFlags(t *testing.T) {
 	// A '-' inside an ID is fine.
 	if code, err := r.Run(ctx, "a-b--c", b, nil); err != nil || code != 0 {
 		t.Errorf("Run(a-b--c) = %d, %v", code, err)
+	}
+}
+
+// TestRealProbeLeavesNoZombies: New's sandbox check reaps the processes it leaves (the
+// platform's stubs reach us a moment after the sandbox is gone) before New returns.
+func TestRealProbeLeavesNoZombies(t *testing.T) {
+	needRunsc(t)
+	for i := 0; i < 3; i++ {
+		r, err := New(context.Background(), WithPlatform("ptrace"), WithNetwork(NetworkNone))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := zombieChildren()
+		r.Close(context.Background())
+		if len(z) > 0 {
+			t.Fatalf("after New: unreaped children %v", z)
+		}
+	}
+}
+
+// TestRealNetworkFailureIsNotPlatform: a sandbox check that fails because the network
+// cannot be set up (--network sandbox as root, in the root network namespace) is not
+// blamed on the platform, which callers would then replace by another.
+func TestRealNetworkFailureIsNotPlatform(t *testing.T) {
+	needRunsc(t)
+	r, err := New(context.Background(), WithPlatform("ptrace"), WithNetwork(NetworkSandbox))
+	if err == nil {
+		r.Close(context.Background())
+		t.Skip("SKIPPING: --network sandbox works here (not in the root network namespace?)")
+	}
+	if errors.Is(err, ErrPlatform) {
+		t.Errorf("New: %v; a network failure taken for the platform's", err)
+	}
+	if !strings.Contains(err.Error(), "network") {
+		t.Errorf("New: %v; want it to name the network", err)
 	}
 }

@@ -164,18 +164,23 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 }
 
 // followLinks resolves path to a symlink-free path, checking the directories of the path
-// and of every link on the way.
+// and of every link on the way, directory links in the middle of a path included.
 func followLinks(p string) (string, error) {
-	for i := 0; ; i++ {
-		if i > maxSymlinks {
-			return "", &TrustError{Path: p, Reason: "too many levels of symlinks"}
+	links := 0
+	return follow(p, &links)
+}
+
+// follow is followLinks, counting the links taken in *links.
+func follow(p string, links *int) (string, error) {
+	for {
+		if p == "/" {
+			return p, nil
 		}
-		dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+		// The directory part, resolved the same way: a link in it is only as safe as the
+		// directory holding it, which EvalSymlinks would not check.
+		dir, err := follow(filepath.Dir(p), links)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return "", fmt.Errorf("%w: %s", ErrNotFound, p)
-			}
-			return "", &TrustError{Path: p, Reason: err.Error()}
+			return "", err
 		}
 		if err := checkDirs(dir); err != nil {
 			return "", err
@@ -190,6 +195,9 @@ func followLinks(p string) (string, error) {
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			return p, nil
+		}
+		if *links++; *links > maxSymlinks {
+			return "", &TrustError{Path: p, Reason: "too many levels of symlinks"}
 		}
 		// A link is only as trustworthy as whoever may rewrite it.
 		if err := checkOwner(p, fi); err != nil {

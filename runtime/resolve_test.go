@@ -249,3 +249,57 @@ func TestOpenBinaryLongWrapper(t *testing.T) {
 	_, err := OpenBinary(w)
 	wantTrust(t, err, w, "longer than 4 KiB")
 }
+
+// TestOpenBinaryDirectoryLinksChecked: a directory symlink in the middle of the path is
+// only as safe as the directory that holds it, like a link to the binary itself.
+func TestOpenBinaryDirectoryLinksChecked(t *testing.T) {
+	needRunsc(t)
+	base := t.TempDir()
+	open := filepath.Join(base, "open") // anyone may replace its entries
+	safe := filepath.Join(base, "safe")
+	for _, d := range []string{open, safe} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	bindir := filepath.Dir(realRunsc)
+	for _, l := range [][2]string{
+		{filepath.Join(open, "dirlink"), bindir},
+		{filepath.Join(safe, "dirlink"), bindir},
+		{filepath.Join(safe, "via-open"), filepath.Join(open, "dirlink")},
+		{filepath.Join(safe, "rel"), "dirlink"},
+	} {
+		if err := os.Symlink(l[1], l[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	name := filepath.Base(realRunsc)
+	for _, bad := range []string{
+		filepath.Join(open, "dirlink", name),
+		filepath.Join(safe, "via-open", name),
+		filepath.Join(open, "dirlink", ".", name),
+	} {
+		b, err := OpenBinary(bad)
+		var te *TrustError
+		if !errors.As(err, &te) {
+			t.Errorf("OpenBinary(%s) = %v, %v; want a *TrustError", bad, b, err)
+		}
+		if b != nil {
+			b.Close()
+		}
+	}
+	for _, good := range []string{filepath.Join(safe, "dirlink", name), filepath.Join(safe, "rel", name)} {
+		b, err := OpenBinary(good)
+		if err != nil {
+			t.Errorf("OpenBinary(%s): %v", good, err)
+			continue
+		}
+		if b.Path() != realRunsc {
+			t.Errorf("OpenBinary(%s) resolved to %s", good, b.Path())
+		}
+		b.Close()
+	}
+}

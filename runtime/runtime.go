@@ -342,6 +342,22 @@ func (r *Runtime) closedErr() error {
 	return nil
 }
 
+// reapOwn waits up to d (or until ctx ends) until every process of the runtime's
+// sandboxes has gone and, if it came to us, been reaped, noting the descendants of
+// those still there as it goes; it returns those left.
+func (r *Runtime) reapOwn(ctx context.Context, d time.Duration) []int {
+	deadline := time.Now().Add(d)
+	for {
+		r.reaper.noteDescendants()
+		r.reaper.reapStrays()
+		left := r.reaper.ownLeft()
+		if len(left) == 0 || ctx.Err() != nil || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Close force-deletes every container the runtime still owns, stops its waiters, removes
 // its private state directory and releases the binary. Afterwards `runsc list` on its
 // root is empty and none of its runsc processes remain. Closing a closed runtime does
@@ -402,19 +418,8 @@ func (r *Runtime) Close(ctx context.Context) error {
 	// Platform stubs die with their sandbox, a moment after it, and reach us only once
 	// their parents have gone: wait until every process of the runtime's sandboxes is
 	// gone and reaped, noting the descendants of those still there as we go.
-	deadline := time.Now().Add(closeReapTimeout)
-	for {
-		r.reaper.noteDescendants()
-		r.reaper.reapStrays()
-		left := r.reaper.ownLeft()
-		if len(left) == 0 {
-			break
-		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
-			errs = append(errs, fmt.Errorf("close %s: processes of its sandboxes not gone: %v", r.work, left))
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	if left := r.reapOwn(ctx, closeReapTimeout); len(left) > 0 {
+		errs = append(errs, fmt.Errorf("close %s: processes of its sandboxes not gone: %v", r.work, left))
 	}
 	if err := removeTree(r.work); err != nil {
 		errs = append(errs, err)

@@ -23,8 +23,9 @@
 //	--id ID         container ID (default gvisorfsm-<pid>-<random>)
 //	--verbose       log every step to stderr
 //
-// The workload's stdin, stdout and stderr are gvisorfsm's own. A terminal, a device or
-// a file opened for appending is handed to the sandbox directly. A pipe or socket is
+// The workload's stdin, stdout and stderr are gvisorfsm's own, relayed by the library
+// (runsc never gets the caller's files, terminal or devices, whose owner it would
+// change). A terminal, a device or a file opened for appending is relayed as is. A pipe or socket is
 // not, since the sandbox would keep it open, and neither is a file opened without
 // O_APPEND, since gVisor writes it at an offset of its own that the next writer
 // overwrites: the workload writes to an unlinked append-only temporary file whose

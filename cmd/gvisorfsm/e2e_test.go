@@ -409,11 +409,14 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("CommandNotFound", func(t *testing.T) {
-		inv := command(t, bin, "run", "--", "/no/such/command")
-		if st := inv.run(t); st != 127 {
-			t.Errorf("exit %d, want 127; stderr: %s", st, inv.stderr.String())
+		// By path and by a bare name looked up in PATH, like a shell.
+		for _, cmd := range []string{"/no/such/command", "no-such-command-" + strconv.Itoa(os.Getpid()), "bin/missing"} {
+			inv := command(t, bin, "run", "--", cmd, "arg")
+			if st := inv.run(t); st != 127 {
+				t.Errorf("%s: exit %d, want 127; stderr: %s", cmd, st, inv.stderr.String())
+			}
+			inv.checkNothingLeft(t)
 		}
-		inv.checkNothingLeft(t)
 	})
 
 	t.Run("ExplicitPlatformIsNotReplaced", func(t *testing.T) {

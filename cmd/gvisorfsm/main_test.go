@@ -244,6 +244,7 @@ func TestFailureStatus(t *testing.T) {
 	}{
 		{&runtime.RunscError{Op: "run", ExitCode: 128, Msg: "starting sandbox: creating process: failed to load /nope: no such file or directory"}, 127},
 		{&runtime.RunscError{Op: "run", ExitCode: 128, Msg: "creating process: failed to load /etc/passwd: permission denied"}, 126},
+		{&runtime.RunscError{Op: "run", ExitCode: 128, Msg: `starting sandbox: error finding executable "tool" in PATH [/bin /usr/bin]: no such file or directory`}, 127},
 		{&runtime.RunscError{Op: "create", ExitCode: 128, Msg: "failed to load /nope: no such file or directory"}, exitTool},
 		{errors.New("something else"), exitTool},
 	} {

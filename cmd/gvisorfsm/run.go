@@ -165,7 +165,9 @@ func interruption(err error, caught syscall.Signal) (sig syscall.Signal, ours bo
 // be executed, else 125.
 func failureStatus(err error) int {
 	var re *runtime.RunscError
-	if errors.As(err, &re) && re.Op == "run" && strings.Contains(re.Msg, "failed to load") {
+	// runsc says "failed to load PATH" for a path, "error finding executable NAME in
+	// PATH [...]" for a name looked up in PATH.
+	if errors.As(err, &re) && re.Op == "run" && (strings.Contains(re.Msg, "failed to load") || strings.Contains(re.Msg, "error finding executable")) {
 		switch {
 		case strings.HasSuffix(re.Msg, "no such file or directory"):
 			return 127
