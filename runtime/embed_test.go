@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 		why = canRunSandboxes()
 	}
 	if why != "" && (os.Getenv("CI") != "true" || testing.Short()) {
-		fmt.Println("SKIPPING: the Examples that start sandboxes need root and a working runsc:", why)
+		fmt.Fprintln(os.Stderr, "SKIPPING: the Examples that start sandboxes need root and a working runsc:", why)
 		skip := "^Example(|Runtime_.*)$"
 		if s := flag.Lookup("test.skip").Value.String(); s != "" {
 			skip = s + "|" + skip

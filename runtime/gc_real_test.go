@@ -3,6 +3,7 @@ package runtime
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ func TestHelperSupervisor(t *testing.T) {
 	}
 	f := strings.Split(spec, ":") // state parent, bundle to create, bundle to run
 	ctx := context.Background()
-	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(f[0]))
+	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(filepath.Join(f[0], "gvisorfsm-helper")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +42,28 @@ func TestHelperSupervisor(t *testing.T) {
 	go r.Run(ctx, "attached", f[2], nil)
 	os.Stdout.WriteString(r.StateDir() + "\n")
 	time.Sleep(time.Hour)
+}
+
+// namedBundle gives a bundle a hostname and returns it.
+func namedBundle(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "config.json")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec["hostname"] = "named"
+	if data, err = json.Marshal(spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func processesNaming(s string) []int {
@@ -59,9 +82,11 @@ func processesNaming(s string) []int {
 func TestRealSupervisorKilled(t *testing.T) {
 	needRunsc(t)
 	parent := t.TempDir()
-	created := busyboxBundle(t, "sleep", "600")
-	attached := busyboxBundle(t, "sleep", "700")
-	live, _ := newReal(t, WithStateDir(parent))
+	// With a hostname of their own, runsc gets these bundles themselves (not the
+	// runtime's copy), so their processes can be found by the bundles' paths.
+	created := namedBundle(t, busyboxBundle(t, "sleep", "600"))
+	attached := namedBundle(t, busyboxBundle(t, "sleep", "700"))
+	live, _ := newReal(t, WithStateDir(filepath.Join(parent, "gvisorfsm-live")))
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSupervisor$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+parent+":"+created+":"+attached)
@@ -111,7 +136,7 @@ func TestRealSupervisorKilled(t *testing.T) {
 		t.Fatalf("the dead runtime's state directory: %v", err)
 	}
 
-	r, _ := newReal(t, WithStateDir(parent))
+	r, _ := newReal(t, WithStateDir(filepath.Join(parent, "gvisorfsm-next")))
 	t.Cleanup(func() { reapOurs(helperTree) })
 	if ps := processesNaming(dead); len(ps) > 0 {
 		t.Errorf("after New, processes of the dead runtime remain: %v", ps)
@@ -179,7 +204,7 @@ func TestRealStateDirParentChecked(t *testing.T) {
 	ctx := context.Background()
 	for _, bad := range []string{open, groupW, foreign, inForeign, link, filepath.Join(open, "sub-made-later")} {
 		os.Mkdir(filepath.Join(open, "sub-made-later"), 0o700)
-		r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(bad))
+		r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(filepath.Join(bad, "state")))
 		if err == nil {
 			t.Errorf("New with the state directory in %s: accepted (%s)", bad, r.StateDir())
 			r.Close(ctx)
@@ -194,7 +219,7 @@ func TestRealStateDirParentChecked(t *testing.T) {
 		}
 	}
 	sticky := mk("sticky", 0o1777, 0)
-	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(sticky))
+	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(filepath.Join(sticky, "state")))
 	if err != nil {
 		t.Fatalf("New in a sticky directory: %v", err)
 	}

@@ -178,6 +178,18 @@ func (r *Runtime) init(ctx context.Context, b *Binary, err error) (*Runtime, err
 // makeWorkDir creates the private state directory: 0700, owned by us, no symlinks.
 func (r *Runtime) makeWorkDir() error {
 	if r.cfg.stateDir != "" {
+		abs, err := filepath.Abs(r.cfg.stateDir)
+		if err != nil {
+			return err
+		}
+		parent := filepath.Dir(abs)
+		if real, err := filepath.EvalSymlinks(parent); err == nil {
+			parent = real
+		}
+		// Checked before anything is made in it (see below).
+		if err := checkDirs(parent); err != nil {
+			return fmt.Errorf("runtime state directory's parent: %w", err)
+		}
 		w, err := ownStateDir(r.cfg.stateDir)
 		if err != nil {
 			return err
