@@ -29,13 +29,15 @@ func cgroupPath(id string, spec *specs.Spec) string {
 // existed before the container's create began.
 type cgroupSet struct {
 	path    string
-	existed map[string]bool // hierarchy mount point -> the directory was there
+	mounts  []string        // the hierarchies' mount points
+	existed map[string]bool // directory -> it was there before the create began
 }
 
-// cgroupsBefore notes which hierarchies already hold path, before runsc runs.
-func cgroupsBefore(path string) *cgroupSet {
-	cs := &cgroupSet{path: path, existed: map[string]bool{}}
-	for _, mnt := range cgroupMounts() {
+// cgroupsBefore notes which of the hierarchies mounted at mounts already hold path,
+// before runsc runs.
+func cgroupsBefore(mounts []string, path string) *cgroupSet {
+	cs := &cgroupSet{path: path, mounts: mounts, existed: map[string]bool{}}
+	for _, mnt := range mounts {
 		for dir := filepath.Join(mnt, filepath.Clean("/"+path)); dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
 			if _, err := os.Lstat(dir); err == nil {
 				cs.existed[dir] = true
@@ -51,7 +53,7 @@ func (cs *cgroupSet) remove() {
 	if cs == nil || cs.path == "" || strings.Contains(cs.path, ":") {
 		return
 	}
-	for _, mnt := range cgroupMounts() {
+	for _, mnt := range cs.mounts {
 		for dir := filepath.Join(mnt, filepath.Clean("/"+cs.path)); dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
 			if cs.existed[dir] || os.Remove(dir) != nil {
 				break
@@ -60,7 +62,11 @@ func (cs *cgroupSet) remove() {
 	}
 }
 
-// cgroupMounts lists the mount points of cgroup hierarchies (v1 and v2).
+// cgroupMounts lists the mount points of cgroup hierarchies (v1 and v2). A Runtime
+// reads them once (Runtime.cgroupMounts): hierarchies are mounted at boot by the init
+// system and not moved while programs run on them, runsc itself mounts none on the
+// host, and a hierarchy mounted later would hold no directory of a container created
+// before; reading /proc/self/mountinfo twice for every Create and Run bought nothing.
 func cgroupMounts() []string {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {

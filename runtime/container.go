@@ -86,7 +86,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
-	c.cgroups = cgroupsBefore(cgroupPath(id, b.Spec))
+	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec))
 	if opts == nil {
 		opts = &CreateOpts{}
 	}
@@ -336,7 +336,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	if err != nil {
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
-	c.cgroups = cgroupsBefore(cgroupPath(id, b.Spec))
+	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec))
 	if opts == nil {
 		opts = &RunOpts{}
 	}

@@ -54,6 +54,10 @@ type Runtime struct {
 	byPid      map[int]*container // sandbox pid -> container, for the reaper's reports
 
 	reaper *reaper // waits for the processes of the runtime's sandboxes (sandboxExited)
+
+	// cgroupMounts lists the cgroup hierarchies' mount points, read once (see the
+	// function of that name).
+	cgroupMounts func() []string
 }
 
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
@@ -93,6 +97,8 @@ func newRuntime(opts []Option) *Runtime {
 		tr:         &tracer{w: cfg.trace, log: cfg.logger},
 		containers: map[string]*container{},
 		byPid:      map[int]*container{},
+
+		cgroupMounts: sync.OnceValue(cgroupMounts),
 	}
 	r.reaper = newReaper(r.sandboxExited, cfg.logger)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
