@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,19 +28,19 @@ func TestHelperSupervisor(t *testing.T) {
 	if spec == "" {
 		t.Skip("helper process for TestRealSupervisorKilled")
 	}
-	f := strings.Split(spec, ":") // state parent, bundle to create, bundle to run
+	f := strings.Split(spec, ":") // state directory, bundle to create, bundle to run, their IDs
 	ctx := context.Background()
-	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(filepath.Join(f[0], "gvisorfsm-helper")))
+	r, err := New(ctx, WithPlatform("ptrace"), WithNetwork(NetworkNone), WithoutSandboxProbe(), WithStateDir(f[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Create(ctx, "held", f[1], nil); err != nil {
+	if err := r.Create(ctx, f[3], f[1], nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(ctx, "held", nil); err != nil {
+	if err := r.Start(ctx, f[3], nil); err != nil {
 		t.Fatal(err)
 	}
-	go r.Run(ctx, "attached", f[2], nil)
+	go r.Run(ctx, f[4], f[2], nil)
 	os.Stdout.WriteString(r.StateDir() + "\n")
 	time.Sleep(time.Hour)
 }
@@ -88,8 +89,9 @@ func TestRealSupervisorKilled(t *testing.T) {
 	attached := namedBundle(t, busyboxBundle(t, "sleep", "700"))
 	live, _ := newReal(t, WithStateDir(filepath.Join(parent, "gvisorfsm-live")))
 
+	helperDir := filepath.Join(parent, "gvisorfsm-helper")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSupervisor$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"="+parent+":"+created+":"+attached)
+	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{helperDir, created, attached, NewID(), NewID()}, ":"))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -98,32 +100,36 @@ func TestRealSupervisorKilled(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
+	// The test process is a child subreaper (New made it one), so the helper's
+	// descendants come to it when the helper dies: as their ancestor, it reaps them.
+	var helperTree []int
+	killHelper := sync.OnceFunc(func() {
+		helperTree = procfs.Descendants(procfs.All(), cmd.Process.Pid)
 		cmd.Process.Kill()
 		cmd.Wait()
+	})
+	// Before the live runtime's check that nothing is left (cleanups run last
+	// first): whatever step failed, nothing of the helper's stays.
+	t.Cleanup(func() {
+		killHelper()
+		cleanupHelper(t, helperTree, helperDir, created, attached)
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
 		t.Fatalf("helper: %v", err)
 	}
 	dead := strings.TrimSpace(line)
+	if dead != helperDir {
+		t.Fatalf("helper's state directory %q, want %q", dead, helperDir)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for len(processesNaming(attached)) == 0 || len(processesNaming(created)) == 0 {
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
 			t.Fatal("the helper's sandboxes never ran")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The test process is a child subreaper (New made it one), so the helper's
-	// descendants come to it when the helper dies: as their ancestor, it reaps them.
-	helperTree := procfs.Descendants(procfs.All(), cmd.Process.Pid)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-	defer func() { // whatever the outcome, nothing of the helper's stays
-		for _, pid := range processesNaming(dead) {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}()
+	killHelper()
 
 	deadline = time.Now().Add(5 * time.Second)
 	for len(processesNaming(attached)) > 0 && time.Now().Before(deadline) {
@@ -153,6 +159,32 @@ func TestRealSupervisorKilled(t *testing.T) {
 	defer cancel()
 	if code, err := live.Run(ctx, "still-works", busyboxBundle(t, "true"), nil); err != nil || code != 0 {
 		t.Errorf("the live runtime after the collection: %d, %v", code, err)
+	}
+}
+
+// cleanupHelper takes down whatever the killed TestHelperSupervisor left, by its own
+// state directory and bundles: its sandboxes (force-deleted under its root, then
+// killed) and the zombies of its process tree (tree, and those killed here).
+func cleanupHelper(t *testing.T, tree []int, dir string, bundles ...string) {
+	root := filepath.Join(dir, "root")
+	if _, err := os.Stat(root); err == nil {
+		out, _ := exec.Command(realRunsc, "--root", root, "list", "--format", "json").Output()
+		var l []ContainerState
+		json.Unmarshal(out, &l)
+		for _, c := range l {
+			exec.Command(realRunsc, "--root", root, "delete", "--force", c.ID).Run()
+		}
+	}
+	var left []int
+	for _, s := range append([]string{root}, bundles...) {
+		left = append(left, processesNaming(s)...)
+	}
+	for _, pid := range left {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	reapOurs(append(tree, left...))
+	if err := removeTree(dir); err != nil {
+		t.Logf("helper's state directory: %v", err)
 	}
 }
 
