@@ -14,16 +14,19 @@ import (
 
 // The connector's constants (linux/connector.h, linux/cn_proc.h).
 const (
-	cnIdxProc         = 1 // CN_IDX_PROC
-	cnValProc         = 1 // CN_VAL_PROC
-	procCnMcastListen = 1 // PROC_CN_MCAST_LISTEN
-	procCnMcastIgnore = 2 // PROC_CN_MCAST_IGNORE
-	procEventFork     = 1 // PROC_EVENT_FORK
+	cnIdxProc         = 1          // CN_IDX_PROC
+	cnValProc         = 1          // CN_VAL_PROC
+	procCnMcastListen = 1          // PROC_CN_MCAST_LISTEN
+	procCnMcastIgnore = 2          // PROC_CN_MCAST_IGNORE
+	procEventFork     = 1          // PROC_EVENT_FORK
+	procEventExit     = 0x80000000 // PROC_EVENT_EXIT
 
 	nlmsgHdrLen = 16 // struct nlmsghdr
 	cnMsgLen    = 20 // struct cn_msg, before its data
 	// A fork event: struct proc_event's what, cpu and timestamp, then
-	// parent_pid, parent_tgid, child_pid, child_tgid.
+	// parent_pid, parent_tgid, child_pid, child_tgid. An exit event has, at the
+	// same place, process_pid, process_tgid, exit_code (the wait status) and
+	// exit_signal.
 	evOff       = nlmsgHdrLen + cnMsgLen
 	forkDataOff = evOff + 16
 	forkMsgLen  = forkDataOff + 16
@@ -45,6 +48,16 @@ type Watch struct {
 	done     chan struct{} // closed when the goroutine Follow started has ended
 	followed bool
 	stopOnce sync.Once
+	exited   func(pid, parent int, ws syscall.WaitStatus) // OnExit's, may be nil
+}
+
+// OnExit has Follow also report the end of each process it follows (pid itself
+// and every process found), with its parent (0 for pid) and its wait status as the
+// kernel recorded it at the exit: whether it was killed by a signal or exited, which
+// its parent alone could otherwise learn. exited runs on Follow's goroutine. Call it
+// before Follow.
+func (w *Watch) OnExit(exited func(pid, parent int, ws syscall.WaitStatus)) {
+	w.exited = exited
 }
 
 // Listen subscribes to fork events. Call it before starting the process to
@@ -82,7 +95,8 @@ func Listen() (*Watch, error) {
 }
 
 // forkFilter is a socket filter that passes only fork events that make a process
-// (child_pid == child_tgid), not a thread.
+// (child_pid == child_tgid), not a thread, and the exits of processes (of their
+// thread-group leaders).
 func forkFilter() []unix.SockFilter {
 	// Absolute loads read big-endian; the connector's fields are in host order.
 	wire := func(v uint32) uint32 {
@@ -98,14 +112,22 @@ func forkFilter() []unix.SockFilter {
 	)
 	return []unix.SockFilter{
 		{Code: unix.BPF_LD | unix.BPF_W | unix.BPF_LEN},
-		{Code: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, K: forkMsgLen, Jt: 0, Jf: 8}, // short: drop
+		{Code: unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K, K: forkMsgLen, Jt: 0, Jf: 16}, // short: drop
 		{Code: ldAbs, K: evOff},
-		{Code: jeqK, K: wire(procEventFork), Jt: 0, Jf: 6}, // not a fork: drop
+		{Code: jeqK, K: wire(procEventFork), Jt: 0, Jf: 7}, // not a fork: see if an exit
 		{Code: ldAbs, K: forkDataOff + 8},                  // child_pid
 		{Code: unix.BPF_ST, K: 0},
 		{Code: ldAbs, K: forkDataOff + 12}, // child_tgid
 		{Code: unix.BPF_LDX | unix.BPF_MEM, K: 0},
 		{Code: jeqX, Jt: 0, Jf: 1}, // a thread: drop
+		{Code: ret, K: 0xffffffff},
+		{Code: ret, K: 0},
+		{Code: jeqK, K: wire(procEventExit), Jt: 0, Jf: 6}, // neither: drop
+		{Code: ldAbs, K: forkDataOff},                      // process_pid
+		{Code: unix.BPF_ST, K: 0},
+		{Code: ldAbs, K: forkDataOff + 4}, // process_tgid
+		{Code: unix.BPF_LDX | unix.BPF_MEM, K: 0},
+		{Code: jeqX, Jt: 0, Jf: 1}, // a thread's exit: drop
 		{Code: ret, K: 0xffffffff},
 		{Code: ret, K: 0},
 	}
@@ -143,6 +165,7 @@ func (w *Watch) Follow(pid int, found func(pid int), lost func()) {
 	go func() {
 		defer close(w.done)
 		known := map[int]bool{pid: true}
+		parents := map[int]int{}
 		buf := make([]byte, 8192)
 		handle := func(fd uintptr, dontWait bool) (again bool, err error) {
 			for {
@@ -163,10 +186,15 @@ func (w *Watch) Follow(pid int, found func(pid int), lost func()) {
 				if nl, ok := from.(*syscall.SockaddrNetlink); !ok || nl.Pid != 0 {
 					continue
 				}
-				parseForks(buf[:n], func(parentTgid, childPid, childTgid int) {
+				parseEvents(buf[:n], func(parentTgid, childPid, childTgid int) {
 					if known[parentTgid] && childPid == childTgid && !known[childTgid] {
 						known[childTgid] = true
+						parents[childTgid] = parentTgid
 						found(childTgid)
+					}
+				}, func(pid, tgid int, code uint32) {
+					if pid == tgid && known[tgid] && w.exited != nil {
+						w.exited(tgid, parents[tgid], syscall.WaitStatus(code))
 					}
 				})
 			}
@@ -190,6 +218,12 @@ func (w *Watch) Follow(pid int, found func(pid int), lost func()) {
 
 // parseForks calls fork for each fork event in one datagram.
 func parseForks(b []byte, fork func(parentTgid, childPid, childTgid int)) {
+	parseEvents(b, fork, func(int, int, uint32) {})
+}
+
+// parseEvents calls fork for each fork event and exit for each exit event in one
+// datagram.
+func parseEvents(b []byte, fork func(parentTgid, childPid, childTgid int), exit func(pid, tgid int, code uint32)) {
 	ne := binary.NativeEndian
 	for len(b) >= nlmsgHdrLen {
 		l := int(ne.Uint32(b))
@@ -197,8 +231,13 @@ func parseForks(b []byte, fork func(parentTgid, childPid, childTgid int)) {
 			return
 		}
 		m := b[:l]
-		if l >= forkMsgLen && ne.Uint32(m[nlmsgHdrLen:]) == cnIdxProc && ne.Uint32(m[evOff:]) == procEventFork {
-			fork(int(ne.Uint32(m[forkDataOff+4:])), int(ne.Uint32(m[forkDataOff+8:])), int(ne.Uint32(m[forkDataOff+12:])))
+		if l >= forkMsgLen && ne.Uint32(m[nlmsgHdrLen:]) == cnIdxProc {
+			switch ne.Uint32(m[evOff:]) {
+			case procEventFork:
+				fork(int(ne.Uint32(m[forkDataOff+4:])), int(ne.Uint32(m[forkDataOff+8:])), int(ne.Uint32(m[forkDataOff+12:])))
+			case procEventExit:
+				exit(int(ne.Uint32(m[forkDataOff:])), int(ne.Uint32(m[forkDataOff+4:])), ne.Uint32(m[forkDataOff+8:]))
+			}
 		}
 		b = b[min((l+3)&^3, len(b)):] // messages are 4-byte aligned
 	}

@@ -185,3 +185,58 @@ func TestStopWithoutFollow(t *testing.T) {
 	w.Stop()
 	w.Stop()
 }
+
+// TestOnExitTellsSignalFromExitCode: the end of each followed process is reported
+// with the wait status the kernel recorded, so a process killed by a signal is told
+// from one that exited with 128+signal, whoever its parent is.
+func TestOnExitTellsSignalFromExitCode(t *testing.T) {
+	w := listen(t)
+	defer w.Stop()
+	// Two children of a shell: one exits 137, one is killed by SIGKILL, one by
+	// SIGTERM from outside.
+	sh := exec.Command("/bin/sh", "-c", `sh -c 'exit 137' & a=$!; sh -c 'kill -9 $$' & b=$!; sleep 30 & c=$!; kill -TERM $c; wait; echo $a $b $c`)
+	out, err := sh.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	ends := map[int]syscall.WaitStatus{}
+	parents := map[int]int{}
+	w.OnExit(func(pid, parent int, ws syscall.WaitStatus) {
+		mu.Lock()
+		ends[pid], parents[pid] = ws, parent
+		mu.Unlock()
+	})
+	var f found
+	w.Follow(sh.Process.Pid, f.add, f.miss)
+	var a, b, c int
+	if _, err := fmt.Fscan(out, &a, &b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	w.Stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if ws, ok := ends[a]; !ok || ws.Signaled() || ws.ExitStatus() != 137 {
+		t.Errorf("exit 137: reported %v (%v)", ws, ok)
+	}
+	if ws, ok := ends[b]; !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("killed by SIGKILL: reported %v (%v)", ws, ok)
+	}
+	if ws, ok := ends[c]; !ok || !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("killed by SIGTERM: reported %v (%v)", ws, ok)
+	}
+	for _, p := range []int{a, b, c} {
+		if parents[p] != sh.Process.Pid {
+			t.Errorf("pid %d: parent %d, want %d", p, parents[p], sh.Process.Pid)
+		}
+	}
+	if ws, ok := ends[sh.Process.Pid]; !ok || ws.Signaled() || ws.ExitStatus() != 0 {
+		t.Errorf("the followed process: reported %v (%v)", ws, ok)
+	}
+}
