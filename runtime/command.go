@@ -55,6 +55,9 @@ type outcome struct {
 	// resumed: a force-delete resumed the paused container before deleting it
 	// (runscDelete), and the resume took effect.
 	resumed bool
+	// children: how runsc's direct children (sandbox, gofer) ended, in that order,
+	// where fork events are available (root); nil otherwise.
+	children []childEnd
 }
 
 // failure builds the *RunscError for a failed call.
@@ -194,7 +197,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	if runErr == nil {
 		stop := func() {}
 		if c.watch || forks != nil {
-			stop = r.reaper.watchDescendants(cmd.Process.Pid, forks)
+			stop = r.reaper.watchDescendants(cmd.Process.Pid, forks, func(e childEnd) { o.children = append(o.children, e) })
 		}
 		runErr = cmd.Wait()
 		stop()

@@ -137,11 +137,12 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	c.bundle, c.pid, c.stdio = b.Dir, st.Pid, rel
 	from, to, _ := c.m.Fire(ctx, fsm.EventCreate)
 	r.record(c, op, from, to, steptrace.OK, o.exit, nil, "sandbox pid "+strconv.Itoa(st.Pid))
+	r.watchGofer(c, st.Pid) // before the sandbox's reaper, which reads c.gofer
 	r.mu.Lock()
 	r.byPid[st.Pid] = c
 	r.mu.Unlock()
 	r.reaper.adoptPid(st.Pid)
-	r.reaper.adoptOrphans(r.root) // the gofer
+	r.reaper.adoptOrphans(r.root) // the gofer, and anything else runsc left
 	return nil
 }
 
@@ -367,6 +368,11 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 		result, note = steptrace.Unknown, "runsc killed by signal "+strconv.Itoa(int(o.signal))+"; runsc state: "+r.stateNote(id)
 	case o.exit != 0 && o.logMsg != "":
 		err = o.failure("run", id)
+	default:
+		// runsc passes on the sandbox's exit code, whoever ended the sandbox.
+		if kerr := runChildrenKilled(id, o.children, o.exit); kerr != nil {
+			err, result, note = kerr, steptrace.Unknown, "runsc run exit status "+strconv.Itoa(o.exit)+" is not the workload's"
+		}
 	}
 	if err != nil {
 		r.record(c, op, fsm.Absent, fsm.Absent, result, o.exit, err, note)

@@ -61,7 +61,10 @@
 // every destructive step first checks `runsc state` answers for exactly that ID; Start
 // arms `runsc wait`, and the runtime is the sandboxes' child subreaper (see below) so
 // that a workload exiting before wait attaches still reports its status; Run tells a workload's
-// exit 128 from runsc's own failure by the --log JSON; a context that ends mid-step
+// exit 128 from runsc's own failure by the --log JSON; a sandbox ended from outside the
+// workload (its process killed, its gofer ended) makes runsc report 137 as if the
+// workload had died: Wait and Run return ErrExitUnknown (*SandboxKilledError) instead,
+// told by how the sandbox's processes ended (the rule is in exit.go); a context that ends mid-step
 // leaves no sandbox (the runtime force-deletes it and records a "cleanup" step); writes
 // to the rootfs stay in the sandbox (--overlay), so a caller's bundle is never modified.
 //

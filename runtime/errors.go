@@ -45,6 +45,30 @@ var (
 	ErrMismatch = errors.New("runsc answered for a different container")
 )
 
+// SandboxKilledError says that the workload's exit status is lost because a process
+// of its sandbox was ended from outside: the sandbox process killed by a signal, or
+// its gofer ended by one (or failing) before the sandbox did, after which the sandbox
+// reports its own end, not the workload's. It matches ErrExitUnknown.
+type SandboxKilledError struct {
+	ID       string
+	Process  string         // "sandbox" or "gofer"
+	Pid      int            // that process's pid
+	Signal   syscall.Signal // the signal that ended it, 0 if it exited
+	ExitCode int            // its exit code, if it exited
+}
+
+// Unwrap returns ErrExitUnknown.
+func (e *SandboxKilledError) Unwrap() error { return ErrExitUnknown }
+
+// Error implements error.
+func (e *SandboxKilledError) Error() string {
+	how := fmt.Sprintf("exited with status %d", e.ExitCode)
+	if e.Signal != 0 {
+		how = fmt.Sprintf("was killed by signal %d (%v)", int(e.Signal), e.Signal)
+	}
+	return fmt.Sprintf("container %q: the %s process (pid %d) %s from outside the workload: %v", e.ID, e.Process, e.Pid, how, ErrExitUnknown)
+}
+
 // TrustError says why a runsc candidate was refused.
 type TrustError struct {
 	Path   string // the file or directory that failed the check

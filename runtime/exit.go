@@ -4,21 +4,113 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
+// How the runtime tells a workload's status from a sandbox killed from outside (both
+// runsc lines, measured): runsc reports the workload's status as the sandbox
+// process's exit code (a workload killed by signal n inside the sandbox makes the
+// sandbox exit 128+n, not die of n), and `runsc wait` and `runsc run` pass that on,
+// so 137 alone cannot tell. What can is how the sandbox's processes ended, which the
+// kernel records and only their parent (or a fork-events listener) learns:
+//   - the sandbox process killed by a signal (SIGKILL: it cannot be caught) means the
+//     workload's status is lost;
+//   - the gofer killed by a signal, or exiting non-zero, before the sandbox ended
+//     means the same: the sandbox then kills the workload and exits 137 on its own
+//     account. A gofer that exits 0, or is killed by runsc once the sandbox has
+//     ended (teardown), is normal;
+//   - a catchable signal sent to the sandbox process (SIGTERM, SIGINT, ...) is
+//     forwarded by runsc to the workload, like `runsc kill`: the workload decides
+//     (a trap may exit 7), so the status reported is the workload's own.
+// For Create/Start the runtime is the parent of both (child subreaper) and sees their
+// wait statuses; for Run, runsc run is, and the runtime reads its children's ends from
+// fork events (as root). Without either (WithoutSubreaper; Run without root) the
+// status is passed on as runsc reports it.
+
+// goferReportWait bounds how long a sandbox's exit waits for the report of a gofer that
+// has already died: its reaper reports it at once, but on another goroutine.
+const goferReportWait = 2 * time.Second
+
 // exited records the workload's exit status (first report wins) and moves the machine
-// Running -> Stopped. The step is recorded before waiters are released.
+// Running -> Stopped, unless the gofer was killed first: then the status is the
+// sandbox's, not the workload's, and the container's sandbox died (ErrExitUnknown).
+// The step is recorded before waiters are released.
 func (c *container) exited(r *Runtime, code int, note string) {
+	if err := c.goferKilled(); err != nil {
+		c.sandboxGone(r, err, note+"; but "+err.Error())
+		return
+	}
 	c.report(r, fsm.EventExit, code, nil, note)
 }
 
-// sandboxGone records that the sandbox died without a known workload status.
-func (c *container) sandboxGone(r *Runtime, note string) {
-	c.report(r, fsm.EventSandboxDied, -1, ErrExitUnknown, note)
+// sandboxGone records that the sandbox died without a known workload status; err
+// matches ErrExitUnknown.
+func (c *container) sandboxGone(r *Runtime, err error, note string) {
+	c.report(r, fsm.EventSandboxDied, -1, err, note)
+}
+
+// goferKilled returns a *SandboxKilledError if the container's gofer has ended by a
+// signal or a non-zero exit (see the rule above), nil if it lives, ended normally, or
+// is not ours to know.
+func (c *container) goferKilled() error {
+	if c.gofer == nil {
+		return nil
+	}
+	g := c.gofer
+	select {
+	case <-g.done:
+	default:
+		if st, ok := procfs.ReadStat(g.pid); ok && st.State != 'Z' && st.Start == g.start {
+			return nil // alive: whatever ended, it was not the gofer
+		}
+		select {
+		case <-g.done:
+		case <-time.After(goferReportWait):
+			return nil
+		}
+	}
+	if g.ws.Signaled() || g.ws.ExitStatus() != 0 {
+		return killedError(c.id, "gofer", g.pid, g.ws)
+	}
+	return nil
+}
+
+// killedError describes a process of the sandbox that ended with ws from outside.
+func killedError(id, process string, pid int, ws syscall.WaitStatus) *SandboxKilledError {
+	e := &SandboxKilledError{ID: id, Process: process, Pid: pid}
+	if ws.Signaled() {
+		e.Signal = ws.Signal()
+	} else {
+		e.ExitCode = ws.ExitStatus()
+	}
+	return e
+}
+
+// runChildrenKilled applies the rule to how `runsc run`'s direct children (sandbox,
+// gofer, helpers) ended, in order, runsc having exited with exit: the workload's status
+// stands once a child has ended with exactly that status (the sandbox passing it on;
+// anything after is teardown), and is lost if a child was killed by a signal, or exited
+// non-zero with another status, before. Helpers and a gofer exit 0.
+func runChildrenKilled(id string, ends []childEnd, exit int) error {
+	for _, e := range ends {
+		switch {
+		case !e.ws.Signaled() && e.ws.ExitStatus() == exit:
+			return nil
+		case e.ws.Signaled() || e.ws.ExitStatus() != 0:
+			return killedError(id, "sandbox or gofer", e.pid, e.ws)
+		}
+	}
+	if len(ends) == 0 {
+		return nil // nothing known (no fork events): runsc's word stands
+	}
+	return &SandboxKilledError{ID: id, Process: "sandbox", Pid: -1, ExitCode: exit}
 }
 
 func (c *container) report(r *Runtime, e fsm.Event, code int, err error, note string) {
@@ -75,7 +167,7 @@ func (r *Runtime) waiter(c *container) {
 	if err != nil {
 		msg = err.Error()
 	}
-	c.sandboxGone(r, "runsc wait: "+msg)
+	c.sandboxGone(r, fmt.Errorf("container %q: %w: runsc wait: %s", c.id, ErrExitUnknown, msg), "runsc wait: "+msg)
 }
 
 // sandboxExited is the reaper's report that pid exited with ws: if pid was a
@@ -84,14 +176,53 @@ func (r *Runtime) sandboxExited(pid int, ws syscall.WaitStatus) {
 	r.mu.Lock()
 	c := r.byPid[pid]
 	delete(r.byPid, pid)
+	g := r.byGofer[pid]
+	delete(r.byGofer, pid)
 	r.mu.Unlock()
+	if g != nil {
+		g.ws = ws
+		close(g.done)
+	}
 	if c == nil {
 		return
 	}
 	if ws.Signaled() {
 		// Killed from outside (or by a force-delete): the workload's status is lost.
-		c.sandboxGone(r, fmt.Sprintf("sandbox pid %d killed by signal %d", pid, ws.Signal()))
+		c.sandboxGone(r, killedError(c.id, "sandbox", pid, ws), fmt.Sprintf("sandbox pid %d killed by signal %d", pid, ws.Signal()))
 		return
 	}
 	c.exited(r, ws.ExitStatus(), fmt.Sprintf("sandbox pid %d exit status (reaped)", pid))
+}
+
+// watchGofer has the reaper wait for the gofer runsc recorded for c's sandbox, if it is
+// our child, and keep how it ends for exited.
+func (r *Runtime) watchGofer(c *container, sandbox int) {
+	for _, pid := range recordedPids(r.root, c.id) {
+		if pid == sandbox || ppidOf(pid) != os.Getpid() {
+			continue
+		}
+		st, ok := procfs.ReadStat(pid)
+		if !ok {
+			continue
+		}
+		g := &goferEnd{pid: pid, start: st.Start, done: make(chan struct{})}
+		r.mu.Lock()
+		r.byGofer[pid] = g
+		r.mu.Unlock()
+		r.reaper.adoptPid(pid)
+		select {
+		case <-g.done: // reaped already: how it ended is known
+		default:
+			if r.reaper.waitsFor(pid) {
+				break
+			}
+			// Not ours to reap after all (reaped already, or another reaper's).
+			r.mu.Lock()
+			delete(r.byGofer, pid)
+			r.mu.Unlock()
+			continue
+		}
+		c.gofer = g
+		return
+	}
 }

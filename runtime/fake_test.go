@@ -651,7 +651,7 @@ func TestWatchDescendantsBothWays(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			stop := r.reaper.watchDescendants(cmd.Process.Pid, forks)
+			stop := r.reaper.watchDescendants(cmd.Process.Pid, forks, nil)
 			line, _ := io.ReadAll(out)
 			if err := cmd.Wait(); err != nil {
 				t.Fatal(err)

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/forkevents"
@@ -97,6 +98,12 @@ func (o *ownSet) prune(live map[int]procfs.Stat) {
 	}
 }
 
+// childEnd is how a direct child of a runsc command ended, as the kernel recorded it.
+type childEnd struct {
+	pid int
+	ws  syscall.WaitStatus
+}
+
 // listenForks subscribes to the kernel's fork events for watchDescendants, or
 // returns nil where they are not ours to read (not root, or no connector), and then
 // watchDescendants polls /proc instead.
@@ -130,10 +137,20 @@ func (rp *reaper) listenForks() *forkevents.Watch {
 // to watchMaxTick. What must be seen alive is long-lived — the sandbox, the gofer and
 // the platform's first stub live as long as the sandbox, and later stubs join that
 // stub's session (which noting it covers) — so the slower ticks still see it.
-func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch) (stop func()) {
+//
+// With forks, the end of each direct child of pid (runsc's sandbox and gofer among
+// them) is passed to ended, in the order the processes ended, before stop returns.
+func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch, ended func(childEnd)) (stop func()) {
 	if forks != nil {
 		var mu sync.Mutex
 		var found []int
+		if ended != nil {
+			forks.OnExit(func(p, parent int, ws syscall.WaitStatus) {
+				if parent == pid {
+					ended(childEnd{pid: p, ws: ws})
+				}
+			})
+		}
 		forks.Follow(pid, func(p int) {
 			rp.own.note(p)
 			mu.Lock()

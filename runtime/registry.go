@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 )
@@ -55,12 +56,23 @@ type container struct {
 	// killReq: runsc accepted a Kill (guarded by mu). The stop is on its way as Exit;
 	// a Pause now would hold it back, so the lifecycle refuses Pause from here on.
 	killReq bool
+	// gofer is the sandbox's gofer, when the runtime reaps it (nil otherwise): how it
+	// ended tells a killed gofer from a workload's exit (exited).
+	gofer *goferEnd
 
 	rmu      sync.Mutex
 	reported bool          // an exit report arrived (from `runsc wait` or the reaper)
 	done     chan struct{} // closed when the exit status is known (or known to be lost)
 	code     int
 	err      error
+}
+
+// goferEnd is a gofer the reaper waits for, and how it ended.
+type goferEnd struct {
+	pid   int
+	start uint64             // its start time, so that a reused pid is not taken for it
+	done  chan struct{}      // closed once it has been reaped
+	ws    syscall.WaitStatus // set before done is closed
 }
 
 func newContainer(id string) *container {

@@ -52,6 +52,7 @@ type Runtime struct {
 	mu         sync.Mutex
 	containers map[string]*container
 	byPid      map[int]*container // sandbox pid -> container, for the reaper's reports
+	byGofer    map[int]*goferEnd  // gofer pid -> its end, for the reaper's reports
 
 	reaper *reaper // waits for the processes of the runtime's sandboxes (sandboxExited)
 
@@ -97,6 +98,7 @@ func newRuntime(opts []Option) *Runtime {
 		tr:         &tracer{w: cfg.trace, log: cfg.logger},
 		containers: map[string]*container{},
 		byPid:      map[int]*container{},
+		byGofer:    map[int]*goferEnd{},
 
 		cgroupMounts: sync.OnceValue(cgroupMounts),
 	}

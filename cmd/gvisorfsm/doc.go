@@ -40,7 +40,10 @@
 // Run drives, does not forward them either, and dies of them. A runsc killed by a
 // signal gvisorfsm did not get (one sent to runsc alone) ends the run the same way: the
 // sandbox is removed, gvisorfsm says which signal it was and exits 128+signal, since the
-// workload's status is unknown; this is not a runsc failure (125).
+// workload's status is unknown; this is not a runsc failure (125). So is a sandbox
+// ended from outside the workload (its process killed by a signal, or its gofer ended,
+// see runtime.SandboxKilledError): gvisorfsm says what ended and how, and exits
+// 128+signal (125 if that process exited rather than being killed).
 //
 // doctor prints a table: is runsc found and trusted, its version, which platforms start
 // a sandbox (runtime.Runtime.ProbePlatforms), whether gvisorfsm runs as root, which

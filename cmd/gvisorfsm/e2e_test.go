@@ -466,6 +466,47 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("SandboxKilled", func(t *testing.T) {
+		// The sandbox process killed from outside (any uid-65534 process can): not
+		// the workload's status, but an unknown one, said so, ending as by the signal.
+		id := runtime.NewID()
+		inv := command(t, bin, "run", "--id", id, "--", "sleep", "1000")
+		st := signalWhenRunning(t, inv, id, func(int) error {
+			for _, p := range processesNaming(inv.tmp) {
+				pidStr, cl, _ := strings.Cut(p, ": ")
+				if !strings.HasPrefix(cl, "runsc-sandbox ") || !strings.HasSuffix(cl, " "+id) {
+					continue
+				}
+				pid, _ := strconv.Atoi(pidStr)
+				var root string
+				for _, a := range strings.Fields(cl) {
+					if r, ok := strings.CutPrefix(a, "--root="); ok {
+						root = r
+					}
+				}
+				// Once the workload runs, not while the sandbox starts.
+				for i := 0; i < 500; i++ {
+					out, _ := exec.Command(runsctest.Path(), "--root", root, "state", id).Output()
+					if strings.Contains(string(out), `"running"`) {
+						break
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				if pid > 0 {
+					return syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			return errors.New("no sandbox process")
+		})
+		if st != 128+int(syscall.SIGKILL) {
+			t.Errorf("exit %d, want %d; stderr: %s", st, 128+int(syscall.SIGKILL), inv.stderr.String())
+		}
+		if se := inv.stderr.String(); !strings.Contains(se, "killed by signal 9") || !strings.Contains(se, "unknown") {
+			t.Errorf("stderr %q does not say that the sandbox was killed and the status is unknown", se)
+		}
+		inv.checkNothingLeft(t)
+	})
+
 	t.Run("Terminate", func(t *testing.T) {
 		// SIGTERM to gvisorfsm alone, as a service manager would send it.
 		inv := command(t, bin, "run", "--id", "e2e-terminate", "--", "sleep", "1000")

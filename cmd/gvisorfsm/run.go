@@ -139,6 +139,15 @@ func (c *cli) run(args []string) int {
 		fmt.Fprintf(c.stderr, "gvisorfsm: runsc was killed by signal %d (%v); the workload's status is unknown\n", int(sig), sig)
 		return 128 + int(sig)
 	}
+	if ke := (*runtime.SandboxKilledError)(nil); errors.As(err, &ke) {
+		// Like a killed runsc: the workload's status is unknown, and the run ends as
+		// if the workload had died of the signal that ended its sandbox.
+		fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
+		if ke.Signal != 0 {
+			return 128 + int(ke.Signal)
+		}
+		return exitTool
+	}
 	fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
 	return failureStatus(err)
 }
