@@ -415,6 +415,14 @@ func TestEndToEnd(t *testing.T) {
 			if st := inv.run(t); st != 127 {
 				t.Errorf("%s: exit %d, want 127; stderr: %s", cmd, st, inv.stderr.String())
 			}
+			// runsc's error reaches the terminal once (runsc writes it on the
+			// workload's stderr), followed by gvisorfsm's own line.
+			se := inv.stderr.String()
+			lines := strings.Split(strings.TrimSpace(se), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[0], "no such file or directory") || strings.Count(se, lines[0]) != 1 ||
+				!strings.HasPrefix(lines[1], "gvisorfsm: ") {
+				t.Errorf("%s: want runsc's error once, then gvisorfsm's line; stderr:\n%s", cmd, se)
+			}
 			inv.checkNothingLeft(t)
 		}
 	})

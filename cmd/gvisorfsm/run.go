@@ -148,8 +148,21 @@ func (c *cli) run(args []string) int {
 		}
 		return exitTool
 	}
-	fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
+	if re := (*runtime.RunscError)(nil); errors.As(err, &re) && saidByRunsc(re) {
+		// runsc wrote its error on its stderr, which is the workload's, which is ours:
+		// say that it failed without saying its error a second time.
+		fmt.Fprintf(c.stderr, "gvisorfsm: runsc %s %q failed with exit status %d (its error is above)\n", re.Op, re.ID, re.ExitCode)
+	} else {
+		fmt.Fprintf(c.stderr, "gvisorfsm: %v\n", err)
+	}
 	return failureStatus(err)
+}
+
+// saidByRunsc reports whether runsc itself printed re's message where gvisorfsm's
+// stderr goes: a `runsc run` that exited (was not killed) after logging an error,
+// which runsc also writes on its stderr, the workload's.
+func saidByRunsc(re *runtime.RunscError) bool {
+	return re.Op == "run" && re.ExitCode > 0 && re.Signal == 0 && re.Err == nil && re.Msg != ""
 }
 
 // interruption tells whether a failed run was interrupted by a signal, and which: like
