@@ -98,7 +98,7 @@ func parseBundle(dir, real string, data []byte) (*Bundle, error) {
 		return nil, berr("root.path", fmt.Sprintf("%q is not a directory", s.Root.Path), err)
 	}
 	if !within(real, rootReal) && !s.Root.Readonly {
-		return nil, berr("root.path", fmt.Sprintf("%q escapes the bundle (resolves to %s) and is not read-only", s.Root.Path, rootReal), nil)
+		return nil, berr("root.path", fmt.Sprintf("%q escapes the bundle (resolves to %q) and is not read-only", s.Root.Path, rootReal), nil)
 	}
 	return &Bundle{Dir: real, Spec: &s, Root: rootReal}, nil
 }

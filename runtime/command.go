@@ -213,9 +213,9 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	}
 	if runErr != nil && cmd.ProcessState == nil {
 		if c.id != "" {
-			return o, fmt.Errorf("runsc %s %s: %w", c.sub, c.id, runErr)
+			return o, fmt.Errorf("runsc %s %q: %w", c.sub, c.id, quoteErr(runErr))
 		}
-		return o, fmt.Errorf("runsc %s (root %s): %w", c.sub, r.root, runErr)
+		return o, fmt.Errorf("runsc %s (root %q): %w", c.sub, r.root, quoteErr(runErr))
 	}
 	if ctx.Err() != nil && o.exit == -1 {
 		o.killed, o.ctxErr = true, ctx.Err()

@@ -3,8 +3,13 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Every error the package returns that falls in one of these classes
@@ -45,6 +50,41 @@ var (
 	ErrMismatch = errors.New("runsc answered for a different container")
 )
 
+// quoteErr returns err with the path of an *fs.PathError or *os.LinkError quoted in
+// its message, so that no control character of a caller's path reaches a terminal;
+// errors.Is and errors.As still see err itself.
+func quoteErr(err error) error {
+	var msg string
+	switch e := err.(type) {
+	case *fs.PathError:
+		msg = fmt.Sprintf("%s %q: %v", e.Op, e.Path, e.Err)
+	case *os.LinkError:
+		msg = fmt.Sprintf("%s %q %q: %v", e.Op, e.Old, e.New, e.Err)
+	default:
+		return err
+	}
+	return &quotedError{msg: msg, err: err}
+}
+
+type quotedError struct {
+	msg string
+	err error
+}
+
+func (e *quotedError) Error() string { return e.msg }
+func (e *quotedError) Unwrap() error { return e.err }
+
+// printable returns s, or s quoted if it holds a control character or is not UTF-8:
+// runsc's messages repeat the caller's paths and commands as given.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
+}
+
 // SandboxKilledError says that the workload's exit status is lost because a process
 // of its sandbox was ended from outside: the sandbox process killed by a signal, or
 // its gofer ended by one (or failing) before the sandbox did, after which the sandbox
@@ -77,7 +117,7 @@ type TrustError struct {
 
 // Error implements error.
 func (e *TrustError) Error() string {
-	return fmt.Sprintf("runsc: refusing %s: %s", e.Path, e.Reason)
+	return fmt.Sprintf("runsc: refusing %q: %s", e.Path, e.Reason)
 }
 
 // Is reports ErrUntrusted.
@@ -147,9 +187,9 @@ type BundleError struct {
 // Error implements error.
 func (e *BundleError) Error() string {
 	if e.Field == "" {
-		return fmt.Sprintf("bundle %s: %s", e.Bundle, e.Reason)
+		return fmt.Sprintf("bundle %q: %s", e.Bundle, e.Reason)
 	}
-	return fmt.Sprintf("bundle %s: config.json %s: %s", e.Bundle, e.Field, e.Reason)
+	return fmt.Sprintf("bundle %q: config.json %s: %s", e.Bundle, e.Field, e.Reason)
 }
 
 // Is reports ErrInvalidBundle.
@@ -178,9 +218,9 @@ func (e *RunscError) Unwrap() error { return e.Err }
 // Error implements error.
 func (e *RunscError) Error() string {
 	if e.ID != "" {
-		return fmt.Sprintf("runsc %s %s: exit %d: %s", e.Op, e.ID, e.ExitCode, e.Msg)
+		return fmt.Sprintf("runsc %s %q: exit %d: %s", e.Op, e.ID, e.ExitCode, printable(e.Msg))
 	}
-	return fmt.Sprintf("runsc %s: exit %d: %s", e.Op, e.ExitCode, e.Msg)
+	return fmt.Sprintf("runsc %s: exit %d: %s", e.Op, e.ExitCode, printable(e.Msg))
 }
 
 // Is reports ErrRunsc, and ErrNoContainer / ErrExists when runsc's message says so.

@@ -167,7 +167,7 @@ func (r *Runtime) waiter(c *container) {
 	if err != nil {
 		msg = err.Error()
 	}
-	c.sandboxGone(r, fmt.Errorf("container %q: %w: runsc wait: %s", c.id, ErrExitUnknown, msg), "runsc wait: "+msg)
+	c.sandboxGone(r, fmt.Errorf("container %q: %w: runsc wait: %s", c.id, ErrExitUnknown, printable(msg)), "runsc wait: "+msg)
 }
 
 // sandboxExited is the reaper's report that pid exited with ws: if pid was a

@@ -36,7 +36,7 @@ func writeOwner(w string) error {
 	}
 	f, err := os.OpenFile(filepath.Join(w, ownerFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return fmt.Errorf("runtime state directory: %w", err)
+		return fmt.Errorf("runtime state directory: %w", quoteErr(err))
 	}
 	_, err = f.WriteString(rec)
 	if cerr := f.Close(); err == nil {

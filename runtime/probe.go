@@ -130,7 +130,7 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	case strings.Contains(o.logMsg, "setting up network"):
 		// Not the platform's fault (--network sandbox in the root network namespace,
 		// for one): every platform would fail alike, so this is no PlatformError.
-		return fmt.Errorf("sandbox check on platform %s: the sandbox's network (--network=%s) could not be set up: %w",
+		return fmt.Errorf("sandbox check on platform %q: the sandbox's network (--network=%s) could not be set up: %w",
 			name, r.cfg.network, o.failure("run", id))
 	default:
 		return perr("sandbox did not run", o.failure("run", id))

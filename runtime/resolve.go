@@ -56,7 +56,11 @@ func resolve(candidates []string, usePATH bool) (*Binary, error) {
 			return OpenBinary(abs)
 		}
 	}
-	return nil, fmt.Errorf("%w (tried %s%s)", ErrNotFound, strings.Join(candidates, ", "),
+	tried := make([]string, len(candidates))
+	for i, c := range candidates {
+		tried[i] = strconv.Quote(c)
+	}
+	return nil, fmt.Errorf("%w (tried %s%s)", ErrNotFound, strings.Join(tried, ", "),
 		map[bool]string{true: " and PATH", false: "; PATH is not searched as root"}[usePATH])
 }
 
@@ -117,9 +121,9 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 			return nil, &TrustError{Path: real, Reason: "became a symlink during validation"}
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s", ErrNotFound, real)
+			return nil, fmt.Errorf("%w: %q", ErrNotFound, real)
 		}
-		return nil, &TrustError{Path: real, Reason: err.Error()}
+		return nil, &TrustError{Path: real, Reason: quoteErr(err).Error()}
 	}
 	ok := false
 	defer func() {
@@ -154,7 +158,7 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 		}
 		b, err := openBinary(target, false)
 		if err != nil {
-			return nil, fmt.Errorf("wrapper %s: %w", real, err)
+			return nil, fmt.Errorf("wrapper %q: %w", real, err)
 		}
 		b.wrapper = real
 		return b, nil
@@ -189,9 +193,9 @@ func follow(p string, links *int) (string, error) {
 		fi, err := os.Lstat(p)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				return "", fmt.Errorf("%w: %s", ErrNotFound, p)
+				return "", fmt.Errorf("%w: %q", ErrNotFound, p)
 			}
-			return "", &TrustError{Path: p, Reason: err.Error()}
+			return "", &TrustError{Path: p, Reason: quoteErr(err).Error()}
 		}
 		if fi.Mode()&fs.ModeSymlink == 0 {
 			return p, nil
@@ -205,7 +209,7 @@ func follow(p string, links *int) (string, error) {
 		}
 		t, err := os.Readlink(p)
 		if err != nil {
-			return "", &TrustError{Path: p, Reason: err.Error()}
+			return "", &TrustError{Path: p, Reason: quoteErr(err).Error()}
 		}
 		if !filepath.IsAbs(t) {
 			t = filepath.Join(dir, t)
@@ -219,7 +223,7 @@ func checkDirs(dir string) error {
 	for d := dir; ; d = filepath.Dir(d) {
 		fi, err := os.Lstat(d)
 		if err != nil {
-			return &TrustError{Path: d, Reason: err.Error()}
+			return &TrustError{Path: d, Reason: quoteErr(err).Error()}
 		}
 		if !fi.IsDir() {
 			return &TrustError{Path: d, Reason: "not a directory"}

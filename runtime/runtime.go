@@ -212,7 +212,7 @@ func (r *Runtime) makeWorkDir() error {
 			parent = real
 		}
 		if r.work, err = os.MkdirTemp(parent, workPrefix); err != nil {
-			return fmt.Errorf("runtime state directory: %w", err)
+			return fmt.Errorf("runtime state directory: %w", quoteErr(err))
 		}
 	}
 	// As for runsc's directories: whoever may rename entries on the way could move the
@@ -229,7 +229,7 @@ func (r *Runtime) makeWorkDir() error {
 	}
 	for _, d := range []string{"root", "log", "io"} {
 		if err := os.Mkdir(filepath.Join(w, d), 0o700); err != nil {
-			return fmt.Errorf("runtime state directory: %w", err)
+			return fmt.Errorf("runtime state directory: %w", quoteErr(err))
 		}
 	}
 	r.root = filepath.Join(w, "root")
@@ -265,7 +265,7 @@ func ownStateDir(dir string) (string, error) {
 		ents, rerr := os.ReadDir(abs)
 		switch {
 		case lerr != nil || rerr != nil || !fi.IsDir() || len(ents) > 0:
-			err = fmt.Errorf("%s exists and is not an empty directory (the runtime keeps it to itself and removes it on Close)", abs)
+			err = fmt.Errorf("%q exists and is not an empty directory (the runtime keeps it to itself and removes it on Close)", abs)
 		case int(fi.Sys().(*syscall.Stat_t).Uid) != os.Geteuid():
 			err = &TrustError{Path: abs, Reason: fmt.Sprintf("state directory not owned by uid %d", os.Geteuid())}
 		default:
@@ -273,7 +273,7 @@ func ownStateDir(dir string) (string, error) {
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("runtime state directory: %w", err)
+		return "", fmt.Errorf("runtime state directory: %w", quoteErr(err))
 	}
 	return abs, nil
 }
@@ -433,13 +433,13 @@ func (r *Runtime) Close(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		errs = append(errs, fmt.Errorf("close %s: waiting for runsc processes: %w", r.work, ctx.Err()))
+		errs = append(errs, fmt.Errorf("close %q: waiting for runsc processes: %w", r.work, ctx.Err()))
 	}
 	// Platform stubs die with their sandbox, a moment after it, and reach us only once
 	// their parents have gone: wait until every process of the runtime's sandboxes is
 	// gone and reaped, noting the descendants of those still there as we go.
 	if left := r.reapOwn(ctx, closeReapTimeout); len(left) > 0 {
-		errs = append(errs, fmt.Errorf("close %s: processes of its sandboxes not gone: %v", r.work, left))
+		errs = append(errs, fmt.Errorf("close %q: processes of its sandboxes not gone: %v", r.work, left))
 	}
 	if err := removeTree(r.work); err != nil {
 		errs = append(errs, err)

@@ -381,3 +381,25 @@ func outputFiles(t *testing.T, dir string) (plain, appending *os.File) {
 	t.Cleanup(func() { appending.Close() })
 	return plain, appending
 }
+
+// TestErrorsQuotePaths: a path given on the command line reaches stderr quoted, never
+// with its control characters raw.
+func TestErrorsQuotePaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"new\nline", "esc\x1b[31mred", "tab\tcr\r"} {
+		missing := filepath.Join(dir, name, "x")
+		for _, args := range [][]string{
+			{"run", "--rootfs", missing, "--", "true"},
+			{"run", "--trace", missing, "--", "true"},
+		} {
+			status, _, stderr := invoke(t, args...)
+			if status == exitOK {
+				t.Errorf("gvisorfsm %q: exit 0", args)
+			}
+			msg := strings.TrimRight(stderr, "\n")
+			if msg == "" || strings.IndexFunc(msg, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+				t.Errorf("gvisorfsm %q: stderr %q holds a raw control character (or nothing)", args, stderr)
+			}
+		}
+	}
+}

@@ -216,9 +216,9 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 			return -1, err
 		}
 		if fi, err := os.Stat(abs); err != nil {
-			return -1, fmt.Errorf("--rootfs: %w", err)
+			return -1, fmt.Errorf("--rootfs %q: %w", abs, pathCause(err))
 		} else if !fi.IsDir() {
-			return -1, fmt.Errorf("--rootfs: %s is not a directory", abs)
+			return -1, fmt.Errorf("--rootfs: %q is not a directory", abs)
 		}
 		rootfs = abs
 	}
@@ -278,7 +278,7 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 	}
 	if code < 0 {
 		// Run reports a killed runsc as an error; never pass -1 off as a status.
-		return -1, fmt.Errorf("runsc run %s: %w", id, runtime.ErrExitUnknown)
+		return -1, fmt.Errorf("runsc run %q: %w", id, runtime.ErrExitUnknown)
 	}
 	return code, nil
 }

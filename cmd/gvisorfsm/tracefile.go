@@ -8,6 +8,17 @@ import (
 	"syscall"
 )
 
+// pathCause is the cause of a failure on a path (an *fs.PathError's Err) for a
+// message that names the path itself, quoted: the error's own message would print it
+// raw, control characters and all.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // openTraceFile opens the --trace file for writing from its start. It never follows a
 // symlink, creates a new file 0600, and replaces only a regular file of the caller's
 // with a single link: as root, writing through what another user planted (a symlink or
@@ -19,7 +30,7 @@ func openTraceFile(path string) (*os.File, error) {
 	}
 	before, err := os.Lstat(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("--trace: %w", err)
+		return nil, fmt.Errorf("--trace %q: %w", path, pathCause(err))
 	}
 	if err == nil {
 		if why := notOurs(before); why != "" {
@@ -32,7 +43,7 @@ func openTraceFile(path string) (*os.File, error) {
 		if errors.Is(err, syscall.ELOOP) {
 			return nil, refuse("a symbolic link")
 		}
-		return nil, fmt.Errorf("--trace: %w", err)
+		return nil, fmt.Errorf("--trace %q: %w", path, pathCause(err))
 	}
 	fi, err := f.Stat()
 	if err == nil {
