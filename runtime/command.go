@@ -58,6 +58,9 @@ type outcome struct {
 	// children: how runsc's direct children (sandbox, gofer) ended, in that order,
 	// where fork events are available (root); nil otherwise.
 	children []childEnd
+	// descendants: the processes runsc forked, and theirs, as far as they were noted
+	// (every one with fork events; those seen alive by polling otherwise).
+	descendants []int
 }
 
 // failure builds the *RunscError for a failed call.
@@ -195,12 +198,12 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 		forks.Stop()
 	}
 	if runErr == nil {
-		stop := func() {}
+		stop := func() []int { return nil }
 		if c.watch || forks != nil {
 			stop = r.reaper.watchDescendants(cmd.Process.Pid, forks, func(e childEnd) { o.children = append(o.children, e) })
 		}
 		runErr = cmd.Wait()
-		stop()
+		o.descendants = stop()
 		pidMu.Lock()
 		delete(inFlight, cmd.Process.Pid)
 		pidMu.Unlock()

@@ -381,6 +381,8 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	}
 	from, to, _ := c.m.Fire(ctx, fsm.EventRun)
 	r.record(c, op, from, to, steptrace.OK, o.exit, nil, "workload exit status")
-	r.reaper.reapStrays()
+	// Nothing of the run is left a zombie until some later step (or another
+	// runtime's check) finds it.
+	r.reaper.awaitGone(o.descendants, cleanupTimeout)
 	return o.exit, nil
 }

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -140,7 +142,9 @@ func (rp *reaper) listenForks() *forkevents.Watch {
 //
 // With forks, the end of each direct child of pid (runsc's sandbox and gofer among
 // them) is passed to ended, in the order the processes ended, before stop returns.
-func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch, ended func(childEnd)) (stop func()) {
+//
+// stop returns the descendants noted.
+func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch, ended func(childEnd)) (stop func() []int) {
 	if forks != nil {
 		var mu sync.Mutex
 		var found []int
@@ -157,7 +161,7 @@ func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch, ended func(
 			found = append(found, p)
 			mu.Unlock()
 		}, rp.noteDescendants)
-		return func() {
+		return func() []int {
 			forks.Stop()
 			// A process is noted at its fork, before it can call setsid: note again
 			// those that have since, so that their sessions (and the platform stubs
@@ -167,17 +171,18 @@ func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch, ended func(
 			for _, p := range found {
 				rp.own.note(p)
 			}
+			return found
 		}
 	}
 	if !reaping() {
-		return func() {}
+		return func() []int { return nil }
 	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
+	seen := map[int]bool{pid: true}
 	go func() {
 		defer close(finished)
 		known := []int{pid}
-		seen := map[int]bool{pid: true}
 		tick := 2 * time.Millisecond
 		t := time.NewTimer(tick)
 		defer t.Stop()
@@ -207,7 +212,12 @@ func (rp *reaper) watchDescendants(pid int, forks *forkevents.Watch, ended func(
 			known = live
 		}
 	}()
-	return func() { close(done); <-finished }
+	return func() []int {
+		close(done)
+		<-finished
+		delete(seen, pid)
+		return slices.Collect(maps.Keys(seen))
+	}
 }
 
 // watchMaxTick is the slowest tick of watchDescendants. A workload that fails at once

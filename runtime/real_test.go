@@ -1367,3 +1367,25 @@ func TestRealHostnameIsID(t *testing.T) {
 		t.Errorf("hostname %q, want the bundle's", got)
 	}
 }
+
+// TestRealRunLeavesNoZombie: when Run returns, no process of its sandbox is left, nor
+// a zombie for some later step (or another runtime's check) to find: the gofer that
+// runsc run kills as it exits and the platform's stubs, which die a moment after the
+// sandbox and reach us only then, are waited for.
+func TestRealRunLeavesNoZombie(t *testing.T) {
+	r, _ := newReal(t)
+	ctx := context.Background()
+	b := busyboxBundle(t, "sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 0.2 & done; exit 3")
+	for i := 0; i < 10; i++ {
+		if code, err := r.Run(ctx, NewID(), b, nil); code != 3 || err != nil {
+			t.Fatalf("Run = %d, %v", code, err)
+		}
+		if z := zombieChildren(); len(z) > 0 {
+			t.Fatalf("run %d: zombies left when Run returned: %v", i, z)
+		}
+		// Nor any process of its sandbox still dying (the runtime holds no other).
+		if left := r.reaper.ownLeft(); len(left) > 0 {
+			t.Fatalf("run %d: processes of its sandbox left when Run returned: %v", i, left)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
@@ -203,6 +204,30 @@ func (rp *reaper) reapZombie(pid int) bool {
 	var ws syscall.WaitStatus
 	wpid, _ := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 	return wpid == pid
+}
+
+// awaitGone reaps what comes to us until none of pids (descendants of one runsc
+// command, the runtime's) exists any more, for up to d: a platform's stubs outlive the
+// sandbox by a moment, and reach us only once their parents have gone.
+func (rp *reaper) awaitGone(pids []int, d time.Duration) {
+	if !reaping() || len(pids) == 0 {
+		return
+	}
+	deadline := time.Now().Add(d)
+	for {
+		rp.reapStrays()
+		left := false
+		for _, p := range pids {
+			if st, ok := procfs.ReadStat(p); ok && rp.own.claims(p, st) && !isInFlight(p) {
+				left = true
+				break
+			}
+		}
+		if !left || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // ownLeft lists the runtime's processes (rp.own, its sessions included) that still
