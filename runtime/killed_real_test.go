@@ -22,20 +22,23 @@ func readyBundle(t *testing.T, script string) string {
 	return busyboxBundle(t, "sh", "-c", script)
 }
 
-// awaitReady reads lines from rd until the workload's "ready".
-func awaitReady(t *testing.T, rd *os.File) {
+// awaitReady reads lines from rd until the workload's "ready". It may run on a
+// goroutine of its own: it reports with Errorf.
+func awaitReady(t *testing.T, rd *os.File) bool {
 	t.Helper()
 	rd.SetReadDeadline(time.Now().Add(30 * time.Second))
 	sc := bufio.NewScanner(rd)
 	for sc.Scan() {
 		if sc.Text() == "ready" {
-			return
+			return true
 		}
 	}
-	t.Fatalf("the workload never said ready: %v", sc.Err())
+	t.Errorf("the workload never said ready: %v", sc.Err())
+	return false
 }
 
-// sandboxProcs is the sandbox and gofer pids runsc recorded for id.
+// sandboxProcs is the sandbox and gofer pids runsc recorded for id (0, 0 after an
+// Errorf if none).
 func sandboxProcs(t *testing.T, root, id string) (sandbox, gofer int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -45,7 +48,7 @@ func sandboxProcs(t *testing.T, root, id string) (sandbox, gofer int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("runsc recorded no sandbox and gofer for %s", id)
+	t.Errorf("runsc recorded no sandbox and gofer for %s", id)
 	return 0, 0
 }
 
@@ -64,14 +67,15 @@ func TestRealSandboxKilledFromOutside(t *testing.T) {
 	}
 	killed := []outside{{"sandbox", syscall.SIGKILL}, {"gofer", syscall.SIGKILL}, {"gofer", syscall.SIGTERM}, {"gofer", syscall.SIGINT}}
 	// hit ends id's sandbox or gofer with sig once the workload runs.
+	// It runs on a goroutine of its own for Run: it reports with Errorf.
 	hit := func(id string, o outside, rd *os.File) {
-		awaitReady(t, rd)
-		s, g := sandboxProcs(t, r.Root(), id)
-		pid := map[string]int{"sandbox": s, "gofer": g}[o.process]
-		if pid <= 0 {
-			t.Fatalf("no %s pid", o.process)
+		if !awaitReady(t, rd) {
+			return
 		}
-		syscall.Kill(pid, o.sig)
+		s, g := sandboxProcs(t, r.Root(), id)
+		if pid := map[string]int{"sandbox": s, "gofer": g}[o.process]; pid > 0 {
+			syscall.Kill(pid, o.sig)
+		}
 	}
 	wantKilled := func(what string, code int, err error, o outside) {
 		t.Helper()
@@ -148,11 +152,11 @@ func TestRealSandboxKilledFromOutside(t *testing.T) {
 			}
 			id := NewID()
 			b := readyBundle(t, c.script)
-			send := func() {
-				awaitReady(t, rd)
-				if c.forward != 0 {
-					s, _ := sandboxProcs(t, r.Root(), id)
-					syscall.Kill(s, c.forward)
+			send := func() { // on a goroutine of its own for Run
+				if awaitReady(t, rd) && c.forward != 0 {
+					if s, _ := sandboxProcs(t, r.Root(), id); s > 0 {
+						syscall.Kill(s, c.forward)
+					}
 				}
 			}
 			var code int
