@@ -148,7 +148,9 @@ func (c *cli) run(args []string) int {
 		}
 		return exitTool
 	}
-	if re := (*runtime.RunscError)(nil); errors.As(err, &re) && saidByRunsc(re) {
+	// Run's own failure, not one wrapped by New's sandbox check (whose runsc had
+	// stdio of its own).
+	if re, ok := err.(*runtime.RunscError); ok && saidByRunsc(re) {
 		// runsc wrote its error on its stderr, which is the workload's, which is ours:
 		// say that it failed without saying its error a second time.
 		fmt.Fprintf(c.stderr, "gvisorfsm: runsc %s %q failed with exit status %d (its error is above)\n", re.Op, re.ID, re.ExitCode)
