@@ -81,12 +81,13 @@ func newRelay(id string, in io.Reader, out, errw io.Writer) (_ *relay, err error
 			return r, err
 		}
 	}
-	shared := sameWriter(out, errw)
+	// Two discarded streams need no second socket either.
+	shared := sameWriter(out, errw) || (out == nil && errw == nil)
 	if r.stdout, ours, err = socketPair("stdout"); err != nil {
 		return r, err
 	}
 	name := "stdout"
-	if shared {
+	if shared && out != nil {
 		name = "stdout and stderr"
 	}
 	if err := r.copyOut(name, ours, out); err != nil {
@@ -222,7 +223,9 @@ func (r *relay) copyOut(name string, ours *os.File, dst io.Writer) error {
 	r.outWait.Add(1)
 	go func() {
 		defer r.outWait.Done()
-		buf := make([]byte, 64<<10)
+		// 32 KiB, as io.Copy's: a larger buffer is a fresh large allocation per stream
+		// and run, which costs more than the extra reads of a rare chatty workload.
+		buf := make([]byte, 32<<10)
 		for {
 			n, err := ours.Read(buf)
 			if n > 0 {
