@@ -178,18 +178,7 @@ func (r *relay) copyIn(in io.Reader) error {
 		}()
 		return nil
 	}
-	stop, err := r.stopFd()
-	if err != nil {
-		return err
-	}
-	fd, err := dupFd(f)
-	if err != nil {
-		return err
-	}
-	r.polls.Add(1)
-	go func() {
-		defer r.polls.Done()
-		defer unix.Close(fd)
+	return r.pollFile(f, func(fd, stop int) {
 		defer r.inOurs.Close()
 		buf := make([]byte, 32<<10)
 		for {
@@ -210,6 +199,25 @@ func (r *relay) copyIn(in io.Reader) error {
 				return
 			}
 		}
+	})
+}
+
+// pollFile runs fn on a goroutine of its own with a duplicate of f's descriptor and the
+// eventfd that finish signals; finish waits for it to return.
+func (r *relay) pollFile(f *os.File, fn func(fd, stop int)) error {
+	stop, err := r.stopFd()
+	if err != nil {
+		return err
+	}
+	fd, err := dupFd(f)
+	if err != nil {
+		return err
+	}
+	r.polls.Add(1)
+	go func() {
+		defer r.polls.Done()
+		defer unix.Close(fd)
+		fn(fd, stop)
 	}()
 	return nil
 }
@@ -262,26 +270,14 @@ func pipeOrSocket(f *os.File) bool {
 // the workload's next write fails as it would on the pipe itself, even when the relay
 // has nothing to copy at that moment.
 func (r *relay) watch(s *outStream, f *os.File) error {
-	stop, err := r.stopFd()
-	if err != nil {
-		return err
-	}
-	fd, err := dupFd(f)
-	if err != nil {
-		return err
-	}
-	r.polls.Add(1)
-	go func() {
-		defer r.polls.Done()
-		defer unix.Close(fd)
+	return r.pollFile(f, func(fd, stop int) {
 		// No events asked for: poll reports only errors and hang-ups.
 		ev, ok := waitReady(fd, stop, 0)
 		if ok && ev&(unix.POLLERR|unix.POLLHUP) != 0 {
 			r.fail(s.name, &os.PathError{Op: "write", Path: f.Name(), Err: syscall.EPIPE})
 			s.close()
 		}
-	}()
-	return nil
+	})
 }
 
 func (r *relay) fail(stream string, err error) {
