@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strconv"
 	"syscall"
 	"time"
@@ -27,30 +27,43 @@ type ContainerState struct {
 
 // CreateOpts are the options of Create.
 //
-// The workload's stdio is relayed, as os/exec does for a Reader or Writer that is not a
-// file: runsc gets sockets the runtime owns, never the caller's files, because it makes
-// the sandbox's stdio the sandbox user's (nobody) and would do so to the caller's files,
-// devices or terminal. What a caller must know:
-//   - Any file may be given, pipes and sockets included; nil stdin reads as empty, nil
-//     stdout or stderr is discarded. The same file as Stdout and Stderr (2>&1) gets one
+// Stdin, Stdout and Stderr are the workload's stdio, as for os/exec's Cmd: any Reader
+// and Writers. Whatever they are (files, terminals, pipes and sockets included), the
+// workload gets sockets the runtime owns and the runtime copies between them and the
+// caller's: runsc makes the sandbox's stdio the sandbox user's (nobody) and would do so
+// to a caller's file, device or terminal. What a caller must know:
+//   - A nil Stdin reads as empty; a nil Stdout or Stderr is discarded. Stdout and Stderr
+//     that are the same Writer (or *os.Files open on the same file, 2>&1) get one
 //     stream, in the order the workload wrote it.
-//   - Output is written with the file's own offset, as by the caller's own writes: a
-//     regular file not opened with O_APPEND is written from its current offset, which
-//     another writer sharing it moves too.
+//   - Output is written with the Writer's own Write: to an *os.File, at its offset, as
+//     by the caller's own writes (a regular file not opened with O_APPEND is written from
+//     its current offset, which another writer sharing it moves too).
 //   - The workload's stdio is a socket, not a terminal, even when the caller's is one.
-//   - Stdin is read only while the workload lives and only when it has data; reading
-//     stops when the container stops, leaving the rest for the caller.
+//   - Stdin is read only while the workload lives. An *os.File is read only when it has
+//     data, so reading stops when the container stops, leaving the rest for the caller;
+//     another Reader may be left blocked in one Read, as with os/exec.
 //   - All output has been written when Wait returns the status (or when the container
-//     is deleted); nothing is written after. If a writer fails (its reader has gone),
-//     the workload's further writes fail with EPIPE.
+//     is deleted); nothing is written after.
+//   - A Writer that fails is not written to again: the runtime closes its end of that
+//     stream, so the workload's next write to it fails with EPIPE, as a write to a pipe
+//     whose reader has gone. A Writer that is an *os.File on a pipe or socket gets that
+//     as soon as its reader goes, before the workload writes again. gVisor raises no
+//     SIGPIPE for such a write: the workload sees the error and decides (one that
+//     ignores write errors runs on; end it with ctx or Kill). Wait (and Run) then
+//     return the exit status and an *OutputError naming the stream.
+//   - Writing to the program's own stdout or stderr (os.Stdout, os.Stderr) after its
+//     reader has gone kills the program with SIGPIPE, as Go does for any write to them,
+//     unless the program handles SIGPIPE (signal.Notify).
 type CreateOpts struct {
-	Stdin, Stdout, Stderr *os.File
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
 }
 
 // RunOpts are the options of Run (stdio as in CreateOpts; all output has been written
 // when Run returns).
 type RunOpts struct {
-	Stdin, Stdout, Stderr *os.File
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
 }
 
 // StartOpts are the options of Start (none yet).
@@ -96,7 +109,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		return r.refuse(id, op, fsm.Absent, err)
 	}
 	c.dropBundle = drop // runsc start reads it too: it goes when the container does
-	cl, rel, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
+	cl, rel, err := stdio(id, opts.Stdin, opts.Stdout, opts.Stderr)
 	if err != nil {
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
@@ -170,7 +183,8 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 // for signal n). A Running container is waited for (the Wait step); a Stopped one
 // returns the status recorded when it stopped, or ErrExitUnknown, and its Wait step
 // is recorded as refused (the lifecycle has no Wait from Stopped; runsc is not run).
-// If ctx ends first, the error is a *StillRunningError: the container runs on.
+// If ctx ends first, the error is a *StillRunningError: the container runs on. A status
+// comes with an *OutputError when a Writer of the workload's output failed (CreateOpts).
 func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 	c, err := r.step(ctx, id, fsm.EventWait, nil)
 	if err != nil {
@@ -187,7 +201,7 @@ func (r *Runtime) Wait(ctx context.Context, id string) (int, error) {
 		if c.err != nil {
 			return -1, c.err
 		}
-		return c.code, nil
+		return c.code, c.outErr
 	case <-ctx.Done():
 		return -1, &StillRunningError{ID: id, Err: ctx.Err()}
 	}
@@ -322,7 +336,8 @@ func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 // of 128 from the workload is returned as such. If runsc is killed — because ctx ended,
 // or by a signal from elsewhere (a Ctrl-C to the process group) — Run returns -1 and a
 // *RunscError (with Signal set), records the step as failed or unknown, and
-// force-deletes whatever the killed runsc left.
+// force-deletes whatever the killed runsc left. When the workload finished but a Writer
+// of its output failed, Run returns the status and an *OutputError (see CreateOpts).
 func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (int, error) {
 	op := string(fsm.EventRun)
 	r.life.RLock()
@@ -341,7 +356,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	if opts == nil {
 		opts = &RunOpts{}
 	}
-	cl, rel, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
+	cl, rel, err := stdio(id, opts.Stdin, opts.Stdout, opts.Stderr)
 	if err != nil {
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
@@ -384,5 +399,5 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	// Nothing of the run is left a zombie until some later step (or another
 	// runtime's check) finds it.
 	r.reaper.awaitGone(o.descendants, cleanupTimeout)
-	return o.exit, nil
+	return o.exit, rel.finish(relayGrace)
 }

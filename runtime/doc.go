@@ -20,8 +20,9 @@
 // it, never next to a bundle. Every runsc call gets the global flags before the
 // subcommand, a sanitized environment, stdio on the runtime's own files and sockets
 // (the sandbox inherits them, and runsc makes them the sandbox user's, so a workload's
-// stdio is relayed from and to the caller's files: see CreateOpts) and a --log JSON
-// file that classifies failures (RunscError).
+// stdio is relayed from and to the caller's Reader and Writers: see CreateOpts; Output
+// captures it in bounded memory) and a --log JSON file that classifies failures
+// (RunscError).
 //
 // A runtime killed without Close (SIGKILL) does not leave its sandboxes running for
 // long: every runsc command dies with the process (PR_SET_PDEATHSIG), and `runsc run`'s

@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	}
 	if why != "" && (os.Getenv("CI") != "true" || testing.Short()) {
 		fmt.Fprintln(os.Stderr, "SKIPPING: the Examples that start sandboxes need root and a working runsc:", why)
-		skip := "^Example(|Runtime_.*)$"
+		skip := "^Example(|Runtime_.*|RunOpts)$"
 		if s := flag.Lookup("test.skip").Value.String(); s != "" {
 			skip = s + "|" + skip
 		}

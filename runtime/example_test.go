@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,6 +64,68 @@ func ExampleBuildBundle() {
 	// Output:
 	// [/bin/sh -c date > /tmp/now] / true true
 	// true tmpfs[0]
+}
+
+// Capturing output: Output runs a workload and returns its status and what it wrote,
+// up to a limit per stream. A workload that writes more is stopped there.
+func ExampleRuntime_Output() {
+	ctx := context.Background()
+	r, err := runtime.New(ctx)
+	if err != nil {
+		fmt.Println("no usable runsc:", err)
+		return
+	}
+	defer r.Close(ctx)
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	runtime.BuildBundle(dir, runtime.BundleSpec{
+		Args: []string{"/bin/sh", "-c", "echo hello; echo oops >&2; exit 3"}, Rootfs: "/", Readonly: true,
+	})
+	out, err := r.Output(ctx, runtime.NewID(), dir, 1<<20)
+	fmt.Printf("%d %q %q %v\n", out.Status, out.Stdout, out.Stderr, err)
+
+	endless, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(endless)
+	runtime.BuildBundle(endless, runtime.BundleSpec{
+		Args: []string{"/bin/sh", "-c", "while :; do echo y; done"}, Rootfs: "/", Readonly: true,
+	})
+	out, err = r.Output(ctx, runtime.NewID(), endless, 10)
+	fmt.Printf("%d %q %v\n", out.Status, out.Stdout, errors.Is(err, runtime.ErrOutputLimit))
+	// Output:
+	// 3 "hello\n" "oops\n" <nil>
+	// -1 "y\ny\ny\ny\ny\n" true
+}
+
+// Any Reader and Writers serve as a workload's stdio, as with os/exec; the runtime
+// relays them, so runsc never gets the caller's own files.
+func ExampleRunOpts() {
+	ctx := context.Background()
+	r, err := runtime.New(ctx)
+	if err != nil {
+		fmt.Println("no usable runsc:", err)
+		return
+	}
+	defer r.Close(ctx)
+	dir, _ := os.MkdirTemp("", "bundle-")
+	defer os.RemoveAll(dir)
+	runtime.BuildBundle(dir, runtime.BundleSpec{Args: []string{"/bin/sh", "-c", "tr a-z A-Z"}, Rootfs: "/", Readonly: true})
+	var out bytes.Buffer
+	code, err := r.Run(ctx, runtime.NewID(), dir, &runtime.RunOpts{Stdin: strings.NewReader("quiet words\n"), Stdout: &out})
+	fmt.Printf("%d %v %s", code, err, out.String())
+	// Output: 0 <nil> QUIET WORDS
+}
+
+// A LimitedBuffer keeps what fits and refuses the rest: as a workload's stdout or
+// stderr, the workload's writes to that stream then fail (EPIPE).
+func ExampleLimitedBuffer() {
+	b := runtime.NewLimitedBuffer(8)
+	n, err := fmt.Fprint(b, "hello, ")
+	fmt.Println(n, err)
+	n, err = fmt.Fprint(b, "world")
+	fmt.Printf("%d %v %q %v\n", n, err, b.String(), b.Exceeded())
+	// Output:
+	// 7 <nil>
+	// 1 output limit exceeded "hello, w" true
 }
 
 // NewID makes IDs that can live side by side: runsc resolves IDs by prefix, so that

@@ -123,7 +123,7 @@ func (c *container) report(r *Runtime, e fsm.Event, code int, err error, note st
 	}
 	r.environment(c, e, code, note)
 	// Its output is the caller's before its status is.
-	c.stdio.finish(relayGrace)
+	c.outErr = c.stdio.finish(relayGrace)
 	c.code, c.err = code, err
 	close(c.done)
 }

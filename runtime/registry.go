@@ -65,6 +65,7 @@ type container struct {
 	done     chan struct{} // closed when the exit status is known (or known to be lost)
 	code     int
 	err      error
+	outErr   error // output that did not reach its Writer (*OutputError), beside code
 }
 
 // goferEnd is a gofer the reaper waits for, and how it ended.

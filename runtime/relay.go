@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,19 +22,32 @@ import (
 // Its surface: newRelay, the sandbox's ends (stdin, stdout, stderr) for runsc,
 // handedOver once runsc has them, finish once the sandbox is gone.
 type relay struct {
+	id                    string   // the container's, for errors
 	stdin, stdout, stderr *os.File // the sandbox's ends, for runsc
 
-	inOurs  *os.File       // our end of stdin's socket (nil when stdin is empty)
-	stopIn  int            // eventfd that stops a file-to-socket stdin copy
-	inWait  sync.WaitGroup // a stdin copy that stops when asked (from an *os.File)
-	outs    []*os.File     // our ends of the output sockets
+	inOurs *os.File // our end of stdin's socket (nil when stdin is empty)
+	// stop is an eventfd that finish signals once: it ends what polls a caller's file
+	// (the stdin copy from a file, the watches of pipes and sockets). -1 until needed.
+	stop    int
+	polls   sync.WaitGroup // the goroutines that poll on stop
+	outs    []*outStream
 	outWait sync.WaitGroup
 
 	mu   sync.Mutex
-	err  error // the first failure to deliver output
+	err  error // the first failure to deliver output, an *OutputError
 	once sync.Once
 	ferr error
 }
+
+// outStream is our end of one output socket.
+type outStream struct {
+	name string // "stdout", "stderr", or both when they share one socket
+	ours *os.File
+	shut sync.Once
+}
+
+// close closes our end: the workload's next write to the stream fails with EPIPE.
+func (s *outStream) close() { s.shut.Do(func() { s.ours.Close() }) }
 
 // relayGrace bounds how long finish waits for the output the sandbox wrote before it
 // went: its end closes with it, so the rest is already in the socket.
@@ -44,9 +58,11 @@ const relayGrace = 5 * time.Second
 // out and errw are the same writer the workload gets one socket for both, so their
 // order is kept. A Reader that is an *os.File is read only while it has data, so the
 // copy stops without consuming input meant for someone else; another Reader may be
-// left blocked in one Read after finish (as with os/exec).
-func newRelay(in io.Reader, out, errw io.Writer) (_ *relay, err error) {
-	r := &relay{stopIn: -1}
+// left blocked in one Read after finish (as with os/exec). A Writer that is an
+// *os.File on a pipe or socket is watched: once its reader has gone, the workload's
+// output stream is closed before it writes again, as the pipe itself would be.
+func newRelay(id string, in io.Reader, out, errw io.Writer) (_ *relay, err error) {
+	r := &relay{id: id, stop: -1}
 	defer func() {
 		if err != nil {
 			r.handedOver()
@@ -65,19 +81,26 @@ func newRelay(in io.Reader, out, errw io.Writer) (_ *relay, err error) {
 			return r, err
 		}
 	}
+	// Two discarded streams need no second socket either.
+	shared := sameWriter(out, errw) || (out == nil && errw == nil)
 	if r.stdout, ours, err = socketPair("stdout"); err != nil {
 		return r, err
 	}
-	r.copyOut(ours, out)
-	if sameWriter(out, errw) {
+	name := "stdout"
+	if shared && out != nil {
+		name = "stdout and stderr"
+	}
+	if err := r.copyOut(name, ours, out); err != nil {
+		return r, err
+	}
+	if shared {
 		r.stderr = r.stdout
 		return r, nil
 	}
 	if r.stderr, ours, err = socketPair("stderr"); err != nil {
 		return r, err
 	}
-	r.copyOut(ours, errw)
-	return r, nil
+	return r, r.copyOut("stderr", ours, errw)
 }
 
 // socketPair returns the sandbox's end (blocking, as a process expects its stdio) and
@@ -95,6 +118,57 @@ func socketPair(name string) (theirs, ours *os.File, err error) {
 	return os.NewFile(uintptr(fds[0]), name), os.NewFile(uintptr(fds[1]), name+" relay"), nil
 }
 
+// stopFd returns the eventfd that finish signals, made on first use.
+func (r *relay) stopFd() (int, error) {
+	if r.stop < 0 {
+		efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+		if err != nil {
+			return -1, os.NewSyscallError("eventfd", err)
+		}
+		r.stop = efd
+	}
+	return r.stop, nil
+}
+
+// dupFd duplicates f's descriptor for polling it in the background: the duplicate
+// stays valid whatever the caller does with f, and taking it (unlike f.Fd) leaves f's
+// blocking mode alone.
+func dupFd(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	dup := -1
+	cerr := rc.Control(func(fd uintptr) {
+		dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if cerr != nil {
+		return -1, cerr
+	}
+	if err != nil {
+		return -1, os.NewSyscallError("fcntl", err)
+	}
+	return dup, nil
+}
+
+// waitReady polls fd for events until it has some (returned) or stop is signalled
+// (false).
+func waitReady(fd, stop int, events int16) (int16, bool) {
+	for {
+		p := []unix.PollFd{{Fd: int32(fd), Events: events}, {Fd: int32(stop), Events: unix.POLLIN}}
+		if _, err := unix.Poll(p, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return 0, false
+		}
+		if p[1].Revents != 0 {
+			return 0, false
+		}
+		return p[0].Revents, true
+	}
+}
+
 func (r *relay) copyIn(in io.Reader) error {
 	f, ok := in.(*os.File)
 	if !ok {
@@ -104,76 +178,112 @@ func (r *relay) copyIn(in io.Reader) error {
 		}()
 		return nil
 	}
-	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
-	if err != nil {
-		return os.NewSyscallError("eventfd", err)
-	}
-	r.stopIn = efd
-	r.inWait.Add(1)
-	go func() {
-		defer r.inWait.Done()
+	return r.pollFile(f, func(fd, stop int) {
 		defer r.inOurs.Close()
 		buf := make([]byte, 32<<10)
 		for {
 			// Read only what is there: a terminal's next line may be for the caller.
-			p := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLIN}, {Fd: int32(efd), Events: unix.POLLIN}}
-			if _, err := unix.Poll(p, -1); err != nil {
-				if err == unix.EINTR {
-					continue
-				}
+			if _, ok := waitReady(fd, stop, unix.POLLIN); !ok {
 				return
 			}
-			if p[1].Revents != 0 {
-				return
+			n, err := unix.Read(fd, buf)
+			if err == unix.EINTR || err == unix.EAGAIN {
+				continue
 			}
-			n, err := f.Read(buf)
 			if n > 0 {
 				if _, werr := r.inOurs.Write(buf[:n]); werr != nil {
 					return // the workload closed its stdin, or the relay stopped
 				}
 			}
-			if err != nil {
+			if n <= 0 || err != nil {
 				return
 			}
 		}
+	})
+}
+
+// pollFile runs fn on a goroutine of its own with a duplicate of f's descriptor and the
+// eventfd that finish signals; finish waits for it to return.
+func (r *relay) pollFile(f *os.File, fn func(fd, stop int)) error {
+	stop, err := r.stopFd()
+	if err != nil {
+		return err
+	}
+	fd, err := dupFd(f)
+	if err != nil {
+		return err
+	}
+	r.polls.Add(1)
+	go func() {
+		defer r.polls.Done()
+		defer unix.Close(fd)
+		fn(fd, stop)
 	}()
 	return nil
 }
 
-func (r *relay) copyOut(ours *os.File, dst io.Writer) {
+func (r *relay) copyOut(name string, ours *os.File, dst io.Writer) error {
 	if dst == nil {
 		dst = io.Discard
 	}
-	r.outs = append(r.outs, ours)
+	s := &outStream{name: name, ours: ours}
+	r.outs = append(r.outs, s)
 	r.outWait.Add(1)
 	go func() {
 		defer r.outWait.Done()
-		buf := make([]byte, 64<<10)
+		// 32 KiB, as io.Copy's: a larger buffer is a fresh large allocation per stream
+		// and run, which costs more than the extra reads of a rare chatty workload.
+		buf := make([]byte, 32<<10)
 		for {
 			n, err := ours.Read(buf)
 			if n > 0 {
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					// Nobody takes the output any more: the workload's next write fails
 					// (EPIPE), as a write to a pipe without a reader would.
-					r.fail(werr)
-					ours.Close()
+					r.fail(name, werr)
+					s.close()
 					return
 				}
 			}
 			if err != nil {
 				if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, os.ErrClosed) {
-					r.fail(err)
+					r.fail(name, err)
 				}
 				return
 			}
 		}
 	}()
+	if f, ok := dst.(*os.File); ok && pipeOrSocket(f) {
+		return r.watch(s, f)
+	}
+	return nil
 }
 
-func (r *relay) fail(err error) {
+// pipeOrSocket reports whether f is a pipe or a socket: a file whose reader can go away.
+func pipeOrSocket(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
+}
+
+// watch closes s as soon as f, the destination of its output, reports that its reader
+// has gone (a pipe's POLLERR, a socket's POLLHUP), before anything else is written:
+// the workload's next write fails as it would on the pipe itself, even when the relay
+// has nothing to copy at that moment.
+func (r *relay) watch(s *outStream, f *os.File) error {
+	return r.pollFile(f, func(fd, stop int) {
+		// No events asked for: poll reports only errors and hang-ups.
+		ev, ok := waitReady(fd, stop, 0)
+		if ok && ev&(unix.POLLERR|unix.POLLHUP) != 0 {
+			r.fail(s.name, &os.PathError{Op: "write", Path: f.Name(), Err: syscall.EPIPE})
+			s.close()
+		}
+	})
+}
+
+func (r *relay) fail(stream string, err error) {
 	r.mu.Lock()
 	if r.err == nil {
-		r.err = err
+		r.err = &OutputError{ID: r.id, Stream: stream, Err: err}
 	}
 	r.mu.Unlock()
 }
@@ -190,8 +300,8 @@ func (r *relay) handedOver() {
 
 // finish waits up to grace for the workload's output to arrive (call it once the
 // sandbox is gone), stops the copies and releases the sockets. Nothing is written to the
-// caller's writers after it returns. It returns the first failure to deliver output.
-// Safe to call more than once and on a nil relay.
+// caller's writers after it returns. It returns the first failure to deliver output
+// (an *OutputError). Safe to call more than once and on a nil relay.
 func (r *relay) finish(grace time.Duration) error {
 	if r == nil {
 		return nil
@@ -203,23 +313,23 @@ func (r *relay) finish(grace time.Duration) error {
 		select {
 		case <-done:
 		case <-time.After(grace):
-			for _, f := range r.outs {
-				f.SetReadDeadline(time.Now())
+			for _, s := range r.outs {
+				s.ours.SetReadDeadline(time.Now())
 			}
 			<-done
 		}
-		for _, f := range r.outs {
-			f.Close()
+		for _, s := range r.outs {
+			s.close()
 		}
-		if r.stopIn >= 0 {
-			unix.Write(r.stopIn, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+		if r.stop >= 0 {
+			unix.Write(r.stop, []byte{1, 0, 0, 0, 0, 0, 0, 0})
 		}
 		if r.inOurs != nil {
 			r.inOurs.Close()
 		}
-		r.inWait.Wait()
-		if r.stopIn >= 0 {
-			unix.Close(r.stopIn)
+		r.polls.Wait()
+		if r.stop >= 0 {
+			unix.Close(r.stop)
 		}
 		r.mu.Lock()
 		r.ferr = r.err

@@ -3,13 +3,17 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // owned is a caller's object and the owner and mode it must keep.
@@ -136,7 +140,7 @@ func TestRelayStopsReadingStdin(t *testing.T) {
 	defer pr.Close()
 	defer pw.Close()
 	var out bytes.Buffer
-	rel, err := newRelay(pr, &out, nil)
+	rel, err := newRelay("c1", pr, &out, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,5 +162,242 @@ func TestRelayStopsReadingStdin(t *testing.T) {
 	rest, _ := io.ReadAll(pr)
 	if !strings.HasPrefix(string(rest), "for the caller") {
 		t.Errorf("the relay consumed input after finish: caller reads %q", rest)
+	}
+}
+
+// failingWriter takes n bytes, then fails every Write with err.
+type failingWriter struct {
+	mu  sync.Mutex
+	n   int
+	err error
+	got bytes.Buffer
+}
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	room := w.n - w.got.Len()
+	if len(p) <= room {
+		return w.got.Write(p)
+	}
+	w.got.Write(p[:max(room, 0)])
+	return max(room, 0), w.err
+}
+
+func (w *failingWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.got.String()
+}
+
+// writeUntilEPIPE writes to f until a write fails, and returns that failure; it gives
+// up after 5 seconds.
+func writeUntilEPIPE(t *testing.T, f *os.File) error {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := f.WriteString("more\n"); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+// TestRelayWriterFails: once the caller's Writer of one stream fails, the workload's
+// writes to that stream fail with EPIPE, the other stream still flows, and finish
+// reports an *OutputError naming the stream and wrapping the Writer's error.
+func TestRelayWriterFails(t *testing.T) {
+	for _, stream := range []string{"stdout", "stderr"} {
+		t.Run(stream, func(t *testing.T) {
+			bad := &failingWriter{n: 3, err: errors.New("disk full")}
+			good := &syncBuffer{}
+			out, errw := io.Writer(bad), io.Writer(good)
+			if stream == "stderr" {
+				out, errw = good, bad
+			}
+			rel, err := newRelay("c1", nil, out, errw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			broken, fine := rel.stdout, rel.stderr
+			if stream == "stderr" {
+				broken, fine = rel.stderr, rel.stdout
+			}
+			broken.WriteString("hello\n")
+			if err := writeUntilEPIPE(t, broken); !errors.Is(err, syscall.EPIPE) {
+				t.Errorf("the workload's writes after the failure: %v, want EPIPE", err)
+			}
+			if _, err := fine.WriteString("still flows\n"); err != nil {
+				t.Errorf("the other stream: %v", err)
+			}
+			err = rel.finish(time.Second)
+			var oe *OutputError
+			if !errors.As(err, &oe) || oe.Stream != stream || oe.ID != "c1" || !errors.Is(err, bad.err) {
+				t.Errorf("finish() = %v, want an *OutputError for %s of c1 wrapping %v", err, stream, bad.err)
+			}
+			if bad.String() != "hel" || good.String() != "still flows\n" {
+				t.Errorf("delivered %q and %q", bad.String(), good.String())
+			}
+		})
+	}
+}
+
+// TestRelayWatchesReaders: a pipe or socket whose reader has gone closes the workload's
+// stream before the workload writes again, as the pipe itself would; a file with a
+// reader, or one that is not a pipe, does not.
+func TestRelayWatchesReaders(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := os.NewFile(uintptr(fds[0]), "sock")
+	defer sock.Close()
+	rel, err := newRelay("c2", nil, pw, sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is written; the readers go.
+	pr.Close()
+	hungUp := func(f *os.File) bool {
+		p := []unix.PollFd{{Fd: int32(f.Fd()), Events: 0}}
+		unix.Poll(p, 5000)
+		return p[0].Revents&unix.POLLHUP != 0
+	}
+	if !hungUp(rel.stdout) {
+		t.Error("stdout's reader went, but the workload's stdout is still open")
+	}
+	if hungUp2 := func() bool {
+		p := []unix.PollFd{{Fd: int32(rel.stderr.Fd()), Events: 0}}
+		unix.Poll(p, 200)
+		return p[0].Revents&unix.POLLHUP != 0
+	}(); hungUp2 {
+		t.Error("stderr's reader is still there, but the workload's stderr was closed")
+	}
+	syscall.Close(fds[1])
+	if !hungUp(rel.stderr) {
+		t.Error("stderr's reader went, but the workload's stderr is still open")
+	}
+	if _, err := rel.stdout.WriteString("late\n"); !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("a late write: %v, want EPIPE", err)
+	}
+	err = rel.finish(time.Second)
+	var oe *OutputError
+	if !errors.As(err, &oe) || !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("finish() = %v, want an *OutputError wrapping EPIPE", err)
+	}
+}
+
+// TestRealOutputWriterFails: a Writer that fails, for stdout or for stderr, is felt by
+// the workload as a pipe whose reader has gone: its next write to the stream fails
+// (gVisor raises no SIGPIPE for it). Run returns the workload's status and an
+// *OutputError naming the stream.
+func TestRealOutputWriterFails(t *testing.T) {
+	r, _ := newReal(t)
+	for _, stream := range []string{"stdout", "stderr"} {
+		t.Run(stream, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			redir := map[string]string{"stdout": "", "stderr": " >&2"}[stream]
+			script := "echo first" + redir + "; sleep 1; echo second" + redir + " || exit 9; exit 0"
+			bad := &failingWriter{n: 2, err: errors.New("quota exceeded")}
+			other := &syncBuffer{}
+			opts := &RunOpts{Stdout: bad, Stderr: other}
+			if stream == "stderr" {
+				opts = &RunOpts{Stdout: other, Stderr: bad}
+			}
+			code, err := r.Run(ctx, NewID(), busyboxBundle(t, "sh", "-c", script), opts)
+			var oe *OutputError
+			if code != 9 || !errors.As(err, &oe) || oe.Stream != stream || !errors.Is(err, bad.err) {
+				t.Errorf("Run = %d, %v; want 9 (the second write failed) and an *OutputError for %s", code, err, stream)
+			}
+			if got := bad.String(); got != "fi" {
+				t.Errorf("the failing writer took %q", got)
+			}
+		})
+	}
+}
+
+// TestRealOutputAfterReaderWent: output written after the reader of a pipe or socket
+// has gone, with nothing written since, fails as on the pipe itself
+// (`sh -c 'sleep 1; echo late' | true`), and the status comes with an *OutputError.
+func TestRealOutputAfterReaderWent(t *testing.T) {
+	r, _ := newReal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	pr.Close()
+	code, err := r.Run(ctx, NewID(), busyboxBundle(t, "sh", "-c", "sleep 1; echo late || exit 9"), &RunOpts{Stdout: pw})
+	var oe *OutputError
+	if code != 9 || !errors.As(err, &oe) || oe.Stream != "stdout" || !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("stdout to a pipe without reader: Run = %d, %v; want 9 and an *OutputError (EPIPE)", code, err)
+	}
+
+	// stderr on a socket whose peer closes while the workload runs (Create, Start, Wait).
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := os.NewFile(uintptr(fds[0]), "sock")
+	defer sock.Close()
+	peer := os.NewFile(uintptr(fds[1]), "peer")
+	id := NewID()
+	b := busyboxBundle(t, "sh", "-c", "echo early >&2; sleep 2; echo late >&2 || exit 9; exit 0")
+	if err := r.Create(ctx, id, b, &CreateOpts{Stderr: sock}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, id, nil); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 6)
+	if _, err := io.ReadFull(peer, line); err != nil || string(line) != "early\n" {
+		t.Errorf("the socket's reader got %q, %v", line, err)
+	}
+	peer.Close()
+	code, err = r.Wait(ctx, id)
+	if code != 9 || !errors.As(err, &oe) || oe.Stream != "stderr" || !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("stderr to a socket whose reader went: Wait = %d, %v; want 9 and an *OutputError (EPIPE)", code, err)
+	}
+	if err := r.Delete(ctx, id, nil); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestRealStdioAnyReaderWriter: stdio need not be files: any Reader and Writers, here
+// through Create, Start and Wait.
+func TestRealStdioAnyReaderWriter(t *testing.T) {
+	r, _ := newReal(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	errw := &syncBuffer{}
+	id := NewID()
+	b := busyboxBundle(t, "sh", "-c", "cat; echo to-stderr >&2; exit 2")
+	in := io.MultiReader(strings.NewReader("one\n"), strings.NewReader("two\n"))
+	if err := r.Create(ctx, id, b, &CreateOpts{Stdin: in, Stdout: &out, Stderr: errw}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(ctx, id, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, err := r.Wait(ctx, id)
+	if code != 2 || err != nil {
+		t.Errorf("Wait = %d, %v; want 2, nil", code, err)
+	}
+	// All output has been delivered when Wait returns.
+	if out.String() != "one\ntwo\n" || errw.String() != "to-stderr\n" {
+		t.Errorf("stdout %q, stderr %q", out.String(), errw.String())
+	}
+	if err := r.Delete(ctx, id, nil); err != nil {
+		t.Error(err)
 	}
 }

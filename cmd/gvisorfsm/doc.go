@@ -24,15 +24,13 @@
 //	--verbose       log every step to stderr
 //
 // The workload's stdin, stdout and stderr are gvisorfsm's own, relayed by the library
-// (runsc never gets the caller's files, terminal or devices, whose owner it would
-// change). A terminal, a device or a file opened for appending is relayed as is. A pipe or socket is
-// not, since the sandbox would keep it open, and neither is a file opened without
-// O_APPEND, since gVisor writes it at an offset of its own that the next writer
-// overwrites: the workload writes to an unlinked append-only temporary file whose
-// contents are copied to the real destination as they arrive (one file when stdout and
-// stderr are the same, so their order survives). When the reader of such a pipe goes
-// away (`gvisorfsm run -- yes | head`), the run ends as a process writing to the pipe
-// would, with exit status 141 (128+SIGPIPE).
+// (runtime.RunOpts: runsc never gets the caller's files, terminal or devices, whose
+// owner it would change). Output goes where gvisorfsm's own writes would: a regular file
+// at its offset (after what the shell wrote before, and before what it writes after),
+// stdout and stderr on one file (2>&1) as one stream in the order written. When the
+// reader of stdout or stderr goes away (`gvisorfsm run -- yes | head`), the run ends as
+// a process writing to that pipe would, with exit status 141 (128+SIGPIPE): gVisor
+// itself only fails the workload's write (EPIPE).
 //
 // SIGINT, SIGTERM and SIGHUP stop the workload: the sandbox is force-deleted, the
 // runtime's private state directory and the bundle are removed, and gvisorfsm exits

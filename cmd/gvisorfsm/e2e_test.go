@@ -548,6 +548,35 @@ func TestEndToEnd(t *testing.T) {
 		inv.checkNothingLeft(t)
 	})
 
+	t.Run("OutputAfterReaderWent", func(t *testing.T) {
+		// `gvisorfsm run -- sh -c 'sleep 2; echo late' | true`: the reader has gone before
+		// the workload writes. As on a plain host, the run ends by SIGPIPE (141), on
+		// stdout or stderr, whether the workload writes once or would write on forever.
+		for _, tc := range []struct{ stream, script string }{
+			{"stdout", "sleep 2; echo late"},
+			{"stderr", "sleep 2; echo late >&2"},
+			{"stdout", "sleep 2; while :; do echo late; done"},
+		} {
+			pr, pw, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr.Close()
+			inv := command(t, bin, "run", "--", "/bin/sh", "-c", tc.script)
+			if tc.stream == "stdout" {
+				inv.cmd.Stdout = pw
+			} else {
+				inv.cmd.Stderr = pw
+			}
+			st := inv.run(t)
+			pw.Close()
+			if st != 128+int(syscall.SIGPIPE) {
+				t.Errorf("%s to a pipe without reader, %q: exit %d, want %d; stderr: %s", tc.stream, tc.script, st, 128+int(syscall.SIGPIPE), inv.stderr.String())
+			}
+			inv.checkNothingLeft(t)
+		}
+	})
+
 	t.Run("Doctor", func(t *testing.T) {
 		// kvm hangs here until the probe timeout; ptrace must not miss it when CI is busy.
 		inv := command(t, bin, "doctor", "--probe-timeout", "10s")

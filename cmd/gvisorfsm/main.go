@@ -32,7 +32,8 @@ Run 'gvisorfsm <command> -h' for a command's flags.
 
 // cli is one invocation: its standard files, which run hands to the sandbox.
 type cli struct {
-	stdin, stdout, stderr *os.File
+	stdin          io.Reader
+	stdout, stderr io.Writer
 }
 
 func main() {

@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -154,88 +152,50 @@ func TestParseCgroups(t *testing.T) {
 	}
 }
 
-func TestNeedsRelay(t *testing.T) {
-	dir := t.TempDir()
+// TestStdio: stdout and stderr on one file are one stream; a write that finds the
+// reader gone reports it once, and other failures are not taken for it.
+func TestStdio(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	defer w.Close()
-	plain, appending := outputFiles(t, dir)
-	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	dup, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(w.Fd())), os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer null.Close()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
+	defer dup.Close()
+	plain, _ := outputFiles(t, t.TempDir())
+	var calls []error
+	broken := func(err error) { calls = append(calls, err) }
+	if s := openStdio(nil, w, dup, broken); s.stdout != s.stderr || s.stdin != nil {
+		t.Errorf("a pipe and its duplicate: %+v, want one stream", s)
 	}
-	sock := os.NewFile(uintptr(fds[0]), "sock")
-	defer sock.Close()
-	defer syscall.Close(fds[1])
-	for _, tc := range []struct {
-		f    *os.File
-		want bool
-	}{{w, true}, {sock, true}, {plain, true}, {appending, false}, {null, false}, {nil, false}} {
-		if got := needsRelay(tc.f); got != tc.want {
-			name := "<nil>"
-			if tc.f != nil {
-				name = tc.f.Name()
-			}
-			t.Errorf("needsRelay(%s) = %v, want %v", name, got, tc.want)
+	if s := openStdio(nil, w, plain, broken); s.stdout == s.stderr {
+		t.Errorf("a pipe and a file: %+v, want two streams", s)
+	}
+	if s := openStdio(nil, nil, nil, broken); s.stdout != nil || s.stderr != nil {
+		t.Errorf("no output: %+v, want none", s)
+	}
+	s := openStdio(nil, w, failing{}, broken)
+	if _, err := s.stderr.Write([]byte("x")); err == nil || len(calls) != 0 {
+		t.Errorf("a write failing otherwise: %v; broken called %d times", err, len(calls))
+	}
+	r.Close() // nobody reads: writes fail with EPIPE (openStdio handles SIGPIPE)
+	for range 2 {
+		if _, err := s.stdout.Write([]byte("late\n")); !errors.Is(err, syscall.EPIPE) {
+			t.Errorf("write to a pipe without reader: %v", err)
 		}
 	}
-	if !sameFile(w, w) || sameFile(w, plain) || sameFile(nil, w) {
-		t.Error("sameFile is wrong")
+	if len(calls) != 1 || !errors.Is(calls[0], syscall.EPIPE) {
+		t.Errorf("broken called with %v, want EPIPE once", calls)
 	}
 }
 
-func TestStdioRelaysPipesInOrder(t *testing.T) {
-	dir := t.TempDir()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	// stdout and stderr are the same pipe (2>&1): one relay file, shared, append-only.
-	s, err := openStdio(nil, w, w, dir, orDiscard(nil), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(s.relays) != 1 || s.stdout != s.stderr || s.stdout == w {
-		t.Fatalf("stdio = %+v, want one relay shared by stdout and stderr", s)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("relay file left in %s: %v", dir, ents)
-	}
-	got := make(chan string)
-	go func() {
-		var b bytes.Buffer
-		b.ReadFrom(r)
-		got <- b.String()
-	}()
-	var want strings.Builder
-	for i := range 1000 {
-		line := strings.Repeat("x", i%97) + "\n"
-		want.WriteString(line)
-		f := s.stdout
-		if i%2 == 1 {
-			f = s.stderr
-		}
-		if _, err := f.WriteString(line); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.finish(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	if g := <-got; g != want.String() {
-		t.Errorf("relayed %d bytes, want %d, in order", len(g), want.Len())
-	}
-}
+// failing is a Writer that always fails, not for want of a reader.
+type failing struct{}
+
+func (failing) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 
 func TestFailureStatus(t *testing.T) {
 	for _, tc := range []struct {
@@ -288,80 +248,6 @@ func TestToolVersion(t *testing.T) {
 	v := toolVersion()
 	if !strings.Contains(v, "go1.") {
 		t.Errorf("toolVersion() = %q, want the Go version in it", v)
-	}
-}
-
-func TestRelayGivesBackCopiedSpace(t *testing.T) {
-	dir := t.TempDir()
-	probe, err := os.Create(filepath.Join(dir, "probe"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe.Write(make([]byte, 8192))
-	if err := syscall.Fallocate(int(probe.Fd()), fallocPunchHole|fallocKeepSize, 0, 4096); err != nil {
-		t.Skipf("SKIPPING: %s cannot punch holes: %v", dir, err)
-	}
-	probe.Close()
-	os.Remove(probe.Name())
-
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	rl, err := newRelay(w, dir, "stdout", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const total = 4 * punchEvery
-	got := make(chan int64)
-	go func() {
-		n, _ := io.Copy(io.Discard, io.LimitReader(r, total))
-		got <- n
-	}()
-	chunk := bytes.Repeat([]byte("x"), 1<<20)
-	for range total / len(chunk) {
-		if _, err := rl.sink.Write(chunk); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := <-got; n != total {
-		t.Fatalf("relayed %d bytes, want %d", n, total)
-	}
-	close(rl.stop)
-	<-rl.done
-	fi, err := rl.sink.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if used := fi.Sys().(*syscall.Stat_t).Blocks * 512; fi.Size() != total || used > total/2 {
-		t.Errorf("relay file: size %d, %d bytes allocated; want size %d with at most %d allocated", fi.Size(), used, total, total/2)
-	}
-	rl.sink.Close()
-	rl.src.Close()
-}
-
-func TestRelayReportsBrokenDestination(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close() // nobody reads: writes fail with EPIPE
-	defer w.Close()
-	brokenc := make(chan error, 1)
-	rl, err := newRelay(w, t.TempDir(), "stdout", func(err error) { brokenc <- err })
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Without a SIGPIPE handler, the write to a broken pipe would kill the test.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-	rl.sink.WriteString("hello\n")
-	if err := <-brokenc; !errors.Is(err, syscall.EPIPE) {
-		t.Errorf("broken called with %v, want EPIPE", err)
-	}
-	if err := rl.finish(); !errors.Is(err, syscall.EPIPE) {
-		t.Errorf("finish() = %v, want EPIPE", err)
 	}
 }
 

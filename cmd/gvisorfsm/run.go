@@ -118,7 +118,7 @@ func (c *cli) run(args []string) int {
 		}
 	}()
 
-	// A relay whose reader has gone away ends the run like SIGPIPE would.
+	// Output whose reader has gone away ends the run like SIGPIPE would.
 	brokenPipe := func(err error) {
 		if caught.CompareAndSwap(0, int32(syscall.SIGPIPE)) {
 			log.Info("output: reader gone, stopping the sandbox", "err", err)
@@ -267,14 +267,8 @@ func (c *cli) runWorkload(ctx context.Context, o *runOptions, log *slog.Logger, 
 	}
 	log.Debug("bundle", "dir", dir, "rootfs", rootfs, "id", id)
 
-	sio, err := openStdio(c.stdin, c.stdout, c.stderr, dir, log, broken)
-	if err != nil {
-		return -1, err
-	}
+	sio := openStdio(c.stdin, c.stdout, c.stderr, broken)
 	code, err := rt.Run(ctx, id, dir, &runtime.RunOpts{Stdin: sio.stdin, Stdout: sio.stdout, Stderr: sio.stderr})
-	if ferr := sio.finish(); ferr != nil {
-		log.Warn("copying the workload's output", "err", ferr)
-	}
 	if err != nil {
 		return -1, err
 	}
