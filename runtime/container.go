@@ -45,6 +45,9 @@ type ContainerState struct {
 //     the workload's further writes fail with EPIPE.
 type CreateOpts struct {
 	Stdin, Stdout, Stderr *os.File
+	// Client, if set, creates the container as a runc-style client expects (see
+	// ClientCreate): the stdio above is then given to the sandbox itself.
+	Client *ClientCreate
 }
 
 // RunOpts are the options of Run (stdio as in CreateOpts; all output has been written
@@ -53,8 +56,13 @@ type RunOpts struct {
 	Stdin, Stdout, Stderr *os.File
 }
 
-// StartOpts are the options of Start (none yet).
-type StartOpts struct{}
+// StartOpts are the options of Start.
+type StartOpts struct {
+	// NoWait arms no `runsc wait`: the exit status is for the sandbox's parent to
+	// collect (a runc-style client waiting for the pid ClientCreate.PidFile names), and
+	// the stop is observed later by Reconcile.
+	NoWait bool
+}
 
 // KillOpts are the options of Kill.
 type KillOpts struct {
@@ -81,29 +89,41 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		return err
 	}
 	defer c.mu.Unlock()
-	b, err := LoadBundle(bundle)
+	if opts == nil {
+		opts = &CreateOpts{}
+	}
+	b, err := loadBundle(bundle, opts.Client != nil)
+	if err == nil {
+		err = opts.Client.check(b)
+	}
 	if err != nil {
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
 	c.cgroups = cgroupsBefore(cgroupPath(id, b.Spec))
-	if opts == nil {
-		opts = &CreateOpts{}
+	var cl call
+	var rel *relay
+	bdir := b.Dir
+	if opts.Client != nil {
+		cl = call{stdin: opts.Stdin, stdout: opts.Stdout, stderr: opts.Stderr, args: opts.Client.args()}
+	} else {
+		var drop func()
+		bdir, drop, err = b.hostnamed(r.work, id)
+		if err != nil {
+			r.forget(c)
+			return r.refuse(id, op, fsm.Absent, err)
+		}
+		c.dropBundle = drop // runsc start reads it too: it goes when the container does
+		if cl, rel, err = stdio(opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
+			r.forget(c)
+			return r.refuse(id, op, fsm.Absent, err)
+		}
 	}
-	bdir, drop, err := b.hostnamed(r.work, id)
-	if err != nil {
-		r.forget(c)
-		return r.refuse(id, op, fsm.Absent, err)
-	}
-	c.dropBundle = drop // runsc start reads it too: it goes when the container does
-	cl, rel, err := stdio(opts.Stdin, opts.Stdout, opts.Stderr)
-	if err != nil {
-		r.forget(c)
-		return r.refuse(id, op, fsm.Absent, err)
-	}
-	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", bdir, id}, r.cfg.createGrace
+	cl.sub, cl.id, cl.args, cl.grace = "create", id, append(cl.args, "--bundle", bdir, id), r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
-	rel.handedOver()
+	if rel != nil {
+		rel.handedOver()
+	}
 	if err == nil && o.exit != 0 {
 		err = o.failure("create", id)
 	}
@@ -153,7 +173,7 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 			return outcome{exit: -1}, err
 		}
 		o, err := r.execRunsc(ctx, call{sub: "start", id: id, args: []string{id}})
-		if err == nil && o.exit == 0 {
+		if err == nil && o.exit == 0 && (opts == nil || !opts.NoWait) {
 			r.wg.Add(1)
 			go r.waiter(c)
 			// The sandbox's platform stubs and helpers start now: note them while
