@@ -42,9 +42,9 @@ type record struct {
 // store is the state under one --root.
 type store struct{ root string }
 
-func (s store) runscRoot() string        { return filepath.Join(s.root, "runsc") }
-func (s store) containers() string       { return filepath.Join(s.root, "containers") }
-func (s store) dir(id string) string     { return filepath.Join(s.containers(), id) }
+func (s store) runscRoot() string           { return filepath.Join(s.root, "runsc") }
+func (s store) containers() string          { return filepath.Join(s.root, "containers") }
+func (s store) dir(id string) string        { return filepath.Join(s.containers(), id) }
 func (s store) recordPath(id string) string { return filepath.Join(s.dir(id), "state.json") }
 func (s store) tracePath(id string) string  { return filepath.Join(s.dir(id), "trace.ndjson") }
 

@@ -238,13 +238,23 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 		unlock()
 		return errors.Join(cerr, err, r.Release())
 	}
-	// The first steps of this container's trace: the runtime's own, which open it.
-	var head []steptrace.Step
+	var head, own []steptrace.Step
 	for _, st := range r.Trace() {
-		if st.ID == "" {
+		switch st.ID {
+		case "":
 			head = append(head, st)
+		case id:
+			own = append(own, st)
 		}
 	}
+	if cerr != nil && len(own) > 0 && own[len(own)-1].Result == steptrace.Refused {
+		// Refused for the IDs of others (a prefix clash): no container ever was, and a
+		// trace of it alone would not show why.
+		err := s.remove(id, "")
+		unlock()
+		return errors.Join(cerr, err, r.Release())
+	}
+	// The first steps of this container's trace: the runtime's own, which open it.
 	err = errors.Join(cerr, s.appendTrace(id, head), ss.close())
 	unlockCreate()
 	unlockCreate = nil
