@@ -41,14 +41,17 @@ func settings(g *globals) (config, error) {
 }
 
 // openRuntime opens a runtime on the shared root for one invocation: no sandbox probe
-// (the platform is known), not a subreaper (the client must be the sandbox's parent).
-func openRuntime(ctx context.Context, s store, c config, platform string) (*runtime.Runtime, error) {
+// (the platform is known), and not a subreaper (the client must be the sandbox's
+// parent) unless this process itself waits for the workload (reap).
+func openRuntime(ctx context.Context, s store, c config, platform string, reap bool) (*runtime.Runtime, error) {
 	n, err := c.network()
 	if err != nil {
 		return nil, err
 	}
-	opts := []runtime.Option{runtime.WithRoot(s.runscRoot()), runtime.WithoutSandboxProbe(),
-		runtime.WithoutSubreaper(), runtime.WithNetwork(n)}
+	opts := []runtime.Option{runtime.WithRoot(s.runscRoot()), runtime.WithoutSandboxProbe(), runtime.WithNetwork(n)}
+	if !reap {
+		opts = append(opts, runtime.WithoutSubreaper())
+	}
 	if platform != "" {
 		opts = append(opts, runtime.WithPlatform(platform))
 	}
@@ -83,7 +86,7 @@ func openSession(ctx context.Context, s store, c config, id string) (*session, e
 		return nil, err
 	}
 	c.Platform, c.Network = rec.Platform, rec.Network // runsc needs the create's on every call
-	r, err := openRuntime(ctx, s, c, rec.Platform)
+	r, err := openRuntime(ctx, s, c, rec.Platform, false)
 	if err != nil {
 		unlock()
 		return nil, err

@@ -188,7 +188,10 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 	if err != nil {
 		return err
 	}
-	r, err := openRuntime(ctx, s, c, platform)
+	// In the foreground (run without --detach) this process waits for the workload: it
+	// must be the sandbox's parent, as the library is by default (a child subreaper).
+	foreground := verb == "run" && !detach
+	r, err := openRuntime(ctx, s, c, platform, foreground)
 	if err != nil {
 		return err
 	}
@@ -213,15 +216,6 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 	}
 	rec := &record{ID: id, Bundle: bundle, Created: time.Now().UTC(), Owner: "root", Platform: platform, Network: string(n)}
 	rec.Rootfs, rec.Annotations = readSpec(bundle)
-	if verb == "run" && !detach {
-		// In the foreground this process waits for the workload, so it must become
-		// the sandbox's parent when runsc create exits.
-		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			unlock()
-			r.Release()
-			return fmt.Errorf("run: cannot become the sandbox's parent: %w", err)
-		}
-	}
 	ss := &session{s: s, cfg: c, id: id, rec: rec, r: r, unlock: unlock}
 	cerr := r.Create(ctx, id, bundle, &runtime.CreateOpts{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Client: &runtime.ClientCreate{PidFile: pidFile, ConsoleSocket: console}})
@@ -255,47 +249,41 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 		return errors.Join(cerr, err, r.Release())
 	}
 	// The first steps of this container's trace: the runtime's own, which open it.
-	err = errors.Join(cerr, s.appendTrace(id, head), ss.close())
+	if err := s.appendTrace(id, head); err != nil {
+		cerr = errors.Join(cerr, err)
+	}
 	unlockCreate()
 	unlockCreate = nil
-	if err != nil || verb == "create" {
+	code := 0
+	if cerr == nil && foreground {
+		// Start, wait and delete in this runtime, which reaps the sandbox and so
+		// learns the workload's status; the container stays locked until it is gone.
+		code, cerr = runForeground(ctx, ss)
+	}
+	if err := errors.Join(cerr, ss.close()); err != nil || verb == "create" || foreground {
+		if err == nil && code != 0 {
+			return &exitError{code}
+		}
 		return err
 	}
-	if err := step(ctx, s, c, id, func(ss *session) error {
+	return step(ctx, s, c, id, func(ss *session) error {
 		return ss.r.Start(ctx, ss.id, &runtime.StartOpts{NoWait: true})
-	}); err != nil || detach {
-		return err
-	}
-	return waitForeground(ctx, s, c, id, ss.rec.Lifecycle.Pid)
+	})
 }
 
-// waitForeground waits, for a `run` without --detach, for the sandbox (our child: see
-// create) and so the workload to exit, deletes the container and exits with the
-// workload's status, as runc run does.
-func waitForeground(ctx context.Context, s store, c config, id string, pid int) error {
-	var ws unix.WaitStatus
-	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == nil || !errors.Is(err, unix.EINTR) {
-			break
-		}
+// runForeground starts the created container, waits for its workload and deletes it,
+// returning the workload's status, as runc run does.
+func runForeground(ctx context.Context, ss *session) (int, error) {
+	if err := ss.r.Start(ctx, ss.id, nil); err != nil {
+		ss.r.Delete(ctx, ss.id, &runtime.DeleteOpts{Force: true})
+		return 0, err
 	}
-	code := ws.ExitStatus()
-	if ws.Signaled() {
-		code = 128 + int(ws.Signal())
+	code, err := ss.r.Wait(ctx, ss.id)
+	if err != nil {
+		ss.r.Delete(ctx, ss.id, &runtime.DeleteOpts{Force: true})
+		return 0, err
 	}
-	if err := step(ctx, s, c, id, func(ss *session) error {
-		if a, _ := ss.r.Attachment(ss.id); a.State == fsm.Stopped {
-			return ss.r.Delete(ctx, ss.id, nil)
-		}
-		return ss.r.Delete(ctx, ss.id, &runtime.DeleteOpts{Force: true})
-	}); err != nil {
-		return err
-	}
-	if code != 0 {
-		return &exitError{code}
-	}
-	return nil
+	return code, ss.r.Delete(ctx, ss.id, nil)
 }
 
 // readSpec reads what the state JSON reports from a bundle's config.json: the root
