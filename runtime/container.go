@@ -280,7 +280,10 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 		}
 		// runsc never marks a paused container whose sandbox died as stopped, and
 		// refuses to delete it without --force: the lifecycle already knows it stopped.
-		force := opts.Force || (st.Status == "paused" && c.m.Current() == fsm.Stopped)
+		// Nor, on lines with the zombie window (Behaviour.StaleRunning), a running one
+		// whose sandbox is a zombie that is another process's to reap (Reconcile).
+		stale := st.Status == "running" && st.Pid > 0 && !alive(st.Pid)
+		force := opts.Force || ((st.Status == "paused" || stale) && c.m.Current() == fsm.Stopped)
 		return r.runscDelete(ctx, st, force)
 	})
 	if err == nil {
