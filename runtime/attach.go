@@ -154,16 +154,7 @@ func (r *Runtime) Reconcile(ctx context.Context, id string) (*ContainerState, er
 	case gone:
 		observe(fsm.EventSandboxDied, "runsc no longer knows it")
 	}
-	res, exit := steptrace.OK, 0
-	if err != nil {
-		res, exit = steptrace.Failed, -1
-		var re *RunscError
-		if errors.As(err, &re) {
-			exit = re.ExitCode
-		}
-	}
-	now := c.m.Current()
-	r.record(c, "State", now, now, res, exit, err, "")
+	r.recordState(c, err)
 	if gone {
 		return nil, nil
 	}

@@ -299,8 +299,14 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 		return nil, err
 	}
 	defer c.mu.Unlock()
-	cur := c.m.Current()
 	st, err := r.exactState(ctx, id)
+	r.recordState(c, err)
+	return st, err
+}
+
+// recordState records a state query of c (c.mu held) that ended with err.
+func (r *Runtime) recordState(c *container, err error) {
+	cur := c.m.Current()
 	res, exit := steptrace.OK, 0
 	if err != nil {
 		res, exit = steptrace.Failed, -1
@@ -310,7 +316,6 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 		}
 	}
 	r.record(c, "State", cur, cur, res, exit, err, "")
-	return st, err
 }
 
 // List returns runsc's view of every container under the runtime's root.
