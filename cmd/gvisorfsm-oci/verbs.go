@@ -195,10 +195,27 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 	if err != nil {
 		return err
 	}
+	// The container's directory, locked: an existing one (a duplicate) is read under its
+	// lock, so that the refusal is judged, and traced, on its current state.
+	var made bool
+	var unlock func()
+	for {
+		made = os.Mkdir(s.dir(id), 0o700) == nil
+		var ok bool
+		if unlock, ok, err = s.lockContainer(id); err != nil {
+			r.Release()
+			return err
+		}
+		if ok {
+			break // else deleted between the two: make it again
+		}
+	}
 	// Every live container, so that the runtime refuses a duplicate or a prefix clash
-	// exactly as it does for its own.
+	// exactly as it does for its own. The others are read without their locks: a
+	// record is replaced whole, and only their IDs matter here.
 	ids, err := s.ids()
 	if err != nil {
+		unlock()
 		r.Release()
 		return err
 	}
@@ -206,13 +223,6 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 		if rec, err := s.read(other); err == nil {
 			r.Attach(other, rec.Lifecycle)
 		}
-	}
-	dir := s.dir(id)
-	made := os.Mkdir(dir, 0o700) == nil
-	unlock, ok, err := s.lockContainer(id)
-	if err != nil || !ok {
-		r.Release()
-		return errors.Join(err, errNotExist(id))
 	}
 	rec := &record{ID: id, Bundle: bundle, Created: time.Now().UTC(), Owner: "root", Platform: platform, Network: string(n)}
 	rec.Rootfs, rec.Annotations = readSpec(bundle)
