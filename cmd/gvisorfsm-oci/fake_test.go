@@ -119,6 +119,10 @@ func TestFakeLifecycle(t *testing.T) {
 	if r := c.run("state", id); r.code != 1 || !strings.Contains(r.stderr, "does not exist") {
 		t.Fatalf("state after delete: %d %q", r.code, r.stderr)
 	}
+	if r := c.run("delete", id); r.code != 1 || !strings.Contains(r.stderr, "does not exist") {
+		t.Fatalf("second delete: %d %q", r.code, r.stderr)
+	}
+	c.must("delete", "--force", id) // as runc: nothing to delete is no failure when forced
 	// A second life of the ID, deleted by force while running; and a run --detach.
 	c.must("create", "--bundle", fakeBundle(t, "sleep", "3600"), id)
 	c.must("start", id)

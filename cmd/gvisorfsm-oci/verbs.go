@@ -92,9 +92,23 @@ func dispatch(ctx context.Context, g *globals, verb string, args []string, stdou
 		if err != nil {
 			return err
 		}
-		return step(ctx, s, c, pos[0], func(ss *session) error {
+		err = step(ctx, s, c, pos[0], func(ss *session) error {
 			return ss.r.Delete(ctx, ss.id, &runtime.DeleteOpts{Force: force})
 		})
+		if force && errors.Is(err, errNoContainer) {
+			// As runc: a forced delete of what does not exist (a create that failed
+			// half way, a second cleanup) succeeds; a directory without a record goes.
+			if rerr := runtime.ValidateID(pos[0]); rerr == nil {
+				if unlock, ok, lerr := s.lockContainer(pos[0]); lerr == nil && ok {
+					if _, rerr := s.read(pos[0]); errors.Is(rerr, os.ErrNotExist) {
+						os.RemoveAll(s.dir(pos[0]))
+					}
+					unlock()
+				}
+			}
+			return nil
+		}
+		return err
 	case "state":
 		pos, err := verbFlags(verb, args, stderr, 1, nil)
 		if err != nil {
