@@ -65,7 +65,9 @@ func openRuntime(ctx context.Context, s store, c config, platform string, reap b
 var errNoContainer = errors.New("container does not exist")
 
 // errNotExist is runc's answer for an ID it has no container of.
-func errNotExist(id string) error { return fmt.Errorf("container %q does not exist: %w", id, errNoContainer) }
+func errNotExist(id string) error {
+	return fmt.Errorf("container %q does not exist: %w", id, errNoContainer)
+}
 
 // openSession locks container id, reads its record and attaches it to a new runtime.
 func openSession(ctx context.Context, s store, c config, id string) (*session, error) {
