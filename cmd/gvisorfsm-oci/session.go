@@ -62,11 +62,11 @@ func openRuntime(ctx context.Context, s store, c config, platform string, reap b
 }
 
 // errNoContainer is what errNotExist matches.
-var errNoContainer = errors.New("container does not exist")
+var errNoContainer = errors.New("does not exist")
 
 // errNotExist is runc's answer for an ID it has no container of.
 func errNotExist(id string) error {
-	return fmt.Errorf("container %q does not exist: %w", id, errNoContainer)
+	return fmt.Errorf("container %q %w", id, errNoContainer)
 }
 
 // openSession locks container id, reads its record and attaches it to a new runtime.
