@@ -14,8 +14,8 @@ help: ## list the targets
 RUNSC_DEBIAN  ?= /usr/bin/runsc
 RUNSC_CURRENT ?= $(shell tools/install-runsc.sh --path)
 # The packages and tests that drive the real runsc, run once more on the second line.
-REAL_PKGS  ?= ./runtime ./conformance ./cmd/gvisorfsm
-REAL_TESTS ?= ^(TestReal|TestEndToEnd|TestConcurrentRealRunsc|TestRunscObserverOnRealRunsc)
+REAL_PKGS  ?= ./runtime ./conformance ./cmd/gvisorfsm ./cmd/gvisorfsm-oci
+REAL_TESTS ?= ^(TestReal|TestEndToEnd|TestConcurrentRealRunsc|TestRunscObserverOnRealRunsc|TestPodman)
 
 deps: ## install what the tests need on a fresh Debian machine (both runsc lines, busybox-static, Go modules)
 	tools/install-runsc.sh

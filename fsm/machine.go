@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	looplab "github.com/looplab/fsm"
@@ -61,6 +62,16 @@ func NewRuntime() *Machine { return newMachine(MachineRuntime, "", Unresolved, r
 // NewContainer returns a machine for the container id, in state Absent.
 func NewContainer(id string) *Machine {
 	return newMachine(MachineContainer, id, Absent, containerTable)
+}
+
+// RestoreContainer returns a machine for the container id in state st, for a
+// container whose earlier steps another machine took (such as another process's, which
+// recorded st on disk). st must be one of ContainerStates.
+func RestoreContainer(id string, st State) (*Machine, error) {
+	if !slices.Contains(containerStates, st) {
+		return nil, fmt.Errorf("fsm: %q is not a container state", st)
+	}
+	return newMachine(MachineContainer, id, st, containerTable), nil
 }
 
 func newMachine(kind, id string, initial State, table []Transition) *Machine {

@@ -234,3 +234,32 @@ func TestTablesAreCopies(t *testing.T) {
 		t.Error("ContainerTable returned the package's own slice")
 	}
 }
+
+// TestRestoreContainer restores a machine in each container state: it then permits
+// exactly what the table permits from there, and a state that is not a container's
+// is refused.
+func TestRestoreContainer(t *testing.T) {
+	for _, st := range fsm.ContainerStates() {
+		m, err := fsm.RestoreContainer("c", st)
+		if err != nil {
+			t.Fatalf("fsm.RestoreContainer(%s): %v", st, err)
+		}
+		if m.Current() != st || m.ID() != "c" || m.Kind() != fsm.MachineContainer {
+			t.Fatalf("fsm.RestoreContainer(%s) = %s %q %s", st, m.Current(), m.ID(), m.Kind())
+		}
+		for _, e := range fsm.ContainerEvents() {
+			want := false
+			for _, tr := range fsm.ContainerTable() {
+				want = want || tr.From == st && tr.Event == e
+			}
+			if m.Can(e) != want {
+				t.Errorf("restored in %s: Can(%s) = %v, the table says %v", st, e, m.Can(e), want)
+			}
+		}
+	}
+	for _, st := range []fsm.State{fsm.Available, "Bogus", ""} {
+		if _, err := fsm.RestoreContainer("c", st); err == nil {
+			t.Errorf("fsm.RestoreContainer(%q) was accepted", st)
+		}
+	}
+}

@@ -27,7 +27,11 @@ type Bundle struct {
 // on. Errors are *BundleError naming the config.json field at fault. A root.path must
 // stay inside the bundle (after symlinks); a root outside it is accepted only when
 // root.readonly is true (e.g. the host's / mounted read-only).
-func LoadBundle(dir string) (*Bundle, error) {
+func LoadBundle(dir string) (*Bundle, error) { return loadBundle(dir, false) }
+
+// loadBundle is LoadBundle; a client's bundle (ClientCreate) may also ask for a terminal
+// and keep a writable root outside the bundle, as runc clients' bundles do.
+func loadBundle(dir string, client bool) (*Bundle, error) {
 	berr := func(field, reason string, err error) error {
 		return &BundleError{Bundle: dir, Field: field, Reason: reason, Err: err}
 	}
@@ -46,11 +50,11 @@ func LoadBundle(dir string) (*Bundle, error) {
 	if err != nil {
 		return nil, berr("", "cannot read config.json", err)
 	}
-	return parseBundle(dir, real, data)
+	return parseBundle(dir, real, data, client)
 }
 
 // parseBundle validates data as the config.json of the bundle dir (resolved: real).
-func parseBundle(dir, real string, data []byte) (*Bundle, error) {
+func parseBundle(dir, real string, data []byte, client bool) (*Bundle, error) {
 	berr := func(field, reason string, err error) error {
 		return &BundleError{Bundle: dir, Field: field, Reason: reason, Err: err}
 	}
@@ -74,7 +78,7 @@ func parseBundle(dir, real string, data []byte) (*Bundle, error) {
 	if !filepath.IsAbs(s.Process.Cwd) {
 		return nil, berr("process.cwd", fmt.Sprintf("%q is not absolute", s.Process.Cwd), nil)
 	}
-	if s.Process.Terminal {
+	if s.Process.Terminal && !client {
 		// A terminal needs a console socket, which this package does not drive.
 		return nil, berr("process.terminal", "true is not supported (no console socket)", nil)
 	}
@@ -97,7 +101,7 @@ func parseBundle(dir, real string, data []byte) (*Bundle, error) {
 	if fi, err := os.Stat(rootReal); err != nil || !fi.IsDir() {
 		return nil, berr("root.path", fmt.Sprintf("%q is not a directory", s.Root.Path), err)
 	}
-	if !within(real, rootReal) && !s.Root.Readonly {
+	if !within(real, rootReal) && !s.Root.Readonly && !client {
 		return nil, berr("root.path", fmt.Sprintf("%q escapes the bundle (resolves to %q) and is not read-only", s.Root.Path, rootReal), nil)
 	}
 	return &Bundle{Dir: real, Spec: &s, Root: rootReal}, nil
@@ -230,7 +234,7 @@ func BuildBundle(dir string, bs BundleSpec) (*Bundle, error) {
 		return nil, &BundleError{Bundle: dir, Reason: "cannot encode config.json", Err: err}
 	}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		if _, err := parseBundle(dir, real, cfg.Bytes()); err != nil {
+		if _, err := parseBundle(dir, real, cfg.Bytes(), false); err != nil {
 			return nil, err
 		}
 	}

@@ -57,6 +57,10 @@ type ContainerState struct {
 type CreateOpts struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Client, if set, creates the container as a runc-style client expects (see
+	// ClientCreate): the stdio above, which must then be *os.File or nil, is given to
+	// the sandbox itself.
+	Client *ClientCreate
 }
 
 // RunOpts are the options of Run (stdio as in CreateOpts; all output has been written
@@ -66,8 +70,13 @@ type RunOpts struct {
 	Stdout, Stderr io.Writer
 }
 
-// StartOpts are the options of Start (none yet).
-type StartOpts struct{}
+// StartOpts are the options of Start.
+type StartOpts struct {
+	// NoWait arms no `runsc wait`: the exit status is for the sandbox's parent to
+	// collect (a runc-style client waiting for the pid ClientCreate.PidFile names), and
+	// the stop is observed later by Reconcile.
+	NoWait bool
+}
 
 // KillOpts are the options of Kill.
 type KillOpts struct {
@@ -94,29 +103,44 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		return err
 	}
 	defer c.mu.Unlock()
-	b, err := LoadBundle(bundle)
+	if opts == nil {
+		opts = &CreateOpts{}
+	}
+	b, err := loadBundle(bundle, opts.Client != nil)
+	if err == nil {
+		err = opts.Client.check(b)
+	}
 	if err != nil {
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
 	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec))
-	if opts == nil {
-		opts = &CreateOpts{}
+	var cl call
+	var rel *relay
+	bdir := b.Dir
+	if opts.Client != nil {
+		if cl, err = opts.Client.stdio(opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
+			r.forget(c)
+			return r.refuse(id, op, fsm.Absent, err)
+		}
+	} else {
+		var drop func()
+		bdir, drop, err = b.hostnamed(r.work, id)
+		if err != nil {
+			r.forget(c)
+			return r.refuse(id, op, fsm.Absent, err)
+		}
+		c.dropBundle = drop // runsc start reads it too: it goes when the container does
+		if cl, rel, err = stdio(id, opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
+			r.forget(c)
+			return r.refuse(id, op, fsm.Absent, err)
+		}
 	}
-	bdir, drop, err := b.hostnamed(r.work, id)
-	if err != nil {
-		r.forget(c)
-		return r.refuse(id, op, fsm.Absent, err)
-	}
-	c.dropBundle = drop // runsc start reads it too: it goes when the container does
-	cl, rel, err := stdio(id, opts.Stdin, opts.Stdout, opts.Stderr)
-	if err != nil {
-		r.forget(c)
-		return r.refuse(id, op, fsm.Absent, err)
-	}
-	cl.sub, cl.id, cl.args, cl.grace = "create", id, []string{"--bundle", bdir, id}, r.cfg.createGrace
+	cl.sub, cl.id, cl.args, cl.grace = "create", id, append(cl.args, "--bundle", bdir, id), r.cfg.createGrace
 	o, err := r.execRunsc(ctx, cl)
-	rel.handedOver()
+	if rel != nil {
+		rel.handedOver()
+	}
 	if err == nil && o.exit != 0 {
 		err = o.failure("create", id)
 	}
@@ -167,7 +191,7 @@ func (r *Runtime) Start(ctx context.Context, id string, opts *StartOpts) error {
 			return outcome{exit: -1}, err
 		}
 		o, err := r.execRunsc(ctx, call{sub: "start", id: id, args: []string{id}})
-		if err == nil && o.exit == 0 {
+		if err == nil && o.exit == 0 && (opts == nil || !opts.NoWait) {
 			r.wg.Add(1)
 			go r.waiter(c)
 			// The sandbox's platform stubs and helpers start now: note them while
@@ -275,7 +299,10 @@ func (r *Runtime) Delete(ctx context.Context, id string, opts *DeleteOpts) error
 		}
 		// runsc never marks a paused container whose sandbox died as stopped, and
 		// refuses to delete it without --force: the lifecycle already knows it stopped.
-		force := opts.Force || (st.Status == "paused" && c.m.Current() == fsm.Stopped)
+		// Nor, on lines with the zombie window (Behaviour.StaleRunning), a running one
+		// whose sandbox is a zombie that is another process's to reap (Reconcile).
+		stale := st.Status == "running" && st.Pid > 0 && !alive(st.Pid)
+		force := opts.Force || ((st.Status == "paused" || stale) && c.m.Current() == fsm.Stopped)
 		return r.runscDelete(ctx, st, force)
 	})
 	if err == nil {
@@ -291,8 +318,14 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 		return nil, err
 	}
 	defer c.mu.Unlock()
-	cur := c.m.Current()
 	st, err := r.exactState(ctx, id)
+	r.recordState(c, err)
+	return st, err
+}
+
+// recordState records a state query of c (c.mu held) that ended with err.
+func (r *Runtime) recordState(c *container, err error) {
+	cur := c.m.Current()
 	res, exit := steptrace.OK, 0
 	if err != nil {
 		res, exit = steptrace.Failed, -1
@@ -302,7 +335,6 @@ func (r *Runtime) State(ctx context.Context, id string) (*ContainerState, error)
 		}
 	}
 	r.record(c, "State", cur, cur, res, exit, err, "")
-	return st, err
 }
 
 // List returns runsc's view of every container under the runtime's root.

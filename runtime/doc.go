@@ -115,4 +115,15 @@
 // of the validated descriptor, with the runtime's options), for callers that give up
 // control; the package-level ExecWithOCIBundle does the same for a caller with no
 // Runtime, configured by the same Options.
+//
+// # One process per step
+//
+// A runc-style front-end (cmd/gvisorfsm-oci) runs each step in a process of its own.
+// WithRoot gives its runtimes one runsc root; Attach takes up a container another
+// process created, in the state it recorded (Attachment), and Reconcile brings the
+// lifecycle up to date with `runsc state` (Exit, SandboxDied observed); Release ends a
+// runtime leaving its containers to the next. CreateOpts.Client creates a container as
+// runc's clients expect (the sandbox gets their stdio, its pid goes to their pid file,
+// and with WithoutSubreaper they become its parent and collect the workload's status),
+// and StartOpts.NoWait arms no waiter.
 package runtime

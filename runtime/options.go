@@ -34,6 +34,7 @@ type config struct {
 	noOverlay     bool
 	createGrace   time.Duration // how long a cancelled create may run on (tests shorten it)
 	sandboxProbe  bool
+	sharedRoot    string // WithRoot
 	subreaper     bool
 }
 
@@ -70,6 +71,16 @@ func WithDebugLog(dir string) Option { return func(c *config) { c.debugLogDir = 
 // or New fails with a *TrustError. New also collects, beside it, what runtimes killed
 // before their Close left behind.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
+
+// WithRoot makes dir runsc's --root instead of StateDir()/root: a root that outlives
+// the runtime and that other runtimes, in this process or others, share. It is what a
+// front-end needs that runs one process per step (runc's command line): each process
+// opens a runtime on the same root, Attaches the containers earlier processes
+// created, and ends with Release, which leaves them to the next. New creates dir 0700
+// if it is missing; it must be a 0700 directory of the caller's. Close then
+// force-deletes only the containers this runtime holds, never the others under dir,
+// and leaves dir in place.
+func WithRoot(dir string) Option { return func(c *config) { c.sharedRoot = dir } }
 
 // WithTrace writes every step to w as one line of NDJSON (package steptrace's format).
 func WithTrace(w io.Writer) Option { return func(c *config) { c.trace = w } }

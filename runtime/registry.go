@@ -81,6 +81,9 @@ func newContainer(id string) *container {
 }
 
 func (r *Runtime) availableErr() error {
+	if r.released.Load() {
+		return fmt.Errorf("%w: released", ErrUnavailable)
+	}
 	switch r.m.Current() {
 	case fsm.Available:
 		return nil

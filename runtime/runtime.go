@@ -54,6 +54,9 @@ type Runtime struct {
 	byPid      map[int]*container // sandbox pid -> container, for the reaper's reports
 	byGofer    map[int]*goferEnd  // gofer pid -> its end, for the reaper's reports
 
+	// released: Release has ended the runtime, leaving its containers to another.
+	released atomic.Bool
+
 	reaper *reaper // waits for the processes of the runtime's sandboxes (sandboxExited)
 
 	// cgroupMounts lists the cgroup hierarchies' mount points, read once (see the
@@ -227,12 +230,20 @@ func (r *Runtime) makeWorkDir() error {
 	if err := writeOwner(w); err != nil {
 		return err
 	}
-	for _, d := range []string{"root", "log", "io"} {
+	dirs := []string{"root", "log", "io"}
+	r.root = filepath.Join(w, "root")
+	if r.cfg.sharedRoot != "" {
+		dirs = dirs[1:]
+		var err error
+		if r.root, err = sharedRoot(r.cfg.sharedRoot); err != nil {
+			return err
+		}
+	}
+	for _, d := range dirs {
 		if err := os.Mkdir(filepath.Join(w, d), 0o700); err != nil {
 			return fmt.Errorf("runtime state directory: %w", quoteErr(err))
 		}
 	}
-	r.root = filepath.Join(w, "root")
 	for _, d := range []string{w, r.root} {
 		fi, err := os.Lstat(d)
 		if err != nil {
@@ -378,6 +389,20 @@ func (r *Runtime) reapOwn(ctx context.Context, d time.Duration) []int {
 	}
 }
 
+// sweepRoot force-deletes whatever runsc still lists under the runtime's private root.
+func (r *Runtime) sweepRoot(ctx context.Context) {
+	r.reaper.adoptOrphans(r.root)
+	if o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}}); err == nil && o.exit == 0 {
+		var left []ContainerState
+		if json.Unmarshal(o.stdout, &left) == nil {
+			for _, s := range left {
+				r.execRunsc(ctx, call{sub: "delete", id: s.ID, args: []string{"--force", s.ID}})
+			}
+		}
+	}
+	r.reaper.adoptOrphans(r.root)
+}
+
 // Close force-deletes every container the runtime still owns, stops its waiters, removes
 // its private state directory and releases the binary. Afterwards `runsc list` on its
 // root is empty and none of its runsc processes remain. Closing a closed runtime does
@@ -412,20 +437,16 @@ func (r *Runtime) Close(ctx context.Context) error {
 	}
 	// Anything runsc still lists under our root is ours too. Note its processes while
 	// they live, so that they can be reaped once the delete kills them.
-	r.reaper.adoptOrphans(r.root)
-	if o, err := r.execRunsc(ctx, call{sub: "list", args: []string{"--format", "json"}}); err == nil && o.exit == 0 {
-		var left []ContainerState
-		if json.Unmarshal(o.stdout, &left) == nil {
-			for _, s := range left {
-				r.execRunsc(ctx, call{sub: "delete", id: s.ID, args: []string{"--force", s.ID}})
-			}
-		}
+	// A shared root (WithRoot) holds other runtimes' containers: only ours go.
+	if r.cfg.sharedRoot == "" {
+		r.sweepRoot(ctx)
 	}
-	r.reaper.adoptOrphans(r.root)
 	r.cancel()
-	for _, pid := range processesUsingRoot(r.root) {
-		if syscall.Kill(pid, syscall.SIGKILL) == nil {
-			waitDead(pid)
+	if r.cfg.sharedRoot == "" {
+		for _, pid := range processesUsingRoot(r.root) {
+			if syscall.Kill(pid, syscall.SIGKILL) == nil {
+				waitDead(pid)
+			}
 		}
 	}
 	done := make(chan struct{})

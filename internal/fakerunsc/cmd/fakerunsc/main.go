@@ -95,7 +95,7 @@ func main() {
 			continue
 		}
 		switch name {
-		case "bundle", "format", "pid-file":
+		case "bundle", "format", "pid-file", "console-socket":
 			if !has && j+1 < len(rest) {
 				j++
 				val = rest[j]
@@ -121,7 +121,11 @@ func main() {
 		}
 		os.Exit(0)
 	case "create":
-		create(id, flags["bundle"])
+		s := create(id, flags["bundle"])
+		if f := flags["pid-file"]; f != "" {
+			// As runsc: the sandbox's pid, for a runc-style client to wait for.
+			os.WriteFile(f, []byte(strconv.Itoa(s.Pid)), 0o644)
+		}
 	case "start":
 		start(id)
 	case "state":
