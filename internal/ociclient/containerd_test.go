@@ -42,7 +42,7 @@ func taskStatus(t *testing.T, ctx context.Context, c *ociclient.Containerd, id s
 func TestContainerd(t *testing.T) {
 	need(t, "containerd", "ctr", "containerd-shim-runc-v2", "umoci", "tar")
 	ctx := ctxFor(t, 10*time.Minute)
-	img := t.TempDir()
+	img := tempDir(t)
 	layout, archive := filepath.Join(img, "layout"), filepath.Join(img, "image.tar")
 	if err := ociclient.Layout(ctx, layout, "latest", img, "/bin/true"); err != nil {
 		t.Fatal(err)
@@ -51,9 +51,9 @@ func TestContainerd(t *testing.T) {
 		t.Fatal(err)
 	}
 	const image = "gvisorfsm.test/busybox:latest"
-	for _, sub := range subjects(t, t.TempDir()) {
+	for _, sub := range subjects(t, tempDir(t)) {
 		t.Run(sub.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := tempDir(t)
 			state := filepath.Join(dir, "containerd")
 			noLeftovers(t, dir, state)
 			c, err := ociclient.StartContainerd(ctx, state, uniqueName("gvfsm"))

@@ -75,6 +75,9 @@ var (
 // RUNSC naming the runsc under test and extra in front of the client's flags.
 func subjects(t testing.TB, dir string, extra ...string) []subject {
 	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	argv := append(append([]string{runsctest.Path()}, runsctest.GlobalFlags()...), extra...)
 	raw, err := ociclient.Wrapper(dir, "runsc", nil, argv...)
 	if err != nil {
@@ -138,6 +141,19 @@ func noLeftovers(t testing.TB, dir string, stateDirs ...string) {
 		}
 		t.Logf("nsfs mounts on the host: %d before, %d after (other users' included)", before, len(ociclient.NsfsMounts()))
 	})
+}
+
+// tempDir is t.TempDir opened to others (0755, and its parent too): runsc's gofer,
+// which drops its capabilities, must reach the bundles under it.
+func tempDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // uniqueName is a container name or ID no other run on the machine uses.

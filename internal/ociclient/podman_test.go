@@ -57,10 +57,10 @@ func status(t *testing.T, ctx context.Context, p *ociclient.Podman, name string)
 // exec'd into and force-removed.
 func TestPodman(t *testing.T) {
 	need(t, "podman", "conmon")
-	for _, sub := range subjects(t, t.TempDir()) {
+	for _, sub := range subjects(t, tempDir(t)) {
 		t.Run(sub.name, func(t *testing.T) {
 			ctx := ctxFor(t, 5*time.Minute)
-			p, rootfs := newPodman(t, t.TempDir(), sub)
+			p, rootfs := newPodman(t, tempDir(t), sub)
 			detached := func(t *testing.T) string {
 				t.Helper()
 				name := uniqueName("gvfsm-podman")
@@ -134,9 +134,9 @@ func TestPodman(t *testing.T) {
 // true` through each runtime under test, side by side in one run.
 func BenchmarkPodmanRunTrue(b *testing.B) {
 	need(b, "podman", "conmon")
-	for _, sub := range subjects(b, b.TempDir()) {
+	for _, sub := range subjects(b, tempDir(b)) {
 		b.Run(sub.name, func(b *testing.B) {
-			p, rootfs := newPodman(b, b.TempDir(), sub)
+			p, rootfs := newPodman(b, tempDir(b), sub)
 			ctx := context.Background()
 			for b.Loop() {
 				r, err := p.RunRootfs(ctx, []string{"--rm"}, rootfs, "true")

@@ -73,6 +73,8 @@ type Outcome struct {
 	TAP *TAP
 	// ExitCode is its exit status (-1: ended by a signal, as on timeout).
 	ExitCode int
+	// Stdout is what it printed: the TAP stream with its YAML diagnostics.
+	Stdout string
 	// Stderr is its error output: the runtime's messages the program passed on.
 	Stderr string
 	// Elapsed is how long it ran.
@@ -116,7 +118,7 @@ func (s *Suite) Run(ctx context.Context, program, runtime, tmp string) (*Outcome
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
-	o := &Outcome{Program: program, Stderr: stderr.String(), Elapsed: time.Since(start)}
+	o := &Outcome{Program: program, Stdout: stdout.String(), Stderr: stderr.String(), Elapsed: time.Since(start)}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -125,6 +127,6 @@ func (s *Suite) Run(ctx context.Context, program, runtime, tmp string) (*Outcome
 	default:
 		return nil, fmt.Errorf("ociclient: validation program %s: %w", program, err)
 	}
-	o.TAP, err = ParseTAP(&stdout)
+	o.TAP, err = ParseTAP(strings.NewReader(o.Stdout))
 	return o, err
 }
