@@ -58,6 +58,8 @@ type subject struct {
 	name string
 	// path is the binary the clients are given.
 	path string
+	// root is the --root its wrapper gives it: its state lives there, not on the host.
+	root string
 	// raw is whether it is runsc itself, which is known to break some OCI rules: its
 	// results are the baseline the front-end is compared with.
 	raw bool
@@ -70,20 +72,23 @@ var (
 )
 
 // subjects writes, into dir, the runtimes the clients are run with: raw runsc behind a
-// one-line wrapper with the flags it needs here (runsctest.GlobalFlags) and extra, and,
-// when cmd/gvisorfsm-oci exists, the front-end built from it (once per test binary), with
-// RUNSC naming the runsc under test and extra in front of the client's flags.
-func subjects(t testing.TB, dir string, extra ...string) []subject {
+// one-line wrapper with the flags it needs here (runsctest.GlobalFlags), and, when
+// cmd/gvisorfsm-oci exists, the front-end built from it (once per test binary), with RUNSC
+// naming the runsc under test. Each gets a --root of its own under dir, in front of the
+// client's flags: podman passes none (runsc would use the host's /var/run/runsc), and a
+// client that passes one (containerd's shim) overrides it.
+func subjects(t testing.TB, dir string) []subject {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	argv := append(append([]string{runsctest.Path()}, runsctest.GlobalFlags()...), extra...)
+	root := func(name string) string { return filepath.Join(dir, name+"-root") }
+	argv := append(append([]string{runsctest.Path()}, runsctest.GlobalFlags()...), "--root", root("runsc"))
 	raw, err := ociclient.Wrapper(dir, "runsc", nil, argv...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	subs := []subject{{name: "runsc", path: raw, raw: true}}
+	subs := []subject{{name: "runsc", path: raw, root: root("runsc"), raw: true}}
 	t.Logf("runsc line: %s (%s)", runsctest.Version(), runsctest.Path())
 	if _, err := os.Stat(filepath.Join(repoRoot, frontEndPkg)); err != nil {
 		return subs
@@ -103,11 +108,11 @@ func subjects(t testing.TB, dir string, extra ...string) []subject {
 	if frontEndErr != nil {
 		t.Fatalf("building %s: %v", frontEndPkg, frontEndErr)
 	}
-	fe, err := ociclient.Wrapper(dir, "gvisorfsm-oci", []string{"RUNSC=" + runsctest.Path()}, append([]string{frontEndBin}, extra...)...)
+	fe, err := ociclient.Wrapper(dir, "gvisorfsm-oci", []string{"RUNSC=" + runsctest.Path()}, frontEndBin, "--root", root("gvisorfsm-oci"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(subs, subject{name: "gvisorfsm-oci", path: fe})
+	return append(subs, subject{name: "gvisorfsm-oci", path: fe, root: root("gvisorfsm-oci")})
 }
 
 type buildError struct {

@@ -2,6 +2,7 @@ package ociclient_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,6 +68,9 @@ func TestPodman(t *testing.T) {
 				must(t, ctx, p, 0, "run", "--detach", "--name", name, "--network", "none", "--rootfs", rootfs, "sleep", "600")
 				if s := status(t, ctx, p, name); s != "running" {
 					t.Fatalf("detached container is %q, want running", s)
+				}
+				if ents, err := os.ReadDir(sub.root); err != nil || len(ents) == 0 {
+					t.Fatalf("the runtime keeps no state in its own root %s (%v): it would share the host's", sub.root, err)
 				}
 				return name
 			}

@@ -69,7 +69,7 @@ func TestValidationSuite(t *testing.T) {
 	}
 	dir := tempDir(t)
 	results := map[string]map[string]programResult{}
-	subs := subjects(t, filepath.Join(dir, "bin"), "--root", filepath.Join(dir, "runtime-root"))
+	subs := subjects(t, filepath.Join(dir, "bin"))
 	for _, sub := range subs {
 		t.Run(sub.name, func(t *testing.T) {
 			res := map[string]programResult{}
