@@ -14,13 +14,7 @@ import (
 func ctrMust(t *testing.T, ctx context.Context, c *ociclient.Containerd, code int, args ...string) string {
 	t.Helper()
 	r, err := c.Ctr(ctx, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.ExitCode != code {
-		t.Fatalf("want exit %d, got %s", code, r)
-	}
-	return strings.TrimSpace(r.Stdout)
+	return exited(t, code, r, err)
 }
 
 // taskStatus is the STATUS column of `ctr tasks ls` for id ("" if it has no task).

@@ -39,6 +39,12 @@ func newPodman(t testing.TB, dir string, sub subject) (*ociclient.Podman, string
 func must(t *testing.T, ctx context.Context, p *ociclient.Podman, code int, args ...string) string {
 	t.Helper()
 	r, err := p.Run(ctx, args...)
+	return exited(t, code, r, err)
+}
+
+// exited fails t unless a client command ran and exited with code; it returns stdout.
+func exited(t *testing.T, code int, r *ociclient.Result, err error) string {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

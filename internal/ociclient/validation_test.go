@@ -139,12 +139,14 @@ func TestValidationSuite(t *testing.T) {
 func logTable(t *testing.T, sub subject, progs []string, res map[string]programResult) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "validation suite against %s (%s):\n", sub.name, runsctest.Version())
-	fmt.Fprintf(&b, "%-34s %4s %4s %4s %5s  %s\n", "program", "pass", "fail", "skip", "exit", "notes")
+	fmt.Fprintf(&b, "%-34s %4s %4s %4s %5s %6s  %s\n", "program", "pass", "fail", "skip", "exit", "secs", "notes")
 	var tp, tf, ts, clean, leaky int
+	var elapsed time.Duration
 	for _, prog := range progs {
 		r := res[prog]
 		pass, fail, skip := r.Counts()
 		tp, tf, ts = tp+pass, tf+fail, ts+skip
+		elapsed += r.Elapsed
 		if r.ok() {
 			clean++
 		}
@@ -159,10 +161,10 @@ func logTable(t *testing.T, sub subject, progs []string, res map[string]programR
 		for _, f := range r.TAP.Failed() {
 			notes += fmt.Sprintf("not ok %d %q; ", f.N, f.Description)
 		}
-		fmt.Fprintf(&b, "%-34s %4d %4d %4d %5d  %s\n", prog, pass, fail, skip, r.ExitCode, strings.TrimSuffix(notes, "; "))
+		fmt.Fprintf(&b, "%-34s %4d %4d %4d %5d %6.1f  %s\n", prog, pass, fail, skip, r.ExitCode, r.Elapsed.Seconds(), strings.TrimSuffix(notes, "; "))
 	}
-	fmt.Fprintf(&b, "total: %d programs, %d clean (all points passed or skipped, nothing left), %d leaked; points: %d passed, %d failed, %d skipped",
-		len(progs), clean, leaky, tp, tf, ts)
+	fmt.Fprintf(&b, "total: %d programs, %d clean (all points passed or skipped, nothing left), %d leaked; points: %d passed, %d failed, %d skipped; %.0f s",
+		len(progs), clean, leaky, tp, tf, ts, elapsed.Seconds())
 	t.Log(b.String())
 }
 
