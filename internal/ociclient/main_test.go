@@ -60,6 +60,9 @@ type subject struct {
 	path string
 	// root is the --root its wrapper gives it: its state lives there, not on the host.
 	root string
+	// noExec is whether it refuses exec by design (the front-end: a process exec'd into a
+	// sandbox has no place in the lifecycle); the exec checks skip for it, loudly.
+	noExec bool
 	// raw is whether it is runsc itself, which is known to break some OCI rules: its
 	// results are the baseline the front-end is compared with.
 	raw bool
@@ -73,8 +76,8 @@ var (
 
 // subjects writes, into dir, the runtimes the clients are run with: raw runsc behind a
 // one-line wrapper with the flags it needs here (runsctest.GlobalFlags), and, when
-// cmd/gvisorfsm-oci exists, the front-end built from it (once per test binary), with RUNSC
-// naming the runsc under test. Each gets a --root of its own under dir, in front of the
+// cmd/gvisorfsm-oci exists, the front-end built from it (once per test binary), told the
+// runsc under test and the same platform and network by its own flags. Each gets a --root of its own under dir, in front of the
 // client's flags: podman passes none (runsc would use the host's /var/run/runsc), and a
 // client that passes one (containerd's shim) overrides it.
 func subjects(t testing.TB, dir string) []subject {
@@ -108,11 +111,12 @@ func subjects(t testing.TB, dir string) []subject {
 	if frontEndErr != nil {
 		t.Fatalf("building %s: %v", frontEndPkg, frontEndErr)
 	}
-	fe, err := ociclient.Wrapper(dir, "gvisorfsm-oci", []string{"RUNSC=" + runsctest.Path()}, frontEndBin, "--root", root("gvisorfsm-oci"))
+	fe, err := ociclient.Wrapper(dir, "gvisorfsm-oci", nil, frontEndBin, "--root", root("gvisorfsm-oci"),
+		"--runsc", runsctest.Path(), "--platform", "ptrace", "--network", "none")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(subs, subject{name: "gvisorfsm-oci", path: fe, root: root("gvisorfsm-oci")})
+	return append(subs, subject{name: "gvisorfsm-oci", path: fe, root: root("gvisorfsm-oci"), noExec: true})
 }
 
 type buildError struct {
@@ -123,17 +127,27 @@ type buildError struct {
 func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
 // noLeftovers registers a check, run when t ends (after the cleanups registered later,
-// which stop the clients), that nothing naming dir is left: no process, no nsfs mount,
-// and dir's client state removed. What is found is reaped, and is an error.
+// which stop the clients), that nothing naming dir or any of stateDirs is left: no
+// process, no nsfs mount, and the clients' stateDirs removed. What is found is reaped,
+// and is an error.
 func noLeftovers(t testing.TB, dir string, stateDirs ...string) {
 	t.Helper()
 	before := len(ociclient.NsfsMounts())
 	t.Cleanup(func() {
-		l := ociclient.FindLeftovers(dir)
+		find := func() *ociclient.Leftovers {
+			l := &ociclient.Leftovers{}
+			for _, d := range append([]string{dir}, stateDirs...) {
+				f := ociclient.FindLeftovers(d)
+				l.Processes = append(l.Processes, f.Processes...)
+				l.Mounts = append(l.Mounts, f.Mounts...)
+			}
+			return l
+		}
+		l := find()
 		if !l.Empty() {
 			// A sandbox may still be on its way out after its client returned.
 			time.Sleep(time.Second)
-			l = ociclient.FindLeftovers(dir)
+			l = find()
 		}
 		if !l.Empty() {
 			l.Reap()
@@ -142,10 +156,19 @@ func noLeftovers(t testing.TB, dir string, stateDirs ...string) {
 		for _, d := range stateDirs {
 			if _, err := os.Stat(d); err == nil {
 				t.Errorf("client state %s not removed", d)
+				os.RemoveAll(d)
 			}
 		}
 		t.Logf("nsfs mounts on the host: %d before, %d after (other users' included)", before, len(ociclient.NsfsMounts()))
 	})
+}
+
+// needExec skips t, loudly, for a runtime that refuses exec by design.
+func needExec(t *testing.T, sub subject) {
+	t.Helper()
+	if sub.noExec {
+		t.Skipf("SKIPPING: %s refuses exec by design", sub.name)
+	}
 }
 
 // tempDir is t.TempDir opened to others (0755, and its parent too): runsc's gofer,

@@ -19,7 +19,8 @@ type Podman struct {
 	Dir string
 }
 
-// NewPodman returns a Podman running runtime with its state under dir (created).
+// NewPodman returns a Podman running runtime with its state under dir (created). podman
+// refuses a run root longer than 50 characters: dir/runroot must be shorter.
 func NewPodman(dir, runtime string) (*Podman, error) {
 	for _, d := range []string{"root", "runroot", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
