@@ -8,10 +8,12 @@ import (
 	"strings"
 )
 
-// TAP is one TAP stream as a validation program prints it: its plan and its test points.
-// The YAML diagnostics between points are not kept.
+// TAP is what a validation program prints: one TAP stream, or several one after another
+// (a program that checks several configurations prints a stream for each), with their
+// plans and test points. The YAML diagnostics between points are not kept.
 type TAP struct {
-	// Plan is the number of points the stream announced (its "1..N" line); -1 if none.
+	// Plan is the number of points the streams announced (the sum of their "1..N"
+	// lines); -1 if none did.
 	Plan int
 	// Points are the stream's test points in order.
 	Points []Point
@@ -45,7 +47,8 @@ func ParseTAP(r io.Reader) (*TAP, error) {
 	for sc.Scan() {
 		line := sc.Text()
 		if m := planLine.FindStringSubmatch(line); m != nil {
-			t.Plan, _ = strconv.Atoi(m[1])
+			n, _ := strconv.Atoi(m[1])
+			t.Plan = max(t.Plan, 0) + n
 			continue
 		}
 		m := pointLine.FindStringSubmatch(line)
@@ -83,7 +86,7 @@ func (t *TAP) Counts() (pass, fail, skip int) {
 	return pass, fail, skip
 }
 
-// Complete is whether the stream announced a plan and printed that many points.
+// Complete is whether the streams announced plans and printed that many points.
 func (t *TAP) Complete() bool { return t.Plan >= 0 && len(t.Points) == t.Plan }
 
 // Failed are the points that failed (not skipped, not TODO).

@@ -69,6 +69,29 @@ func TestParseTAPIncomplete(t *testing.T) {
 	}
 }
 
+func TestParseTAPStreams(t *testing.T) {
+	// A program that checks two configurations prints a stream for each.
+	two := "TAP version 13\nok 1 - find\nnot ok 2 - data\n1..2\nTAP version 13\nok 1 - find\nok 2 - data\n1..2\n"
+	tp, err := ociclient.ParseTAP(strings.NewReader(two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pass, fail, _ := tp.Counts(); tp.Plan != 4 || !tp.Complete() || pass != 3 || fail != 1 {
+		t.Errorf("two streams: plan %d complete %v pass %d fail %d; want 4 true 3 1", tp.Plan, tp.Complete(), pass, fail)
+	}
+	// The suite's way of failing before any point: an empty plan and the error in YAML.
+	empty, _ := ociclient.ParseTAP(strings.NewReader("TAP version 13\n  ---\n  {\"error\": \"hooks\"}\n  ...\n1..0\n"))
+	o := &ociclient.Outcome{TAP: empty}
+	if _, fail, _ := o.Counts(); fail != 1 || o.OK() {
+		t.Errorf("a program that printed no point: fail %d ok %v; want 1 false", fail, o.OK())
+	}
+	// A complete plan and a non-zero exit status (util.Fatal after the last point).
+	o = &ociclient.Outcome{TAP: tp, ExitCode: 1}
+	if _, fail, _ := o.Counts(); fail != 2 {
+		t.Errorf("complete plan, exit 1: fail %d, want 2", fail)
+	}
+}
+
 func TestWrapper(t *testing.T) {
 	dir := t.TempDir()
 	p, err := ociclient.Wrapper(dir, "w", []string{"GREETING=it's here"}, "/bin/sh", "-c", `echo "$GREETING" "$@"`, "argv0", "--flag=a b")

@@ -81,12 +81,14 @@ type Outcome struct {
 	Elapsed time.Duration
 }
 
-// Counts are the outcome's passed, failed and skipped points. A program that ended
-// without finishing its plan (it gave up at a failed step, crashed or timed out) counts
-// one failure more for the points it never printed.
+// Counts are the outcome's passed, failed and skipped points. A program that did not
+// finish cleanly counts one failure more: one that ended without finishing its plan (it
+// gave up at a failed step, crashed or timed out), exited non-zero, or printed no point
+// at all (the suite's programs print an empty plan with the error when a container
+// they need cannot be run).
 func (o *Outcome) Counts() (pass, fail, skip int) {
 	pass, fail, skip = o.TAP.Counts()
-	if !o.TAP.Complete() {
+	if !o.TAP.Complete() || o.ExitCode != 0 || len(o.TAP.Points) == 0 {
 		fail++
 	}
 	return pass, fail, skip

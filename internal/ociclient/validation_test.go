@@ -151,7 +151,10 @@ func logTable(t *testing.T, sub subject, progs []string, res map[string]programR
 			clean++
 		}
 		notes := ""
-		if !r.TAP.Complete() {
+		switch {
+		case len(r.TAP.Points) == 0:
+			notes += "no point printed; "
+		case !r.TAP.Complete():
 			notes += fmt.Sprintf("plan unfinished (%d of %d); ", len(r.TAP.Points), r.TAP.Plan)
 		}
 		if !r.leftovers.Empty() {
