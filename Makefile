@@ -96,7 +96,7 @@ conformance-full: ## the same with the real tier at full size (100 cases, over 3
 	$(call with-summary,CONFORMANCE_FULL=1 $(GO) test -count=1 -timeout 60m ./conformance)
 
 # The tests of internal/ociclient run the validation suite's lifecycle programs by default;
-# OCI_VALIDATION_RUN=. runs all 58 (about 14 minutes per runtime per line here).
+# OCI_VALIDATION_RUN=. runs all 58 (8 to 14 minutes per runtime per line here).
 OCI_TESTS ?= ^(TestPodman|TestContainerd|TestValidationSuite)$$
 oci: deps ## podman, containerd and the whole OCI validation suite against raw runsc (and the front-end when built), on each runsc line
 	RUNSC=$(RUNSC_DEBIAN) OCI_VALIDATION_RUN=. $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient

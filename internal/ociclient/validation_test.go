@@ -30,7 +30,7 @@ func (r programResult) ok() bool { return r.OK() && r.leftovers.Empty() }
 // lifecycle are the programs that check the runtime's lifecycle verbs (create, start,
 // state, kill, delete) and the files it writes: what a front-end over runsc changes (about
 // two minutes together here). The other programs check what runsc does inside the sandbox
-// (mounts, cgroups, namespaces, hooks) and take about 14 minutes more.
+// (mounts, cgroups, namespaces, hooks) and take 8 to 14 minutes more.
 const lifecycle = `^(create|delete|delete_only_create_resources|delete_resources|kill|kill_no_effect|killsig|pidfile|start|state)$`
 
 // suite finds the built validation suite, skipping loudly (failing under CI=true) when
