@@ -123,7 +123,9 @@ func (c *Containerd) Import(ctx context.Context, tarPath, baseName string) error
 }
 
 // Stop kills and deletes every task and container in Namespace (so that no shim and no
-// sandbox outlives the daemon), ends the daemon and removes Dir.
+// sandbox outlives the daemon), ends the daemon, removes Dir, and removes the cgroups
+// named after Namespace: the runc shim puts each container in /NAMESPACE/ID, and runsc
+// removes only the ID level.
 func (c *Containerd) Stop(ctx context.Context) error {
 	var errs []error
 	if r, err := c.Ctr(ctx, "tasks", "ls", "--quiet"); err == nil && r.ExitCode == 0 {
@@ -152,6 +154,9 @@ func (c *Containerd) Stop(ctx context.Context) error {
 		c.done <- nil // a second Stop does not wait again
 	}
 	if err := os.RemoveAll(c.Dir); err != nil {
+		errs = append(errs, err)
+	}
+	if err := RemoveCgroups(c.Namespace); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

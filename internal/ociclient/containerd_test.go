@@ -60,6 +60,9 @@ func TestContainerd(t *testing.T) {
 				if err := c.Stop(ctx); err != nil {
 					t.Errorf("stopping containerd: %v", err)
 				}
+				if d := ociclient.CgroupDirs(c.Namespace); len(d) > 0 {
+					t.Errorf("cgroups of namespace %s left: %v", c.Namespace, d)
+				}
 			})
 			if err := c.Import(ctx, archive, "gvisorfsm.test/busybox"); err != nil {
 				t.Fatal(err)

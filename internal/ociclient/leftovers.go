@@ -2,10 +2,13 @@ package ociclient
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
@@ -72,11 +75,25 @@ func FindLeftovers(dir string) *Leftovers {
 	return l
 }
 
-// Reap kills the leftover processes (SIGKILL) and detaches the leftover mounts, so that a
-// run that leaked does not leave the machine worse for the next one.
+// Reap kills the leftover processes (SIGKILL), removes the cgroups of the sandboxes
+// among them once they are gone (a killed sandbox cannot remove its own), and detaches
+// the leftover mounts, so that a run that leaked does not leave the machine worse for the
+// next one.
 func (l *Leftovers) Reap() {
+	var ids []string
 	for _, p := range l.Processes {
 		_ = syscall.Kill(p.Pid, syscall.SIGKILL)
+		if id := sandboxID(p.Cmdline); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	for _, p := range l.Processes {
+		for i := 0; i < 50 && syscall.Kill(p.Pid, 0) == nil && len(procfs.Cmdline(p.Pid)) > 0; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	for _, id := range ids {
+		_ = RemoveCgroups(id)
 	}
 	for _, m := range l.Mounts {
 		_ = syscall.Unmount(m, syscall.MNT_DETACH)
@@ -103,4 +120,42 @@ func NsfsMounts() []string {
 		}
 	}
 	return ms
+}
+
+// CgroupDirs are the cgroup directories named name directly under a hierarchy's root:
+// /sys/fs/cgroup/NAME (cgroup v2) and /sys/fs/cgroup/*/NAME (each v1 controller). runsc
+// makes one per sandbox from its cgroupsPath or ID, and containerd's path has the
+// namespace as its first element.
+func CgroupDirs(name string) []string {
+	var dirs []string
+	for _, pat := range []string{"/sys/fs/cgroup/" + name, "/sys/fs/cgroup/*/" + name} {
+		m, _ := filepath.Glob(pat)
+		for _, d := range m {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	return dirs
+}
+
+// RemoveCgroups removes the CgroupDirs of name, which must be empty of processes and
+// of child groups (rmdir, as cgroup directories are removed).
+func RemoveCgroups(name string) error {
+	var errs []error
+	for _, d := range CgroupDirs(name) {
+		if err := syscall.Rmdir(d); err != nil && err != syscall.ENOENT {
+			errs = append(errs, fmt.Errorf("ociclient: removing cgroup %s: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// sandboxID is the container ID a runsc sandbox process serves (the last argument of
+// `runsc-sandbox ... boot ... ID`), or "".
+func sandboxID(argv []string) string {
+	if len(argv) < 2 || !strings.Contains(filepath.Base(argv[0]), "runsc-sandbox") {
+		return ""
+	}
+	return argv[len(argv)-1]
 }
