@@ -4,7 +4,7 @@ PKGS     ?= ./...
 GOBIN    ?= $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: help deps build run test test-short tlc diagrams lint ci bench conformance conformance-full mutants fuzz
+.PHONY: help deps build run test test-short tlc diagrams lint ci bench conformance conformance-full mutants fuzz oci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -14,11 +14,12 @@ help: ## list the targets
 RUNSC_DEBIAN  ?= /usr/bin/runsc
 RUNSC_CURRENT ?= $(shell tools/install-runsc.sh --path)
 # The packages and tests that drive the real runsc, run once more on the second line.
-REAL_PKGS  ?= ./runtime ./conformance ./cmd/gvisorfsm ./cmd/gvisorfsm-oci
-REAL_TESTS ?= ^(TestReal|TestEndToEnd|TestConcurrentRealRunsc|TestRunscObserverOnRealRunsc|TestPodman)
+REAL_PKGS  ?= ./runtime ./conformance ./cmd/gvisorfsm ./cmd/gvisorfsm-oci ./internal/ociclient
+REAL_TESTS ?= ^(TestReal|TestEndToEnd|TestConcurrentRealRunsc|TestRunscObserverOnRealRunsc|TestPodman|TestContainerd|TestValidationSuite)
 
-deps: ## install what the tests need on a fresh Debian machine (both runsc lines, busybox-static, Go modules)
+deps: ## install what the tests need on a fresh Debian machine (both runsc lines, busybox-static, the OCI clients and validation suite, Go modules)
 	tools/install-runsc.sh
+	tools/install-clients.sh
 	$(GO) mod download
 
 build: ## compile every package and command into bin/
@@ -93,6 +94,13 @@ conformance: ## the conformance tiers (fake 1,000 cases, 200 histories, real 30 
 
 conformance-full: ## the same with the real tier at full size (100 cases, over 3,000 runsc calls)
 	$(call with-summary,CONFORMANCE_FULL=1 $(GO) test -count=1 -timeout 60m ./conformance)
+
+# The tests of internal/ociclient run the validation suite's lifecycle programs by default;
+# OCI_VALIDATION_RUN=. runs all 58 (8 to 14 minutes per runtime per line here).
+OCI_TESTS ?= ^(TestPodman|TestContainerd|TestValidationSuite)$$
+oci: deps ## podman, containerd and the whole OCI validation suite against raw runsc (and the front-end when built), on each runsc line
+	RUNSC=$(RUNSC_DEBIAN) OCI_VALIDATION_RUN=. $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient
+	RUNSC=$(RUNSC_CURRENT) OCI_VALIDATION_RUN=. $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient
 
 mutants: ## apply each seeded runtime bug in conformance/mutants to a scratch copy; every one must be killed
 	conformance/mutants/run.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Counts what a test run may leak on the host: runsc processes, nsfs mounts (a runsc
 # root's null-netns), the runtime's state directories in TMPDIR, and cgroup directories
-# (runsc leaves an empty one when sandbox creation fails). `leaks.sh begin FILE` records
+# (runsc leaves an empty one when sandbox creation fails; podman's libpod_parent, the parent
+# it keeps for every container it runs with cgroupfs, is not one). `leaks.sh begin FILE` records
 # the host as it is; `leaks.sh end FILE` prints the counts of what is new since and
 # exits 1 if anything is.
 set -uo pipefail
@@ -13,7 +14,7 @@ snapshot() {
   { pgrep -f 'runsc' | sed 's/^/proc /'
     grep ' nsfs ' /proc/self/mountinfo | awk '{print "mount " $5}'
     find "$tmp" -maxdepth 1 -name 'gvisorfsm-*' -printf 'statedir %p\n' 2>/dev/null
-    find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -printf 'cgroup %p\n' 2>/dev/null
+    find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d ! -path '*/libpod_parent*' -printf 'cgroup %p\n' 2>/dev/null
   } | sort -u
 }
 
