@@ -253,6 +253,7 @@ func (ch *checker) bfs() (res *Result) {
 	c := ch.c
 	r := ch.res
 	ch.store = newStateStore(ch.exactStore(), ch.opts.FP)
+	ch.symHashed = ch.symmetry != nil && !ch.store.exact
 	qmem := ch.opts.queueMem
 	if qmem == 0 {
 		qmem = defaultQueueMem
@@ -492,7 +493,7 @@ func (ch *checker) bfs() (res *Result) {
 				}
 				return checkActions(-1, false)
 			}
-			id := ch.addState(ch.stateKeyBytes(t), t, nil, q.id, depth+1)
+			id := ch.addState(kb, t, nil, q.id, depth+1) // the constraints' evaluation leaves kb's buffer alone
 			r.Distinct++
 			if int(depth+1) > r.Depth {
 				r.Depth = int(depth + 1)

@@ -237,6 +237,7 @@ func (w *pworker) build(main *checker) (ok bool) {
 		return false // loading drew random numbers: leave the search to one worker
 	}
 	ch.checkDeadlock = main.checkDeadlock
+	ch.symHashed = main.symHashed
 	ch.c.split = true
 	ch.c.registers = nil
 	ch.p.rank = maps.Clone(main.p.rank)
