@@ -233,11 +233,11 @@ const defaultQueueMem = 2 << 20
 func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
 
 // addState stores a new state and queues it.
-func (ch *checker) addState(key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
+func (ch *checker) addState(fp uint64, key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
 	if enc == nil && (ch.view != nil || ch.symmetry != nil) {
 		enc = []byte(encodeState(vals))
 	}
-	id := ch.store.add(key, enc, parent)
+	id := ch.store.addFP(fp, key, enc, parent)
 	if ch.store.exact {
 		ch.queue.push(id, depth, nil)
 	} else if enc != nil {
@@ -350,7 +350,8 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			continue
 		}
-		id := ch.addState(ch.stateKeyBytes(s), s, nil, -1, 1)
+		key = ch.stateKeyBytes(s)
+		id := ch.addState(ch.store.fingerprint(key), key, s, nil, -1, 1)
 		r.Distinct++
 		r.Depth = 1
 		if ch.dotOut != nil {
@@ -477,7 +478,8 @@ func (ch *checker) bfs() (res *Result) {
 				return false
 			}
 			kb := ch.stateKeyBytes(t)
-			if old, ok := ch.store.lookup(kb); ok {
+			fp := ch.store.fingerprint(kb)
+			if old, ok := ch.store.lookupFP(fp, kb); ok {
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
@@ -493,7 +495,7 @@ func (ch *checker) bfs() (res *Result) {
 				}
 				return checkActions(-1, false)
 			}
-			id := ch.addState(kb, t, nil, q.id, depth+1) // the constraints' evaluation leaves kb's buffer alone
+			id := ch.addState(fp, kb, t, nil, q.id, depth+1) // the constraints' evaluation leaves kb's buffer alone
 			r.Distinct++
 			if int(depth+1) > r.Depth {
 				r.Depth = int(depth + 1)
