@@ -90,8 +90,14 @@ func BenchmarkLargeModels(b *testing.B) {
 					b.Fatalf("runs disagree: tlacheck -workers 1 %+v, other %+v", r.go1, o)
 				}
 			}
+			// the benchmark's own line carries the row too, so a run cut short still
+			// shows the models it finished
 			b.ReportMetric(float64(r.go1.distinct), "distinct")
 			b.ReportMetric(float64(r.go1.rssKB*1024)/float64(max(1, r.go1.distinct)), "rssB/state")
+			b.ReportMetric(float64(r.go2.rssKB*1024)/float64(max(1, r.go2.distinct)), "rss2B/state")
+			b.ReportMetric(r.tlc.wall.Seconds(), "tlc-s")
+			b.ReportMetric(r.go1.wall.Seconds(), "go-s")
+			b.ReportMetric(r.go2.wall.Seconds(), "go2-s")
 			rows = append(rows, r)
 		})
 	}
