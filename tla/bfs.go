@@ -227,7 +227,7 @@ func (ch *checker) exactStore() bool {
 
 // defaultQueueMem is how many bytes of the queue stay in memory before it spills
 // to disk.
-const defaultQueueMem = 1 << 20
+const defaultQueueMem = 256 << 10
 
 // queueLeft is the number of states waiting to be expanded.
 func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
