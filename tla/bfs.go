@@ -227,17 +227,17 @@ func (ch *checker) exactStore() bool {
 
 // defaultQueueMem is how many bytes of the queue stay in memory before it spills
 // to disk.
-const defaultQueueMem = 2 << 20
+const defaultQueueMem = 256 << 10
 
 // queueLeft is the number of states waiting to be expanded.
 func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
 
 // addState stores a new state and queues it.
-func (ch *checker) addState(key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
+func (ch *checker) addState(fp uint64, key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
 	if enc == nil && (ch.view != nil || ch.symmetry != nil) {
 		enc = []byte(encodeState(vals))
 	}
-	id := ch.store.add(key, enc, parent)
+	id := ch.store.addFP(fp, key, enc, parent)
 	if ch.store.exact {
 		ch.queue.push(id, depth, nil)
 	} else if enc != nil {
@@ -253,6 +253,7 @@ func (ch *checker) bfs() (res *Result) {
 	c := ch.c
 	r := ch.res
 	ch.store = newStateStore(ch.exactStore(), ch.opts.FP)
+	ch.symHashed = ch.symmetry != nil && !ch.store.exact
 	qmem := ch.opts.queueMem
 	if qmem == 0 {
 		qmem = defaultQueueMem
@@ -349,7 +350,8 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			continue
 		}
-		id := ch.addState(ch.stateKeyBytes(s), s, nil, -1, 1)
+		key = ch.stateKeyBytes(s)
+		id := ch.addState(ch.store.fingerprint(key), key, s, nil, -1, 1)
 		r.Distinct++
 		r.Depth = 1
 		if ch.dotOut != nil {
@@ -476,7 +478,8 @@ func (ch *checker) bfs() (res *Result) {
 				return false
 			}
 			kb := ch.stateKeyBytes(t)
-			if old, ok := ch.store.lookup(kb); ok {
+			fp := ch.store.fingerprint(kb)
+			if old, ok := ch.store.lookupFP(fp, kb); ok {
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
@@ -492,7 +495,7 @@ func (ch *checker) bfs() (res *Result) {
 				}
 				return checkActions(-1, false)
 			}
-			id := ch.addState(ch.stateKeyBytes(t), t, nil, q.id, depth+1)
+			id := ch.addState(fp, kb, t, nil, q.id, depth+1) // the constraints' evaluation leaves kb's buffer alone
 			r.Distinct++
 			if int(depth+1) > r.Depth {
 				r.Depth = int(depth + 1)

@@ -202,6 +202,8 @@ type checker struct {
 	symFixed         [][]byte    // symmetryKey: encodings of variables without model values
 	symPieces        []symPiece  // symEncodeSorted's stack of element positions
 	symTmp           []byte      // symEncodeSorted's copy of the unsorted elements
+	symHashed        bool        // fingerprint mode: symmetryKey is the orbit's smallest hash (symhash.go)
+	symFixedHash     []uint64    // symmetryHashKey: hashes of variables without model values
 	initProps        []namedExpr
 	cfgText          string
 	specPath         string

@@ -41,7 +41,7 @@
 // The search is breadth first. By default, as in TLC, the seen set holds a 64-bit
 // fingerprint of each distinct state (8 to 16 bytes a state, outside the Go heap; the
 // parents a counterexample needs go to a temporary file, as TLC's trace file does),
-// and the queue of unexplored states spills to a temporary file beyond 4 MB,
+// and the queue of unexplored states spills to a temporary file beyond 256 KB,
 // so the memory a run needs grows slowly with the model: large models are what people
 // need a model checker for, and TLC's users already accept its fingerprints. A
 // success report prints TLC's estimate of the chance that two distinct states had the

@@ -299,13 +299,23 @@ func (c *evaluator) unchangedHolds(sub expr, en *env, sc *scope) bool {
 }
 
 func (c *evaluator) bindLet(l *let, en *env, sc *scope) *env {
-	for _, d := range l.Defs {
+	// one allocation for every definition's binding and closure
+	bs := make([]letBinding, len(l.Defs))
+	for i, d := range l.Defs {
 		d.scope = sc
-		cl := &closureV{def: d, scope: sc, arity: len(d.Params)}
-		en = en.bind(d.Name, cl)
-		cl.env = en
+		b := &bs[i]
+		b.cl = closureV{def: d, scope: sc, arity: len(d.Params)}
+		b.node = env{name: d.Name, val: &b.cl, next: en}
+		en = &b.node
+		b.cl.env = en
 	}
 	return en
+}
+
+// letBinding is a LET definition's environment node and closure.
+type letBinding struct {
+	node env
+	cl   closureV
 }
 
 // bindPattern binds a binder's names to v.
@@ -683,12 +693,17 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 	if len(args) != len(d.Params) {
 		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
 	}
-	vals := c.argValues(args, d.Params, en, sc)
-	// one allocation for all parameter bindings
+	// one allocation for all parameter bindings, the arguments evaluated into them
 	nodes := make([]env, len(d.Params))
 	var en2 *env
 	for i, p := range d.Params {
-		nodes[i] = env{name: p.Name, val: vals[i], next: en2}
+		var v Value
+		if p.Arity > 0 {
+			v = c.opArg(args[i], p.Arity, en, sc)
+		} else {
+			v = c.eval(args[i], en, sc)
+		}
+		nodes[i] = env{name: p.Name, val: v, next: en2}
 		en2 = &nodes[i]
 	}
 	return c.eval(d.Body, en2, d.scope)

@@ -5,7 +5,7 @@ import "unsafe"
 // Large arrays of the state store (the seen set, the stored encodings, the parent of
 // every state) live outside the Go heap. The collector would not scan them (they hold
 // no pointers) but would count them: with the store in the heap, the heap may grow
-// to several times the store before a collection (tlacheck runs with GOGC=400), and
+// to several times the store before a collection (tlacheck runs with GOGC=200), and
 // the memory a run needs would be that multiple of what it stores. Outside the heap
 // the collector only paces the evaluation's short-lived values.
 

@@ -55,6 +55,7 @@ const defaultBatch = 512
 type psucc struct {
 	key   string // seen-set key; "" when seen
 	enc   string // stored encoding when it differs from key (VIEW, SYMMETRY)
+	fp    uint64 // the key's fingerprint, so that the merge need not hash it again
 	old   int32  // id of the equal state stored before the batch (exact mode), or -1
 	seen  bool   // an equal state was stored before the batch
 	flags uint8
@@ -237,6 +238,7 @@ func (w *pworker) build(main *checker) (ok bool) {
 		return false // loading drew random numbers: leave the search to one worker
 	}
 	ch.checkDeadlock = main.checkDeadlock
+	ch.symHashed = main.symHashed
 	ch.c.split = true
 	ch.c.registers = nil
 	ch.p.rank = maps.Clone(main.p.rank)
@@ -305,14 +307,15 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 			return false
 		}
 		kb := ch.stateKeyBytes(next)
-		if old, found := main.store.lookup(kb); found {
+		sc.fp = main.store.fingerprint(kb)
+		if old, found := main.store.lookupFP(sc.fp, kb); found {
 			sc.old, sc.seen = old, true
 		} else {
 			byValue := ch.view == nil && ch.symmetry == nil
 			if prev, found := w.checked[string(kb)]; found && byValue && prev.depth == int32(depth) {
 				// met before in this batch from a state of the same level: the
 				// same state, so the same outcome (its invariants held)
-				sc.key, sc.flags = prev.key, prev.flags
+				sc.key, sc.flags = prev.key, prev.flags // sc.fp is the same
 			} else {
 				sc.key = string(kb)
 				if !byValue {
@@ -375,7 +378,7 @@ func (ch *checker) mergeClean(q queued, succs []psucc) {
 		}
 		old, seen := sc.old, sc.seen
 		if !seen {
-			old, seen = ch.store.lookup(unsafeBytes(sc.key))
+			old, seen = ch.store.lookupFP(sc.fp, unsafeBytes(sc.key))
 		}
 		if seen {
 			if ch.dotOut != nil {
@@ -390,7 +393,7 @@ func (ch *checker) mergeClean(q queued, succs []psucc) {
 		if sc.enc != "" {
 			enc = unsafeBytes(sc.enc)
 		}
-		id := ch.addState(unsafeBytes(sc.key), nil, enc, pid, depth+1)
+		id := ch.addState(sc.fp, unsafeBytes(sc.key), nil, enc, pid, depth+1)
 		r.Distinct++
 		if int(depth+1) > r.Depth {
 			r.Depth = int(depth + 1)

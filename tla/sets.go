@@ -60,6 +60,19 @@ func (c *evaluator) enumerate(v Value, pos pos) []Value {
 	return m.put(c.enumerateLazy(v, pos))
 }
 
+// smallInts holds the integers smallIntLo, smallIntLo+1, ... as values, shared by the
+// enumerations of the intervals within them; like a set's elements, callers only
+// read them.
+var smallInts = func() []Value {
+	out := make([]Value, 1024+2)
+	for i := range out {
+		out[i] = intV(int64(i) + smallIntLo)
+	}
+	return out
+}()
+
+const smallIntLo = -1
+
 func (c *evaluator) enumerateLazy(v Value, pos pos) []Value {
 	switch s := v.(type) {
 	case *setV:
@@ -67,6 +80,10 @@ func (c *evaluator) enumerateLazy(v Value, pos pos) []Value {
 	case *intervalV:
 		if s.Hi < s.Lo {
 			return nil
+		}
+		if s.Lo >= smallIntLo && s.Hi < smallIntLo+int64(len(smallInts)) {
+			// 1..N is enumerated by every \E i \in 1..N: share one read-only copy
+			return smallInts[s.Lo-smallIntLo : s.Hi-smallIntLo+1 : s.Hi-smallIntLo+1]
 		}
 		out := make([]Value, 0, s.Hi-s.Lo+1)
 		for i := s.Lo; i <= s.Hi; i++ {
@@ -238,11 +255,34 @@ func (c *evaluator) member(x, s Value, pos pos) bool {
 		}
 	case *fcnSetV:
 		x = c.canon(x, pos)
+		sdom := c.enumerate(st.Dom, pos)
+		switch f := x.(type) {
+		case *tupleV:
+			// the common TypeOK conjunct f \in [1..N -> S], without building f's domain
+			if len(sdom) != len(f.Elems) {
+				return false
+			}
+			for i, d := range sdom {
+				if n, ok := d.(intV); !ok || int(n) != i+1 || !c.member(f.Elems[i], st.Rng, pos) {
+					return false
+				}
+			}
+			return true
+		case *recordV:
+			if len(sdom) != len(f.Names) {
+				return false
+			}
+			for i, d := range sdom {
+				if s, ok := d.(strV); !ok || string(s) != f.Names[i] || !c.member(f.Vals[i], st.Rng, pos) {
+					return false
+				}
+			}
+			return true
+		}
 		dom, vals, ok := fcnParts(x)
 		if !ok {
 			return false
 		}
-		sdom := c.enumerate(st.Dom, pos)
 		if len(sdom) != len(dom) {
 			return false
 		}

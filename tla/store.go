@@ -21,28 +21,47 @@ type stateStore struct {
 	exact bool
 	seed  uint64
 	n     int32
-	// table is an open-addressing hash table. Exact mode: the high 32 bits of an entry
-	// are the high bits of the state's hash and the low 32 bits its id+1. Fingerprint
-	// mode: the entry is the fingerprint (never 0: a 0 fingerprint is stored as 1).
-	table  bigSlice[uint64]
-	used   int
+	// shards are open-addressing hash tables, a state's in the shard its hash's top
+	// bits choose. Exact mode: the high 32 bits of an entry are the high bits of the
+	// state's hash and the low 32 bits its id+1. Fingerprint mode: the entry is the
+	// fingerprint (never 0: a 0 fingerprint is stored as 1). A shard doubles on its
+	// own, so growing needs the memory of one shard's copy, not of the whole table's.
+	shards [storeShards]storeShard
 	parent bigSlice[int32]  // exact mode: each state's parent
 	trail  *trailFile       // fingerprint mode: each state's parent and fingerprint
 	offs   bigSlice[uint64] // exact mode: chunk<<32 | offset of each state's encoding
 	chunks [][]byte         // exact mode: the encodings, uvarint length first
 }
 
+// storeShard is one table of the seen set.
+type storeShard struct {
+	table bigSlice[uint64]
+	used  int
+}
+
+// storeShards is the number of tables of the seen set, a power of two.
+const storeShards = 64
+
 const arenaChunk = 4 << 20
 
 func newStateStore(exact bool, fpIndex int) *stateStore {
 	st := &stateStore{exact: exact, seed: fpSeed(fpIndex)}
-	st.table.grow(1 << 12)
+	for i := range st.shards {
+		st.shards[i].table.grow(1)
+	}
 	return st
+}
+
+// shard returns the table that holds the states with hash fp.
+func (st *stateStore) shard(fp uint64) *storeShard {
+	return &st.shards[fp>>(64-6)]
 }
 
 // free returns the store's memory.
 func (st *stateStore) free() {
-	st.table.free()
+	for i := range st.shards {
+		st.shards[i].table.free()
+	}
 	st.parent.free()
 	if st.trail != nil {
 		st.trail.close()
@@ -69,9 +88,13 @@ func (st *stateStore) fingerprint(key []byte) uint64 {
 // lookup finds the state stored under key. In fingerprint mode the id is -1 even
 // when the state was seen: ids of seen states are only needed in exact mode.
 func (st *stateStore) lookup(key []byte) (id int32, ok bool) {
-	fp := st.fingerprint(key)
-	mask := uint64(len(st.table.s) - 1)
-	tab := st.table.s
+	return st.lookupFP(st.fingerprint(key), key)
+}
+
+// lookupFP is lookup with the key's fingerprint already computed.
+func (st *stateStore) lookupFP(fp uint64, key []byte) (id int32, ok bool) {
+	tab := st.shard(fp).table.s
+	mask := uint64(len(tab) - 1)
 	if !st.exact {
 		for i := fp & mask; ; i = (i + 1) & mask {
 			switch tab[i] {
@@ -101,9 +124,13 @@ func (st *stateStore) lookup(key []byte) (id int32, ok bool) {
 // initial state), and returns its id. enc is the state's own encoding where it
 // differs from the key (VIEW, SYMMETRY), nil otherwise.
 func (st *stateStore) add(key, enc []byte, parent int32) int32 {
+	return st.addFP(st.fingerprint(key), key, enc, parent)
+}
+
+// addFP is add with the key's fingerprint already computed.
+func (st *stateStore) addFP(fp uint64, key, enc []byte, parent int32) int32 {
 	id := st.n
 	st.n++
-	fp := st.fingerprint(key)
 	entry := fp
 	if st.exact {
 		st.parent.grow(int(st.n))
@@ -122,26 +149,27 @@ func (st *stateStore) add(key, enc []byte, parent int32) int32 {
 }
 
 func (st *stateStore) insert(fp, entry uint64) {
-	if 4*(st.used+1) > 3*len(st.table.s) {
-		st.rehash()
+	sh := st.shard(fp)
+	if 4*(sh.used+1) > 3*len(sh.table.s) {
+		st.rehash(sh)
 	}
-	mask := uint64(len(st.table.s) - 1)
-	tab := st.table.s
+	tab := sh.table.s
+	mask := uint64(len(tab) - 1)
 	i := fp & mask
 	for tab[i] != 0 {
 		i = (i + 1) & mask
 	}
 	tab[i] = entry
-	st.used++
+	sh.used++
 }
 
-// rehash doubles the table.
-func (st *stateStore) rehash() {
-	old := st.table
-	st.table = bigSlice[uint64]{}
-	st.table.grow(2 * len(old.s))
-	mask := uint64(len(st.table.s) - 1)
-	tab := st.table.s
+// rehash doubles a shard's table.
+func (st *stateStore) rehash(sh *storeShard) {
+	old := sh.table
+	sh.table = bigSlice[uint64]{}
+	sh.table.grow(2 * len(old.s))
+	tab := sh.table.s
+	mask := uint64(len(tab) - 1)
 	for _, e := range old.s {
 		if e == 0 {
 			continue

@@ -111,6 +111,9 @@ func (ch *checker) symmetryKey(vals []Value) []byte {
 	if ch.symPerms == nil {
 		ch.symPerms = symPermTables(ch.symmetry)
 	}
+	if ch.symHashed {
+		return ch.symmetryHashKey(vals)
+	}
 	// A variable without model values encodes the same under every permutation.
 	fixed := ch.symFixed[:0]
 	for _, v := range vals {

@@ -68,6 +68,7 @@ func BenchmarkLargeModels(b *testing.B) {
 		tlc, go1, go2 engineRun
 	}
 	var rows []row
+	loadBefore := loadAverage()
 	for _, m := range largeModels {
 		dir := filepath.Join(root, "specifications", m.dir)
 		if _, err := os.Stat(filepath.Join(dir, m.spec)); err != nil {
@@ -89,8 +90,14 @@ func BenchmarkLargeModels(b *testing.B) {
 					b.Fatalf("runs disagree: tlacheck -workers 1 %+v, other %+v", r.go1, o)
 				}
 			}
+			// the benchmark's own line carries the row too, so a run cut short still
+			// shows the models it finished
 			b.ReportMetric(float64(r.go1.distinct), "distinct")
 			b.ReportMetric(float64(r.go1.rssKB*1024)/float64(max(1, r.go1.distinct)), "rssB/state")
+			b.ReportMetric(float64(r.go2.rssKB*1024)/float64(max(1, r.go2.distinct)), "rss2B/state")
+			b.ReportMetric(r.tlc.wall.Seconds(), "tlc-s")
+			b.ReportMetric(r.go1.wall.Seconds(), "go-s")
+			b.ReportMetric(r.go2.wall.Seconds(), "go2-s")
 			rows = append(rows, r)
 		})
 	}
@@ -99,8 +106,10 @@ func BenchmarkLargeModels(b *testing.B) {
 		fmt.Printf("TLC COLUMNS SKIPPED: %s\n", noTLC)
 	}
 	fmt.Println("large models, each run a fresh process, one after the other; RSS is the peak resident set, B/state is it over distinct states")
+	// the machine may be shared: the load says how far the wall times are to be trusted
+	fmt.Printf("load average (1, 5, 15 min) before: %s, after: %s\n", loadBefore, loadAverage())
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "model\tdistinct\ttlc wall\tgo wall\tgo -workers 2\tgo/tlc\t1w/2w\ttlc RSS MB\tgo RSS MB\tgo2 RSS MB\ttlc B/state\tgo B/state\t")
+	fmt.Fprintln(w, "model\tdistinct\ttlc wall\tgo wall\tgo -workers 2\tgo/tlc\t1w/2w\ttlc RSS MB\tgo RSS MB\tgo2 RSS MB\ttlc B/state\tgo B/state\tgo2 B/state\t")
 	for _, r := range rows {
 		mb := func(e engineRun) string {
 			if e.rssKB == 0 {
@@ -119,11 +128,25 @@ func BenchmarkLargeModels(b *testing.B) {
 			tlcWall = r.tlc.wall.Round(10 * time.Millisecond).String()
 			ratio = fmt.Sprintf("%.2f", float64(r.go1.wall)/float64(r.tlc.wall))
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.go1.distinct, tlcWall,
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.go1.distinct, tlcWall,
 			r.go1.wall.Round(10*time.Millisecond), r.go2.wall.Round(10*time.Millisecond), ratio,
-			float64(r.go1.wall)/float64(r.go2.wall), mb(r.tlc), mb(r.go1), mb(r.go2), perState(r.tlc), perState(r.go1))
+			float64(r.go1.wall)/float64(r.go2.wall), mb(r.tlc), mb(r.go1), mb(r.go2), perState(r.tlc), perState(r.go1), perState(r.go2))
 	}
 	w.Flush()
+}
+
+// loadAverage returns the system's load averages over 1, 5 and 15 minutes, or "-"
+// where the system does not say.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "-"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "-"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // runEngine runs a checker in dir and returns its counts, exit code, wall time and

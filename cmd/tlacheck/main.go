@@ -51,8 +51,10 @@ func main() {
 		// State search allocates many short-lived values; collecting less often
 		// trades memory for speed, as TLC's large default heap does. The stored
 		// states live outside the heap, so this costs a fixed amount (the heap's
-		// floor grows from 4 to 16 MB), not a multiple of the states.
-		debug.SetGCPercent(400)
+		// floor grows from 4 to 8 MB), not a multiple of the states. At 400 (16 MB)
+		// a model of 700 k states took 10% less CPU time and 7 MB more memory,
+		// 10 bytes a state more than the fingerprint table itself takes.
+		debug.SetGCPercent(200)
 	}
 	os.Exit(run(os.Args[1:]))
 }
