@@ -42,6 +42,11 @@ type Options struct {
 	// FP selects the fingerprint function, like TLC's -fp: runs with different
 	// values collide on different pairs of states, if any.
 	FP int
+	// Coverage, if positive, prints TLC's coverage report of the actions (for
+	// each, the distinct states it found first and the states it generated)
+	// every Coverage during the search and at its end, as TLC's -coverage does.
+	// The search then runs on one goroutine, whatever Workers says.
+	Coverage time.Duration
 
 	batch    int // queued states per parallel batch; 0 = a default (tests set it small)
 	queueMem int // bytes of queue kept in memory before it spills to disk; 0 = a default
@@ -219,6 +224,7 @@ type checker struct {
 	buf       []byte
 	res       *Result
 	dotOut    io.Writer
+	cov       *coverage // Options.Coverage's counts
 }
 
 func (ch *checker) run(m *module, specPath string) (res *Result) {

@@ -393,6 +393,7 @@ func (p *parser) parseDef() *def {
 	default:
 		p.fail(t, "unexpected %s at module level", t)
 	}
+	d.headSp = span{d.Pos, p.lastEnd}
 	p.expectOp("==")
 	if p.isKw("INSTANCE") {
 		inst := p.parseInstance()

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-coverage N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
@@ -28,6 +28,11 @@
 //
 // -dumpTrace json FILE writes a counterexample in the JSON form TLC writes (its tla
 // form is not supported).
+//
+// -coverage N prints, every N minutes and at the end, the action lines of TLC's
+// coverage report: per action, the distinct states it found first and the states it
+// generated (TLC's expression and variable lines are not printed). It runs on one
+// worker.
 //
 // -cpuprofile FILE and -memprofile FILE write Go profiles of the run for go tool pprof.
 package main
@@ -71,6 +76,8 @@ const helpText = `
   -seed N               seed of the random behaviours (default: a new one per run)
   -exact                store states in full instead of as 64-bit fingerprints
   -fp N                 pick the fingerprint function (as TLC's -fp)
+  -coverage N           print, every N minutes and at the end, how many distinct states
+                        each action found and how many it generated (as TLC's -coverage)
   -dump dot[,actionlabels] FILE
                         write the state graph in Graphviz format
   -dumpTrace json FILE  write a counterexample to FILE as TLC's -dumpTrace json does
@@ -153,6 +160,17 @@ func run(args []string) int {
 				return usage()
 			}
 			opts.FP = n
+		case "-coverage":
+			if i+1 >= len(args) {
+				return usage()
+			}
+			i++
+			n, err := strconv.Atoi(args[i])
+			if err != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "tlacheck: -coverage needs a number of minutes (at least 1), not %q\n", args[i])
+				return usage()
+			}
+			opts.Coverage = time.Duration(n) * time.Minute
 		case "-workers":
 			if i+1 >= len(args) {
 				return usage()
