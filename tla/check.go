@@ -89,6 +89,8 @@ type Result struct {
 	LoopBack int
 	// Message is the main error message, if any.
 	Message string
+
+	back *State // the action of the step closing a lasso (LoopBack, or stuttering)
 }
 
 // TLC exit codes.
@@ -151,7 +153,7 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, cfgText: string(cfgSrc)}
 	res := ch.run(m, specPath)
 	if opts.TraceJSON != nil && len(res.Trace) > 0 {
-		if err := writeTraceJSON(opts.TraceJSON, res.Trace); err != nil {
+		if err := writeTraceJSON(opts.TraceJSON, res); err != nil {
 			return res, err
 		}
 	}

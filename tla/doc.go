@@ -58,7 +58,8 @@
 //
 // As TLC's command line does, Options.Continue reports every invariant violation and
 // searches on, Options.Simulation checks random behaviours instead of the whole state
-// space, Options.TraceJSON receives a counterexample in TLC's -dumpTrace json form, and
+// space, Options.TraceJSON receives a counterexample in TLC's -dumpTrace json form
+// (Result.WriteTraceTLA writes its tla form), and
 // Options.Coverage prints TLC's coverage report of the actions (distinct states each
 // found first, states each generated) during the search and at its end.
 //
