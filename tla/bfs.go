@@ -104,14 +104,8 @@ func (ch *checker) printViolation(msg string, trace []State, initial bool) {
 	ch.printTrace(trace)
 }
 
-// labelFor re-runs Next from s to find the action that produces t.
-func (ch *checker) labelFor(s, t []Value) string {
-	label, _ := ch.stepFor(s, t)
-	return label
-}
-
-// stepFor is labelFor that also returns the action's details (nil when Next is not
-// split into named actions or no step matches).
+// stepFor re-runs Next from s to find the action that produces t: its label and
+// its details (nil when Next is not split into named actions or no step matches).
 func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 	for _, v := range t {
 		if v == nil {

@@ -152,28 +152,25 @@ func run(args []string) int {
 			} else {
 				seed, seedSet = n, true
 			}
-		case "-fp":
+		case "-fp", "-coverage":
 			if i+1 >= len(args) {
 				return usage()
 			}
 			i++
+			least, what := 0, "a number (0 or more)"
+			if a == "-coverage" {
+				least, what = 1, "a number of minutes (at least 1)"
+			}
 			n, err := strconv.Atoi(args[i])
-			if err != nil || n < 0 {
-				fmt.Fprintf(os.Stderr, "tlacheck: -fp needs a number (0 or more), not %q\n", args[i])
+			if err != nil || n < least {
+				fmt.Fprintf(os.Stderr, "tlacheck: %s needs %s, not %q\n", a, what, args[i])
 				return usage()
 			}
-			opts.FP = n
-		case "-coverage":
-			if i+1 >= len(args) {
-				return usage()
+			if a == "-fp" {
+				opts.FP = n
+			} else {
+				opts.Coverage = time.Duration(n) * time.Minute
 			}
-			i++
-			n, err := strconv.Atoi(args[i])
-			if err != nil || n < 1 {
-				fmt.Fprintf(os.Stderr, "tlacheck: -coverage needs a number of minutes (at least 1), not %q\n", args[i])
-				return usage()
-			}
-			opts.Coverage = time.Duration(n) * time.Minute
 		case "-workers":
 			if i+1 >= len(args) {
 				return usage()

@@ -108,20 +108,7 @@ Inv == t < 1
 	if code, stdout, stderr := runCaptured(t, "-dumpTrace", "json", out, path); code != 12 {
 		t.Fatalf("exit %d, want 12\n%s%s", code, stdout, stderr)
 	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got, want any
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(tlcTraceJSON), &want); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("-dumpTrace json wrote\n%s\nTLC wrote\n%s", raw, tlcTraceJSON)
-	}
+	sameJSON(t, out, tlcTraceJSON)
 	write("J.cfg", "CONSTANT m1 = m1\nINIT Init\nNEXT Next\n")
 	none := filepath.Join(dir, "none.json")
 	if code, _, _ := runCaptured(t, "-deadlock", "-dumpTrace", "json", none, path); code != 0 {
@@ -171,7 +158,13 @@ func TestDumpTraceLoop(t *testing.T) {
 	if code, stdout, stderr := runCaptured(t, "-dumpTrace", "json", out, spec); code != 13 {
 		t.Fatalf("exit %d, want 13\n%s%s", code, stdout, stderr)
 	}
-	raw, err := os.ReadFile(out)
+	sameJSON(t, out, tlcLoopJSON)
+}
+
+// sameJSON checks that the JSON file at path has the value of TLC's JSON text.
+func sameJSON(t *testing.T, path, tlc string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +172,11 @@ func TestDumpTraceLoop(t *testing.T) {
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(tlcLoopJSON), &want); err != nil {
+	if err := json.Unmarshal([]byte(tlc), &want); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("-dumpTrace json wrote\n%s\nTLC wrote\n%s", raw, tlcLoopJSON)
+		t.Errorf("-dumpTrace json wrote\n%s\nTLC wrote\n%s", raw, tlc)
 	}
 }
 
@@ -253,5 +246,20 @@ Inv == t < 2
 	}
 	if _, err := os.Stat(filepath.Join(dir, "None.tla")); !os.IsNotExist(err) {
 		t.Errorf("a trace module was written for a successful check: %v", err)
+	}
+}
+
+// TestCoverageFlag checks -coverage N: the report of the actions before the
+// statistics, and a refusal of anything but a number of minutes.
+func TestCoverageFlag(t *testing.T) {
+	spec := filepath.Join("..", "..", "tla", "testdata", "corpus", "DieHard", "DieHard.tla")
+	code, out, _ := runCaptured(t, "-coverage", "1", spec)
+	if code != 12 || !regexp.MustCompile(`(?m)^<Fill line 19, col 1 to line 19, col 7 of module DieHard>: \d+:\d+\nEnd of statistics\.|(?s)<Fill .*End of statistics\.\n\d+ states generated`).MatchString(out) {
+		t.Errorf("exit %d, want 12 and a coverage report naming Fill:\n%s", code, out)
+	}
+	for _, bad := range []string{"0", "x"} {
+		if code, _, stderr := runCaptured(t, "-coverage", bad, spec); code != 1 || !strings.Contains(stderr, "-coverage needs") {
+			t.Errorf("-coverage %s: exit %d, stderr %q", bad, code, stderr)
+		}
 	}
 }
