@@ -139,7 +139,10 @@ func (cv *coverage) due() bool {
 // print writes the report as TLC's -coverage does, for the actions: each line
 // `<Name location>: distinct:generated`. TLC goes on with the evaluation counts of
 // every subexpression and the distinct values of every variable; those are not
-// counted here.
+// counted here. The counts are those of the search: they add up to its distinct and
+// generated states. TLC's agree when it checks neither deadlock nor liveness; with
+// either, TLC 2.20 also counts the evaluations it makes for them (EWD840, with
+// fairness: PassToken 10:396 where the search generates 350).
 func (cv *coverage) print(out io.Writer, now time.Time) {
 	cv.last = now
 	fmt.Fprintf(out, "The coverage statistics at %s (see https://explain.tlapl.us/module-coverage-statistics for how to interpret the following statistics).\n",
