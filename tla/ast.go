@@ -295,6 +295,7 @@ type def struct {
 	Pos     pos
 	Module  string
 	bodySp  span
+	headSp  span // the name and parameters, where TLC's coverage report locates an action
 
 	scope   *scope // module scope the body is evaluated in
 	varIdx  int    // defVar

@@ -104,14 +104,8 @@ func (ch *checker) printViolation(msg string, trace []State, initial bool) {
 	ch.printTrace(trace)
 }
 
-// labelFor re-runs Next from s to find the action that produces t.
-func (ch *checker) labelFor(s, t []Value) string {
-	label, _ := ch.stepFor(s, t)
-	return label
-}
-
-// stepFor is labelFor that also returns the action's details (nil when Next is not
-// split into named actions or no step matches).
+// stepFor re-runs Next from s to find the action that produces t: its label and
+// its details (nil when Next is not split into named actions or no step matches).
 func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 	for _, v := range t {
 		if v == nil {
@@ -214,6 +208,9 @@ func (ch *checker) printStats(success bool) {
 		} else {
 			fmt.Fprintf(ch.out, "  States are stored exactly (no fingerprints), so no two distinct states can be confused.\n")
 		}
+	}
+	if ch.cov != nil {
+		ch.cov.print(ch.out, time.Now())
 	}
 	fmt.Fprintf(ch.out, "%d states generated, %d distinct states found, %d states left on queue.\n", r.Generated, r.Distinct, ch.queueLeft)
 	fmt.Fprintf(ch.out, "The depth of the complete state graph search is %d.\n", r.Depth)
@@ -375,13 +372,17 @@ func (ch *checker) bfs() (res *Result) {
 		plural = ""
 	}
 	fmt.Fprintf(ch.out, "Finished computing initial states: %d distinct state%s generated at %s.\n", r.Distinct, plural, time.Now().Format("2006-01-02 15:04:05"))
+	if ch.opts.Coverage > 0 {
+		ch.cov = newCoverage(ch.opts.Coverage, ch.init, ch.next)
+		ch.cov.init.distinct, ch.cov.init.generated = r.Distinct, r.Generated
+	}
 
 	next := make([]Value, nv)
 	c.split = true
 	lastProgress := time.Now()
 	lastGen, lastDistinct := r.Generated, r.Distinct
 	var pl *pool
-	if n := ch.opts.workers(); n > 1 {
+	if n := ch.opts.workers(); n > 1 && ch.cov == nil { // the workers do not name actions
 		pl = ch.newPool(n)
 	}
 	var batch []queued // the pool's batch, expanded by the workers, merged in order
@@ -404,6 +405,9 @@ func (ch *checker) bfs() (res *Result) {
 				thousands(r.Distinct), thousands(int64(float64(r.Distinct-lastDistinct)/mins)),
 				thousands(int64(ch.left(batchLeft))))
 			lastProgress, lastGen, lastDistinct = time.Now(), r.Generated, r.Distinct
+		}
+		if ch.cov != nil && expanded%4096 == 0 && ch.cov.due() {
+			ch.cov.print(ch.out, time.Now())
 		}
 		if pl != nil && bpos == len(batch) {
 			if pl.off {
@@ -459,6 +463,11 @@ func (ch *checker) bfs() (res *Result) {
 			nsucc++
 			r.Generated++
 			t := next // copied only if the state is new
+			var act *covAction
+			if ch.cov != nil {
+				act = ch.cov.action(c.label, c.actSpan)
+				act.generated++
+			}
 
 			checkActions := func(id int32, stored bool) bool {
 				for _, ap := range ch.actionProps {
@@ -497,6 +506,9 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			id := ch.addState(fp, kb, t, nil, q.id, depth+1) // the constraints' evaluation leaves kb's buffer alone
 			r.Distinct++
+			if act != nil {
+				act.distinct++
+			}
 			if int(depth+1) > r.Depth {
 				r.Depth = int(depth + 1)
 			}

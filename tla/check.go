@@ -42,6 +42,11 @@ type Options struct {
 	// FP selects the fingerprint function, like TLC's -fp: runs with different
 	// values collide on different pairs of states, if any.
 	FP int
+	// Coverage, if positive, prints TLC's coverage report of the actions (for
+	// each, the distinct states it found first and the states it generated)
+	// every Coverage during the search and at its end, as TLC's -coverage does.
+	// The search then runs on one goroutine, whatever Workers says.
+	Coverage time.Duration
 
 	batch    int // queued states per parallel batch; 0 = a default (tests set it small)
 	queueMem int // bytes of queue kept in memory before it spills to disk; 0 = a default
@@ -84,6 +89,8 @@ type Result struct {
 	LoopBack int
 	// Message is the main error message, if any.
 	Message string
+
+	back *State // the action of the step closing a lasso (LoopBack, or stuttering)
 }
 
 // TLC exit codes.
@@ -146,7 +153,7 @@ func CheckFile(ctx context.Context, specPath string, opts Options) (*Result, err
 	ch := &checker{out: out, cfg: cfg, opts: opts, ctx: ctx, cfgText: string(cfgSrc)}
 	res := ch.run(m, specPath)
 	if opts.TraceJSON != nil && len(res.Trace) > 0 {
-		if err := writeTraceJSON(opts.TraceJSON, res.Trace); err != nil {
+		if err := writeTraceJSON(opts.TraceJSON, res); err != nil {
 			return res, err
 		}
 	}
@@ -221,6 +228,7 @@ type checker struct {
 	buf       []byte
 	res       *Result
 	dotOut    io.Writer
+	cov       *coverage // Options.Coverage's counts
 }
 
 func (ch *checker) run(m *module, specPath string) (res *Result) {

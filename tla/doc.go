@@ -58,7 +58,10 @@
 //
 // As TLC's command line does, Options.Continue reports every invariant violation and
 // searches on, Options.Simulation checks random behaviours instead of the whole state
-// space, and Options.TraceJSON receives a counterexample in TLC's -dumpTrace json form.
+// space, Options.TraceJSON receives a counterexample in TLC's -dumpTrace json form
+// (Result.WriteTraceTLA writes its tla form), and
+// Options.Coverage prints TLC's coverage report of the actions (distinct states each
+// found first, states each generated) during the search and at its end.
 //
 // Options.Workers (tlacheck -workers N, or auto for one per CPU) computes successors
 // on several goroutines. The queue is expanded in batches, each worker with its own

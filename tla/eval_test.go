@@ -223,3 +223,35 @@ func TestSimulateDeadlock(t *testing.T) {
 		}
 	}
 }
+
+// TestModulesAfterRoot checks that a module may extend and instantiate modules
+// written after it in the same file, as SANY reads them (tlaplus/Examples' braf does).
+func TestModulesAfterRoot(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "Main.tla")
+	writeFile(t, spec, `---- MODULE Main ----
+EXTENDS Naturals, Later
+VARIABLE x
+I == INSTANCE Other
+Init == x = N
+Next == x < I!M /\ x' = x + 1
+Inv == x <= I!M
+====
+---- MODULE Later ----
+N == 3
+====
+---- MODULE Other ----
+EXTENDS Naturals
+M == 5
+====
+`)
+	writeFile(t, filepath.Join(dir, "Main.cfg"), "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), spec, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK || res.Distinct != 3 {
+		t.Errorf("exit %d, %d distinct states; want 0 and 3 (x from 3 to 5):\n%s", res.ExitCode, res.Distinct, out.String())
+	}
+}

@@ -628,9 +628,12 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 	if l.stutter {
 		fmt.Fprintf(ch.out, "State %d: Stuttering\n", len(tr)+1)
 		r.LoopBack = 0
+		r.back = &State{Action: tr[len(tr)-1].Action, step: tr[len(tr)-1].step}
 	} else {
 		last := g.states[l.states[len(l.states)-1]]
-		fmt.Fprintf(ch.out, "Back to state %d: %s\n", l.back+1, ch.labelFor(last, g.states[l.states[l.back]]))
+		label, step := ch.stepFor(last, g.states[l.states[l.back]])
+		r.back = &State{Action: label, step: step}
+		fmt.Fprintf(ch.out, "Back to state %d: %s\n", l.back+1, label)
 	}
 	fmt.Fprintln(ch.out)
 	fmt.Fprintf(ch.out, "Finished checking temporal properties in %s at %s\n", fmtElapsed(time.Since(start)), time.Now().Format("2006-01-02 15:04:05"))

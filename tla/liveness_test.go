@@ -18,7 +18,7 @@ var temporalDifferences = map[string]string{}
 // independently of the tableau and the cycle search) and no longer than TLC's. Which of
 // several counterexamples TLC prints depends on its fingerprint order, so the length is
 // not always the same.
-func compareTemporalWithTLC(t *testing.T, name, specPath string, res *Result, e expectation) {
+func compareTemporalWithTLC(t *testing.T, name, specPath, cfgPath string, res *Result, e expectation) {
 	t.Helper()
 	if res.Violation != "temporal" {
 		t.Fatalf("violation %q (exit %d, %s), TLC %q", res.Violation, res.ExitCode, res.Message, e.Violation)
@@ -41,7 +41,7 @@ func compareTemporalWithTLC(t *testing.T, name, specPath string, res *Result, e 
 	if res.Generated != e.Generated || res.Distinct != e.Distinct {
 		t.Errorf("generated/distinct %d/%d, TLC %d/%d", res.Generated, res.Distinct, e.Generated, e.Distinct)
 	}
-	verifyLasso(t, specPath, "", res)
+	verifyLasso(t, specPath, cfgPath, res)
 }
 
 // verifyLasso checks that res.Trace with res.LoopBack is a behaviour of the spec that

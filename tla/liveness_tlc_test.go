@@ -36,6 +36,7 @@ func TestLivenessAgainstTLC(t *testing.T) {
 	if s, err := strconv.ParseInt(os.Getenv("TLA_DIFF_SEED"), 10, 64); err == nil {
 		seed = s
 	}
+	tlcStates := regexp.MustCompile(`(?m)^State \d+: <`) // not the closing "State k: Stuttering"
 	stats := regexp.MustCompile(`(?m)^(\d+) states generated, (\d+) distinct states found, (\d+) states left on queue\.$`)
 	falseAlarms := 0
 	for i := 0; i < n; i++ {
@@ -57,6 +58,13 @@ func TestLivenessAgainstTLC(t *testing.T) {
 		ours := stats.FindStringSubmatch(out.String())
 		theirs := stats.FindStringSubmatch(string(tlcOut))
 		same := res.ExitCode == tlcExit && fmt.Sprint(ours) == fmt.Sprint(theirs)
+		if res.Violation == "temporal" && tlcExit == ExitTemporal {
+			// the counterexample must be a real one and no longer than TLC's
+			verifyLasso(t, spec, "", res)
+			if n := len(tlcStates.FindAllString(string(tlcOut), -1)); len(res.Trace) > n {
+				t.Errorf("seed %d: counterexample of %d states, TLC's %d", s, len(res.Trace), n)
+			}
+		}
 		switch {
 		case same:
 		case tlcExit == ExitInvariant && res.ExitCode == ExitOK:

@@ -119,6 +119,19 @@ func parseModule(file, src string) (m *module, err error) {
 	}
 	m = p.parseModuleBody()
 	m.text = src
+	// SANY reads every module of a file: the first may extend or instantiate the
+	// ones that follow it.
+	for {
+		t := p.raw()
+		if t.kind == tEOF {
+			break
+		}
+		if t.kind == tSep && p.peekAt(1).kind == tIdent && p.peekAt(1).text == "MODULE" {
+			m.Submodule = append(m.Submodule, p.parseModuleBody())
+			continue
+		}
+		p.advance()
+	}
 	return m, nil
 }
 
@@ -393,6 +406,7 @@ func (p *parser) parseDef() *def {
 	default:
 		p.fail(t, "unexpected %s at module level", t)
 	}
+	d.headSp = span{d.Pos, p.lastEnd}
 	p.expectOp("==")
 	if p.isKw("INSTANCE") {
 		inst := p.parseInstance()

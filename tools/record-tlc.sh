@@ -3,10 +3,15 @@
 # (re)writes tla/testdata/corpus/expected.json with what TLC reported, so the Go
 # engine's tests compare against real TLC runs rather than hand-written numbers.
 #
-# Usage: tools/record-tlc.sh [-v] [NAME...]
+# Usage: tools/record-tlc.sh [-v] [--examples] [NAME...]
 #   With no NAME every corpus entry is run and expected.json is rewritten from
 #   scratch; with names only those entries are run and merged into the existing file.
 #   -v prints TLC's full output for each entry.
+#   --examples records models of a tlaplus/Examples checkout (TLA_EXAMPLES, its
+#   root) instead: tla/testdata/examples/models lists them, one a line as
+#   "Name specifications/dir/Spec.tla Config.cfg [large] [TLC flags...]", and
+#   tla/testdata/examples/expected.json gets the same fields as the corpus's plus
+#   spec, config, large and depth. Nothing of the checkout is copied.
 #
 # Environment:
 #   TLA2TOOLS_JAR  path to tla2tools.jar (default /opt/tla/tla2tools.jar if present)
@@ -38,6 +43,17 @@ if [[ "${1:-}" == "-v" ]]; then
 	verbose=1
 	shift
 fi
+examples=0
+if [[ "${1:-}" == "--examples" ]]; then
+	examples=1
+	corpus="$root/tla/testdata/examples"
+	out="$corpus/expected.json"
+	[[ -n "${TLA_EXAMPLES:-}" && -d "$TLA_EXAMPLES/specifications" ]] || {
+		echo "record-tlc: set TLA_EXAMPLES to a checkout of github.com/tlaplus/Examples" >&2
+		exit 2
+	}
+	shift
+fi
 
 die() {
 	echo "record-tlc: $*" >&2
@@ -47,7 +63,21 @@ die() {
 command -v "$java" >/dev/null || die "java not found"
 command -v jq >/dev/null || die "jq not found"
 
-if [[ $# -gt 0 ]]; then
+# model_line prints the models file's line for an example, or nothing.
+model_line() {
+	awk -v n="$1" '$1 == n' "$corpus/models"
+}
+
+if [[ $examples == 1 && $# -gt 0 ]]; then
+	names=("$@")
+	for n in "${names[@]}"; do
+		[[ -n "$(model_line "$n")" ]] || die "no model $n in $corpus/models"
+	done
+	base=$(cat "$out" 2>/dev/null || echo '{}')
+elif [[ $examples == 1 ]]; then
+	mapfile -t names < <(awk '!/^#/ && NF { print $1 }' "$corpus/models")
+	base='{}'
+elif [[ $# -gt 0 ]]; then
 	names=("$@")
 	for n in "${names[@]}"; do
 		[[ -f "$corpus/$n/$n.tla" ]] || die "no corpus entry $n"
@@ -86,6 +116,7 @@ parse_output() {
 	/^Error: Assumption .* is false\./ { kind = "assume" }
 	/^Error: The first argument of Assert evaluated to FALSE/ { kind = "assert" }
 	/^State [0-9]+: / && !/^State [0-9]+: Stuttering/ { states++ }
+	/^The depth of the complete state graph search is / { dep = $NF; sub(/\.$/, "", dep); gsub(",", "", dep) }
 	END {
 		if (kind == "") {
 			if (code == 10) kind = "assume"
@@ -100,24 +131,42 @@ parse_output() {
 		if (init && states == 0) states = 1
 		if (!stats) { gen = 0; dist = 0 }
 		if (name == "") name = "-"
-		printf "%s %d %d %s %d %s\n", ver, gen, dist, (kind == "" ? "-" : kind), states + 0, name
+		printf "%s %d %d %s %d %d %s\n", ver, gen, dist, (kind == "" ? "-" : kind), states + 0, dep + 0, name
 	}'
 }
 
 result="$base"
 fail=0
 for n in "${names[@]}"; do
-	rm -rf "${work:?}/$n"
-	cp -r "$corpus/$n" "$work/$n"
 	flags=()
-	if [[ -f "$work/$n/flags" ]]; then
-		read -r -a flags <<<"$(tr '\n' ' ' <"$work/$n/flags")"
+	large=false
+	if [[ $examples == 1 ]]; then
+		# TLC runs in the checkout (it writes nothing there with -noGenerateSpecTE
+		# and a -metadir elsewhere)
+		read -r _ spec cfg rest <<<"$(model_line "$n")"
+		read -r -a flags <<<"${rest:-}"
+		if [[ "${flags[0]:-}" == "large" ]]; then
+			large=true
+			flags=("${flags[@]:1}")
+		fi
+		dir="$TLA_EXAMPLES/$(dirname "$spec")"
+		tla=$(basename "$spec")
+		metadir=(-metadir "$work/$n.states")
+	else
+		rm -rf "${work:?}/$n"
+		cp -r "$corpus/$n" "$work/$n"
+		if [[ -f "$work/$n/flags" ]]; then
+			read -r -a flags <<<"$(tr '\n' ' ' <"$work/$n/flags")"
+		fi
+		dir="$work/$n"
+		cfg="$n.cfg"
+		tla="$n.tla"
+		metadir=()
 	fi
-	cfg="$n.cfg"
 	start=$(date +%s.%N)
 	set +e
-	(cd "$work/$n" && timeout "$timeout_s" "$java" -XX:+UseParallelGC -cp "$jar" tlc2.TLC \
-		-workers 1 -noGenerateSpecTE -fp 0 ${flags[@]+"${flags[@]}"} -config "$cfg" "$n.tla") >"$work/$n.out" 2>&1
+	(cd "$dir" && timeout "$timeout_s" "$java" -XX:+UseParallelGC -cp "$jar" tlc2.TLC \
+		-workers 1 -noGenerateSpecTE -fp 0 ${metadir[@]+"${metadir[@]}"} ${flags[@]+"${flags[@]}"} -config "$cfg" "$tla") >"$work/$n.out" 2>&1
 	code=$?
 	set -e
 	secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
@@ -129,7 +178,7 @@ for n in "${names[@]}"; do
 		fail=1
 		continue
 	fi
-	read -r ver gen dist kind tl name < <(parse_output "$code" <"$work/$n.out")
+	read -r ver gen dist kind tl dep name < <(parse_output "$code" <"$work/$n.out")
 	[[ "$kind" == "-" ]] && kind=""
 	[[ "$name" == "-" ]] && name=""
 	if [[ -z "$ver" ]]; then
@@ -144,6 +193,10 @@ for n in "${names[@]}"; do
 		--argjson tl "$tl" --argjson flags "$flags_json" \
 		'.[$n] = {tlc: $ver, exit: $exit, generated: $gen, distinct: $dist, violation: $kind,
 		          violated: $name, trace_len: $tl, workers: 1, flags: $flags}' <<<"$result")
+	if [[ $examples == 1 ]]; then
+		result=$(jq --arg n "$n" --arg spec "$spec" --arg cfg "$cfg" --argjson large "$large" --argjson dep "$dep" \
+			'.[$n] += {spec: $spec, config: $cfg, large: $large, depth: $dep}' <<<"$result")
+	fi
 	printf '%-28s exit %-3s %9s gen %8s distinct %-9s %-14s trace %-3s %6ss\n' \
 		"$n" "$code" "$gen" "$dist" "${kind:--}" "${name:--}" "$tl" "$secs"
 done

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-coverage N] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
@@ -26,8 +26,14 @@
 // -simulate [num=N] checks random behaviours of -depth N states (default 100) instead
 // of the whole state space, as TLC's -simulate does; -seed N makes them repeatable.
 //
-// -dumpTrace json FILE writes a counterexample in the JSON form TLC writes (its tla
-// form is not supported).
+// -dumpTrace json FILE and -dumpTrace tla FILE write a counterexample in the forms TLC
+// writes: JSON, or a TLA+ module named after FILE that defines CounterExample (see
+// tla.Result.WriteTraceTLA). Both can be given.
+//
+// -coverage N prints, every N minutes and at the end, the action lines of TLC's
+// coverage report: per action, the distinct states it found first and the states it
+// generated (TLC's expression and variable lines are not printed). It runs on one
+// worker.
 //
 // -cpuprofile FILE and -memprofile FILE write Go profiles of the run for go tool pprof.
 package main
@@ -37,6 +43,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -73,9 +80,12 @@ const helpText = `
   -seed N               seed of the random behaviours (default: a new one per run)
   -exact                store states in full instead of as 64-bit fingerprints
   -fp N                 pick the fingerprint function (as TLC's -fp)
+  -coverage N           print, every N minutes and at the end, how many distinct states
+                        each action found and how many it generated (as TLC's -coverage)
   -dump dot[,actionlabels] FILE
                         write the state graph in Graphviz format
-  -dumpTrace json FILE  write a counterexample to FILE as TLC's -dumpTrace json does
+  -dumpTrace json|tla FILE
+                        write a counterexample to FILE as TLC's -dumpTrace does
   -trace FILE           validate the NDJSON trace in FILE instead of model checking
   -trace-ignore-unknown ignore trace fields that are not variables of the spec
   -cpuprofile FILE, -memprofile FILE
@@ -97,7 +107,7 @@ func run(args []string) int {
 	var actionLabels bool
 	var traceOpts tla.TraceOptions
 	var cpuProfile, memProfile string
-	var traceJSONPath string
+	var traceJSONPath, traceTLAPath string
 	var depth int
 	var seed int64
 	var seedSet bool
@@ -144,17 +154,25 @@ func run(args []string) int {
 			} else {
 				seed, seedSet = n, true
 			}
-		case "-fp":
+		case "-fp", "-coverage":
 			if i+1 >= len(args) {
 				return usage()
 			}
 			i++
+			least, what := 0, "a number (0 or more)"
+			if a == "-coverage" {
+				least, what = 1, "a number of minutes (at least 1)"
+			}
 			n, err := strconv.Atoi(args[i])
-			if err != nil || n < 0 {
-				fmt.Fprintf(os.Stderr, "tlacheck: -fp needs a number (0 or more), not %q\n", args[i])
+			if err != nil || n < least {
+				fmt.Fprintf(os.Stderr, "tlacheck: %s needs %s, not %q\n", a, what, args[i])
 				return usage()
 			}
-			opts.FP = n
+			if a == "-fp" {
+				opts.FP = n
+			} else {
+				opts.Coverage = time.Duration(n) * time.Minute
+			}
 		case "-workers":
 			if i+1 >= len(args) {
 				return usage()
@@ -174,11 +192,15 @@ func run(args []string) int {
 			if i+2 >= len(args) {
 				return usage()
 			}
-			if args[i+1] != "json" {
-				fmt.Fprintf(os.Stderr, "tlacheck: -dumpTrace writes json only, not %q\n", args[i+1])
+			switch args[i+1] {
+			case "json":
+				traceJSONPath = args[i+2]
+			case "tla":
+				traceTLAPath = args[i+2]
+			default:
+				fmt.Fprintf(os.Stderr, "tlacheck: -dumpTrace writes json or tla, not %q\n", args[i+1])
 				return usage()
 			}
-			traceJSONPath = args[i+2]
 			i += 2
 		case "-dump":
 			if i+2 >= len(args) || args[i+1] != "dot" && args[i+1] != "dot,actionlabels" {
@@ -280,6 +302,19 @@ func run(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tlacheck:", err)
 		return 1
+	}
+	if traceTLAPath != "" && len(res.Trace) > 0 {
+		// TLC names the module after the file; a module's name has no directory
+		module := strings.TrimSuffix(filepath.Base(traceTLAPath), ".tla")
+		tf := &lazyFile{path: traceTLAPath}
+		err := res.WriteTraceTLA(tf, module)
+		if cerr := tf.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tlacheck:", err)
+			return 1
+		}
 	}
 	return res.ExitCode
 }

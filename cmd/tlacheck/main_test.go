@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -107,20 +108,7 @@ Inv == t < 1
 	if code, stdout, stderr := runCaptured(t, "-dumpTrace", "json", out, path); code != 12 {
 		t.Fatalf("exit %d, want 12\n%s%s", code, stdout, stderr)
 	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got, want any
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(tlcTraceJSON), &want); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("-dumpTrace json wrote\n%s\nTLC wrote\n%s", raw, tlcTraceJSON)
-	}
+	sameJSON(t, out, tlcTraceJSON)
 	write("J.cfg", "CONSTANT m1 = m1\nINIT Init\nNEXT Next\n")
 	none := filepath.Join(dir, "none.json")
 	if code, _, _ := runCaptured(t, "-deadlock", "-dumpTrace", "json", none, path); code != 0 {
@@ -156,5 +144,122 @@ func TestSimulate(t *testing.T) {
 	}
 	if code, _, stderr := runCaptured(t, "-simulate", "num=0", spec); code != 1 || !strings.Contains(stderr, "num=N") {
 		t.Errorf("num=0: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// tlcLoopJSON is what TLC 2.20 wrote with -dumpTrace json for the corpus's
+// LiveOscillate, whose counterexample is a cycle: the step back is an action too.
+const tlcLoopJSON = `{"action":[[[1,{"light":"off"}],{"name":"Toggle","location":{"beginLine":5,"beginColumn":11,"endLine":5,"endColumn":55,"module":"LiveOscillate"}},[2,{"light":"on"}]],[[2,{"light":"on"}],{"name":"Toggle","location":{"beginLine":5,"beginColumn":11,"endLine":5,"endColumn":55,"module":"LiveOscillate"}},[1,{"light":"off"}]]],"state":[[1,{"light":"off"}],[2,{"light":"on"}]]}`
+
+// TestDumpTraceLoop checks -dumpTrace json on a temporal counterexample against TLC's.
+func TestDumpTraceLoop(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "trace.json")
+	spec := filepath.Join("..", "..", "tla", "testdata", "corpus", "LiveOscillate", "LiveOscillate.tla")
+	if code, stdout, stderr := runCaptured(t, "-dumpTrace", "json", out, spec); code != 13 {
+		t.Fatalf("exit %d, want 13\n%s%s", code, stdout, stderr)
+	}
+	sameJSON(t, out, tlcLoopJSON)
+}
+
+// sameJSON checks that the JSON file at path has the value of TLC's JSON text.
+func sameJSON(t *testing.T, path, tlc string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(tlc), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("-dumpTrace json wrote\n%s\nTLC wrote\n%s", raw, tlc)
+	}
+}
+
+// TestDumpTraceTLA checks -dumpTrace tla: the module it writes must define the
+// CounterExample TLC defines for the same behaviour. TLC's tla form needs the
+// Community Modules, so the expected values are TLC's -dumpTrace json files for the
+// same specs (J2: a parameterized action; LiveOscillate: a cycle), written in TLA+;
+// a module that extends the dump ASSUMEs the two are equal and is checked.
+func TestDumpTraceTLA(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	j2 := write("J2.tla", `---- MODULE J2 ----
+EXTENDS Naturals, Sequences
+VARIABLES s, q, f, r, t
+Init == s = {1, 2} /\ q = <<3, 4>> /\ f = [i \in {5, 6} |-> i] /\ r = [a |-> {}, c |-> <<>>] /\ t = 0
+Step(k, z) == t < 2 /\ t' = t + k /\ UNCHANGED <<s, q, f, r>>
+Next == \E k \in {1} : \E z \in {"zz"} : Step(k, z)
+Inv == t < 2
+====
+`)
+	write("J2.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\n")
+	cases := []struct {
+		spec string
+		exit int
+		tlc  string // TLC's CounterExample
+	}{
+		{j2, 12, `LET S(n) == [f |-> (5 :> 5 @@ 6 :> 6), q |-> <<3, 4>>, r |-> [a |-> {}, c |-> <<>>], s |-> {1, 2}, t |-> n]
+		           A == [name |-> "Step", location |-> [beginLine |-> 5, beginColumn |-> 15, endLine |-> 5, endColumn |-> 61, module |-> "J2"],
+		                 context |-> [k |-> 1, z |-> "zz"], parameters |-> <<"k", "z">>]
+		       IN [state |-> {<<1, S(0)>>, <<2, S(1)>>, <<3, S(2)>>},
+		           action |-> {<<<<1, S(0)>>, A, <<2, S(1)>>>>, <<<<2, S(1)>>, A, <<3, S(2)>>>>}]`},
+		{filepath.Join("..", "..", "tla", "testdata", "corpus", "LiveOscillate", "LiveOscillate.tla"), 13,
+			`LET S(l) == [light |-> l]
+			     A == [name |-> "Toggle", location |-> [beginLine |-> 5, beginColumn |-> 11, endLine |-> 5, endColumn |-> 55, module |-> "LiveOscillate"]]
+			 IN [state |-> {<<1, S("off")>>, <<2, S("on")>>},
+			     action |-> {<<<<1, S("off")>>, A, <<2, S("on")>>>>, <<<<2, S("on")>>, A, <<1, S("off")>>>>}]`},
+	}
+	for i, c := range cases {
+		t.Run(filepath.Base(c.spec), func(t *testing.T) {
+			mod := fmt.Sprintf("Dump%d", i)
+			if code, stdout, stderr := runCaptured(t, "-dumpTrace", "tla", filepath.Join(dir, mod+".tla"), c.spec); code != c.exit {
+				t.Fatalf("exit %d, want %d\n%s%s", code, c.exit, stdout, stderr)
+			}
+			dump, err := os.ReadFile(filepath.Join(dir, mod+".tla"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(string(dump), "---- MODULE "+mod+" ----\nLOCAL INSTANCE TLC\n\nCounterExample == \n\t") {
+				t.Errorf("the module does not begin as TLC's does:\n%s", dump)
+			}
+			check := write(fmt.Sprintf("Check%d.tla", i), fmt.Sprintf("---- MODULE Check%d ----\nEXTENDS %s, TLC\nASSUME CounterExample = %s\n====\n", i, mod, c.tlc))
+			write(fmt.Sprintf("Check%d.cfg", i), "")
+			if code, stdout, _ := runCaptured(t, check); code != 0 {
+				t.Errorf("the dump's CounterExample is not TLC's (exit %d):\n%s\n%s", code, dump, stdout)
+			}
+		})
+	}
+	write("J2.cfg", "INIT Init\nNEXT Next\n")
+	if code, _, _ := runCaptured(t, "-deadlock", "-dumpTrace", "tla", filepath.Join(dir, "None.tla"), j2); code != 0 {
+		t.Fatalf("without the invariant: exit %d, want 0", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "None.tla")); !os.IsNotExist(err) {
+		t.Errorf("a trace module was written for a successful check: %v", err)
+	}
+}
+
+// TestCoverageFlag checks -coverage N: the report of the actions before the
+// statistics, and a refusal of anything but a number of minutes.
+func TestCoverageFlag(t *testing.T) {
+	spec := filepath.Join("..", "..", "tla", "testdata", "corpus", "DieHard", "DieHard.tla")
+	code, out, _ := runCaptured(t, "-coverage", "1", spec)
+	if code != 12 || !regexp.MustCompile(`(?m)^<Fill line 19, col 1 to line 19, col 7 of module DieHard>: \d+:\d+\nEnd of statistics\.|(?s)<Fill .*End of statistics\.\n\d+ states generated`).MatchString(out) {
+		t.Errorf("exit %d, want 12 and a coverage report naming Fill:\n%s", code, out)
+	}
+	for _, bad := range []string{"0", "x"} {
+		if code, _, stderr := runCaptured(t, "-coverage", bad, spec); code != 1 || !strings.Contains(stderr, "-coverage needs") {
+			t.Errorf("-coverage %s: exit %d, stderr %q", bad, code, stderr)
+		}
 	}
 }
