@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // TrustedLocations are the paths ResolvePath tries, in order.
@@ -82,6 +84,23 @@ func (b *Binary) Wrapper() string { return b.wrapper }
 // execPath names the held descriptor; exec resolves it before close-on-exec takes effect.
 func (b *Binary) execPath() string { return "/proc/self/fd/" + strconv.Itoa(int(b.f.Fd())) }
 
+// aboveStdio returns f itself, or, if its descriptor is 0, 1 or 2 (a host process
+// started with stdio closed), a duplicate above them (f is closed then): a command's
+// child replaces its descriptors 0-2 with its stdio before it executes
+// /proc/self/fd/N, so a low N would name the command's stdin or output, not runsc.
+func aboveStdio(f *os.File) (*os.File, error) {
+	if f.Fd() > 2 {
+		return f, nil
+	}
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	dup := os.NewFile(uintptr(fd), f.Name())
+	f.Close()
+	return dup, nil
+}
+
 // Close releases the descriptor.
 func (b *Binary) Close() error { return b.f.Close() }
 
@@ -143,8 +162,12 @@ func openBinary(path string, allowWrapper bool) (*Binary, error) {
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, []byte("\x7fELF")):
+		held, err := aboveStdio(f)
+		if err != nil {
+			return nil, err
+		}
 		ok = true
-		return &Binary{path: real, f: f}, nil
+		return &Binary{path: real, f: held}, nil
 	case bytes.HasPrefix(head, []byte("#!")):
 		if n == cap(head) {
 			return nil, &TrustError{Path: real, Reason: "wrapper script longer than 4 KiB"}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -301,5 +302,31 @@ func TestOpenBinaryDirectoryLinksChecked(t *testing.T) {
 			t.Errorf("OpenBinary(%s) resolved to %s", good, b.Path())
 		}
 		b.Close()
+	}
+}
+
+// TestBinaryHeldAboveStdio: in a process started with stdin closed, the validated
+// binary's descriptor could be 0; a command's child makes its own stdin fd 0 before it
+// executes /proc/self/fd/N, so the binary is held above 0-2 and still runs.
+func TestBinaryHeldAboveStdio(t *testing.T) {
+	saved, err := syscall.Dup(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(0)
+	b, err := OpenBinary("/bin/true")
+	if e := syscall.Dup2(saved, 0); e != nil {
+		t.Fatalf("restoring stdin: %v", e)
+	}
+	syscall.Close(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if fd := b.f.Fd(); fd <= 2 {
+		t.Fatalf("the binary is held on descriptor %d, which a child's stdio replaces", fd)
+	}
+	if out, err := b.command(context.Background()).CombinedOutput(); err != nil {
+		t.Fatalf("running the held binary: %v %s", err, out)
 	}
 }
