@@ -415,6 +415,11 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 		result, note = steptrace.Unknown, "runsc killed by signal "+strconv.Itoa(int(o.signal))+"; runsc state: "+r.stateNote(id)
 	case o.exit != 0 && o.logMsg != "":
 		err = o.failure("run", id)
+		// A sandbox ended from outside while runsc was still talking to it (the
+		// workload may already run) makes runsc fail, not pass a status on.
+		if kerr := sandboxLost(id, o.logMsg, o.children); kerr != nil {
+			err, result, note = kerr, steptrace.Unknown, "runsc run lost its sandbox: "+err.Error()
+		}
 	default:
 		// runsc passes on the sandbox's exit code, whoever ended the sandbox.
 		if kerr := runChildrenKilled(id, o.children, o.exit); kerr != nil {

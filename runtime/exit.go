@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -111,6 +112,38 @@ func runChildrenKilled(id string, ends []childEnd, exit int) error {
 		return nil // nothing known (no fork events): runsc's word stands
 	}
 	return &SandboxKilledError{ID: id, Process: "sandbox", Pid: -1, ExitCode: exit}
+}
+
+// sandboxLost returns a *SandboxKilledError when runsc failed because its connection
+// to the sandbox broke mid-call (msg, runsc's logged error) and one of its children
+// ended by a signal or a non-zero exit: the sandbox went away before runsc could tear
+// it down, so it was ended from outside, perhaps with the workload already running.
+// A failure runsc detects itself (a missing command, a bad spec) leaves the
+// connection whole, and its teardown kills the sandbox only afterwards.
+func sandboxLost(id, msg string, ends []childEnd) error {
+	if !connectionLost(msg) {
+		return nil
+	}
+	for _, e := range ends {
+		if e.ws.Signaled() || e.ws.ExitStatus() != 0 {
+			return killedError(id, "sandbox or gofer", e.pid, e.ws)
+		}
+	}
+	return nil
+}
+
+// connectionLost reports whether runsc's error says a control call to the sandbox
+// found the other end gone (the urpc client's wording, on both runsc lines).
+func connectionLost(msg string) bool {
+	if !strings.Contains(msg, "urpc method") {
+		return false
+	}
+	for _, s := range []string{"failed: EOF", "failed: unexpected EOF", "connection reset by peer", "broken pipe"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *container) report(r *Runtime, e fsm.Event, code int, err error, note string) {

@@ -217,3 +217,29 @@ func TestRunChildrenKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxLost: runsc's failure counts as a sandbox ended from outside only when its
+// control connection broke mid-call and a child ended abnormally.
+func TestSandboxLost(t *testing.T) {
+	const eof = `running container: starting container: starting root container: urpc method "containerManager.StartRoot" failed: EOF`
+	killed := []childEnd{{pid: 7, ws: syscall.WaitStatus(syscall.SIGKILL)}, {pid: 6, ws: syscall.WaitStatus(syscall.SIGKILL)}}
+	clean := []childEnd{{pid: 6, ws: 0}, {pid: 7, ws: 0}}
+	for _, c := range []struct {
+		msg    string
+		ends   []childEnd
+		killed bool
+	}{
+		{eof, killed, true},
+		{`urpc method "containerManager.Start" failed: read unix @->@: connection reset by peer`, killed, true},
+		{eof, clean, false}, // nothing ended abnormally: runsc's word stands
+		{eof, nil, false},   // nothing known
+		{`starting container: exec "nosuch": no such file or directory`, killed, false}, // runsc's teardown
+		{"failed: EOF", killed, false}, // not a control call
+	} {
+		err := sandboxLost("c", c.msg, c.ends)
+		var ke *SandboxKilledError
+		if got := err != nil; got != c.killed || (got && (!errors.Is(err, ErrExitUnknown) || !errors.As(err, &ke) || ke.Pid != 7)) {
+			t.Errorf("%q, ends %v: %v, want killed=%v (pid 7)", c.msg, c.ends, err, c.killed)
+		}
+	}
+}
