@@ -309,3 +309,35 @@ func TestSandboxOutlivesSlowCreate(t *testing.T) {
 		t.Fatalf("state: %q", out)
 	}
 }
+
+// TestSandboxLifetime: a sandbox nobody deletes (its test process was killed before
+// its cleanup) exits on its own once its lifetime is over.
+func TestSandboxLifetime(t *testing.T) {
+	bin := Build(t)
+	root := t.TempDir()
+	g := []string{"--root", root, "--network=none"}
+	if err := SetFaults(bin, Faults{SandboxLifetime: 300}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run(t, bin, append(g, "delete", "--force", "l1")...) })
+	if code, _, errOut := run(t, bin, append(g, "create", "--bundle", bundle(t, "sleep", "3600"), "l1")...); code != 0 {
+		t.Fatalf("create: %d %q", code, errOut)
+	}
+	_, out, _ := run(t, bin, append(g, "state", "l1")...)
+	var st struct{ Pid int }
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Pid <= 0 {
+		t.Fatalf("state after create: %q %v", out, err)
+	}
+	alive := func() bool {
+		cl, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(st.Pid), "cmdline"))
+		return strings.HasPrefix(string(cl), "runsc-sandbox\x00")
+	}
+	if !alive() {
+		t.Fatalf("the sandbox (pid %d) is gone at once", st.Pid)
+	}
+	for deadline := time.Now().Add(10 * time.Second); alive(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox (pid %d) outlived its lifetime by 10 s", st.Pid)
+		}
+	}
+}

@@ -52,6 +52,10 @@ type Faults struct {
 	// many milliseconds before it looks for create's marker, as a sandbox
 	// descheduled between the two would (every time: Once does not apply).
 	SandboxGap int `json:"sandbox_gap,omitempty"`
+	// SandboxLifetime is how many milliseconds a sandbox lives at most before it
+	// exits 137 on its own (0: 30 minutes, longer than any test). It stands for
+	// the cleanup of a test process killed before its own could run.
+	SandboxLifetime int `json:"sandbox_lifetime,omitempty"`
 	// Once makes the profile's faults fire on one invocation only (the first one a
 	// fault applies to); afterwards the fake behaves.
 	Once bool `json:"once,omitempty"`

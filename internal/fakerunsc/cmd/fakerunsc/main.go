@@ -532,7 +532,17 @@ func run(id, bundle string) {
 // with the workload's status, like runsc's boot process.
 func sandbox(r, id string) {
 	root = r
+	// A test process killed before its cleanup leaves the state behind, and nobody
+	// to delete it: no fake sandbox outlives the longest test run.
+	life := sandboxLifetime
+	if faults.SandboxLifetime > 0 {
+		life = time.Duration(faults.SandboxLifetime) * time.Millisecond
+	}
+	end := time.Now().Add(life)
 	for first := true; ; first = false {
+		if time.Now().After(end) {
+			os.Exit(137)
+		}
 		s := read(stateFile(id))
 		if s == nil {
 			if first && faults.SandboxGap > 0 {
@@ -561,6 +571,10 @@ func sandbox(r, id string) {
 		time.Sleep(20 * time.Millisecond) // every live sandbox polls: keep it cheap
 	}
 }
+
+// sandboxLifetime bounds a fake sandbox's life unless the profile says otherwise:
+// longer than any test's timeout.
+const sandboxLifetime = 30 * time.Minute
 
 // hang blocks for the profile's HangFor, or forever (a bare select{} would be a
 // detected deadlock, exit 2).
