@@ -12,6 +12,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
@@ -144,6 +145,12 @@ func TestWhereStuckListsChildProcesses(t *testing.T) {
 		t.Skipf("SKIPPING: cannot start busybox: %v", err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	// Start returns once execve has passed the point of no return, which is
+	// before the kernel sets the new image's argument area: until then the
+	// process's cmdline reads empty.
+	for deadline := time.Now().Add(5 * time.Second); len(procfs.Cmdline(cmd.Process.Pid)) == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	want := fmt.Sprintf("\n  %d /usr/bin/busybox sleep 30", cmd.Process.Pid)
 	if got := whereStuck(); !strings.Contains(got, want) {
 		t.Errorf("whereStuck() lacks %q:\n%s", want, got)

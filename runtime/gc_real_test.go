@@ -8,12 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gvisorfsm/gvisorfsm/internal/forkevents"
 	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 )
 
@@ -97,14 +99,37 @@ func TestRealSupervisorKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	// The test process is a child subreaper (New made it one), so the helper's
+	// descendants come to it when the helper dies: as their ancestor, it reaps them.
+	// Fork events name every one, even one forked as the helper died and gone
+	// before /proc could be read.
+	var (
+		treeMu     sync.Mutex
+		helperTree []int
+	)
+	forks, ferr := forkevents.Listen()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// The test process is a child subreaper (New made it one), so the helper's
-	// descendants come to it when the helper dies: as their ancestor, it reaps them.
-	var helperTree []int
+	if ferr == nil {
+		forks.Follow(cmd.Process.Pid, func(pid int) {
+			treeMu.Lock()
+			helperTree = append(helperTree, pid)
+			treeMu.Unlock()
+		}, func() {})
+	}
+	tree := func() []int {
+		if ferr == nil {
+			forks.Stop()
+		}
+		treeMu.Lock()
+		defer treeMu.Unlock()
+		return slices.Clone(helperTree)
+	}
 	killHelper := sync.OnceFunc(func() {
-		helperTree = procfs.Descendants(procfs.All(), cmd.Process.Pid)
+		if ferr != nil {
+			helperTree = procfs.Descendants(procfs.All(), cmd.Process.Pid)
+		}
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
@@ -112,7 +137,7 @@ func TestRealSupervisorKilled(t *testing.T) {
 	// first): whatever step failed, nothing of the helper's stays.
 	t.Cleanup(func() {
 		killHelper()
-		cleanupHelper(t, helperTree, helperDir, created, attached)
+		cleanupHelper(t, tree(), helperDir, created, attached)
 	})
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
@@ -143,7 +168,7 @@ func TestRealSupervisorKilled(t *testing.T) {
 	}
 
 	r, _ := newReal(t, WithStateDir(filepath.Join(parent, "gvisorfsm-next")))
-	t.Cleanup(func() { reapOurs(helperTree) })
+	t.Cleanup(func() { reapOurs(tree()) })
 	if ps := processesNaming(dead); len(ps) > 0 {
 		t.Errorf("after New, processes of the dead runtime remain: %v", ps)
 	}
@@ -189,18 +214,23 @@ func cleanupHelper(t *testing.T, tree []int, dir string, bundles ...string) {
 }
 
 // reapOurs waits for those of pids that are (or become) children of ours and reaps them.
+// A process whose parent is itself among pids and still alive may yet come to us
+// (we are a child subreaper) when that parent dies, so it is waited for too.
 func reapOurs(pids []int) {
 	deadline := time.Now().Add(10 * time.Second)
 	for _, pid := range pids {
 		for time.Now().Before(deadline) {
 			st, ok := procfs.ReadStat(pid)
-			if !ok || st.PPid != os.Getpid() {
-				break // gone, or not ours to reap
+			if !ok {
+				break // gone
 			}
-			if st.State == 'Z' {
+			if st.PPid == os.Getpid() && st.State == 'Z' {
 				var ws syscall.WaitStatus
 				syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
 				break
+			}
+			if st.PPid != os.Getpid() && !slices.Contains(pids, st.PPid) {
+				break // not ours to reap, and its parent is not one of those dying
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
