@@ -31,11 +31,14 @@ type cgroupSet struct {
 	path    string
 	mounts  []string        // the hierarchies' mount points
 	existed map[string]bool // directory -> it was there before the create began
+	record  string          // the file that lists the directories to remove, if any
 }
 
 // cgroupsBefore notes which of the hierarchies mounted at mounts already hold path,
-// before runsc runs.
-func cgroupsBefore(mounts []string, path string) *cgroupSet {
+// before runsc runs. With a record file, it also writes there the directories that
+// remove would take, so that if the process dies before it removes them, the next
+// runtime to collect this one's state can (collectCgroups).
+func cgroupsBefore(mounts []string, path, record string) *cgroupSet {
 	cs := &cgroupSet{path: path, mounts: mounts, existed: map[string]bool{}}
 	for _, mnt := range mounts {
 		for dir := filepath.Join(mnt, filepath.Clean("/"+path)); dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
@@ -44,21 +47,76 @@ func cgroupsBefore(mounts []string, path string) *cgroupSet {
 			}
 		}
 	}
+	if dirs := cs.ours(); record != "" && len(dirs) > 0 {
+		if os.WriteFile(record, []byte(strings.Join(dirs, "\x00")), 0o600) == nil {
+			cs.record = record
+		}
+	}
 	return cs
 }
 
-// remove removes the empty directories of the set's path that runsc made, deepest first;
-// a systemd-style "slice:prefix:name" path is left alone (systemd cleans those up).
+// ours lists the directories of the set's path that did not exist before the create,
+// deepest first in each hierarchy; none for a systemd-style "slice:prefix:name" path
+// (systemd cleans those up).
+func (cs *cgroupSet) ours() []string {
+	if cs.path == "" || strings.Contains(cs.path, ":") {
+		return nil
+	}
+	var out []string
+	for _, mnt := range cs.mounts {
+		for dir := filepath.Join(mnt, filepath.Clean("/"+cs.path)); dir != mnt && strings.HasPrefix(dir, mnt+"/") && !cs.existed[dir]; dir = filepath.Dir(dir) {
+			out = append(out, dir)
+		}
+	}
+	return out
+}
+
+// remove removes the empty directories of the set's path that runsc made, deepest first,
+// and then its record.
 func (cs *cgroupSet) remove() {
-	if cs == nil || cs.path == "" || strings.Contains(cs.path, ":") {
+	if cs == nil {
 		return
 	}
-	for _, mnt := range cs.mounts {
-		for dir := filepath.Join(mnt, filepath.Clean("/"+cs.path)); dir != mnt && strings.HasPrefix(dir, mnt+"/"); dir = filepath.Dir(dir) {
-			if cs.existed[dir] || os.Remove(dir) != nil {
-				break
-			}
+	removeCgroupDirs(cs.mounts, cs.ours())
+	if cs.record != "" {
+		os.Remove(cs.record)
+	}
+}
+
+// removeCgroupDirs removes the empty directories of dirs (deepest first in each
+// hierarchy) that lie inside one of the hierarchies mounted at mounts; in a hierarchy,
+// it stops at the first that will not go, as its parents hold it.
+func removeCgroupDirs(mounts, dirs []string) {
+	var stuck string
+	for _, dir := range dirs {
+		if dir == "" || stuck != "" && strings.HasPrefix(stuck, dir+"/") {
+			continue
 		}
+		in := false
+		for _, mnt := range mounts {
+			in = in || (filepath.Clean(dir) == dir && strings.HasPrefix(dir, mnt+"/"))
+		}
+		if !in || os.Remove(dir) != nil {
+			stuck = dir
+		}
+	}
+}
+
+// collectCgroups removes the cgroup directories listed in the record files in dir,
+// which a runtime that died before removing them left (see cgroupsBefore). A record's
+// directories are trusted no more than runsc's own: only empty directories inside a
+// mounted hierarchy go.
+func collectCgroups(mounts []string, dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil || len(b) > 1<<16 {
+			continue
+		}
+		removeCgroupDirs(mounts, strings.Split(string(b), "\x00"))
 	}
 }
 
@@ -83,4 +141,10 @@ func cgroupMounts() []string {
 		}
 	}
 	return out
+}
+
+// cgroupRecord is the file in the runtime's state directory that lists the cgroup
+// directories a container's create may leave (see cgroupsBefore).
+func (r *Runtime) cgroupRecord(id string) string {
+	return filepath.Join(r.work, "cgroups", id)
 }

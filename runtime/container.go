@@ -114,7 +114,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
-	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec))
+	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec), r.cgroupRecord(id))
 	var cl call
 	var rel *relay
 	bdir := b.Dir
@@ -384,7 +384,7 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	if err != nil {
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
-	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec))
+	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec), r.cgroupRecord(id))
 	if opts == nil {
 		opts = &RunOpts{}
 	}

@@ -71,7 +71,7 @@ func ownerGone(w string) bool {
 
 // collectLeftovers removes the state directories in parent whose owner process is gone:
 // it kills their sandboxes (processes naming their --root), has runsc force-delete what
-// it still lists there, and removes the directory. A live runtime's state is never
+// it still lists there, removes the cgroups it recorded, and removes the directory. A live runtime's state is never
 // touched. It returns the directories it collected.
 func (r *Runtime) collectLeftovers(ctx context.Context, parent string) []string {
 	ents, err := os.ReadDir(parent)
@@ -99,6 +99,9 @@ func (r *Runtime) collectLeftovers(ctx context.Context, parent string) []string 
 				}
 			}
 		}
+		// After the delete: runsc removes the cgroups of the containers it still
+		// knows, but not of a sandbox that died with its owner.
+		collectCgroups(r.cgroupMounts(), filepath.Join(w, "cgroups"))
 		if removeTree(w) == nil {
 			done = append(done, w)
 		}

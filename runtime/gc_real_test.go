@@ -92,8 +92,9 @@ func TestRealSupervisorKilled(t *testing.T) {
 	live, _ := newReal(t, WithStateDir(filepath.Join(parent, "gvisorfsm-live")))
 
 	helperDir := filepath.Join(parent, "gvisorfsm-helper")
+	createdID, attachedID := NewID(), NewID()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSupervisor$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{helperDir, created, attached, NewID(), NewID()}, ":"))
+	cmd.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{helperDir, created, attached, createdID, attachedID}, ":"))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +175,12 @@ func TestRealSupervisorKilled(t *testing.T) {
 	}
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Errorf("after New, the dead runtime's state directory: %v", err)
+	}
+	// runsc's delete leaves the cgroups of a sandbox that died with its owner.
+	for _, id := range []string{createdID, attachedID} {
+		if dirs := cgroupDirs(id); len(dirs) > 0 {
+			t.Errorf("after New, the dead runtime's cgroups of %s: %v", id, dirs)
+		}
 	}
 	for _, w := range []string{live.StateDir(), r.StateDir()} {
 		if _, err := os.Stat(filepath.Join(w, "root")); err != nil {

@@ -102,7 +102,7 @@ func (r *Runtime) probe(ctx context.Context, p string) error {
 	// bind first under a predictable name, and concurrent runtimes would share.
 	id := "probe-" + name + "-" + rand.Text()
 	// A platform that cannot start leaves the sandbox's cgroup behind (runsc-facts).
-	defer cgroupsBefore(r.cgroupMounts(), cgroupPath(id, nil)).remove()
+	defer cgroupsBefore(r.cgroupMounts(), cgroupPath(id, nil), r.cgroupRecord(id)).remove()
 	pctx, cancel := context.WithTimeout(ctx, r.cfg.probeTimeout)
 	defer cancel()
 	o, err := r.execRunsc(pctx, call{sub: "run", id: id, args: []string{"--bundle", bdir, id}, root: root, platform: &p, watch: true})

@@ -31,7 +31,7 @@ type Runtime struct {
 	m         *fsm.Machine
 	tr        *tracer
 
-	work string // private 0700 directory: root/, log/, io/
+	work string // private 0700 directory: root/, log/, io/, cgroups/
 	root string // runsc --root
 
 	ctx    context.Context // cancelled by Close: stops waiters
@@ -230,7 +230,7 @@ func (r *Runtime) makeWorkDir() error {
 	if err := writeOwner(w); err != nil {
 		return err
 	}
-	dirs := []string{"root", "log", "io"}
+	dirs := []string{"root", "log", "io", "cgroups"}
 	r.root = filepath.Join(w, "root")
 	if r.cfg.sharedRoot != "" {
 		dirs = dirs[1:]

@@ -246,6 +246,12 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("the next run: exit %d; stderr: %s", st, next.stderr.String())
 		}
 		next.checkNothingLeft(t)
+		// The standard places of cgroup v2 and v1 hierarchies.
+		v2, _ := filepath.Glob("/sys/fs/cgroup/e2e-sigkilled")
+		v1, _ := filepath.Glob("/sys/fs/cgroup/*/e2e-sigkilled")
+		if left := append(v2, v1...); len(left) > 0 {
+			t.Errorf("the killed run's cgroups are left: %v", left)
+		}
 	})
 
 	t.Run("TraceFileNeverFollowsOrReplacesForeign", func(t *testing.T) {
