@@ -72,3 +72,31 @@ func TestLinearizabilityModelKillThenExit(t *testing.T) {
 		t.Fatalf("got %v; history:\n%s", res, h)
 	}
 }
+
+// A force-delete of a paused container resumes it first; when the delete is then cut
+// short, the container runs. Only a force-delete that did not complete may leave it so.
+func TestLinearizabilityModelForceDeleteResumedFirst(t *testing.T) {
+	paused := func(last Output) *History {
+		h := NewHistory()
+		h.Add(0, Input{ID: "a", Op: fsm.EventCreate}, 0, Output{Result: steptrace.OK, To: fsm.Created}, 1)
+		h.Add(0, Input{ID: "a", Op: fsm.EventStart}, 2, Output{Result: steptrace.OK, To: fsm.Running}, 3)
+		h.Add(0, Input{ID: "a", Op: fsm.EventPause}, 4, Output{Result: steptrace.OK, To: fsm.Paused}, 5)
+		h.Add(0, Input{ID: "a", Op: fsm.EventForceDelete, Fault: "cancel"}, 6, last, 7)
+		h.Add(1, Input{ID: "a", Op: fsm.EventResume}, 8, Output{Result: steptrace.Refused, To: fsm.Running}, 9)
+		h.Add(1, Input{ID: "a", Op: fsm.EventPause}, 10, Output{Result: steptrace.OK, To: fsm.Paused}, 11)
+		return h
+	}
+	for _, r := range []steptrace.Result{steptrace.Unknown, steptrace.Failed} {
+		h := paused(Output{Result: r, To: fsm.Running})
+		if res, _ := h.Check(time.Second, ""); res != porcupine.Ok {
+			t.Errorf("%s force-delete that resumed: %v; history:\n%s", r, res, h)
+		}
+	}
+	// Of a created container, which has nothing to resume: it cannot run after.
+	h := NewHistory()
+	h.Add(0, Input{ID: "a", Op: fsm.EventCreate}, 0, Output{Result: steptrace.OK, To: fsm.Created}, 1)
+	h.Add(0, Input{ID: "a", Op: fsm.EventForceDelete, Fault: "cancel"}, 2, Output{Result: steptrace.Unknown, To: fsm.Running}, 3)
+	if res, _ := h.Check(time.Second, ""); res != porcupine.Illegal {
+		t.Errorf("an unknown force-delete of a created container that left it running: %v, want Illegal", res)
+	}
+}
