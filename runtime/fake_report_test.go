@@ -24,9 +24,7 @@ func TestFakeCloseReportsUndeletedContainers(t *testing.T) {
 	if err := r.Start(ctx, "left-running", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"delete": 128}, Message: "resource busy"}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"delete": 128}, Message: "resource busy"})
 	err := r.Close(ctx)
 	if err == nil {
 		t.Fatal("Close reported success; no container could be deleted")
@@ -49,9 +47,7 @@ func TestFakeExitStatusKeptOnceRecorded(t *testing.T) {
 	r, bin := newFake(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"wait": true}, SlowAfter: map[string]int{"wait": 300}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"wait": true}, SlowAfter: map[string]int{"wait": 300}})
 	b := fakeBundle(t, "sh", "-c", "exit 42")
 	if err := r.Create(ctx, "first", b, nil); err != nil {
 		t.Fatal(err)

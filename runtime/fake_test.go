@@ -60,6 +60,14 @@ func fakeBundle(t *testing.T, args ...string) string {
 	return dir
 }
 
+// setFaults makes f the fault profile of the fake at bin; fakerunsc.Faults{} clears it.
+func setFaults(t testing.TB, bin string, f fakerunsc.Faults) {
+	t.Helper()
+	if err := fakerunsc.SetFaults(bin, f); err != nil {
+		t.Fatalf("SetFaults: %v", err)
+	}
+}
+
 func subcommand(c fakerunsc.Call) (string, []string) {
 	for i := 0; i < len(c.Args); i++ {
 		a := c.Args[i]
@@ -192,7 +200,7 @@ func TestFakeFaults(t *testing.T) {
 		if err := r.Create(ctx, "c", b, nil); err != nil {
 			t.Fatal(err)
 		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"start": 128}, Message: "boom"})
+		setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"start": 128}, Message: "boom"})
 		err := r.Start(ctx, "c", nil)
 		var re *RunscError
 		if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg != "boom" || re.Op != "start" {
@@ -201,19 +209,19 @@ func TestFakeFaults(t *testing.T) {
 		if !hasStep(r, "c", "Start", steptrace.Failed) {
 			t.Fatal("no failed Start step")
 		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if st, err := r.State(ctx, "c"); err != nil || st.Status != "created" {
 			t.Fatalf("after failed start: %+v %v", st, err)
 		}
 	})
 	t.Run("garbage-state-after-create", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}})
+		setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}})
 		err := r.Create(ctx, "g", fakeBundle(t, "sleep", "3600"), nil)
 		if !errors.Is(err, ErrRunsc) || !strings.Contains(err.Error(), "unparsable") {
 			t.Fatalf("Create with garbage state: %v", err)
 		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if l, _ := r.List(ctx); len(l) != 1 {
 			// The state could not be confirmed, so cleanup could not check the ID
 			// exactly and did not act by prefix; Close removes it.
@@ -222,7 +230,7 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("garbage-list", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"list": true}})
+		setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"list": true}})
 		if _, err := r.List(ctx); !errors.Is(err, ErrRunsc) {
 			t.Fatalf("List with garbage: %v", err)
 		}
@@ -232,11 +240,11 @@ func TestFakeFaults(t *testing.T) {
 		if err := r.Create(ctx, "h", fakeBundle(t, "sleep", "3600"), nil); err != nil {
 			t.Fatal(err)
 		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangBefore: map[string]bool{"start": true}})
+		setFaults(t, bin, fakerunsc.Faults{HangBefore: map[string]bool{"start": true}})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		err := r.Start(tctx, "h", nil)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Start with hang: want DeadlineExceeded, got %v", err)
 		}
@@ -249,11 +257,11 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("hang-after-create", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangAfter: map[string]bool{"create": true}})
+		setFaults(t, bin, fakerunsc.Faults{HangAfter: map[string]bool{"create": true}})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		err := r.Create(tctx, "h2", fakeBundle(t, "sleep", "3600"), nil)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) || !hasStep(r, "h2", "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("Create with hang: %v; trace %v", err, steps(r, "h2"))
 		}
@@ -263,11 +271,11 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("hang-mid-create", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangMidCreate: true})
+		setFaults(t, bin, fakerunsc.Faults{HangMidCreate: true})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		err := r.Create(tctx, "mid", fakeBundle(t, "sleep", "3600"), nil)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Create: %v", err)
 		}
@@ -286,7 +294,7 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("run-failure-vs-exit-128", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "running container: boom"})
+		setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "running container: boom"})
 		_, err := r.Run(ctx, "rf", fakeBundle(t, "true"), nil)
 		var re *RunscError
 		if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg != "running container: boom" {
@@ -326,7 +334,7 @@ func TestFakeVersionsAndPlatforms(t *testing.T) {
 		{"hello world\n", false},
 	} {
 		bin := fakerunsc.Build(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Version: c.out})
+		setFaults(t, bin, fakerunsc.Faults{Version: c.out})
 		tr := &syncBuffer{}
 		r, err := NewWithPath(ctx, bin, WithStateDir(t.TempDir()), WithTrace(tr), WithoutSandboxProbe())
 		if c.ok {
@@ -505,9 +513,7 @@ func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
 	if !reaping() {
 		t.Skip("SKIPPING: the process cannot be a child subreaper, so nothing is adopted")
 	}
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{SlowAfter: map[string]int{"create": 150}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{SlowAfter: map[string]int{"create": 150}})
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
 	done := make(chan struct{})
@@ -580,9 +586,7 @@ func TestFakePauseAfterKillRefused(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{HangBefore: map[string]bool{"wait": true}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{HangBefore: map[string]bool{"wait": true}})
 	if err := r.Create(ctx, "pk", b, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -696,7 +700,7 @@ func TestFakeShortLivedHelpersReaped(t *testing.T) {
 	for _, sub := range []string{"create", "start", "state", "kill", "delete"} {
 		hold[sub] = 1
 	}
-	fakerunsc.SetFaults(bin, fakerunsc.Faults{PipeHold: hold})
+	setFaults(t, bin, fakerunsc.Faults{PipeHold: hold})
 	for i := range 10 {
 		id := "c" + strconv.Itoa(i)
 		if err := r.Create(ctx, id, b, nil); err != nil {
@@ -757,7 +761,7 @@ func TestFakePlatformChoice(t *testing.T) {
 	}
 	// Nothing starts: New fails with every platform's reason, each a *PlatformError.
 	bin := fakerunsc.Build(t)
-	fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "no sandbox here"})
+	setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "no sandbox here"})
 	_, err = NewWithPath(ctx, bin, WithStateDir(t.TempDir()), WithProbeTimeout(500*time.Millisecond))
 	if !errors.Is(err, ErrPlatform) || !strings.Contains(err.Error(), "no gVisor platform starts a sandbox here") {
 		t.Fatalf("nothing works: %v", err)

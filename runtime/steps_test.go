@@ -89,15 +89,11 @@ func TestFakeCreateGarbageStateLeavesNothing(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}})
 	if err := r.Create(ctx, "g", b, nil); err == nil {
 		t.Fatal("Create with an unreadable state check succeeded")
 	}
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{})
 	l, err := r.List(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -142,11 +138,11 @@ func TestFakeForceDeletePausedResumeTakesEffect(t *testing.T) {
 			must(r.Create(ctx, "p", fakeBundle(t, "sleep", "3600"), nil))
 			must(r.Start(ctx, "p", nil))
 			must(r.Pause(ctx, "p"))
-			must(fakerunsc.SetFaults(bin, f))
+			setFaults(t, bin, f)
 			dctx, cancel := context.WithTimeout(ctx, time.Second)
 			err := r.Delete(dctx, "p", &DeleteOpts{Force: true})
 			cancel()
-			must(fakerunsc.SetFaults(bin, fakerunsc.Faults{}))
+			setFaults(t, bin, fakerunsc.Faults{})
 			if err == nil {
 				t.Fatal("ForceDelete succeeded though runsc's delete did not")
 			}
@@ -225,13 +221,9 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 func TestFakeCreateKilledBySignalLeavesNothing(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{KillMid: map[string]bool{"create": true}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{KillMid: map[string]bool{"create": true}})
 	err := r.Create(ctx, "k", fakeBundle(t, "sleep", "3600"), nil)
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{})
 	if err == nil {
 		t.Fatal("Create whose runsc was killed succeeded")
 	}
@@ -270,9 +262,7 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 			if err := tc.prepare(r); err != nil {
 				t.Fatal(err)
 			}
-			if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{KillMid: map[string]bool{tc.verb: true}}); err != nil {
-				t.Fatal(err)
-			}
+			setFaults(t, bin, fakerunsc.Faults{KillMid: map[string]bool{tc.verb: true}})
 			var err error
 			switch tc.op {
 			case "Resume":
@@ -282,9 +272,7 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 			default:
 				err = r.Delete(ctx, "k", &DeleteOpts{Force: true})
 			}
-			if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
-				t.Fatal(err)
-			}
+			setFaults(t, bin, fakerunsc.Faults{})
 			s := lastStepOf(t, r, tc.op, "k")
 			if tc.op == "ForceDelete" && err == nil {
 				// runsc delete removed it before dying: success, read back.
