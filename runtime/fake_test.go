@@ -94,14 +94,11 @@ func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(r.Create(ctx, "c1", b, nil))
-	must(r.Start(ctx, "c1", nil))
+	mustStart(t, ctx, r, "c1", b, nil)
 	must(r.Pause(ctx, "c1"))
 	must(r.Resume(ctx, "c1"))
 	must(r.Kill(ctx, "c1", syscall.SIGKILL, &KillOpts{}))
-	if code, err := r.Wait(ctx, "c1"); err != nil || code != 137 {
-		t.Fatalf("Wait = %d, %v", code, err)
-	}
+	mustWait(t, ctx, r, "c1", 137)
 	must(r.Delete(ctx, "c1", nil))
 	for _, want := range []string{`"msg":"runsc step"`, `"op":"Create","id":"c1","from":"Absent","to":"Created","result":"ok"`, `"op":"Exit"`} {
 		if !strings.Contains(logs.String(), want) {
@@ -148,21 +145,9 @@ func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 func TestFakeRunscCallsCountsEveryProcess(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "n1", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "n1", nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Kill(ctx, "n1", syscall.SIGKILL, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Wait(ctx, "n1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Create(ctx, "n2", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "n1", fakeBundle(t, "sleep", "3600"), nil)
+	mustKill(t, ctx, r, "n1")
+	mustCreate(t, ctx, r, "n2", fakeBundle(t, "sleep", "3600"), nil)
 	if err := r.Close(ctx); err != nil { // force-deletes both
 		t.Fatal(err)
 	}
@@ -178,15 +163,8 @@ func TestFakeRunscCallsCountsEveryProcess(t *testing.T) {
 func TestFakeFastExitAndRun(t *testing.T) {
 	r, _ := newFake(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "fast", fakeBundle(t, "sh", "-c", "exit 5"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "fast", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "fast"); err != nil || code != 5 {
-		t.Fatalf("Wait = %d, %v; want 5", code, err)
-	}
+	mustStart(t, ctx, r, "fast", fakeBundle(t, "sh", "-c", "exit 5"), nil)
+	mustWait(t, ctx, r, "fast", 5)
 	if code, err := r.Run(ctx, "run128", fakeBundle(t, "sh", "-c", "exit 128"), nil); err != nil || code != 128 {
 		t.Fatalf("Run exit 128 = %d, %v", code, err)
 	}
@@ -197,9 +175,7 @@ func TestFakeFaults(t *testing.T) {
 	t.Run("start-exit-128", func(t *testing.T) {
 		r, bin := newFake(t)
 		b := fakeBundle(t, "sleep", "3600")
-		if err := r.Create(ctx, "c", b, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustCreate(t, ctx, r, "c", b, nil)
 		setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"start": 128}, Message: "boom"})
 		err := r.Start(ctx, "c", nil)
 		var re *RunscError
@@ -237,9 +213,7 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("hang-before-start", func(t *testing.T) {
 		r, bin := newFake(t)
-		if err := r.Create(ctx, "h", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-			t.Fatal(err)
-		}
+		mustCreate(t, ctx, r, "h", fakeBundle(t, "sleep", "3600"), nil)
 		setFaults(t, bin, fakerunsc.Faults{HangBefore: map[string]bool{"start": true}})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
@@ -304,9 +278,7 @@ func TestFakeFaults(t *testing.T) {
 	t.Run("delete-prefix-and-duplicate", func(t *testing.T) {
 		r, bin := newFake(t)
 		b := fakeBundle(t, "sleep", "3600")
-		if err := r.Create(ctx, "dup", b, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustCreate(t, ctx, r, "dup", b, nil)
 		if err := r.Create(ctx, "dup", b, nil); !errors.Is(err, ErrExists) {
 			t.Fatalf("duplicate: %v", err)
 		}
@@ -400,9 +372,7 @@ func TestFakeExecRefusals(t *testing.T) {
 	// The method refuses while the runtime holds a container (exec would orphan it),
 	// and the runtime stays usable.
 	r, _ := newFake(t)
-	if err := r.Create(context.Background(), "held", fakeBundle(t, "sleep", "60"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, context.Background(), r, "held", fakeBundle(t, "sleep", "60"), nil)
 	if err := r.ExecWithOCIBundle("other", fakeBundle(t, "true")); err == nil || !strings.Contains(err.Error(), "holds 1 container") {
 		t.Fatalf("handover with a container held: %v", err)
 	}
@@ -474,24 +444,15 @@ func TestFakeCallersChildrenNotReaped(t *testing.T) {
 		}
 	}
 	b := fakeBundle(t, "sh", "-c", "exit 3")
-	if err := r.Create(ctx, "c1", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "c1", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "c1"); err != nil || code != 3 {
-		t.Fatalf("Wait = %d, %v", code, err)
-	}
+	mustStart(t, ctx, r, "c1", b, nil)
+	mustWait(t, ctx, r, "c1", 3)
 	if err := r.Delete(ctx, "c1", nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.Run(ctx, "r1", b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Create(ctx, "c2", b, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "c2", b, nil)
 	if err := r.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -587,12 +548,7 @@ func TestFakePauseAfterKillRefused(t *testing.T) {
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
 	setFaults(t, bin, fakerunsc.Faults{HangBefore: map[string]bool{"wait": true}})
-	if err := r.Create(ctx, "pk", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "pk", nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "pk", b, nil)
 	st, err := r.State(ctx, "pk")
 	if err != nil {
 		t.Fatal(err)
@@ -703,12 +659,7 @@ func TestFakeShortLivedHelpersReaped(t *testing.T) {
 	setFaults(t, bin, fakerunsc.Faults{PipeHold: hold})
 	for i := range 10 {
 		id := "c" + strconv.Itoa(i)
-		if err := r.Create(ctx, id, b, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Start(ctx, id, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustStart(t, ctx, r, id, b, nil)
 		if err := r.Kill(ctx, id, syscall.SIGKILL, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -793,12 +744,7 @@ func TestFakeActionableErrors(t *testing.T) {
 	r, _ := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
-	if err := r.Create(ctx, "task-1", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "task-1", nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "task-1", b, nil)
 	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, err := r.Wait(wctx, "task-1")

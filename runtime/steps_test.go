@@ -50,23 +50,14 @@ func awaitCall(t *testing.T, bin, verb, id string) []fakerunsc.Call {
 func TestFakeWaitOnStoppedIsRecorded(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "w", fakeBundle(t, "sh", "-c", "exit 5"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "w", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "w"); err != nil || code != 5 {
-		t.Fatalf("Wait = %d, %v; want 5", code, err)
-	}
+	mustStart(t, ctx, r, "w", fakeBundle(t, "sh", "-c", "exit 5"), nil)
+	mustWait(t, ctx, r, "w", 5)
 	// The first Wait may find it Running or already Stopped; the second finds it Stopped.
 	// The exit may reach the runtime through its reaper before the `runsc wait` that
 	// Start armed has even begun, so that wait is awaited first: it belongs to Start.
 	before := awaitCall(t, bin, "wait", "w")
 	n := len(r.Trace())
-	if code, err := r.Wait(ctx, "w"); err != nil || code != 5 {
-		t.Fatalf("Wait on Stopped = %d, %v; want 5", code, err)
-	}
+	mustWait(t, ctx, r, "w", 5)
 	tr := r.Trace()
 	if len(tr) != n+1 {
 		t.Fatalf("Wait on a stopped container recorded %d steps, want 1: %+v", len(tr)-n, tr[n:])
@@ -135,8 +126,7 @@ func TestFakeForceDeletePausedResumeTakesEffect(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			must(r.Create(ctx, "p", fakeBundle(t, "sleep", "3600"), nil))
-			must(r.Start(ctx, "p", nil))
+			mustStart(t, ctx, r, "p", fakeBundle(t, "sleep", "3600"), nil)
 			must(r.Pause(ctx, "p"))
 			setFaults(t, bin, f)
 			dctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -253,12 +243,7 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 		t.Run(tc.verb, func(t *testing.T) {
 			r, bin := newFake(t)
 			ctx := context.Background()
-			if err := r.Create(ctx, "k", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.Start(ctx, "k", nil); err != nil {
-				t.Fatal(err)
-			}
+			mustStart(t, ctx, r, "k", fakeBundle(t, "sleep", "3600"), nil)
 			if err := tc.prepare(r); err != nil {
 				t.Fatal(err)
 			}
