@@ -775,27 +775,45 @@ func TestRealPausedSandboxDied(t *testing.T) {
 	}
 }
 
-// A context ending at any point of Create leaves either a created container or nothing.
-func TestRealCancelledCreateLeavesNothing(t *testing.T) {
-	r, _ := newReal(t)
-	b := busyboxBundle(t, "sleep", "3600")
-	for i, d := range []time.Duration{5, 30, 60, 90, 120, 160} {
-		id := fmt.Sprintf("cc%d", i)
+// cutShort takes a step once for each delay, on a fresh ID (prefix and a count) that
+// prepare, if any, readies first, with a context that ends after the delay, and logs
+// the ID's steps. Then left judges the step's error and what runsc lists, and says
+// whether the ID is left in runsc, for cutShort to force-delete before the next.
+func cutShort(t *testing.T, r *Runtime, prefix string, delays []time.Duration, prepare func(id string),
+	step func(ctx context.Context, id string) error, left func(id string, err error, l []ContainerState) bool) {
+	t.Helper()
+	for i, d := range delays {
+		id := fmt.Sprintf("%s%d", prefix, i)
+		if prepare != nil {
+			prepare(id)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), d*time.Millisecond)
-		err := r.Create(ctx, id, b, nil)
+		err := step(ctx, id)
 		cancel()
+		t.Logf("%s after %v: %v", id, d*time.Millisecond, steps(r, id))
 		l, lerr := r.List(context.Background())
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
+		if left(id, err, l) {
+			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// A context ending at any point of Create leaves either a created container or nothing.
+func TestRealCancelledCreateLeavesNothing(t *testing.T) {
+	r, _ := newReal(t)
+	b := busyboxBundle(t, "sleep", "3600")
+	create := func(ctx context.Context, id string) error { return r.Create(ctx, id, b, nil) }
+	cutShort(t, r, "cc", []time.Duration{5, 30, 60, 90, 120, 160}, nil, create, func(id string, err error, l []ContainerState) bool {
 		if err == nil {
 			if len(l) != 1 || l[0].ID != id {
 				t.Fatalf("%s created, but runsc lists %+v", id, l)
 			}
-			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return true
 		}
 		if len(l) != 0 {
 			t.Fatalf("%s: Create failed (%v) but runsc lists %+v", id, err, l)
@@ -806,7 +824,8 @@ func TestRealCancelledCreateLeavesNothing(t *testing.T) {
 				t.Fatalf("%s: Create failed (%v) but sandbox %d runs", id, err, pid)
 			}
 		}
-	}
+		return false
+	})
 }
 
 func TestRealResolvePath(t *testing.T) {
@@ -844,25 +863,14 @@ func TestRealResolvePath(t *testing.T) {
 func TestRealCancelledStartLeavesNothing(t *testing.T) {
 	r, _ := newReal(t)
 	b := busyboxBundle(t, "sleep", "3600")
-	for i, d := range []time.Duration{1, 15, 30, 45, 60, 90} {
-		id := fmt.Sprintf("cs%d", i)
-		mustCreate(t, context.Background(), r, id, b, nil)
-		ctx, cancel := context.WithTimeout(context.Background(), d*time.Millisecond)
-		err := r.Start(ctx, id, nil)
-		cancel()
-		t.Logf("%s after %v: %v", id, d*time.Millisecond, steps(r, id))
-		l, lerr := r.List(context.Background())
-		if lerr != nil {
-			t.Fatal(lerr)
-		}
+	create := func(id string) { mustCreate(t, context.Background(), r, id, b, nil) }
+	start := func(ctx context.Context, id string) error { return r.Start(ctx, id, nil) }
+	cutShort(t, r, "cs", []time.Duration{1, 15, 30, 45, 60, 90}, create, start, func(id string, err error, l []ContainerState) bool {
 		if err == nil {
 			if len(l) != 1 || l[0].ID != id || l[0].Status != "running" {
 				t.Fatalf("%s started, but runsc lists %+v", id, l)
 			}
-			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return true
 		}
 		// Ended before runsc start ran: nothing changed, the caller still owns a
 		// created container. Ended while it ran: the container is gone.
@@ -870,15 +878,13 @@ func TestRealCancelledStartLeavesNothing(t *testing.T) {
 			if len(l) != 1 || l[0].Status != "created" {
 				t.Fatalf("%s: Start refused early (%v) but runsc lists %+v", id, err, l)
 			}
-			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return true
 		}
 		if len(l) != 0 || !hasStep(r, id, "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("%s: Start failed (%v) but runsc lists %+v; trace %v", id, err, l, steps(r, id))
 		}
-	}
+		return false
+	})
 }
 
 // runscRunPid waits until our own `runsc run` for id is running and returns its pid.
