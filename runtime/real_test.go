@@ -1264,23 +1264,23 @@ func TestRealHostnameIsID(t *testing.T) {
 		data, _ := os.ReadFile(f.Name())
 		return strings.TrimSpace(string(data))
 	}
-	out1, _ := os.Create(filepath.Join(t.TempDir(), "out"))
-	defer out1.Close()
-	if code, err := r.Run(ctx, "host-by-run", b, &RunOpts{Stdout: out1}); err != nil || code != 0 {
-		t.Fatalf("Run = %d, %v", code, err)
+	// run runs id from bundle and returns the hostname it printed.
+	run := func(id, bundle string) string {
+		t.Helper()
+		out, _ := os.Create(filepath.Join(t.TempDir(), "out"))
+		defer out.Close()
+		if code, err := r.Run(ctx, id, bundle, &RunOpts{Stdout: out}); err != nil || code != 0 {
+			t.Fatalf("Run = %d, %v", code, err)
+		}
+		return read(out)
 	}
-	if got := read(out1); got != "host-by-run" {
+	if got := run("host-by-run", b); got != "host-by-run" {
 		t.Errorf("Run: hostname %q, want the ID", got)
 	}
 	out2, _ := os.Create(filepath.Join(t.TempDir(), "out"))
 	defer out2.Close()
-	mustCreate(t, ctx, r, "host-by-create", b, &CreateOpts{Stdout: out2})
-	if err := r.Start(ctx, "host-by-create", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "host-by-create"); err != nil || code != 0 {
-		t.Fatalf("Wait = %d, %v", code, err)
-	}
+	mustStart(t, ctx, r, "host-by-create", b, &CreateOpts{Stdout: out2})
+	mustWait(t, ctx, r, "host-by-create", 0)
 	if got := read(out2); got != "host-by-create" {
 		t.Errorf("Create: hostname %q, want the ID", got)
 	}
@@ -1291,12 +1291,7 @@ func TestRealHostnameIsID(t *testing.T) {
 	if _, err := BuildBundle(named, BundleSpec{Args: []string{"/bin/hostname"}, Rootfs: "/", Readonly: true, Hostname: "chosen"}); err != nil {
 		t.Fatal(err)
 	}
-	out3, _ := os.Create(filepath.Join(t.TempDir(), "out"))
-	defer out3.Close()
-	if code, err := r.Run(ctx, "host-named", named, &RunOpts{Stdout: out3}); err != nil || code != 0 {
-		t.Fatalf("Run = %d, %v", code, err)
-	}
-	if got := read(out3); got != "chosen" {
+	if got := run("host-named", named); got != "chosen" {
 		t.Errorf("hostname %q, want the bundle's", got)
 	}
 }
