@@ -359,6 +359,17 @@ func fakeShardProcess(t *testing.T) {
 	}
 }
 
+// newFakeDriver opens a runtime driver on the fake at bin, with the fake's faults
+// cleared first and the runtime's state in dir, and the fakeWorld that observes it.
+func newFakeDriver(ctx context.Context, bin, dir, bundle, runBundle string) (*runtimeDriver, *fakeWorld, error) {
+	_ = fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+	d, err := newRuntimeDriver(ctx, bin, dir, bundle, runBundle, runtime.WithoutSandboxProbe())
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, &fakeWorld{bin: bin, root: d.rt.Root()}, nil
+}
+
 func fakeShard(t testing.TB, bundle, runBundle string, stats *Stats) {
 	bin := fakerunsc.Build(t)
 	stop := os.Getenv("CONFORMANCE_SHARD_STOP")
@@ -374,12 +385,10 @@ func fakeShard(t testing.TB, bundle, runBundle string, stats *Stats) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_ = fakerunsc.SetFaults(bin, fakerunsc.Faults{})
-		d, err := newRuntimeDriver(ctx, bin, dir, bundle, runBundle, runtime.WithoutSandboxProbe())
+		d, w, err := newFakeDriver(ctx, bin, dir, bundle, runBundle)
 		if err != nil {
 			rt.Fatal(err)
 		}
-		w := &fakeWorld{bin: bin, root: d.rt.Root()}
 		rt.Cleanup(func() {
 			_ = fakerunsc.SetFaults(bin, fakerunsc.Faults{})
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

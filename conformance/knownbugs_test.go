@@ -8,7 +8,6 @@ import (
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
 	"github.com/gvisorfsm/gvisorfsm/internal/fakerunsc"
-	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 )
 
@@ -38,13 +37,11 @@ func TestKnownBugsStillReproduce(t *testing.T) {
 				dir := t.TempDir()
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
-				_ = fakerunsc.SetFaults(bin, fakerunsc.Faults{})
-				d, err := newRuntimeDriver(ctx, bin, dir, bundle, runBundle, runtime.WithoutSandboxProbe())
+				d, w, err := newFakeDriver(ctx, bin, dir, bundle, runBundle)
 				if err != nil {
 					t.Fatal(err)
 				}
 				defer d.closeTrace()
-				w := &fakeWorld{bin: bin, root: d.rt.Root()}
 				for _, e := range []fsm.Event{fsm.EventCreate, fsm.EventStart, fsm.EventPause} {
 					if c := d.Do(ctx, "kb-a", e); c.Result != steptrace.OK {
 						t.Fatalf("%s: %s (%v)", e, c.Result, c.Err)

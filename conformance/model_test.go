@@ -55,10 +55,19 @@ func mustStep(t *testing.T, m Model, id string, e fsm.Event, r steptrace.Result,
 	return n
 }
 
-func TestModelExitCodeKnownOnlyWithAWaiter(t *testing.T) {
+// modelAfter is an available model in which container id has taken each of events,
+// each ok.
+func modelAfter(t *testing.T, id string, events ...fsm.Event) Model {
+	t.Helper()
 	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
-	m = mustStep(t, m, "a", fsm.EventStart, steptrace.OK, "")
+	for _, e := range events {
+		m = mustStep(t, m, id, e, steptrace.OK, "")
+	}
+	return m
+}
+
+func TestModelExitCodeKnownOnlyWithAWaiter(t *testing.T) {
+	m := modelAfter(t, "a", fsm.EventCreate, fsm.EventStart)
 	// Start arms the waiter, but arming may fail on its own.
 	if p := m.Possible("a"); !slices.Equal(p, []Container{{State: fsm.Running, WaitArmed: true}, {State: fsm.Running}}) {
 		t.Fatalf("after Start: %v, want Running with or without a waiter", p)
@@ -110,8 +119,7 @@ func TestModelUnknownKeepsBothAndSettles(t *testing.T) {
 }
 
 func TestModelUnknownObservedMustBeAnOutcome(t *testing.T) {
-	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
+	m := modelAfter(t, "a", fsm.EventCreate)
 	if _, err := m.Step("a", fsm.EventStart, steptrace.Unknown, fsm.Paused); err == nil {
 		t.Error("unknown Start reported Paused and the model took it")
 	}
@@ -122,9 +130,7 @@ func TestModelUnknownObservedMustBeAnOutcome(t *testing.T) {
 }
 
 func TestModelReusesDeletedIDs(t *testing.T) {
-	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventRun, steptrace.OK, "")
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
+	m := modelAfter(t, "a", fsm.EventRun, fsm.EventCreate)
 	if got := m.Possible("a"); len(got) != 1 || got[0] != (Container{State: fsm.Created}) {
 		t.Errorf("Create after Run: %v", got)
 	}
@@ -134,8 +140,7 @@ func TestModelReusesDeletedIDs(t *testing.T) {
 }
 
 func TestModelCloseDoneNeedsEveryContainerDeleted(t *testing.T) {
-	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
+	m := modelAfter(t, "a", fsm.EventCreate)
 	m, err := m.StepRuntime(fsm.EventClose, steptrace.OK, fsm.Closing)
 	if err != nil {
 		t.Fatal(err)
@@ -153,9 +158,7 @@ func TestModelCloseDoneNeedsEveryContainerDeleted(t *testing.T) {
 }
 
 func TestModelKillLeadsToExitLater(t *testing.T) {
-	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
-	m = mustStep(t, m, "a", fsm.EventStart, steptrace.OK, "")
+	m := modelAfter(t, "a", fsm.EventCreate, fsm.EventStart)
 	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Running}) {
 		t.Fatalf("before Kill: %v", got)
 	}
@@ -177,8 +180,7 @@ func TestModelKillLeadsToExitLater(t *testing.T) {
 }
 
 func TestModelSpontaneousSandboxDeath(t *testing.T) {
-	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
+	m := modelAfter(t, "a", fsm.EventCreate)
 	m = m.Spontaneous("a", fsm.EventSandboxDied)
 	if got := m.States("a"); !slices.Equal(got, []fsm.State{fsm.Created, fsm.Stopped}) {
 		t.Fatalf("after an outside kill: %v", got)
@@ -192,10 +194,7 @@ func TestModelSpontaneousSandboxDeath(t *testing.T) {
 }
 
 func TestModelDoomedPausedContainer(t *testing.T) {
-	m := AvailableModel()
-	m = mustStep(t, m, "a", fsm.EventCreate, steptrace.OK, "")
-	m = mustStep(t, m, "a", fsm.EventStart, steptrace.OK, "")
-	m = mustStep(t, m, "a", fsm.EventPause, steptrace.OK, "")
+	m := modelAfter(t, "a", fsm.EventCreate, fsm.EventStart, fsm.EventPause)
 	m = m.Doom("a")
 	if !m.Uncertain("a") {
 		t.Error("a doomed container is not uncertain")

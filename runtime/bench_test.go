@@ -145,9 +145,7 @@ func BenchmarkFSMRefusal(b *testing.B) {
 func BenchmarkRunscState(b *testing.B) {
 	ctx := context.Background()
 	r := benchRuntime(b)
-	if err := r.Create(ctx, "st", busyboxBundle(b, "sleep", "3600"), nil); err != nil {
-		b.Fatal(err)
-	}
+	mustCreate(b, ctx, r, "st", busyboxBundle(b, "sleep", "3600"), nil)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := r.State(ctx, "st"); err != nil {

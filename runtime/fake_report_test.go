@@ -16,17 +16,9 @@ func TestFakeCloseReportsUndeletedContainers(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "60")
-	for _, id := range []string{"left-created", "left-running"} {
-		if err := r.Create(ctx, id, b, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := r.Start(ctx, "left-running", nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"delete": 128}, Message: "resource busy"}); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "left-created", b, nil)
+	mustStart(t, ctx, r, "left-running", b, nil)
+	setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"delete": 128}, Message: "resource busy"})
 	err := r.Close(ctx)
 	if err == nil {
 		t.Fatal("Close reported success; no container could be deleted")
@@ -49,16 +41,8 @@ func TestFakeExitStatusKeptOnceRecorded(t *testing.T) {
 	r, bin := newFake(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"wait": true}, SlowAfter: map[string]int{"wait": 300}}); err != nil {
-		t.Fatal(err)
-	}
-	b := fakeBundle(t, "sh", "-c", "exit 42")
-	if err := r.Create(ctx, "first", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "first", nil); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"wait": true}, SlowAfter: map[string]int{"wait": 300}})
+	mustStart(t, ctx, r, "first", fakeBundle(t, "sh", "-c", "exit 42"), nil)
 	for i := 0; i < 2; i++ {
 		code, err := r.Wait(ctx, "first")
 		if err != nil || code != 42 {

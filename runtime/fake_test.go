@@ -60,6 +60,14 @@ func fakeBundle(t *testing.T, args ...string) string {
 	return dir
 }
 
+// setFaults makes f the fault profile of the fake at bin; fakerunsc.Faults{} clears it.
+func setFaults(t testing.TB, bin string, f fakerunsc.Faults) {
+	t.Helper()
+	if err := fakerunsc.SetFaults(bin, f); err != nil {
+		t.Fatalf("SetFaults: %v", err)
+	}
+}
+
 func subcommand(c fakerunsc.Call) (string, []string) {
 	for i := 0; i < len(c.Args); i++ {
 		a := c.Args[i]
@@ -86,14 +94,11 @@ func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(r.Create(ctx, "c1", b, nil))
-	must(r.Start(ctx, "c1", nil))
+	mustStart(t, ctx, r, "c1", b, nil)
 	must(r.Pause(ctx, "c1"))
 	must(r.Resume(ctx, "c1"))
 	must(r.Kill(ctx, "c1", syscall.SIGKILL, &KillOpts{}))
-	if code, err := r.Wait(ctx, "c1"); err != nil || code != 137 {
-		t.Fatalf("Wait = %d, %v", code, err)
-	}
+	mustWait(t, ctx, r, "c1", 137)
 	must(r.Delete(ctx, "c1", nil))
 	for _, want := range []string{`"msg":"runsc step"`, `"op":"Create","id":"c1","from":"Absent","to":"Created","result":"ok"`, `"op":"Exit"`} {
 		if !strings.Contains(logs.String(), want) {
@@ -140,21 +145,9 @@ func TestFakeLifecycleFlagsAndEnv(t *testing.T) {
 func TestFakeRunscCallsCountsEveryProcess(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "n1", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "n1", nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Kill(ctx, "n1", syscall.SIGKILL, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Wait(ctx, "n1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Create(ctx, "n2", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "n1", fakeBundle(t, "sleep", "3600"), nil)
+	mustKill(t, ctx, r, "n1")
+	mustCreate(t, ctx, r, "n2", fakeBundle(t, "sleep", "3600"), nil)
 	if err := r.Close(ctx); err != nil { // force-deletes both
 		t.Fatal(err)
 	}
@@ -170,15 +163,8 @@ func TestFakeRunscCallsCountsEveryProcess(t *testing.T) {
 func TestFakeFastExitAndRun(t *testing.T) {
 	r, _ := newFake(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "fast", fakeBundle(t, "sh", "-c", "exit 5"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "fast", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "fast"); err != nil || code != 5 {
-		t.Fatalf("Wait = %d, %v; want 5", code, err)
-	}
+	mustStart(t, ctx, r, "fast", fakeBundle(t, "sh", "-c", "exit 5"), nil)
+	mustWait(t, ctx, r, "fast", 5)
 	if code, err := r.Run(ctx, "run128", fakeBundle(t, "sh", "-c", "exit 128"), nil); err != nil || code != 128 {
 		t.Fatalf("Run exit 128 = %d, %v", code, err)
 	}
@@ -189,10 +175,8 @@ func TestFakeFaults(t *testing.T) {
 	t.Run("start-exit-128", func(t *testing.T) {
 		r, bin := newFake(t)
 		b := fakeBundle(t, "sleep", "3600")
-		if err := r.Create(ctx, "c", b, nil); err != nil {
-			t.Fatal(err)
-		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"start": 128}, Message: "boom"})
+		mustCreate(t, ctx, r, "c", b, nil)
+		setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"start": 128}, Message: "boom"})
 		err := r.Start(ctx, "c", nil)
 		var re *RunscError
 		if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg != "boom" || re.Op != "start" {
@@ -201,19 +185,19 @@ func TestFakeFaults(t *testing.T) {
 		if !hasStep(r, "c", "Start", steptrace.Failed) {
 			t.Fatal("no failed Start step")
 		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if st, err := r.State(ctx, "c"); err != nil || st.Status != "created" {
 			t.Fatalf("after failed start: %+v %v", st, err)
 		}
 	})
 	t.Run("garbage-state-after-create", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}})
+		setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}})
 		err := r.Create(ctx, "g", fakeBundle(t, "sleep", "3600"), nil)
 		if !errors.Is(err, ErrRunsc) || !strings.Contains(err.Error(), "unparsable") {
 			t.Fatalf("Create with garbage state: %v", err)
 		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if l, _ := r.List(ctx); len(l) != 1 {
 			// The state could not be confirmed, so cleanup could not check the ID
 			// exactly and did not act by prefix; Close removes it.
@@ -222,21 +206,19 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("garbage-list", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"list": true}})
+		setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"list": true}})
 		if _, err := r.List(ctx); !errors.Is(err, ErrRunsc) {
 			t.Fatalf("List with garbage: %v", err)
 		}
 	})
 	t.Run("hang-before-start", func(t *testing.T) {
 		r, bin := newFake(t)
-		if err := r.Create(ctx, "h", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-			t.Fatal(err)
-		}
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangBefore: map[string]bool{"start": true}})
+		mustCreate(t, ctx, r, "h", fakeBundle(t, "sleep", "3600"), nil)
+		setFaults(t, bin, fakerunsc.Faults{HangBefore: map[string]bool{"start": true}})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		err := r.Start(tctx, "h", nil)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Start with hang: want DeadlineExceeded, got %v", err)
 		}
@@ -249,11 +231,11 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("hang-after-create", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangAfter: map[string]bool{"create": true}})
+		setFaults(t, bin, fakerunsc.Faults{HangAfter: map[string]bool{"create": true}})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		err := r.Create(tctx, "h2", fakeBundle(t, "sleep", "3600"), nil)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) || !hasStep(r, "h2", "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("Create with hang: %v; trace %v", err, steps(r, "h2"))
 		}
@@ -263,11 +245,11 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("hang-mid-create", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{HangMidCreate: true})
+		setFaults(t, bin, fakerunsc.Faults{HangMidCreate: true})
 		tctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 		defer cancel()
 		err := r.Create(tctx, "mid", fakeBundle(t, "sleep", "3600"), nil)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{})
+		setFaults(t, bin, fakerunsc.Faults{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Create: %v", err)
 		}
@@ -286,7 +268,7 @@ func TestFakeFaults(t *testing.T) {
 	})
 	t.Run("run-failure-vs-exit-128", func(t *testing.T) {
 		r, bin := newFake(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "running container: boom"})
+		setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "running container: boom"})
 		_, err := r.Run(ctx, "rf", fakeBundle(t, "true"), nil)
 		var re *RunscError
 		if !errors.As(err, &re) || re.ExitCode != 128 || re.Msg != "running container: boom" {
@@ -296,9 +278,7 @@ func TestFakeFaults(t *testing.T) {
 	t.Run("delete-prefix-and-duplicate", func(t *testing.T) {
 		r, bin := newFake(t)
 		b := fakeBundle(t, "sleep", "3600")
-		if err := r.Create(ctx, "dup", b, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustCreate(t, ctx, r, "dup", b, nil)
 		if err := r.Create(ctx, "dup", b, nil); !errors.Is(err, ErrExists) {
 			t.Fatalf("duplicate: %v", err)
 		}
@@ -326,7 +306,7 @@ func TestFakeVersionsAndPlatforms(t *testing.T) {
 		{"hello world\n", false},
 	} {
 		bin := fakerunsc.Build(t)
-		fakerunsc.SetFaults(bin, fakerunsc.Faults{Version: c.out})
+		setFaults(t, bin, fakerunsc.Faults{Version: c.out})
 		tr := &syncBuffer{}
 		r, err := NewWithPath(ctx, bin, WithStateDir(t.TempDir()), WithTrace(tr), WithoutSandboxProbe())
 		if c.ok {
@@ -392,9 +372,7 @@ func TestFakeExecRefusals(t *testing.T) {
 	// The method refuses while the runtime holds a container (exec would orphan it),
 	// and the runtime stays usable.
 	r, _ := newFake(t)
-	if err := r.Create(context.Background(), "held", fakeBundle(t, "sleep", "60"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, context.Background(), r, "held", fakeBundle(t, "sleep", "60"), nil)
 	if err := r.ExecWithOCIBundle("other", fakeBundle(t, "true")); err == nil || !strings.Contains(err.Error(), "holds 1 container") {
 		t.Fatalf("handover with a container held: %v", err)
 	}
@@ -466,24 +444,15 @@ func TestFakeCallersChildrenNotReaped(t *testing.T) {
 		}
 	}
 	b := fakeBundle(t, "sh", "-c", "exit 3")
-	if err := r.Create(ctx, "c1", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "c1", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "c1"); err != nil || code != 3 {
-		t.Fatalf("Wait = %d, %v", code, err)
-	}
+	mustStart(t, ctx, r, "c1", b, nil)
+	mustWait(t, ctx, r, "c1", 3)
 	if err := r.Delete(ctx, "c1", nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.Run(ctx, "r1", b, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Create(ctx, "c2", b, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "c2", b, nil)
 	if err := r.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -505,9 +474,7 @@ func TestFakeReaperLeavesInFlightCommands(t *testing.T) {
 	if !reaping() {
 		t.Skip("SKIPPING: the process cannot be a child subreaper, so nothing is adopted")
 	}
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{SlowAfter: map[string]int{"create": 150}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{SlowAfter: map[string]int{"create": 150}})
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
 	done := make(chan struct{})
@@ -580,15 +547,8 @@ func TestFakePauseAfterKillRefused(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{HangBefore: map[string]bool{"wait": true}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Create(ctx, "pk", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "pk", nil); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{HangBefore: map[string]bool{"wait": true}})
+	mustStart(t, ctx, r, "pk", b, nil)
 	st, err := r.State(ctx, "pk")
 	if err != nil {
 		t.Fatal(err)
@@ -696,15 +656,10 @@ func TestFakeShortLivedHelpersReaped(t *testing.T) {
 	for _, sub := range []string{"create", "start", "state", "kill", "delete"} {
 		hold[sub] = 1
 	}
-	fakerunsc.SetFaults(bin, fakerunsc.Faults{PipeHold: hold})
+	setFaults(t, bin, fakerunsc.Faults{PipeHold: hold})
 	for i := range 10 {
 		id := "c" + strconv.Itoa(i)
-		if err := r.Create(ctx, id, b, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Start(ctx, id, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustStart(t, ctx, r, id, b, nil)
 		if err := r.Kill(ctx, id, syscall.SIGKILL, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -757,7 +712,7 @@ func TestFakePlatformChoice(t *testing.T) {
 	}
 	// Nothing starts: New fails with every platform's reason, each a *PlatformError.
 	bin := fakerunsc.Build(t)
-	fakerunsc.SetFaults(bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "no sandbox here"})
+	setFaults(t, bin, fakerunsc.Faults{Exit: map[string]int{"run": 128}, Message: "no sandbox here"})
 	_, err = NewWithPath(ctx, bin, WithStateDir(t.TempDir()), WithProbeTimeout(500*time.Millisecond))
 	if !errors.Is(err, ErrPlatform) || !strings.Contains(err.Error(), "no gVisor platform starts a sandbox here") {
 		t.Fatalf("nothing works: %v", err)
@@ -789,12 +744,7 @@ func TestFakeActionableErrors(t *testing.T) {
 	r, _ := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
-	if err := r.Create(ctx, "task-1", b, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "task-1", nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "task-1", b, nil)
 	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, err := r.Wait(wctx, "task-1")

@@ -36,12 +36,7 @@ func TestHelperSupervisor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Create(ctx, f[3], f[1], nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, f[3], nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, f[3], f[1], nil)
 	go r.Run(ctx, f[4], f[2], nil)
 	os.Stdout.WriteString(r.StateDir() + "\n")
 	time.Sleep(time.Hour)

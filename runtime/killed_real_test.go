@@ -112,12 +112,7 @@ func TestRealSandboxKilledFromOutside(t *testing.T) {
 			t.Fatal(err)
 		}
 		id = NewID()
-		if err := r.Create(ctx, id, readyBundle(t, "sleep 30"), &CreateOpts{Stdout: wr}); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Start(ctx, id, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustStart(t, ctx, r, id, readyBundle(t, "sleep 30"), &CreateOpts{Stdout: wr})
 		hit(id, o, rd)
 		code, err = r.Wait(ctx, id)
 		rd.Close()
@@ -166,12 +161,7 @@ func TestRealSandboxKilledFromOutside(t *testing.T) {
 				code, err = r.Run(ctx, id, b, &RunOpts{Stdout: wr})
 				<-done
 			} else {
-				if err := r.Create(ctx, id, b, &CreateOpts{Stdout: wr}); err != nil {
-					t.Fatal(err)
-				}
-				if err := r.Start(ctx, id, nil); err != nil {
-					t.Fatal(err)
-				}
+				mustStart(t, ctx, r, id, b, &CreateOpts{Stdout: wr})
 				send()
 				code, err = r.Wait(ctx, id)
 				if derr := r.Delete(ctx, id, nil); derr != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	goruntime "runtime"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -38,24 +37,12 @@ func leakCycle(t *testing.T, mk func() *Runtime, bundle string) {
 	t.Helper()
 	ctx := context.Background()
 	r := mk()
-	if err := r.Create(ctx, "leak", bundle, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "leak", nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Kill(ctx, "leak", syscall.SIGKILL, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Wait(ctx, "leak"); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "leak", bundle, nil)
+	mustKill(t, ctx, r, "leak")
 	if err := r.Delete(ctx, "leak", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Create(ctx, "leak2", bundle, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "leak2", bundle, nil)
 	if err := r.Close(ctx); err != nil {
 		t.Fatal(err)
 	}

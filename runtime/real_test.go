@@ -180,9 +180,7 @@ func TestRealLifecycle(t *testing.T) {
 	r, tr := newReal(t)
 	ctx := context.Background()
 	b := busyboxBundle(t, "sleep", "3600")
-	if err := r.Create(ctx, "life", b, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "life", b, nil)
 	st, err := r.State(ctx, "life")
 	if err != nil || st.Status != "created" || st.ID != "life" {
 		t.Fatalf("State after Create = %+v, %v", st, err)
@@ -209,10 +207,7 @@ func TestRealLifecycle(t *testing.T) {
 	if err := r.Kill(ctx, "life", syscall.SIGTERM, nil); err != nil {
 		t.Fatal(err)
 	}
-	code, err := r.Wait(ctx, "life")
-	if err != nil || code != 143 {
-		t.Fatalf("Wait after SIGTERM = %d, %v; want 143", code, err)
-	}
+	mustWait(t, ctx, r, "life", 143)
 	if err := r.Delete(ctx, "life", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -259,9 +254,7 @@ func TestRealDuplicateCreateRefused(t *testing.T) {
 	r, _ := newReal(t)
 	ctx := context.Background()
 	b := busyboxBundle(t, "sleep", "3600")
-	if err := r.Create(ctx, "dup", b, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "dup", b, nil)
 	err := r.Create(ctx, "dup", b, nil)
 	if !errors.Is(err, ErrExists) {
 		t.Fatalf("duplicate Create: want ErrExists, got %v", err)
@@ -284,9 +277,7 @@ func TestRealExactIDs(t *testing.T) {
 	r, _ := newReal(t)
 	ctx := context.Background()
 	b := busyboxBundle(t, "sleep", "3600")
-	if err := r.Create(ctx, "ab", b, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "ab", b, nil)
 	if err := r.Create(ctx, "abcd", b, nil); !errors.Is(err, ErrAmbiguousID) {
 		t.Fatalf("Create of abcd next to ab: want ErrAmbiguousID, got %v", err)
 	}
@@ -335,16 +326,8 @@ func TestRealFastExitCodeKept(t *testing.T) {
 	b := busyboxBundle(t, "sh", "-c", "exit 3")
 	for i := range 3 {
 		id := fmt.Sprintf("fast%d", i)
-		if err := r.Create(ctx, id, b, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Start(ctx, id, nil); err != nil {
-			t.Fatal(err)
-		}
-		code, err := r.Wait(ctx, id)
-		if err != nil || code != 3 {
-			t.Fatalf("%s: Wait = %d, %v; want 3", id, code, err)
-		}
+		mustStart(t, ctx, r, id, b, nil)
+		mustWait(t, ctx, r, id, 3)
 		if !hasStep(r, id, "Exit", steptrace.OK) {
 			t.Fatalf("%s: no Exit step: %v", id, steps(r, id))
 		}
@@ -380,9 +363,7 @@ func TestRealRunExit128(t *testing.T) {
 func TestRealPauseCreatedRefused(t *testing.T) {
 	r, _ := newReal(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "pc", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "pc", busyboxBundle(t, "sleep", "3600"), nil)
 	err := r.Pause(ctx, "pc")
 	var se *StepError
 	if !errors.Is(err, ErrIllegal) || !errors.As(err, &se) || !errors.Is(err, fsm.ErrIllegalTransition) {
@@ -402,9 +383,7 @@ func TestRealPauseCreatedRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if code, err := r.Wait(ctx, "pc"); err != nil || code != 137 {
-		t.Fatalf("Wait = %d, %v; want 137", code, err)
-	}
+	mustWait(t, ctx, r, "pc", 137)
 }
 
 // A context that ends mid-Run leaves no sandbox, and the trace says what was cleaned up.
@@ -458,18 +437,8 @@ func TestRealStdioFilesNotPipes(t *testing.T) {
 	}
 	defer out.Close()
 	b := busyboxBundle(t, "sh", "-c", "echo hello-from-sandbox; exec sleep 3600")
-	if err := r.Create(ctx, "io", b, &CreateOpts{Stdout: out}); err != nil {
-		t.Fatalf("Create with a long-running workload: %v", err)
-	}
-	if err := r.Start(ctx, "io", nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Kill(ctx, "io", syscall.SIGKILL, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.Wait(ctx, "io"); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "io", b, &CreateOpts{Stdout: out})
+	mustKill(t, ctx, r, "io")
 	data, _ := os.ReadFile(out.Name())
 	if !strings.Contains(string(data), "hello-from-sandbox") {
 		t.Fatalf("stdout file holds %q", data)
@@ -529,17 +498,8 @@ func TestRealIDLengthBoundary(t *testing.T) {
 func TestRealSandboxDied(t *testing.T) {
 	r, _ := newReal(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "victim", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "victim", nil); err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.State(ctx, "victim")
-	if err != nil {
-		t.Fatal(err)
-	}
-	syscall.Kill(st.Pid, syscall.SIGKILL)
+	mustStart(t, ctx, r, "victim", busyboxBundle(t, "sleep", "3600"), nil)
+	killSandbox(t, ctx, r, "victim")
 	if _, err := r.Wait(ctx, "victim"); !errors.Is(err, ErrExitUnknown) {
 		t.Fatalf("Wait after outside kill: want ErrExitUnknown, got %v", err)
 	}
@@ -576,9 +536,7 @@ func TestRealBundleUntouchedAndCloseCleans(t *testing.T) {
 	b := busyboxBundle(t, "sleep", "3600")
 	before := treeHash(t, b)
 	for _, id := range []string{"k1", "k2", "k3"} {
-		if err := r.Create(ctx, id, b, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustCreate(t, ctx, r, id, b, nil)
 	}
 	if err := r.Start(ctx, "k2", nil); err != nil {
 		t.Fatal(err)
@@ -744,9 +702,7 @@ func TestRealExecHandover(t *testing.T) {
 func TestRealConcurrentStartsSerialized(t *testing.T) {
 	r, _ := newReal(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "twice", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r, "twice", busyboxBundle(t, "sleep", "3600"), nil)
 	errs := make(chan error, 2)
 	for range 2 {
 		go func() { errs <- r.Start(ctx, "twice", nil) }()
@@ -771,9 +727,7 @@ func TestRealIDInUseByAnotherRuntime(t *testing.T) {
 	r2, _ := newReal(t)
 	ctx := context.Background()
 	b := busyboxBundle(t, "sleep", "3600")
-	if err := r1.Create(ctx, "shared-name", b, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustCreate(t, ctx, r1, "shared-name", b, nil)
 	err := r2.Create(ctx, "shared-name", b, nil)
 	if r2.Behaviour().SocketFile {
 		if err != nil {
@@ -795,20 +749,11 @@ func TestRealPausedSandboxDied(t *testing.T) {
 	ctx := context.Background()
 	b := busyboxBundle(t, "sleep", "3600")
 	for _, id := range []string{"pz1", "qz2"} {
-		if err := r.Create(ctx, id, b, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Start(ctx, id, nil); err != nil {
-			t.Fatal(err)
-		}
+		mustStart(t, ctx, r, id, b, nil)
 		if err := r.Pause(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		st, err := r.State(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		syscall.Kill(st.Pid, syscall.SIGKILL)
+		killSandbox(t, ctx, r, id)
 		// Refused while still Paused, ErrExitUnknown once Stopped: never a status.
 		if code, err := r.Wait(ctx, id); err == nil {
 			t.Fatalf("Wait of a killed paused sandbox returned %d", code)
@@ -830,27 +775,45 @@ func TestRealPausedSandboxDied(t *testing.T) {
 	}
 }
 
-// A context ending at any point of Create leaves either a created container or nothing.
-func TestRealCancelledCreateLeavesNothing(t *testing.T) {
-	r, _ := newReal(t)
-	b := busyboxBundle(t, "sleep", "3600")
-	for i, d := range []time.Duration{5, 30, 60, 90, 120, 160} {
-		id := fmt.Sprintf("cc%d", i)
+// cutShort takes a step once for each delay, on a fresh ID (prefix and a count) that
+// prepare, if any, readies first, with a context that ends after the delay, and logs
+// the ID's steps. Then left judges the step's error and what runsc lists, and says
+// whether the ID is left in runsc, for cutShort to force-delete before the next.
+func cutShort(t *testing.T, r *Runtime, prefix string, delays []time.Duration, prepare func(id string),
+	step func(ctx context.Context, id string) error, left func(id string, err error, l []ContainerState) bool) {
+	t.Helper()
+	for i, d := range delays {
+		id := fmt.Sprintf("%s%d", prefix, i)
+		if prepare != nil {
+			prepare(id)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), d*time.Millisecond)
-		err := r.Create(ctx, id, b, nil)
+		err := step(ctx, id)
 		cancel()
+		t.Logf("%s after %v: %v", id, d*time.Millisecond, steps(r, id))
 		l, lerr := r.List(context.Background())
 		if lerr != nil {
 			t.Fatal(lerr)
 		}
+		if left(id, err, l) {
+			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// A context ending at any point of Create leaves either a created container or nothing.
+func TestRealCancelledCreateLeavesNothing(t *testing.T) {
+	r, _ := newReal(t)
+	b := busyboxBundle(t, "sleep", "3600")
+	create := func(ctx context.Context, id string) error { return r.Create(ctx, id, b, nil) }
+	cutShort(t, r, "cc", []time.Duration{5, 30, 60, 90, 120, 160}, nil, create, func(id string, err error, l []ContainerState) bool {
 		if err == nil {
 			if len(l) != 1 || l[0].ID != id {
 				t.Fatalf("%s created, but runsc lists %+v", id, l)
 			}
-			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return true
 		}
 		if len(l) != 0 {
 			t.Fatalf("%s: Create failed (%v) but runsc lists %+v", id, err, l)
@@ -861,7 +824,8 @@ func TestRealCancelledCreateLeavesNothing(t *testing.T) {
 				t.Fatalf("%s: Create failed (%v) but sandbox %d runs", id, err, pid)
 			}
 		}
-	}
+		return false
+	})
 }
 
 func TestRealResolvePath(t *testing.T) {
@@ -899,27 +863,14 @@ func TestRealResolvePath(t *testing.T) {
 func TestRealCancelledStartLeavesNothing(t *testing.T) {
 	r, _ := newReal(t)
 	b := busyboxBundle(t, "sleep", "3600")
-	for i, d := range []time.Duration{1, 15, 30, 45, 60, 90} {
-		id := fmt.Sprintf("cs%d", i)
-		if err := r.Create(context.Background(), id, b, nil); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), d*time.Millisecond)
-		err := r.Start(ctx, id, nil)
-		cancel()
-		t.Logf("%s after %v: %v", id, d*time.Millisecond, steps(r, id))
-		l, lerr := r.List(context.Background())
-		if lerr != nil {
-			t.Fatal(lerr)
-		}
+	create := func(id string) { mustCreate(t, context.Background(), r, id, b, nil) }
+	start := func(ctx context.Context, id string) error { return r.Start(ctx, id, nil) }
+	cutShort(t, r, "cs", []time.Duration{1, 15, 30, 45, 60, 90}, create, start, func(id string, err error, l []ContainerState) bool {
 		if err == nil {
 			if len(l) != 1 || l[0].ID != id || l[0].Status != "running" {
 				t.Fatalf("%s started, but runsc lists %+v", id, l)
 			}
-			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return true
 		}
 		// Ended before runsc start ran: nothing changed, the caller still owns a
 		// created container. Ended while it ran: the container is gone.
@@ -927,15 +878,13 @@ func TestRealCancelledStartLeavesNothing(t *testing.T) {
 			if len(l) != 1 || l[0].Status != "created" {
 				t.Fatalf("%s: Start refused early (%v) but runsc lists %+v", id, err, l)
 			}
-			if err := r.Delete(context.Background(), id, &DeleteOpts{Force: true}); err != nil {
-				t.Fatal(err)
-			}
-			continue
+			return true
 		}
 		if len(l) != 0 || !hasStep(r, id, "ForceDelete", steptrace.Cleanup) {
 			t.Fatalf("%s: Start failed (%v) but runsc lists %+v; trace %v", id, err, l, steps(r, id))
 		}
-	}
+		return false
+	})
 }
 
 // runscRunPid waits until our own `runsc run` for id is running and returns its pid.
@@ -1216,19 +1165,14 @@ func TestRealExitThenPlainDelete(t *testing.T) {
 			ctx := context.Background()
 			for i := range 3 {
 				id := fmt.Sprintf("ends-%d", i)
-				if err := r.Create(ctx, id, busyboxBundle(t, "sh", "-c", "exit 5"), nil); err != nil {
-					t.Fatal(err)
-				}
+				mustCreate(t, ctx, r, id, busyboxBundle(t, "sh", "-c", "exit 5"), nil)
 				if err := r.Kill(ctx, id, syscall.SIGKILL, nil); !errors.Is(err, ErrIllegal) {
 					t.Fatalf("%s: Kill of a created container: want ErrIllegal, got %v", r.Behaviour().Line, err)
 				}
 				if err := r.Start(ctx, id, nil); err != nil {
 					t.Fatal(err)
 				}
-				code, err := r.Wait(ctx, id)
-				if err != nil || code != 5 {
-					t.Fatalf("Wait = %d, %v; want 5", code, err)
-				}
+				mustWait(t, ctx, r, id, 5)
 				if st, err := r.State(ctx, id); err != nil || st.Status != "stopped" {
 					t.Fatalf("State after Wait = %+v, %v; want stopped", st, err)
 				}
@@ -1291,17 +1235,8 @@ func TestRealNoCgroupLeftBehind(t *testing.T) {
 	}
 	rb.Close(ctx)
 	// Killed from outside, then deleted.
-	if err := r.Create(ctx, "killed-outside", busyboxBundle(t, "sleep", "3600"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "killed-outside", nil); err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.State(ctx, "killed-outside")
-	if err != nil {
-		t.Fatal(err)
-	}
-	syscall.Kill(st.Pid, syscall.SIGKILL)
+	mustStart(t, ctx, r, "killed-outside", busyboxBundle(t, "sleep", "3600"), nil)
+	killSandbox(t, ctx, r, "killed-outside")
 	if _, err := r.Wait(ctx, "killed-outside"); err == nil {
 		t.Log("Wait reported a status for a sandbox killed from outside")
 	}
@@ -1329,25 +1264,23 @@ func TestRealHostnameIsID(t *testing.T) {
 		data, _ := os.ReadFile(f.Name())
 		return strings.TrimSpace(string(data))
 	}
-	out1, _ := os.Create(filepath.Join(t.TempDir(), "out"))
-	defer out1.Close()
-	if code, err := r.Run(ctx, "host-by-run", b, &RunOpts{Stdout: out1}); err != nil || code != 0 {
-		t.Fatalf("Run = %d, %v", code, err)
+	// run runs id from bundle and returns the hostname it printed.
+	run := func(id, bundle string) string {
+		t.Helper()
+		out, _ := os.Create(filepath.Join(t.TempDir(), "out"))
+		defer out.Close()
+		if code, err := r.Run(ctx, id, bundle, &RunOpts{Stdout: out}); err != nil || code != 0 {
+			t.Fatalf("Run = %d, %v", code, err)
+		}
+		return read(out)
 	}
-	if got := read(out1); got != "host-by-run" {
+	if got := run("host-by-run", b); got != "host-by-run" {
 		t.Errorf("Run: hostname %q, want the ID", got)
 	}
 	out2, _ := os.Create(filepath.Join(t.TempDir(), "out"))
 	defer out2.Close()
-	if err := r.Create(ctx, "host-by-create", b, &CreateOpts{Stdout: out2}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "host-by-create", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "host-by-create"); err != nil || code != 0 {
-		t.Fatalf("Wait = %d, %v", code, err)
-	}
+	mustStart(t, ctx, r, "host-by-create", b, &CreateOpts{Stdout: out2})
+	mustWait(t, ctx, r, "host-by-create", 0)
 	if got := read(out2); got != "host-by-create" {
 		t.Errorf("Create: hostname %q, want the ID", got)
 	}
@@ -1358,12 +1291,7 @@ func TestRealHostnameIsID(t *testing.T) {
 	if _, err := BuildBundle(named, BundleSpec{Args: []string{"/bin/hostname"}, Rootfs: "/", Readonly: true, Hostname: "chosen"}); err != nil {
 		t.Fatal(err)
 	}
-	out3, _ := os.Create(filepath.Join(t.TempDir(), "out"))
-	defer out3.Close()
-	if code, err := r.Run(ctx, "host-named", named, &RunOpts{Stdout: out3}); err != nil || code != 0 {
-		t.Fatalf("Run = %d, %v", code, err)
-	}
-	if got := read(out3); got != "chosen" {
+	if got := run("host-named", named); got != "chosen" {
 		t.Errorf("hostname %q, want the bundle's", got)
 	}
 }

@@ -108,17 +108,9 @@ func TestRealStdioKeepsOwners(t *testing.T) {
 	defer outR.Close()
 	pipes := []owned{own(t, "stdin pipe", inR, 4567, 7654, syscall.S_IFIFO|0o600), own(t, "stdout pipe", outW, 5678, 8765, syscall.S_IFIFO|0o600)}
 	b2 := busyboxBundle(t, "sh", "-c", "read x; echo got-$x; echo err-$x >&2; exit 7")
-	if err := r.Create(ctx, "piped", b2, &CreateOpts{Stdin: inR, Stdout: outW, Stderr: outW}); err != nil {
-		t.Fatalf("Create with pipes: %v", err)
-	}
-	if err := r.Start(ctx, "piped", nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, "piped", b2, &CreateOpts{Stdin: inR, Stdout: outW, Stderr: outW})
 	inW.WriteString("hello\n")
-	code, err = r.Wait(ctx, "piped")
-	if err != nil || code != 7 {
-		t.Fatalf("Wait: %d, %v", code, err)
-	}
+	mustWait(t, ctx, r, "piped", 7)
 	for _, o := range pipes {
 		o.check(t)
 	}
@@ -352,12 +344,7 @@ func TestRealOutputAfterReaderWent(t *testing.T) {
 	peer := os.NewFile(uintptr(fds[1]), "peer")
 	id := NewID()
 	b := busyboxBundle(t, "sh", "-c", "echo early >&2; sleep 2; echo late >&2 || exit 9; exit 0")
-	if err := r.Create(ctx, id, b, &CreateOpts{Stderr: sock}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, id, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, id, b, &CreateOpts{Stderr: sock})
 	line := make([]byte, 6)
 	if _, err := io.ReadFull(peer, line); err != nil || string(line) != "early\n" {
 		t.Errorf("the socket's reader got %q, %v", line, err)
@@ -383,12 +370,7 @@ func TestRealStdioAnyReaderWriter(t *testing.T) {
 	id := NewID()
 	b := busyboxBundle(t, "sh", "-c", "cat; echo to-stderr >&2; exit 2")
 	in := io.MultiReader(strings.NewReader("one\n"), strings.NewReader("two\n"))
-	if err := r.Create(ctx, id, b, &CreateOpts{Stdin: in, Stdout: &out, Stderr: errw}); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, id, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustStart(t, ctx, r, id, b, &CreateOpts{Stdin: in, Stdout: &out, Stderr: errw})
 	code, err := r.Wait(ctx, id)
 	if code != 2 || err != nil {
 		t.Errorf("Wait = %d, %v; want 2, nil", code, err)

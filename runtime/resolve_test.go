@@ -54,73 +54,95 @@ func TestOpenBinaryChecks(t *testing.T) {
 	}
 	b.Close()
 
-	t.Run("relative", func(t *testing.T) {
-		_, err := OpenBinary("runsc")
-		wantTrust(t, err, "runsc", "absolute")
-	})
+	// elf puts a copy of the test binary at name in dir, with mode; script writes an
+	// executable text file there; openDir makes a directory anyone may write to.
+	elf := func(t *testing.T, name string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		elfCopy(t, p, mode)
+		return p
+	}
+	script := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o755)
+		return p
+	}
+	openDir := func(name string) string {
+		wd := filepath.Join(dir, name)
+		os.Mkdir(wd, 0o755)
+		os.Chmod(wd, 0o777)
+		return wd
+	}
+	// Each refusal: setup returns the path to open and the path the refusal names.
+	for _, c := range []struct {
+		name   string
+		setup  func(t *testing.T) (open, refused string)
+		reason string
+	}{
+		{"relative", func(*testing.T) (string, string) { return "runsc", "runsc" }, "absolute"},
+		{"world-writable", func(t *testing.T) (string, string) { p := elf(t, "ww", 0o757); return p, p }, "group/world-writable"},
+		{"group-writable", func(t *testing.T) (string, string) { p := elf(t, "gw", 0o775); return p, p }, "group/world-writable"},
+		{"not-executable", func(t *testing.T) (string, string) { p := elf(t, "nx", 0o644); return p, p }, "not executable"},
+		{"directory", func(*testing.T) (string, string) {
+			p := filepath.Join(dir, "adir")
+			os.Mkdir(p, 0o755)
+			return p, p
+		}, "directory"},
+		{"fifo", func(t *testing.T) (string, string) {
+			p := filepath.Join(dir, "fifo")
+			if err := syscall.Mkfifo(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return p, p
+		}, "not a regular file"},
+		{"not-elf", func(*testing.T) (string, string) { p := script("text", "hello\n"); return p, p }, "neither an ELF"},
+		{"writable-directory", func(t *testing.T) (string, string) {
+			wd := openDir("open")
+			p := filepath.Join(wd, "runsc")
+			elfCopy(t, p, 0o755)
+			return p, wd
+		}, "group/world-writable"},
+		{"symlink-into-untrusted", func(t *testing.T) (string, string) {
+			wd := openDir("open2")
+			target := filepath.Join(wd, "runsc")
+			elfCopy(t, target, 0o755)
+			link := filepath.Join(dir, "link-untrusted")
+			os.Symlink(target, link)
+			return link, wd
+		}, "group/world-writable"},
+		{"wrapper-extra-args", func(*testing.T) (string, string) {
+			w := script("wrapper-args", "#!/bin/sh\nexec "+good+" --platform=kvm \"$@\"\n")
+			return w, w
+		}, "unsupported line"},
+		{"wrapper-to-untrusted", func(t *testing.T) (string, string) {
+			bad := elf(t, "ww2", 0o777)
+			return script("wrapper-bad", "#!/bin/sh\nexec "+bad+" \"$@\"\n"), bad
+		}, "group/world-writable"},
+		{"wrapper-to-wrapper", func(*testing.T) (string, string) {
+			w1 := script("w1", "#!/bin/sh\nexec "+good+" \"$@\"\n")
+			return script("w2", "#!/bin/sh\nexec "+w1+" \"$@\"\n"), w1
+		}, "another wrapper"},
+		{"foreign-owner", func(t *testing.T) (string, string) {
+			if os.Geteuid() != 0 {
+				t.Skip("SKIPPING: chown to another uid needs root")
+			}
+			p := elf(t, "foreign", 0o755)
+			if err := os.Chown(p, 4242, 4242); err != nil {
+				t.Fatal(err)
+			}
+			return p, p
+		}, "owned by uid 4242"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			open, refused := c.setup(t)
+			_, err := OpenBinary(open)
+			wantTrust(t, err, refused, c.reason)
+		})
+	}
 	t.Run("missing", func(t *testing.T) {
 		_, err := OpenBinary(filepath.Join(dir, "nope"))
 		if !errors.Is(err, ErrNotFound) {
 			t.Fatalf("want ErrNotFound, got %v", err)
 		}
-	})
-	t.Run("world-writable", func(t *testing.T) {
-		p := filepath.Join(dir, "ww")
-		elfCopy(t, p, 0o757)
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "group/world-writable")
-	})
-	t.Run("group-writable", func(t *testing.T) {
-		p := filepath.Join(dir, "gw")
-		elfCopy(t, p, 0o775)
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "group/world-writable")
-	})
-	t.Run("not-executable", func(t *testing.T) {
-		p := filepath.Join(dir, "nx")
-		elfCopy(t, p, 0o644)
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "not executable")
-	})
-	t.Run("directory", func(t *testing.T) {
-		p := filepath.Join(dir, "adir")
-		os.Mkdir(p, 0o755)
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "directory")
-	})
-	t.Run("fifo", func(t *testing.T) {
-		p := filepath.Join(dir, "fifo")
-		if err := syscall.Mkfifo(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "not a regular file")
-	})
-	t.Run("not-elf", func(t *testing.T) {
-		p := filepath.Join(dir, "text")
-		os.WriteFile(p, []byte("hello\n"), 0o755)
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "neither an ELF")
-	})
-	t.Run("writable-directory", func(t *testing.T) {
-		wd := filepath.Join(dir, "open")
-		os.Mkdir(wd, 0o755)
-		os.Chmod(wd, 0o777)
-		p := filepath.Join(wd, "runsc")
-		elfCopy(t, p, 0o755)
-		_, err := OpenBinary(p)
-		wantTrust(t, err, wd, "group/world-writable")
-	})
-	t.Run("symlink-into-untrusted", func(t *testing.T) {
-		wd := filepath.Join(dir, "open2")
-		os.Mkdir(wd, 0o755)
-		os.Chmod(wd, 0o777)
-		target := filepath.Join(wd, "runsc")
-		elfCopy(t, target, 0o755)
-		link := filepath.Join(dir, "link-untrusted")
-		os.Symlink(target, link)
-		_, err := OpenBinary(link)
-		wantTrust(t, err, wd, "group/world-writable")
 	})
 	t.Run("symlink-trusted", func(t *testing.T) {
 		link := filepath.Join(dir, "link-good")
@@ -135,8 +157,7 @@ func TestOpenBinaryChecks(t *testing.T) {
 		}
 	})
 	t.Run("wrapper", func(t *testing.T) {
-		w := filepath.Join(dir, "wrapper")
-		os.WriteFile(w, []byte("#!/bin/sh\n# packaged wrapper\nset -e\nexec "+good+" \"$@\"\n"), 0o755)
+		w := script("wrapper", "#!/bin/sh\n# packaged wrapper\nset -e\nexec "+good+" \"$@\"\n")
 		b, err := OpenBinary(w)
 		if err != nil {
 			t.Fatal(err)
@@ -145,40 +166,6 @@ func TestOpenBinaryChecks(t *testing.T) {
 		if b.Path() != good || b.Wrapper() != w {
 			t.Fatalf("Path/Wrapper = %q/%q", b.Path(), b.Wrapper())
 		}
-	})
-	t.Run("wrapper-extra-args", func(t *testing.T) {
-		w := filepath.Join(dir, "wrapper-args")
-		os.WriteFile(w, []byte("#!/bin/sh\nexec "+good+" --platform=kvm \"$@\"\n"), 0o755)
-		_, err := OpenBinary(w)
-		wantTrust(t, err, w, "unsupported line")
-	})
-	t.Run("wrapper-to-untrusted", func(t *testing.T) {
-		bad := filepath.Join(dir, "ww2")
-		elfCopy(t, bad, 0o777)
-		w := filepath.Join(dir, "wrapper-bad")
-		os.WriteFile(w, []byte("#!/bin/sh\nexec "+bad+" \"$@\"\n"), 0o755)
-		_, err := OpenBinary(w)
-		wantTrust(t, err, bad, "group/world-writable")
-	})
-	t.Run("wrapper-to-wrapper", func(t *testing.T) {
-		w1 := filepath.Join(dir, "w1")
-		os.WriteFile(w1, []byte("#!/bin/sh\nexec "+good+" \"$@\"\n"), 0o755)
-		w2 := filepath.Join(dir, "w2")
-		os.WriteFile(w2, []byte("#!/bin/sh\nexec "+w1+" \"$@\"\n"), 0o755)
-		_, err := OpenBinary(w2)
-		wantTrust(t, err, w1, "another wrapper")
-	})
-	t.Run("foreign-owner", func(t *testing.T) {
-		if os.Geteuid() != 0 {
-			t.Skip("SKIPPING: chown to another uid needs root")
-		}
-		p := filepath.Join(dir, "foreign")
-		elfCopy(t, p, 0o755)
-		if err := os.Chown(p, 4242, 4242); err != nil {
-			t.Fatal(err)
-		}
-		_, err := OpenBinary(p)
-		wantTrust(t, err, p, "owned by uid 4242")
 	})
 }
 

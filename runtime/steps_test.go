@@ -50,23 +50,14 @@ func awaitCall(t *testing.T, bin, verb, id string) []fakerunsc.Call {
 func TestFakeWaitOnStoppedIsRecorded(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
-	if err := r.Create(ctx, "w", fakeBundle(t, "sh", "-c", "exit 5"), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Start(ctx, "w", nil); err != nil {
-		t.Fatal(err)
-	}
-	if code, err := r.Wait(ctx, "w"); err != nil || code != 5 {
-		t.Fatalf("Wait = %d, %v; want 5", code, err)
-	}
+	mustStart(t, ctx, r, "w", fakeBundle(t, "sh", "-c", "exit 5"), nil)
+	mustWait(t, ctx, r, "w", 5)
 	// The first Wait may find it Running or already Stopped; the second finds it Stopped.
 	// The exit may reach the runtime through its reaper before the `runsc wait` that
 	// Start armed has even begun, so that wait is awaited first: it belongs to Start.
 	before := awaitCall(t, bin, "wait", "w")
 	n := len(r.Trace())
-	if code, err := r.Wait(ctx, "w"); err != nil || code != 5 {
-		t.Fatalf("Wait on Stopped = %d, %v; want 5", code, err)
-	}
+	mustWait(t, ctx, r, "w", 5)
 	tr := r.Trace()
 	if len(tr) != n+1 {
 		t.Fatalf("Wait on a stopped container recorded %d steps, want 1: %+v", len(tr)-n, tr[n:])
@@ -89,15 +80,11 @@ func TestFakeCreateGarbageStateLeavesNothing(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
 	b := fakeBundle(t, "sleep", "3600")
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{Garbage: map[string]bool{"state": true}})
 	if err := r.Create(ctx, "g", b, nil); err == nil {
 		t.Fatal("Create with an unreadable state check succeeded")
 	}
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{})
 	l, err := r.List(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -139,14 +126,13 @@ func TestFakeForceDeletePausedResumeTakesEffect(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			must(r.Create(ctx, "p", fakeBundle(t, "sleep", "3600"), nil))
-			must(r.Start(ctx, "p", nil))
+			mustStart(t, ctx, r, "p", fakeBundle(t, "sleep", "3600"), nil)
 			must(r.Pause(ctx, "p"))
-			must(fakerunsc.SetFaults(bin, f))
+			setFaults(t, bin, f)
 			dctx, cancel := context.WithTimeout(ctx, time.Second)
 			err := r.Delete(dctx, "p", &DeleteOpts{Force: true})
 			cancel()
-			must(fakerunsc.SetFaults(bin, fakerunsc.Faults{}))
+			setFaults(t, bin, fakerunsc.Faults{})
 			if err == nil {
 				t.Fatal("ForceDelete succeeded though runsc's delete did not")
 			}
@@ -225,13 +211,9 @@ func TestFakeCloseReapsLateOrphans(t *testing.T) {
 func TestFakeCreateKilledBySignalLeavesNothing(t *testing.T) {
 	r, bin := newFake(t)
 	ctx := context.Background()
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{KillMid: map[string]bool{"create": true}}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{KillMid: map[string]bool{"create": true}})
 	err := r.Create(ctx, "k", fakeBundle(t, "sleep", "3600"), nil)
-	if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
-		t.Fatal(err)
-	}
+	setFaults(t, bin, fakerunsc.Faults{})
 	if err == nil {
 		t.Fatal("Create whose runsc was killed succeeded")
 	}
@@ -261,18 +243,11 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 		t.Run(tc.verb, func(t *testing.T) {
 			r, bin := newFake(t)
 			ctx := context.Background()
-			if err := r.Create(ctx, "k", fakeBundle(t, "sleep", "3600"), nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := r.Start(ctx, "k", nil); err != nil {
-				t.Fatal(err)
-			}
+			mustStart(t, ctx, r, "k", fakeBundle(t, "sleep", "3600"), nil)
 			if err := tc.prepare(r); err != nil {
 				t.Fatal(err)
 			}
-			if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{KillMid: map[string]bool{tc.verb: true}}); err != nil {
-				t.Fatal(err)
-			}
+			setFaults(t, bin, fakerunsc.Faults{KillMid: map[string]bool{tc.verb: true}})
 			var err error
 			switch tc.op {
 			case "Resume":
@@ -282,9 +257,7 @@ func TestFakeStepKilledAfterEffectIsReconciled(t *testing.T) {
 			default:
 				err = r.Delete(ctx, "k", &DeleteOpts{Force: true})
 			}
-			if err := fakerunsc.SetFaults(bin, fakerunsc.Faults{}); err != nil {
-				t.Fatal(err)
-			}
+			setFaults(t, bin, fakerunsc.Faults{})
 			s := lastStepOf(t, r, tc.op, "k")
 			if tc.op == "ForceDelete" && err == nil {
 				// runsc delete removed it before dying: success, read back.

@@ -203,7 +203,7 @@ func TestStoreRecordAndTrace(t *testing.T) {
 	if err := os.Mkdir(s.dir("c1"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	rec := &record{ID: "c1", Bundle: "/b", Created: time.Now().UTC().Round(0), Annotations: map[string]string{"a": "b"},
+	rec := &record{ID: "c1", origin: origin{Bundle: "/b", Created: time.Now().UTC().Round(0), Annotations: map[string]string{"a": "b"}},
 		Lifecycle: runtime.Attached{State: fsm.Paused, Pid: 42, Bundle: "/b", KillRequested: true}, Platform: "ptrace"}
 	if err := s.write(rec); err != nil {
 		t.Fatal(err)

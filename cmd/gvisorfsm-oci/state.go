@@ -27,16 +27,22 @@ import (
 
 // record is what the front-end keeps of one container between invocations.
 type record struct {
-	ID          string            `json:"id"`
+	ID string `json:"id"`
+	origin
+	// Lifecycle is what runtime.Attach needs: the fsm state, sandbox pid, kill flag.
+	Lifecycle runtime.Attached `json:"lifecycle"`
+	Platform  string           `json:"platform"` // the platform it was created on
+	Network   string           `json:"network"`
+}
+
+// origin is where a container came from, when and for whom: kept in its record, and
+// reported as it is by runc's `state` (stateJSON).
+type origin struct {
 	Bundle      string            `json:"bundle"`
 	Rootfs      string            `json:"rootfs"`
 	Created     time.Time         `json:"created"`
 	Owner       string            `json:"owner"`
 	Annotations map[string]string `json:"annotations,omitempty"`
-	// Lifecycle is what runtime.Attach needs: the fsm state, sandbox pid, kill flag.
-	Lifecycle runtime.Attached `json:"lifecycle"`
-	Platform  string           `json:"platform"` // the platform it was created on
-	Network   string           `json:"network"`
 }
 
 // store is the state under one --root.

@@ -238,7 +238,7 @@ func create(ctx context.Context, s store, c config, verb string, args []string, 
 			r.Attach(other, rec.Lifecycle)
 		}
 	}
-	rec := &record{ID: id, Bundle: bundle, Created: time.Now().UTC(), Owner: "root", Platform: platform, Network: string(n)}
+	rec := &record{ID: id, origin: origin{Bundle: bundle, Created: time.Now().UTC(), Owner: "root"}, Platform: platform, Network: string(n)}
 	rec.Rootfs, rec.Annotations = readSpec(bundle)
 	ss := &session{s: s, cfg: c, id: id, rec: rec, r: r, unlock: unlock}
 	cerr := r.Create(ctx, id, bundle, &runtime.CreateOpts{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
@@ -331,15 +331,11 @@ func readSpec(bundle string) (string, map[string]string) {
 
 // stateJSON is runc's `state` answer.
 type stateJSON struct {
-	OCIVersion  string            `json:"ociVersion"`
-	ID          string            `json:"id"`
-	Status      string            `json:"status"`
-	Pid         int               `json:"pid"`
-	Bundle      string            `json:"bundle"`
-	Rootfs      string            `json:"rootfs"`
-	Created     time.Time         `json:"created"`
-	Owner       string            `json:"owner"`
-	Annotations map[string]string `json:"annotations,omitempty"`
+	OCIVersion string `json:"ociVersion"`
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	Pid        int    `json:"pid"`
+	origin
 }
 
 func (rec *record) stateJSON(st fsm.State) stateJSON {
@@ -347,8 +343,7 @@ func (rec *record) stateJSON(st fsm.State) stateJSON {
 	if st == fsm.Stopped {
 		pid = 0 // as runc: no process to signal
 	}
-	return stateJSON{OCIVersion: ociVersion, ID: rec.ID, Status: status(st), Pid: pid, Bundle: rec.Bundle,
-		Rootfs: rec.Rootfs, Created: rec.Created, Owner: rec.Owner, Annotations: rec.Annotations}
+	return stateJSON{OCIVersion: ociVersion, ID: rec.ID, Status: status(st), Pid: pid, origin: rec.origin}
 }
 
 // state prints runc's state JSON, after reconciling the lifecycle with runsc.

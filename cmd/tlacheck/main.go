@@ -41,6 +41,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -306,12 +307,8 @@ func run(args []string) int {
 	if traceTLAPath != "" && len(res.Trace) > 0 {
 		// TLC names the module after the file; a module's name has no directory
 		module := strings.TrimSuffix(filepath.Base(traceTLAPath), ".tla")
-		tf := &lazyFile{path: traceTLAPath}
-		err := res.WriteTraceTLA(tf, module)
-		if cerr := tf.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		write := func(w io.Writer) error { return res.WriteTraceTLA(w, module) }
+		if err := writeAndClose(&lazyFile{path: traceTLAPath}, write); err != nil {
 			fmt.Fprintln(os.Stderr, "tlacheck:", err)
 			return 1
 		}
@@ -358,11 +355,7 @@ func dumpLabelled(ctx context.Context, spec, path string, opts tla.Options) int 
 			fmt.Fprintln(os.Stderr, "tlacheck:", err)
 			return 1
 		}
-		err = g.WriteDot(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := writeAndClose(f, g.WriteDot); err != nil {
 			fmt.Fprintln(os.Stderr, "tlacheck:", err)
 			return 1
 		}
@@ -401,6 +394,16 @@ func startProfiles(cpu, mem string) (stop func(), err error) {
 			}
 		}
 	}, nil
+}
+
+// writeAndClose writes to w with write and closes w; the error is the write's, else
+// the close's.
+func writeAndClose(w io.WriteCloser, write func(io.Writer) error) error {
+	err := write(w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // lazyFile creates its file on the first write.
