@@ -26,8 +26,11 @@ func median(d []time.Duration) time.Duration {
 // BenchmarkRunTrue runs /bin/true (busybox) three ways, interleaved so that load on the
 // shared machine hits all alike: through Runtime.Run, as the same `runsc run` command
 // started directly, and through containerd/go-runc pointed at runsc. It reports each
-// median and the ratios to the direct call. Each iteration starts 15 sandboxes (five
-// rounds of three); -benchtime=Nx sets the number of iterations.
+// median and the ratios to the direct call: the ratio of the medians, and the median of
+// each round's own ratio (the three calls of a round run back to back, so they share the
+// machine's load at that moment, which the ratio of medians over the whole run does not
+// cancel). Each iteration starts 15 sandboxes (five rounds of three); -benchtime=Nx sets
+// the number of iterations.
 func BenchmarkRunTrue(b *testing.B) {
 	ctx := context.Background()
 	r := benchRuntime(b)
@@ -87,18 +90,27 @@ func BenchmarkRunTrue(b *testing.B) {
 	}
 	b.StopTimer()
 	ml, md, mg := median(lib), median(direct), median(gorunc)
+	// Per-round ratios, kept as durations (scaled by 1e6) so that median applies.
+	var libR, goruncR []time.Duration
+	for i := range direct {
+		libR = append(libR, lib[i]*1e6/direct[i])
+		goruncR = append(goruncR, gorunc[i]*1e6/direct[i])
+	}
+	paired := func(d []time.Duration) float64 { return float64(median(d)) / 1e6 }
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	b.ReportMetric(ms(ml), "lib-ms")
 	b.ReportMetric(ms(md), "direct-ms")
 	b.ReportMetric(ms(mg), "gorunc-ms")
 	b.ReportMetric(float64(ml)/float64(md), "lib/direct")
 	b.ReportMetric(float64(mg)/float64(md), "gorunc/direct")
+	b.ReportMetric(paired(libR), "lib/direct-paired")
+	b.ReportMetric(paired(goruncR), "gorunc/direct-paired")
 	b.ReportMetric(0, "ns/op") // the per-way medians above are the result
 	b.ReportMetric(ms(median(libCPU)), "lib-self-cpu-ms")
-	fmt.Printf("Run(/bin/true), %d runs each, medians (self CPU: this process's, runsc's excluded):\n"+
-		"  library   %7.1f ms  %.3fx  self CPU %5.1f ms\n  direct    %7.1f ms  1.000x  self CPU %5.1f ms\n  go-runc   %7.1f ms  %.3fx  self CPU %5.1f ms\n",
-		len(lib), ms(ml), float64(ml)/float64(md), ms(median(libCPU)), ms(md), ms(median(directCPU)),
-		ms(mg), float64(mg)/float64(md), ms(median(goruncCPU)))
+	fmt.Printf("Run(/bin/true), %d runs each, medians (ratio of medians; median of per-round ratios; self CPU: this process's, runsc's excluded):\n"+
+		"  library   %7.1f ms  %.3fx  %.3fx paired  self CPU %5.1f ms\n  direct    %7.1f ms  1.000x  1.000x paired  self CPU %5.1f ms\n  go-runc   %7.1f ms  %.3fx  %.3fx paired  self CPU %5.1f ms\n",
+		len(lib), ms(ml), float64(ml)/float64(md), paired(libR), ms(median(libCPU)), ms(md), ms(median(directCPU)),
+		ms(mg), float64(mg)/float64(md), paired(goruncR), ms(median(goruncCPU)))
 }
 
 // selfCPU is the user and system CPU time this process has used so far.
