@@ -188,7 +188,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
 	pidMu.Lock()
-	runErr := cmd.Start()
+	runErr := r.bin.start(cmd)
 	if runErr == nil {
 		inFlight[cmd.Process.Pid] = true
 		r.started.Add(1)

@@ -105,12 +105,44 @@ func aboveStdio(f *os.File) (*os.File, error) {
 func (b *Binary) Close() error { return b.f.Close() }
 
 // command prepares runsc with the given arguments and a sanitized environment. argv[0]
-// is "runsc"; the executable is the held descriptor.
+// is "runsc"; start executes the held descriptor.
 func (b *Binary) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, b.execPath(), args...)
 	cmd.Args[0] = "runsc"
 	cmd.Env = append([]string(nil), safeEnv...)
 	return cmd
+}
+
+// start starts cmd, made by command, whose stdin, stdout and stderr must be files.
+//
+// Between fork and exec the child moves descriptors: it duplicates its error pipe and
+// any stdio file numbered below its target onto the numbers just above the highest
+// stdio descriptor, then its stdio onto 0-2. Had the held descriptor one of those
+// numbers, /proc/self/fd/N would name a pipe or a stdio file by the time the child
+// executes it (EACCES). So the command executes a duplicate placed above all of them,
+// closed once the child has executed it.
+func (b *Binary) start(cmd *exec.Cmd) error {
+	top := 2
+	for _, s := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		f, ok := s.(*os.File)
+		if !ok {
+			return fmt.Errorf("runsc command: stdio must be files, not %T", s)
+		}
+		top = max(top, int(f.Fd()))
+	}
+	for _, f := range cmd.ExtraFiles {
+		if f != nil {
+			top = max(top, int(f.Fd()))
+		}
+	}
+	// The child's moves land on top+1 .. top+2+len(stdio and extra files) at most.
+	fd, err := unix.FcntlInt(b.f.Fd(), unix.F_DUPFD_CLOEXEC, top+len(cmd.ExtraFiles)+8)
+	if err != nil {
+		return os.NewSyscallError("fcntl", err)
+	}
+	defer unix.Close(fd)
+	cmd.Path = "/proc/self/fd/" + strconv.Itoa(fd)
+	return cmd.Start()
 }
 
 // OpenBinary validates path as a runsc binary and holds it open. The checks: absolute

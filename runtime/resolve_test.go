@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // elfCopy puts a copy of the test binary (an ELF executable) at path.
@@ -313,7 +315,76 @@ func TestBinaryHeldAboveStdio(t *testing.T) {
 	if fd := b.f.Fd(); fd <= 2 {
 		t.Fatalf("the binary is held on descriptor %d, which a child's stdio replaces", fd)
 	}
-	if out, err := b.command(context.Background()).CombinedOutput(); err != nil {
-		t.Fatalf("running the held binary: %v %s", err, out)
+	cmd := b.command(context.Background())
+	std := stdioFiles(t, -1)
+	defer closeAll(std)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = std[0], std[1], std[2]
+	if err := b.start(cmd); err != nil {
+		t.Fatalf("starting the held binary: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("running the held binary: %v", err)
+	}
+}
+
+// stdioFiles returns three files for a command's stdio: on the descriptors just below
+// top, or wherever they open if top < 0. The caller closes them.
+func stdioFiles(t *testing.T, top int) []*os.File {
+	t.Helper()
+	var fs []*os.File
+	for i := 3; i > 0; i-- {
+		f, err := os.CreateTemp(t.TempDir(), "stdio")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if top >= 0 {
+			if err := unix.Dup3(int(f.Fd()), top-i, unix.O_CLOEXEC); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			f = os.NewFile(uintptr(top-i), f.Name())
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+func closeAll(fs []*os.File) {
+	for _, f := range fs {
+		f.Close()
+	}
+}
+
+// Whatever number the held descriptor has, a command's child executes runsc: between
+// fork and exec the child moves its error pipe and stdio onto the numbers just above
+// its highest stdio descriptor, which are the held one's when that follows them.
+func TestBinaryStartWhereChildMovesDescriptors(t *testing.T) {
+	b, err := OpenBinary("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, held := range []int{400, 404, 410} {
+		if _, err := unix.FcntlInt(uintptr(held), unix.F_GETFD, 0); err == nil {
+			t.Fatalf("descriptor %d is in use", held)
+		}
+		if err := unix.Dup3(int(b.f.Fd()), held, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		old := b.f
+		b.f = os.NewFile(uintptr(held), old.Name())
+		old.Close()
+		cmd := b.command(context.Background())
+		// The stdio right below the held descriptor, or a few numbers lower.
+		std := stdioFiles(t, 400)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = std[0], std[1], std[2]
+		err := b.start(cmd)
+		if err == nil {
+			err = cmd.Wait()
+		}
+		closeAll(std)
+		if err != nil {
+			t.Fatalf("held on %d, stdio on 397-399: %v", held, err)
+		}
 	}
 }
