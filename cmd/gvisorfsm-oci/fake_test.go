@@ -195,3 +195,23 @@ func TestExecRefused(t *testing.T) {
 		t.Fatalf("--version: %d %q", r.code, r.stdout)
 	}
 }
+
+// TestFakeNoOverlay: the front-end gives runsc no overlay flag, so a workload writes its
+// bundle's root filesystem as under runsc itself (runc clients read what it wrote there).
+func TestFakeNoOverlay(t *testing.T) {
+	c, fake, _ := fakeClient(t)
+	id := "o-" + runtime.NewID()
+	c.must("create", "--bundle", fakeBundle(t, "sleep", "3600"), id)
+	c.must("delete", "--force", id)
+	calls, err := fakerunsc.Calls(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range calls {
+		for _, a := range call.Args {
+			if strings.HasPrefix(a, "--overlay") {
+				t.Fatalf("runsc given %s: %q", a, call.Args)
+			}
+		}
+	}
+}
