@@ -99,8 +99,8 @@ conformance-full: ## the same with the real tier at full size (100 cases, over 3
 # OCI_VALIDATION_RUN=. runs all 58 (8 to 14 minutes per runtime per line here).
 OCI_TESTS ?= ^(TestPodman|TestContainerd|TestValidationSuite)$$
 oci: deps ## podman, containerd and the whole OCI validation suite against raw runsc (and the front-end when built), on each runsc line
-	RUNSC=$(RUNSC_DEBIAN) OCI_VALIDATION_RUN=. OCI_VALIDATION_FRONTEND=1 $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient
-	RUNSC=$(RUNSC_CURRENT) OCI_VALIDATION_RUN=. OCI_VALIDATION_FRONTEND=1 $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient
+	RUNSC=$(RUNSC_DEBIAN) OCI_VALIDATION_RUN=. $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient
+	RUNSC=$(RUNSC_CURRENT) OCI_VALIDATION_RUN=. $(GO) test -v -count=1 -timeout 120m -run '$(OCI_TESTS)' ./internal/ociclient
 
 mutants: ## apply each seeded runtime bug in conformance/mutants to a scratch copy; every one must be killed
 	conformance/mutants/run.sh

@@ -24,7 +24,9 @@
 // often.
 //
 // Verbs: create --bundle DIR [--pid-file F] [--console-socket S] ID; start ID; state ID;
-// kill [--all] ID [SIGNAL] (a name, with or without SIG, or a number; default TERM);
+// kill [--all] ID [SIGNAL] (a name, with or without SIG, or a number; default TERM; a
+// created container, whose workload has not started, is stopped by killing its sandbox,
+// whatever the signal, and the lifecycle observes it as SandboxDied);
 // delete [--force] ID; run [--detach] (create and start; in the foreground it waits and
 // exits with the workload's status); pause ID; resume ID; list [--format table|json]
 // [-q]; ps [--format json] ID; features; --version. exec is refused: a process exec'd

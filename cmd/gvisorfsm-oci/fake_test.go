@@ -97,7 +97,6 @@ func TestFakeLifecycle(t *testing.T) {
 	}
 	refused("pause of a created container", "pause", id)
 	refused("delete of a created container", "delete", id)
-	refused("kill of a created container", "kill", id, "KILL")
 	refused("duplicate create", "create", "--bundle", fakeBundle(t, "true"), id)
 	refused("create of a prefix of a live ID", "create", "--bundle", fakeBundle(t, "true"), id[:5])
 	refused("create of an extension of a live ID", "create", "--bundle", fakeBundle(t, "true"), id+"x")
@@ -193,5 +192,51 @@ func TestExecRefused(t *testing.T) {
 	}
 	if r := c.run("--version"); r.code != 0 || !strings.HasPrefix(r.stdout, "gvisorfsm-oci version ") {
 		t.Fatalf("--version: %d %q", r.code, r.stdout)
+	}
+}
+
+// TestFakeKillCreated: kill of a created container (OCI allows it; a client's cleanup is
+// `kill KILL` then `delete`) stops it without runsc kill, whatever the signal: its
+// sandbox is killed and the lifecycle observes the death, so `state` says stopped and a
+// plain delete removes it. The trace validates; a second kill is refused (stopped).
+func TestFakeKillCreated(t *testing.T) {
+	c, fake, traces := fakeClient(t)
+	for _, sig := range []string{"KILL", "TERM"} {
+		id := "k-" + runtime.NewID()
+		c.must("create", "--bundle", fakeBundle(t, "sleep", "3600"), id)
+		c.must("kill", id, sig)
+		if st := c.status(id); st != "stopped" {
+			t.Fatalf("kill %s of a created container: status %s, want stopped", sig, st)
+		}
+		if r := c.run("kill", id, sig); r.code != 1 {
+			t.Fatalf("kill of the stopped container: exit %d, want 1", r.code)
+		}
+		c.must("delete", id)
+	}
+	if v := verbs(t, fake); slices.Contains(v, "kill") {
+		t.Fatalf("runsc ran kill on a created container: %v", v)
+	}
+	if n := validateTraces(t, traces); n != 2 {
+		t.Fatalf("%d traces, want 2", n)
+	}
+}
+
+// TestFakeNoOverlay: the front-end gives runsc no overlay flag, so a workload writes its
+// bundle's root filesystem as under runsc itself (runc clients read what it wrote there).
+func TestFakeNoOverlay(t *testing.T) {
+	c, fake, _ := fakeClient(t)
+	id := "o-" + runtime.NewID()
+	c.must("create", "--bundle", fakeBundle(t, "sleep", "3600"), id)
+	c.must("delete", "--force", id)
+	calls, err := fakerunsc.Calls(fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range calls {
+		for _, a := range call.Args {
+			if strings.HasPrefix(a, "--overlay") {
+				t.Fatalf("runsc given %s: %q", a, call.Args)
+			}
+		}
 	}
 }

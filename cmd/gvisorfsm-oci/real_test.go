@@ -140,3 +140,21 @@ func TestRealLifecycle(t *testing.T) {
 		t.Fatalf("%d traces, want 3", n)
 	}
 }
+
+// TestRealKillCreated: a client's cleanup of a container it created but did not start
+// (kill KILL, wait for stopped, delete: the validation suite's, runc's) works on the
+// real runsc of either line: the container stops, a plain delete removes it, nothing
+// of its sandbox or gofer is left, and the trace validates.
+func TestRealKillCreated(t *testing.T) {
+	c, traces := realClient(t)
+	id := "oci-" + runtime.NewID()
+	c.must("create", "--bundle", busyboxBundle(t, "sleep", "3600"), id)
+	c.must("kill", id, "KILL")
+	if st := c.status(id); st != "stopped" {
+		t.Fatalf("after kill of the created container: %s, want stopped", st)
+	}
+	c.must("delete", id)
+	if n := validateTraces(t, traces); n != 1 {
+		t.Fatalf("%d traces, want 1", n)
+	}
+}

@@ -42,13 +42,15 @@ func settings(g *globals) (config, error) {
 
 // openRuntime opens a runtime on the shared root for one invocation: no sandbox probe
 // (the platform is known), and not a subreaper (the client must be the sandbox's
-// parent) unless this process itself waits for the workload (reap).
+// parent) unless this process itself waits for the workload (reap). The root filesystem
+// is the client's and is written as runsc writes it by default, not kept in memory:
+// a runc client expects a workload's writes in its bundle's rootfs.
 func openRuntime(ctx context.Context, s store, c config, platform string, reap bool) (*runtime.Runtime, error) {
 	n, err := c.network()
 	if err != nil {
 		return nil, err
 	}
-	opts := []runtime.Option{runtime.WithRoot(s.runscRoot()), runtime.WithoutSandboxProbe(), runtime.WithNetwork(n)}
+	opts := []runtime.Option{runtime.WithRoot(s.runscRoot()), runtime.WithoutSandboxProbe(), runtime.WithNetwork(n), runtime.WithoutOverlay()}
 	if !reap {
 		opts = append(opts, runtime.WithoutSubreaper())
 	}

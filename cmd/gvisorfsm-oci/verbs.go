@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gvisorfsm/gvisorfsm/fsm"
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 	"github.com/gvisorfsm/gvisorfsm/runtime"
 	"github.com/gvisorfsm/gvisorfsm/steptrace"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -81,6 +82,9 @@ func dispatch(ctx context.Context, g *globals, verb string, args []string, stdou
 			}
 		}
 		return step(ctx, s, c, pos[0], func(ss *session) error {
+			if a, ok := ss.r.Attachment(ss.id); ok && a.State == fsm.Created {
+				return stopCreated(ctx, ss, a.Pid)
+			}
 			return ss.r.Kill(ctx, ss.id, sig, &runtime.KillOpts{All: all})
 		})
 	case "delete":
@@ -480,4 +484,63 @@ func parseSignal(s string) (syscall.Signal, error) {
 		return sig, nil
 	}
 	return 0, fmt.Errorf("kill: unknown signal %q", s)
+}
+
+// stopCreated is `kill` of a created container. OCI lets a client signal a created
+// container (its cleanup after a failed start is `kill KILL`, then `delete`), but the
+// lifecycle has Kill from Running only, and Debian's runsc refuses it. Its workload has
+// not started, so no handler can catch the signal: whatever the signal, the container
+// stops, as runc's waiting init dies of it and as current runsc stops it. The sandbox
+// (checked to be this container's, on this root) is killed, and the lifecycle observes
+// its death (SandboxDied: Created to Stopped), after which a plain delete removes it.
+func stopCreated(ctx context.Context, ss *session, pid int) error {
+	if pid <= 0 || !isSandbox(pid, ss.s.runscRoot(), ss.id) {
+		return fmt.Errorf("kill: container %q is created but its sandbox (pid %d) is not running", ss.id, pid)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("kill: container %q: sandbox pid %d: %w", ss.id, pid, err)
+	}
+	// SIGKILL is asynchronous; the sandbox is not our child, so wait for it to die
+	// (a zombie is dead: its parent reaps it) before asking runsc.
+	for deadline := time.Now().Add(5 * time.Second); isSandbox(pid, ss.s.runscRoot(), ss.id); {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kill: container %q: sandbox pid %d still alive 5s after SIGKILL", ss.id, pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := ss.r.Reconcile(ctx, ss.id); err != nil {
+		return err
+	}
+	if a, ok := ss.r.Attachment(ss.id); ok && a.State != fsm.Stopped {
+		return fmt.Errorf("kill: container %q: its sandbox was killed but runsc still reports it %s", ss.id, status(a.State))
+	}
+	return nil
+}
+
+// isSandbox reports whether pid is a live runsc sandbox of container id under root:
+// `runsc-sandbox ... --root=ROOT ... boot ... ID` (a zombie's command line is empty).
+func isSandbox(pid int, root, id string) bool {
+	args := procfs.Cmdline(pid)
+	if len(args) < 2 || args[0] != "runsc-sandbox" || args[len(args)-1] != id {
+		return false
+	}
+	want := sameDir(root)
+	for i, a := range args {
+		v, ok := strings.CutPrefix(a, "--root=")
+		if !ok && a == "--root" && i+1 < len(args) {
+			v, ok = args[i+1], true
+		}
+		if ok && sameDir(v) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// sameDir is dir with its symlinks resolved, for comparing paths.
+func sameDir(dir string) string {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		return real
+	}
+	return filepath.Clean(dir)
 }

@@ -83,13 +83,6 @@ func TestValidationSuite(t *testing.T) {
 	results := map[string]map[string]programResult{}
 	subs := subjects(t, filepath.Join(dir, "bin"))
 	for _, sub := range subs {
-		if !sub.raw && os.Getenv("OCI_VALIDATION_FRONTEND") == "" {
-			// The front-end does not yet pass every program raw runsc passes (killsig,
-			// state, create, delete: see README, "Checking a runtime with OCI clients"):
-			// its column runs, and must pass, when asked for.
-			t.Logf("SKIPPING the %s column: set OCI_VALIDATION_FRONTEND=1 to run it (it does not pass yet)", sub.name)
-			continue
-		}
 		t.Run(sub.name, func(t *testing.T) {
 			res := map[string]programResult{}
 			results[sub.name] = res
