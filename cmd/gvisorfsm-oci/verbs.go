@@ -494,10 +494,24 @@ func parseSignal(s string) (syscall.Signal, error) {
 // (checked to be this container's, on this root) is killed, and the lifecycle observes
 // its death (SandboxDied: Created to Stopped), after which a plain delete removes it.
 func stopCreated(ctx context.Context, ss *session, pid int) error {
-	if pid <= 0 || !isSandbox(pid, ss.s.runscRoot(), ss.id) {
-		return fmt.Errorf("kill: container %q is created but its sandbox (pid %d) is not running", ss.id, pid)
+	notRunning := fmt.Errorf("kill: container %q is created but its sandbox (pid %d) is not running", ss.id, pid)
+	if pid <= 0 {
+		return notRunning
 	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+	// Held by a pidfd from before the check, so that the signal reaches the process
+	// checked, never another that reused its pid in between.
+	pfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return notRunning
+		}
+		return fmt.Errorf("kill: container %q: sandbox pid %d: %w", ss.id, pid, err)
+	}
+	defer unix.Close(pfd)
+	if !isSandbox(pid, ss.s.runscRoot(), ss.id) {
+		return notRunning
+	}
+	if err := unix.PidfdSendSignal(pfd, unix.SIGKILL, nil, 0); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill: container %q: sandbox pid %d: %w", ss.id, pid, err)
 	}
 	// SIGKILL is asynchronous; the sandbox is not our child, so wait for it to die
