@@ -94,8 +94,9 @@ func removeCgroupDirs(mounts, dirs []string) {
 		}
 		in := false
 		for _, mnt := range mounts {
-			in = in || (filepath.Clean(dir) == dir && strings.HasPrefix(dir, mnt+"/"))
+			in = in || strings.HasPrefix(dir, mnt+"/")
 		}
+		in = in && filepath.Clean(dir) == dir
 		if !in || os.Remove(dir) != nil {
 			stuck = dir
 		}

@@ -85,9 +85,9 @@ func (b *Binary) Wrapper() string { return b.wrapper }
 func (b *Binary) execPath() string { return "/proc/self/fd/" + strconv.Itoa(int(b.f.Fd())) }
 
 // aboveStdio returns f itself, or, if its descriptor is 0, 1 or 2 (a host process
-// started with stdio closed), a duplicate above them (f is closed then): a command's
-// child replaces its descriptors 0-2 with its stdio before it executes
-// /proc/self/fd/N, so a low N would name the command's stdin or output, not runsc.
+// started with stdio closed), a duplicate above them (f is closed then): a host that
+// later points its stdio somewhere (as daemons do, at /dev/null) would replace the
+// held binary. (Commands do not depend on it: start executes a copy of its own.)
 func aboveStdio(f *os.File) (*os.File, error) {
 	if f.Fd() > 2 {
 		return f, nil
