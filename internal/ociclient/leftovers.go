@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -28,16 +29,21 @@ func (p Process) String() string { return fmt.Sprintf("%d %s", p.Pid, strings.Jo
 // run owned: processes whose command line mentions it (runsc's sandbox and gofer carry
 // their bundle and root there, conmon and the shim their state), and nsfs mounts under it
 // (a runsc root's null-netns). Other users' containers never name dir, so whatever is
-// found is the run's own.
+// found is the run's own. Cgroup directories name no directory; a caller that knows no
+// one else made any while its run ran fills Cgroups from NewCgroups.
 type Leftovers struct {
 	// Processes are the live processes naming dir, the caller excepted.
 	Processes []Process
 	// Mounts are the mount points under dir whose file system is nsfs.
 	Mounts []string
+	// Cgroups are cgroup directories the run made and left.
+	Cgroups []string
 }
 
 // Empty is whether nothing was left.
-func (l *Leftovers) Empty() bool { return len(l.Processes) == 0 && len(l.Mounts) == 0 }
+func (l *Leftovers) Empty() bool {
+	return len(l.Processes) == 0 && len(l.Mounts) == 0 && len(l.Cgroups) == 0
+}
 
 // String lists what was left, for messages.
 func (l *Leftovers) String() string {
@@ -47,6 +53,9 @@ func (l *Leftovers) String() string {
 	}
 	for _, m := range l.Mounts {
 		fmt.Fprintf(&b, "nsfs mount %s\n", m)
+	}
+	for _, c := range l.Cgroups {
+		fmt.Fprintf(&b, "cgroup %s\n", c)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
@@ -76,9 +85,9 @@ func FindLeftovers(dir string) *Leftovers {
 }
 
 // Reap kills the leftover processes (SIGKILL), removes the cgroups of the sandboxes
-// among them once they are gone (a killed sandbox cannot remove its own), and detaches
-// the leftover mounts, so that a run that leaked does not leave the machine worse for the
-// next one.
+// among them once they are gone (a killed sandbox cannot remove its own) and the leftover
+// cgroups, and detaches the leftover mounts, so that a run that leaked does not leave the
+// machine worse for the next one.
 func (l *Leftovers) Reap() {
 	var ids []string
 	for _, p := range l.Processes {
@@ -94,6 +103,9 @@ func (l *Leftovers) Reap() {
 	}
 	for _, id := range ids {
 		_ = RemoveCgroups(id)
+	}
+	for _, d := range l.Cgroups { // deepest first (NewCgroups's order)
+		_ = rmdirCgroup(d)
 	}
 	for _, m := range l.Mounts {
 		_ = syscall.Unmount(m, syscall.MNT_DETACH)
@@ -144,11 +156,80 @@ func CgroupDirs(name string) []string {
 func RemoveCgroups(name string) error {
 	var errs []error
 	for _, d := range CgroupDirs(name) {
-		if err := syscall.Rmdir(d); err != nil && err != syscall.ENOENT {
+		if err := rmdirCgroup(d); err != nil {
 			errs = append(errs, fmt.Errorf("ociclient: removing cgroup %s: %w", d, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// rmdirCgroup removes the cgroup directory d, retrying for up to ten seconds while it is
+// busy: a killed process's command line empties (its memory is gone) before each of its
+// threads has left its cgroups, so the group of a sandbox just seen gone may still be in
+// use for a moment. A directory already gone is no error.
+func rmdirCgroup(d string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := syscall.Rmdir(d)
+		if err == nil || err == syscall.ENOENT {
+			return nil
+		}
+		if err != syscall.EBUSY || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cgroupRoot is where the cgroup hierarchies are mounted: the v2 hierarchy itself, or one
+// directory per v1 controller.
+const cgroupRoot = "/sys/fs/cgroup"
+
+// cgroupDepth bounds how deep CgroupTree looks: a v1 controller's directory, a group in
+// it and one group below (a sandbox's cgroupsPath of two elements).
+const cgroupDepth = 3
+
+// CgroupTree is the set of cgroup directories down to three levels under /sys/fs/cgroup,
+// to be given to NewCgroups after a run.
+func CgroupTree() map[string]bool {
+	tree := map[string]bool{}
+	var walk func(dir string, depth int)
+	walk = func(dir string, depth int) {
+		if depth > cgroupDepth {
+			return
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			if e.IsDir() {
+				p := filepath.Join(dir, e.Name())
+				tree[p] = true
+				walk(p, depth+1)
+			}
+		}
+	}
+	walk(cgroupRoot, 1)
+	return tree
+}
+
+// NewCgroups are the cgroup directories that exist now and were not in before (a
+// CgroupTree), deepest first, the order in which they can be removed.
+func NewCgroups(before map[string]bool) []string {
+	var dirs []string
+	for d := range CgroupTree() {
+		if !before[d] {
+			dirs = append(dirs, d)
+		}
+	}
+	sort.Slice(dirs, func(i, j int) bool {
+		if ni, nj := strings.Count(dirs[i], "/"), strings.Count(dirs[j], "/"); ni != nj {
+			return ni > nj
+		}
+		return dirs[i] < dirs[j]
+	})
+	return dirs
 }
 
 // sandboxID is the container ID a runsc sandbox process serves (the last argument of

@@ -91,16 +91,25 @@ func TestValidationSuite(t *testing.T) {
 				if err := os.MkdirAll(tmp, 0o755); err != nil {
 					t.Fatal(err)
 				}
+				// The programs run one at a time and this package's tests one after
+				// another (-p 1), so a cgroup directory that appears meanwhile is the
+				// program's.
+				cgroups := ociclient.CgroupTree()
 				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 				o, err := s.Run(ctx, prog, sub.path, tmp)
 				cancel()
 				if err != nil {
 					t.Fatal(err)
 				}
-				l := ociclient.FindLeftovers(tmp)
+				find := func() *ociclient.Leftovers {
+					l := ociclient.FindLeftovers(tmp)
+					l.Cgroups = ociclient.NewCgroups(cgroups)
+					return l
+				}
+				l := find()
 				if !l.Empty() {
 					time.Sleep(time.Second) // a sandbox on its way out is not a leak
-					l = ociclient.FindLeftovers(tmp)
+					l = find()
 				}
 				l.Reap()
 				if err := os.RemoveAll(tmp); err != nil {
@@ -171,7 +180,7 @@ func logTable(t *testing.T, sub subject, progs []string, res map[string]programR
 		}
 		if !r.leftovers.Empty() {
 			leaky++
-			notes += fmt.Sprintf("LEFT %d processes, %d nsfs mounts; ", len(r.leftovers.Processes), len(r.leftovers.Mounts))
+			notes += fmt.Sprintf("LEFT %d processes, %d nsfs mounts, %d cgroups; ", len(r.leftovers.Processes), len(r.leftovers.Mounts), len(r.leftovers.Cgroups))
 		}
 		for _, f := range r.TAP.Failed() {
 			notes += fmt.Sprintf("not ok %d %q; ", f.N, f.Description)
