@@ -82,7 +82,7 @@ type pworker struct {
 	next  []Value
 	succs []psucc
 	// checked holds the successors this worker checked in this batch, keyed by
-	// state: TLC's states often have many predecessors in one level.
+	// their seen-set key: TLC's states often have many predecessors in one level.
 	checked map[string]checkedSucc
 }
 
@@ -312,10 +312,17 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 			sc.old, sc.seen = old, true
 		} else {
 			byValue := ch.view == nil && ch.symmetry == nil
-			if prev, found := w.checked[string(kb)]; found && byValue && prev.depth == int32(depth) {
-				// met before in this batch from a state of the same level: the
-				// same state, so the same outcome (its invariants held)
+			if prev, found := w.checked[string(kb)]; found && (prev.flags == 0 || byValue && prev.depth == int32(depth)) {
+				// Met before in this batch. The same state from a state of the
+				// same level has the same outcome. An equal one (the same key)
+				// that was within the constraints and passed every check is
+				// stored when the merge reaches it, before this one, which the
+				// merge then finds seen, so its checks would never count: the
+				// single worker does not make them either.
 				sc.key, sc.flags = prev.key, prev.flags // sc.fp is the same
+				if !byValue {
+					sc.enc = encodeState(next) // as if first, should the argument ever fail
+				}
 			} else {
 				sc.key = string(kb)
 				if !byValue {
@@ -330,7 +337,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 						return true
 					}
 				}
-				if byValue {
+				if byValue || sc.flags == 0 {
 					w.checked[sc.key] = checkedSucc{key: sc.key, flags: sc.flags, depth: int32(depth)}
 				}
 			}
