@@ -210,7 +210,7 @@ type checker struct {
 	symPieces        []symPiece  // symEncodeSorted's stack of element positions
 	symTmp           []byte      // symEncodeSorted's copy of the unsorted elements
 	symHashed        bool        // fingerprint mode: symmetryKey is the orbit's smallest hash (symhash.go)
-	symFixedHash     []uint64    // symmetryHashKey: hashes of variables without model values
+	symHasher        *symHasher  // symmetryHashKey's hasher, made at its first use
 	initProps        []namedExpr
 	cfgText          string
 	specPath         string
