@@ -1,6 +1,7 @@
 package tla
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,13 +60,38 @@ func encodeState(vals []Value) string {
 	return string(b)
 }
 
+// decodeState builds the state whose encoding is enc. A variable encoded as in the
+// state decoded last gets that state's value, not a copy: the states of the queue
+// come in order of discovery, the successors of one state together, and share
+// the values of the variables their steps left unchanged. Values are never changed
+// once built, so sharing them is safe, and it saves decoding, allocating and the
+// hashing of values the symmetry hasher has just seen (sameRef).
 func (ch *checker) decodeState(enc []byte) []Value {
 	d := &decoder{buf: enc, models: ch.p.modelList}
 	vals := make([]Value, len(ch.p.vars))
+	if len(ch.decoded) != len(vals) {
+		ch.decoded = make([]decodedVar, len(vals))
+	}
 	for i := range vals {
-		vals[i] = d.value()
+		rest := d.buf
+		d.skip()
+		span := rest[:len(rest)-len(d.buf)]
+		last := &ch.decoded[i]
+		if last.val != nil && bytes.Equal(span, last.enc) {
+			vals[i] = last.val
+			continue
+		}
+		vals[i] = (&decoder{buf: span, models: d.models}).value()
+		last.enc = append(last.enc[:0], span...)
+		last.val = vals[i]
 	}
 	return vals
+}
+
+// decodedVar is a variable of the state decodeState built last: its encoding and value.
+type decodedVar struct {
+	enc []byte
+	val Value
 }
 
 func (ch *checker) holds(ne namedExpr, cur, next []Value) bool {

@@ -203,14 +203,15 @@ type checker struct {
 	actionConstraint []namedExpr
 	view             *namedExpr
 	alias            *namedExpr
-	symmetry         []Value     // permutations (functions), nil without SYMMETRY
-	symPerms         [][]*modelV // the permutations as tables (symmetryKey)
-	symBest          []byte      // symmetryKey's result buffer
-	symFixed         [][]byte    // symmetryKey: encodings of variables without model values
-	symPieces        []symPiece  // symEncodeSorted's stack of element positions
-	symTmp           []byte      // symEncodeSorted's copy of the unsorted elements
-	symHashed        bool        // fingerprint mode: symmetryKey is the orbit's smallest hash (symhash.go)
-	symHasher        *symHasher  // symmetryHashKey's hasher, made at its first use
+	symmetry         []Value      // permutations (functions), nil without SYMMETRY
+	symPerms         [][]*modelV  // the permutations as tables (symmetryKey)
+	symBest          []byte       // symmetryKey's result buffer
+	symFixed         [][]byte     // symmetryKey: encodings of variables without model values
+	symPieces        []symPiece   // symEncodeSorted's stack of element positions
+	symTmp           []byte       // symEncodeSorted's copy of the unsorted elements
+	symHashed        bool         // fingerprint mode: symmetryKey is the orbit's smallest hash (symhash.go)
+	symHasher        *symHasher   // symmetryHashKey's hasher, made at its first use
+	decoded          []decodedVar // decodeState's last state, variable by variable
 	initProps        []namedExpr
 	cfgText          string
 	specPath         string
