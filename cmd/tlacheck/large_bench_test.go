@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,15 +19,56 @@ import (
 	"time"
 )
 
-// largeModels are models of tlaplus/Examples with 10^5 to 10^6 distinct states, where
-// a checker's memory per state and throughput decide, as paths under its
-// specifications directory.
-var largeModels = []struct{ dir, spec, cfg string }{
-	{"lamport_mutex", "MCLamportMutex.tla", "MCLamportMutex.cfg"},
-	{"CheckpointCoordination", "MCCheckpointCoordination.tla", "MCCheckpointCoordination.cfg"},
-	{"SimplifiedFastPaxos", "Paxos.tla", "Paxos.cfg"},
-	{"MultiPaxos-SMR", "MultiPaxos_MC.tla", "MultiPaxos_MC_small.cfg"},
-	{"GameOfLife", "GameOfLife.tla", "GameOfLife.cfg"},
+// largeModel is a model of tlaplus/Examples: its spec and config, as paths under
+// the checkout's specifications directory, and the flags TLC was given.
+type largeModel struct {
+	dir, spec, cfg string
+	flags          []string
+}
+
+// largeModels are models of tlaplus/Examples where a checker's memory per state and
+// throughput decide: these, with up to 10^6 distinct states and minutes of TLC's
+// time, and every model of the checker's recorded corpus with 10^5 distinct states or
+// more (corpusLarge).
+var largeModels = []largeModel{
+	{dir: "lamport_mutex", spec: "MCLamportMutex.tla", cfg: "MCLamportMutex.cfg"},
+	{dir: "CheckpointCoordination", spec: "MCCheckpointCoordination.tla", cfg: "MCCheckpointCoordination.cfg"},
+	{dir: "SimplifiedFastPaxos", spec: "Paxos.tla", cfg: "Paxos.cfg"},
+	{dir: "MultiPaxos-SMR", spec: "MultiPaxos_MC.tla", cfg: "MultiPaxos_MC_small.cfg"},
+	{dir: "GameOfLife", spec: "GameOfLife.tla", cfg: "GameOfLife.cfg"},
+}
+
+// corpusExpected is the checker's record of TLC's results on tlaplus/Examples models.
+const corpusExpected = "../../tla/testdata/examples/expected.json"
+
+// corpusLarge are the models of the recorded corpus with at least 10^5 distinct
+// states that largeModels does not already name.
+func corpusLarge(b *testing.B) []largeModel {
+	raw, err := os.ReadFile(corpusExpected)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var exp map[string]struct {
+		Spec     string   `json:"spec"`
+		Config   string   `json:"config"`
+		Flags    []string `json:"flags"`
+		Distinct int64    `json:"distinct"`
+	}
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		b.Fatalf("%s: %v", corpusExpected, err)
+	}
+	var out []largeModel
+	for _, name := range slices.Sorted(maps.Keys(exp)) {
+		e := exp[name]
+		if e.Distinct < 100_000 {
+			continue
+		}
+		m := largeModel{dir: filepath.Dir(strings.TrimPrefix(e.Spec, "specifications/")), spec: filepath.Base(e.Spec), cfg: e.Config, flags: e.Flags}
+		if !slices.ContainsFunc(largeModels, func(l largeModel) bool { return l.dir == m.dir && l.cfg == m.cfg }) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 var statsLine = regexp.MustCompile(`(?m)^([\d,]+) states generated, ([\d,]+) distinct states found, \d+ states left on queue\.`)
@@ -69,7 +113,7 @@ func BenchmarkLargeModels(b *testing.B) {
 	}
 	var rows []row
 	loadBefore := loadAverage()
-	for _, m := range largeModels {
+	for _, m := range append(slices.Clone(largeModels), corpusLarge(b)...) {
 		dir := filepath.Join(root, "specifications", m.dir)
 		if _, err := os.Stat(filepath.Join(dir, m.spec)); err != nil {
 			b.Fatalf("%s: %v", m.spec, err)
@@ -79,11 +123,17 @@ func BenchmarkLargeModels(b *testing.B) {
 			r := row{name: name}
 			for b.Loop() {
 				if noTLC == "" {
-					r.tlc = runEngine(b, dir, "java", "-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC", "-workers", "1",
-						"-noGenerateSpecTE", "-metadir", b.TempDir(), "-config", m.cfg, m.spec)
+					args := append([]string{"-XX:+UseParallelGC", "-cp", jar, "tlc2.TLC", "-workers", "1",
+						"-noGenerateSpecTE", "-metadir", b.TempDir()}, m.flags...)
+					r.tlc = runEngine(b, dir, "java", append(args, "-config", m.cfg, m.spec)...)
 				}
-				r.go1 = runEngine(b, dir, bin, "-workers", "1", "-config", m.cfg, m.spec)
-				r.go2 = runEngine(b, dir, bin, "-workers", "2", "-config", m.cfg, m.spec)
+				for _, w := range []struct {
+					run *engineRun
+					n   string
+				}{{&r.go1, "1"}, {&r.go2, "2"}} {
+					args := append(append([]string{"-workers", w.n}, m.flags...), "-config", m.cfg, m.spec)
+					*w.run = runEngine(b, dir, bin, args...)
+				}
 			}
 			for _, o := range []engineRun{r.go2, r.tlc} {
 				if o.distinct != 0 && (o.distinct != r.go1.distinct || o.generated != r.go1.generated || o.exit != r.go1.exit) {
