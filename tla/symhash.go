@@ -234,7 +234,6 @@ func (sh *symHasher) alloc() int {
 // name when names is not nil (a record's fields).
 func (sh *symHasher) seq(h uint64, elems []Value, names []string) (uint64, int, bool) {
 	off := sh.alloc()
-	acc := sh.vec[off : off+len(sh.perms)]
 	varies := false
 	for i, e := range elems {
 		var nh uint64
@@ -242,7 +241,7 @@ func (sh *symHasher) seq(h uint64, elems []Value, names []string) (uint64, int, 
 			nh = hash64(unsafeBytes(names[i]), sh.seed)
 		}
 		eh, eoff, ev := sh.hash(e)
-		acc = sh.vec[off : off+len(sh.perms)] // the element may have grown sh.vec
+		acc := sh.vec[off : off+len(sh.perms)] // taken after: the element may have grown sh.vec
 		if !varies && !ev {
 			if names != nil {
 				h = hcomb(h, nh)
