@@ -2,9 +2,15 @@ package runtime
 
 import (
 	"bufio"
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/internal/procfs"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -85,8 +91,11 @@ func (cs *cgroupSet) remove() {
 
 // removeCgroupDirs removes the empty directories of dirs (deepest first in each
 // hierarchy) that lie inside one of the hierarchies mounted at mounts; in a hierarchy,
-// it stops at the first that will not go, as its parents hold it.
+// it stops at the first that will not go, as its parents hold it. A group that only a
+// killed process still holds is waited for (see rmdirCgroup), up to cgroupExitWait in
+// all.
 func removeCgroupDirs(mounts, dirs []string) {
+	deadline := time.Now().Add(cgroupExitWait)
 	var stuck string
 	for _, dir := range dirs {
 		if dir == "" || stuck != "" && strings.HasPrefix(stuck, dir+"/") {
@@ -97,10 +106,59 @@ func removeCgroupDirs(mounts, dirs []string) {
 			in = in || strings.HasPrefix(dir, mnt+"/")
 		}
 		in = in && filepath.Clean(dir) == dir
-		if !in || os.Remove(dir) != nil {
+		if !in || rmdirCgroup(dir, deadline) != nil {
 			stuck = dir
 		}
 	}
+}
+
+// cgroupExitWait bounds how long removeCgroupDirs waits for killed processes to leave
+// their groups: like waitDead's bound, it is far above the few milliseconds a sandbox's
+// hundreds of threads take, and it is only spent on a group no live process holds.
+const cgroupExitWait = 5 * time.Second
+
+// rmdirCgroup removes the cgroup directory dir. A killed process leaves its groups
+// thread by thread, after its leader is already a zombie (which is where waitDead
+// stops): the group is busy for a moment although nothing in it will run again, so
+// rmdir is retried until deadline while every process the group lists is dead and it
+// has no child group. A group a running process holds is left at once.
+func rmdirCgroup(dir string, deadline time.Time) error {
+	for {
+		err := os.Remove(dir)
+		if !errors.Is(err, syscall.EBUSY) || time.Now().After(deadline) || !onlyDeadIn(dir) {
+			return err
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// onlyDeadIn reports whether the cgroup directory dir has no child group and lists
+// no process that has not exited (a zombie leader stays listed until its last thread
+// is gone).
+func onlyDeadIn(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.IsDir() {
+			return false
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return false
+	}
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			return false
+		}
+		if st, ok := procfs.ReadStat(pid); ok && st.State != 'Z' && st.State != 'X' {
+			return false
+		}
+	}
+	return true
 }
 
 // collectCgroups removes the cgroup directories listed in the record files in dir,
