@@ -3,6 +3,7 @@ package tla
 import (
 	"fmt"
 	"io"
+	"slices"
 )
 
 // evalError is an error raised while evaluating an expression. Code is TLC's exit code
@@ -75,6 +76,10 @@ type evaluator struct {
 	// RandomElement's generators (random.go)
 	rngInit, rngState *javaRandom
 	rngFor            []Value
+	// args holds the arguments of the builtin calls in progress, innermost last
+	// (applyDef); a call evaluated under it may grow it into a new array, and the
+	// caller's slots stay valid in the old one.
+	args []Value
 }
 
 func (c *evaluator) evalBool(e expr, en *env, sc *scope) bool {
@@ -489,6 +494,12 @@ func (c *evaluator) instanceScope(x *ident, en *env, sc *scope) *scope {
 
 func (c *evaluator) argValues(args []expr, params []param, en *env, sc *scope) []Value {
 	vals := make([]Value, len(args))
+	c.evalArgsInto(vals, args, params, en, sc)
+	return vals
+}
+
+// evalArgsInto evaluates args into vals (of the same length).
+func (c *evaluator) evalArgsInto(vals []Value, args []expr, params []param, en *env, sc *scope) {
 	for i, a := range args {
 		if i < len(params) && params[i].Arity > 0 {
 			vals[i] = c.opArg(a, params[i].Arity, en, sc)
@@ -496,7 +507,6 @@ func (c *evaluator) argValues(args []expr, params []param, en *env, sc *scope) [
 		}
 		vals[i] = c.eval(a, en, sc)
 	}
-	return vals
 }
 
 // opArg evaluates an argument passed for an operator parameter.
@@ -655,7 +665,16 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 		if len(args) != len(d.Params) {
 			throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
 		}
-		return d.builtin(c, c.argValues(args, d.Params, en, sc), pos)
+		// The arguments go in slots of c.args: no builtin keeps its argument slice
+		// (only the values in it), so each call's slots are free once it returns.
+		base := len(c.args)
+		c.args = slices.Grow(c.args, len(args))[:base+len(args)]
+		vals := c.args[base:]
+		c.evalArgsInto(vals, args, d.Params, en, sc)
+		v := d.builtin(c, vals, pos)
+		clear(vals)
+		c.args = c.args[:base]
+		return v
 	case defFcn:
 		if args != nil {
 			throw(pos, "%s is a function; apply it with [ ]", d.Name)
