@@ -681,12 +681,16 @@ func (ch *checker) checkAssumes(m *module) *Result {
 		v, ee := ch.evalAssume(u.expr)
 		b, ok := v.(boolV)
 		if ee != nil || !ok || !bool(b) {
+			// As TLC: an assumption that cannot be evaluated is reported as such,
+			// not also as false; both end the run with the assumption exit code.
+			var msg string
 			if ee != nil {
-				fmt.Fprintf(ch.out, "Error: Evaluating assumption line %d, col %d to line %d, col %d of module %s failed.\n%s\n",
+				msg = fmt.Sprintf("Evaluating assumption line %d, col %d to line %d, col %d of module %s failed.\n%s",
 					u.sp.from.Line, u.sp.from.Col, u.sp.to.Line, u.sp.to.Col, u.assumeNm, ee.Msg)
+			} else {
+				msg = fmt.Sprintf("Assumption line %d, col %d to line %d, col %d of module %s is false.",
+					u.sp.from.Line, u.sp.from.Col, u.sp.to.Line, u.sp.to.Col, u.assumeNm)
 			}
-			msg := fmt.Sprintf("Assumption line %d, col %d to line %d, col %d of module %s is false.",
-				u.sp.from.Line, u.sp.from.Col, u.sp.to.Line, u.sp.to.Col, u.assumeNm)
 			fmt.Fprintf(ch.out, "Error: %s\n", msg)
 			return &Result{ExitCode: ExitAssume, Violation: "assume", Message: msg}
 		}

@@ -255,3 +255,47 @@ M == 5
 		t.Errorf("exit %d, %d distinct states; want 0 and 3 (x from 3 to 5):\n%s", res.ExitCode, res.Distinct, out.String())
 	}
 }
+
+// TestParameterizedInstanceSubstitutesParameter checks that P(S) == INSTANCE M
+// replaces M's constant S by the parameter S, as SANY's implicit substitution does
+// for any name in scope (tlaplus/Examples' ReachabilityTest instantiates its proofs
+// module so), and that each argument gets its own instance.
+func TestParameterizedInstanceSubstitutesParameter(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeFiles(t, dir, [2]string{"PI.tla", `---- MODULE PI ----
+EXTENDS Naturals, FiniteSets
+CONSTANT Sets
+P(Succ) == INSTANCE Graph
+ASSUME \A s \in Sets : P(s)!Size = Cardinality(s)
+VARIABLE x
+Init == x \in {P(s)!Size : s \in Sets}
+Next == UNCHANGED x
+====
+`}, [2]string{"Graph.tla", "---- MODULE Graph ----\nEXTENDS FiniteSets\nCONSTANT Succ\nSize == Cardinality(Succ)\n====\n"},
+		[2]string{"PI.cfg", "CONSTANT Sets = {{}, {1}, {1, 2}}\nINIT Init\nNEXT Next\n"})
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), spec, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK || res.Distinct != 3 {
+		t.Errorf("exit %d, %d distinct states; want 0 and 3 (x in {0, 1, 2}):\n%s", res.ExitCode, res.Distinct, out.String())
+	}
+}
+
+// TestAssumeEvaluationError checks TLC's report of an assumption that cannot be
+// evaluated: the evaluation error alone (not also "is false"), with the assumption
+// exit code.
+func TestAssumeEvaluationError(t *testing.T) {
+	path := writeFiles(t, t.TempDir(), [2]string{"AE.tla", "---- MODULE AE ----\nEXTENDS Integers\nASSUME 1 \\div 0 = 1\nVARIABLE x\nInit == x = 0\nNext == x' = x\n====\n"},
+		[2]string{"AE.cfg", "INIT Init\nNEXT Next\n"})
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), path, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Error: Evaluating assumption line 3, col 8 to line 3, col 19 of module AE failed.\nThe second argument of \\div is 0.\n"
+	if res.ExitCode != ExitAssume || !strings.Contains(out.String(), want) || strings.Contains(out.String(), "is false") {
+		t.Errorf("exit %d, output\n%s\nwant exit %d and only\n%s", res.ExitCode, out.String(), ExitAssume, want)
+	}
+}

@@ -208,7 +208,10 @@ func (p *program) build(m *module, sc *scope, sub *subst, seen map[string]bool) 
 					if e, ok := sub.exprs[par.Name]; ok {
 						d.Body = e
 					} else {
-						if sub.outer.lookup(par.Name) == nil {
+						// Implicitly substituted by the name in scope where it is
+						// instantiated: a definition there, or a parameter of
+						// P(x) == INSTANCE M.
+						if _, param := sub.env.lookup(par.Name); !param && sub.outer.lookup(par.Name) == nil {
 							return &loadError{fmt.Sprintf("The %s %s of module %s is not substituted and not defined where it is instantiated.",
 								map[bool]string{true: "constant", false: "variable"}[u.kind == unitConst], par.Name, m.Name)}
 						}
