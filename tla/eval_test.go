@@ -299,3 +299,39 @@ func TestAssumeEvaluationError(t *testing.T) {
 		t.Errorf("exit %d, output\n%s\nwant exit %d and only\n%s", res.ExitCode, out.String(), ExitAssume, want)
 	}
 }
+
+// TestProofLibraries checks that a spec extending modules of the proof system's
+// library (for its proofs) is checked without them, with the standard modules they
+// extend, and that a module file beside the spec is used instead where there is one.
+func TestProofLibraries(t *testing.T) {
+	spec := `---- MODULE PL ----
+EXTENDS FiniteSetTheorems, SequenceTheorems, NaturalsInduction, TLAPS
+VARIABLE x
+Init == x = <<>>
+Next == Len(x) < 2 /\ x' = Append(x, Cardinality({1, 2}) - 3)
+Inv == \A i \in 1..Len(x) : x[i] = -1
+THEOREM Init => Inv BY PTL DEF Init, Inv
+====
+`
+	dir := t.TempDir()
+	cfg := "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"
+	path := writeFiles(t, dir, [2]string{"PL.tla", spec}, [2]string{"PL.cfg", cfg})
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), path, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK || res.Distinct != 3 {
+		t.Fatalf("exit %d, %d distinct; want 0 and 3:\n%s", res.ExitCode, res.Distinct, out.String())
+	}
+	// The spec's own copy of a library module wins.
+	writeFiles(t, dir, [2]string{"FiniteSetTheorems.tla", "---- MODULE FiniteSetTheorems ----\nEXTENDS FiniteSets\nTwo == 2\n====\n"},
+		[2]string{"PL.tla", strings.Replace(spec, "Len(x) < 2", "Len(x) < Two", 1)})
+	out.Reset()
+	if res, err = CheckFile(context.Background(), path, Options{Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK || res.Distinct != 3 {
+		t.Errorf("with FiniteSetTheorems.tla beside the spec: exit %d, %d distinct; want 0 and 3:\n%s", res.ExitCode, res.Distinct, out.String())
+	}
+}

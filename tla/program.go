@@ -71,6 +71,9 @@ func (p *program) parseModuleNamed(name string) (*module, error) {
 				if sub := p.findSubmodule(name); sub != nil {
 					return sub, nil
 				}
+				if ext, ok := proofLibraries[name]; ok {
+					return parseModule(name+".tla (proof library)", "---- MODULE "+name+" ----\nEXTENDS "+ext+"\n====\n")
+				}
 				return nil, &loadError{fmt.Sprintf("Cannot find source file for module %s imported in module %s.", name, p.rootMod.Name)}
 			}
 			return nil, err
@@ -91,6 +94,21 @@ func (p *program) parseModuleNamed(name string) (*module, error) {
 		return nil, &loadError{fmt.Sprintf("File %s does not contain module %s.", file, name)}
 	}
 	return m, nil
+}
+
+// proofLibraries are the modules of the TLA+ proof system's library that specs
+// extend only for their proofs (tlaplus/Examples' Paxos and MisraReachability models
+// do). Model checking skips proofs and needs none of their theorems, so a library
+// module that is not beside the spec stands for the standard modules it extends,
+// here by name. Its few definitions of its own, which only proofs use, and the
+// community module Functions, which no built-in provides, are absent: a model that
+// uses one is told the operator is unknown.
+var proofLibraries = map[string]string{
+	"NaturalsInduction":    "Integers",
+	"WellFoundedInduction": "NaturalsInduction",
+	"FiniteSetTheorems":    "FiniteSets, Integers, WellFoundedInduction",
+	"SequenceTheorems":     "Sequences",
+	"BagsTheorems":         "Bags",
 }
 
 func (p *program) findSubmodule(name string) *module {
