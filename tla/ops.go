@@ -32,9 +32,9 @@ func (c *evaluator) evalOp(x *opApp, en *env, sc *scope) Value {
 	case "/=":
 		return boolV(!c.equal(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
 	case "\\in":
-		return boolV(c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+		return boolV(c.memberOf(c.eval(x.Args[0], en, sc), x.Args[1], en, sc, pos))
 	case "\\notin":
-		return boolV(!c.member(c.eval(x.Args[0], en, sc), c.eval(x.Args[1], en, sc), pos))
+		return boolV(!c.memberOf(c.eval(x.Args[0], en, sc), x.Args[1], en, sc, pos))
 	case "-.":
 		v := c.eval(x.Args[0], en, sc)
 		n, ok := v.(intV)

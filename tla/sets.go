@@ -221,6 +221,59 @@ func cartesian(sets [][]Value, fn func([]Value)) {
 	}
 }
 
+// memberOf decides v \in S for the set expression S. Where S is {y \in B : P}, written
+// out or as the body of a definition without arguments whose value is not kept, the
+// set is not built: v \in S is v \in B /\ P(v), as TLC decides it. Building it walks
+// all of B, which for a type-like filter such as {DP \in SUBSET SUBSET 1..N : ...}
+// is 2^(2^N) elements, in every state where the definition reads the state.
+func (c *evaluator) memberOf(v Value, s expr, en *env, sc *scope, pos pos) bool {
+	f, d, fen, fsc := filterOf(s, en, sc)
+	if f == nil {
+		return c.member(v, c.eval(s, en, sc), pos)
+	}
+	before := c.varReads
+	in := c.member(v, c.eval(f.B.Set, fen, fsc), pos)
+	if in {
+		en2, ok := bindPattern(f.B, c.canon(v, pos), fen)
+		in = ok && c.evalBool(f.Pred, en2, fsc)
+	}
+	if d != nil && c.varReads != before {
+		// It reads the state: its value is never kept (see applyDef). One that read
+		// none here may still read it for another element, so it stays undecided.
+		d.noCache = true
+	}
+	return in
+}
+
+// filterOf returns the set filter s is, with the environment and scope to evaluate it
+// in, or nil: s itself, or a name already resolved to a global definition without
+// arguments (returned too) whose body is one and whose value is not kept.
+func filterOf(s expr, en *env, sc *scope) (*setFilter, *def, *env, *scope) {
+	switch x := s.(type) {
+	case *setFilter:
+		return x, nil, en, sc
+	case *ident:
+		if x.kind == identLocal || x.Args != nil || x.Prefix != nil || x.Sel != nil {
+			return nil, nil, nil, nil
+		}
+		if x.kind != identGlobal {
+			// resolved as evalIdent resolves it: a local binding shadows a definition
+			if _, local := en.lookup(x.Name); local {
+				return nil, nil, nil, nil
+			}
+			if x.def = sc.lookup(x.Name); x.def == nil {
+				return nil, nil, nil, nil
+			}
+			x.kind = identGlobal
+		}
+		d := x.def
+		if f, ok := d.Body.(*setFilter); ok && d.Kind == defOp && len(d.Params) == 0 && !d.cacheSet {
+			return f, d, nil, d.scope
+		}
+	}
+	return nil, nil, nil, nil
+}
+
 // member decides x \in s.
 func (c *evaluator) member(x, s Value, pos pos) bool {
 	switch st := s.(type) {
