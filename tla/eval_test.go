@@ -357,3 +357,28 @@ THEOREM Init => Inv BY PTL DEF Init, Inv
 		t.Errorf("with FiniteSetTheorems.tla beside the spec: exit %d, %d distinct; want 0 and 3:\n%s", res.ExitCode, res.Distinct, out.String())
 	}
 }
+
+// TestSubscriptOfInstance checks [A]_I!vars, a subscript that names an instance's
+// definition (tlaplus/Examples' EWD998PCal writes one); the counts are TLC 2.20's.
+func TestSubscriptOfInstance(t *testing.T) {
+	dir := t.TempDir()
+	path := writeFiles(t, dir, [2]string{"Sub.tla", `---- MODULE Sub ----
+EXTENDS Naturals
+VARIABLE x
+I == INSTANCE Inner
+Init == x = 0
+Next == x < 2 /\ x' = x + 1
+Spec == Init /\ [][Next]_I!vars
+Prop == [][x' > x]_I!vars
+====
+`}, [2]string{"Inner.tla", "---- MODULE Inner ----\nVARIABLE x\nvars == <<x>>\n====\n"},
+		[2]string{"Sub.cfg", "SPECIFICATION Spec\nPROPERTY Prop\nCHECK_DEADLOCK FALSE\n"})
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), path, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK || res.Distinct != 3 {
+		t.Errorf("exit %d, %d distinct; want 0 and 3:\n%s", res.ExitCode, res.Distinct, out.String())
+	}
+}

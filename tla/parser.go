@@ -599,6 +599,13 @@ func (p *parser) subscriptAfter(closing token) (expr, bool) {
 	if t.kind != tIdent || !strings.HasPrefix(t.text, "_") || t.line != closing.endLine || t.col != closing.endCol+1 {
 		return nil, false
 	}
+	if nx := p.peekAt(1); t.text != "_" && nx.kind == tOp && nx.text == "!" && nx.line == t.endLine && nx.col == t.endCol+1 {
+		// _M!vars: a definition of an instance; parse it as the name without the
+		// underscore the lexer joined to it.
+		t.text, t.col = t.text[1:], t.col+1
+		p.toks[p.i] = t
+		return p.parseIdentExpr(), true
+	}
 	p.advance()
 	if t.text == "_" {
 		return p.parsePostfixNoApp(), true
