@@ -382,3 +382,40 @@ Prop == [][x' > x]_I!vars
 		t.Errorf("exit %d, %d distinct; want 0 and 3:\n%s", res.ExitCode, res.Distinct, out.String())
 	}
 }
+
+// TestCommunityFunctions checks the built-in Functions and Folds modules against
+// what each operator means, and that an infix operator can be passed by name.
+func TestCommunityFunctions(t *testing.T) {
+	spec := `---- MODULE Fn ----
+EXTENDS Functions, Sequences, FiniteSets
+f == [i \in 1..4 |-> i * i]
+ASSUME Range(f) = {1, 4, 9, 16}
+ASSUME Restrict(f, {2, 3}) = (2 :> 4 @@ 3 :> 9)
+ASSUME RestrictValues(f, LAMBDA v : v > 5) = (3 :> 9 @@ 4 :> 16)
+ASSUME IsRestriction(Restrict(f, {1}), f) /\ ~IsRestriction(f, Restrict(f, {1}))
+ASSUME FoldFunction(+, 0, f) = 30 /\ SumFunction(f) = 30 /\ SumFunctionOnSet(f, {1, 2}) = 5
+ASSUME FoldFunction(LAMBDA x, y : <<x>> \o y, <<>>, f) = <<1, 4, 9, 16>>
+ASSUME MapThenFoldSet(LAMBDA x, y : x - y, 0, LAMBDA x : x, LAMBDA s : CHOOSE x \in s : TRUE, {1, 2, 3}) = 2
+ASSUME Cardinality(Injection(1..2, 1..3)) = 6 /\ Cardinality(Surjection(1..3, 1..2)) = 6
+ASSUME Cardinality(Bijection(1..3, 1..3)) = 6 /\ ~ExistsInjection(1..3, 1..2) /\ ExistsSurjection(1..3, 1..2)
+ASSUME AntiFunction(<<"a", "b">>) = [v \in {"a", "b"} |-> IF v = "a" THEN 1 ELSE 2]
+ASSUME Pointwise(<<1, 2>>, <<10, 20>>, +) = <<11, 22>>
+ASSUME 5 - 7 = -2
+====
+`
+	dir := t.TempDir()
+	for _, c := range []struct {
+		spec string
+		want int
+	}{{spec, ExitOK}, {strings.Replace(spec, "= <<1, 4, 9, 16>>", "= <<16, 9, 4, 1>>", 1), ExitAssume}} {
+		path := writeFiles(t, dir, [2]string{"Fn.tla", c.spec}, [2]string{"Fn.cfg", ""})
+		var out strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != c.want {
+			t.Errorf("exit %d, want %d:\n%s", res.ExitCode, c.want, out.String())
+		}
+	}
+}

@@ -71,8 +71,8 @@ func (p *program) parseModuleNamed(name string) (*module, error) {
 				if sub := p.findSubmodule(name); sub != nil {
 					return sub, nil
 				}
-				if ext, ok := proofLibraries[name]; ok {
-					return parseModule(name+".tla (proof library)", "---- MODULE "+name+" ----\nEXTENDS "+ext+"\n====\n")
+				if src, ok := libraryModule(name); ok {
+					return parseModule(name+".tla (built in)", src)
 				}
 				return nil, &loadError{fmt.Sprintf("Cannot find source file for module %s imported in module %s.", name, p.rootMod.Name)}
 			}
@@ -94,21 +94,6 @@ func (p *program) parseModuleNamed(name string) (*module, error) {
 		return nil, &loadError{fmt.Sprintf("File %s does not contain module %s.", file, name)}
 	}
 	return m, nil
-}
-
-// proofLibraries are the modules of the TLA+ proof system's library that specs
-// extend only for their proofs (tlaplus/Examples' Paxos and MisraReachability models
-// do). Model checking skips proofs and needs none of their theorems, so a library
-// module that is not beside the spec stands for the standard modules it extends,
-// here by name. Its few definitions of its own, which only proofs use, and the
-// community module Functions, which no built-in provides, are absent: a model that
-// uses one is told the operator is unknown.
-var proofLibraries = map[string]string{
-	"NaturalsInduction":    "Integers",
-	"WellFoundedInduction": "NaturalsInduction",
-	"FiniteSetTheorems":    "FiniteSets, Integers, WellFoundedInduction",
-	"SequenceTheorems":     "Sequences",
-	"BagsTheorems":         "Bags",
 }
 
 func (p *program) findSubmodule(name string) *module {
@@ -382,7 +367,9 @@ func checkNames(sc *scope, m *module) error {
 		switch x := e.(type) {
 		case *ident:
 			if x.Prefix == nil {
-				if locals[x.Name] == 0 && sc.lookup(x.Name) == nil {
+				// An infix operator of the standard modules may be passed as an
+				// argument by name: FoldFunction(+, 0, f).
+				if locals[x.Name] == 0 && sc.lookup(x.Name) == nil && !isBuiltinOp(x.Name) {
 					fail(x.pos(), x.Name)
 				}
 			} else {
