@@ -541,7 +541,9 @@ func (ch *checker) bfs() (res *Result) {
 			if ch.dotOut != nil {
 				fmt.Fprintf(ch.dotOut, "%d [label=\"%s\"]\n%d -> %d;\n", id, dotEscape(t, ch.p), q.id, id)
 			}
-			ch.queueLeft = ch.left(batchLeft)
+			// As TLC: a new state is queued once it has passed the invariants, so
+			// a violating one is not counted as left on the queue.
+			ch.queueLeft = ch.left(batchLeft) - 1
 			ch.errID = id
 			if res := ch.checkInvariants(t, id, violation, true); res != nil {
 				stop = res

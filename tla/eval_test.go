@@ -419,3 +419,22 @@ ASSUME 5 - 7 = -2
 		}
 	}
 }
+
+// TestQueueLeftAtViolation checks the statistics line after an invariant violation:
+// TLC queues a new state only once it has passed the invariants, so the violating
+// state is not counted as left on the queue. The line is TLC 2.20's.
+func TestQueueLeftAtViolation(t *testing.T) {
+	path := writeFiles(t, t.TempDir(), [2]string{"Q.tla", "---- MODULE Q ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x < 10 /\\ x' \\in {x + 1, x + 2}\nInv == x # 3\n====\n"},
+		[2]string{"Q.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\n"})
+	for _, workers := range []int{1, 2} {
+		var out strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &out, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "5 states generated, 4 distinct states found, 1 states left on queue.\n"
+		if res.ExitCode != ExitInvariant || !strings.Contains(out.String(), want) {
+			t.Errorf("workers %d: exit %d, output\n%s\nwant exit %d and %q", workers, res.ExitCode, out.String(), ExitInvariant, want)
+		}
+	}
+}
