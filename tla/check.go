@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -443,6 +444,7 @@ func (ch *checker) setup(m *module) *Result {
 	if cfg.CheckDeadlock != nil && !*cfg.CheckDeadlock {
 		ch.checkDeadlock = false
 	}
+	ch.p.tlcConfig = ch.tlcConfig()
 	if ch.init != nil && ch.next == nil {
 		return ch.configError("The configuration names an initial predicate but no next-state relation.")
 	}
@@ -726,4 +728,28 @@ func (ch *checker) evalFailure(ee *evalError) *Result {
 	}
 	ch.printStats(false)
 	return r
+}
+
+// tlcConfig is the record TLCGet("config") returns, with TLC's fields: the search
+// mode, whether deadlock is checked, the seed and fingerprint function, the workers,
+// and, when simulating, the behaviours asked for and their depth. Specs assert on it
+// (tlaplus/Examples' DieHardest requires a breadth-first search on one worker).
+func (ch *checker) tlcConfig() Value {
+	install, _ := os.Executable()
+	workers := max(ch.opts.Workers, 1)
+	names := []string{"install", "mode", "deadlock", "seed", "worker"}
+	vals := []Value{strV(install), strV("bfs"), boolV(ch.checkDeadlock), strV("0"), intV(int64(workers))}
+	if sim := ch.opts.Simulation; sim != nil {
+		depth := sim.Depth
+		if depth <= 0 {
+			depth = 100
+		}
+		vals[1], vals[3] = strV("simulate"), strV(strconv.FormatInt(sim.Seed, 10))
+		names = append(names, "traces", "depth", "aril", "sched")
+		vals = append(vals, intV(int64(sim.Traces)), intV(int64(depth)), strV("0"), strV("random"))
+	} else {
+		names = append(names, "fingerprint")
+		vals = append(vals, strV(strconv.Itoa(ch.opts.FP)))
+	}
+	return newRecord(names, vals)
 }

@@ -15,10 +15,11 @@
 // nested comments and indentation-sensitive /\ and \/ lists. Naturals, Integers,
 // Sequences, FiniteSets, TLC, Bags and Randomization are built in; of TLCExt only
 // AssertEq, TLCNoOp and TLCCache evaluate, and Json's operators can be named but
-// not evaluated. The community modules Functions and Folds are built in too, and
-// the proof system's library modules (FiniteSetTheorems, NaturalsInduction, ...)
-// stand for the modules they extend, since only proofs use their theorems; a module
-// file of any of these names beside the spec is used instead.
+// not evaluated; TLCGet("config") gives TLC's record. The community modules
+// Functions, Folds and FiniteSetsExt are built in too, and the proof system's
+// library modules (FiniteSetTheorems, NaturalsInduction, ...) stand for the modules
+// they extend, since only proofs use their theorems; a module file of any of these
+// names beside the spec is used instead.
 //
 // Values follow TLC: booleans, integers (64-bit with overflow errors; TLC's are
 // 32-bit), strings, model values, finite sets, functions, records and tuples, with

@@ -438,3 +438,77 @@ func TestQueueLeftAtViolation(t *testing.T) {
 		}
 	}
 }
+
+// TestCommunityFiniteSetsExt checks the built-in FiniteSetsExt module against what
+// each operator means.
+func TestCommunityFiniteSetsExt(t *testing.T) {
+	spec := `---- MODULE FSE ----
+EXTENDS FiniteSetsExt
+ASSUME SumSet({1, 2, 3}) = 6 /\ ProductSet({2, 3, 4}) = 24 /\ SumSet({}) = 0
+ASSUME FoldSet(LAMBDA x, y : x - y, 0, {1, 2, 3}) = 2 /\ ReduceSet(LAMBDA x, y : x + y, {1, 2}, 10) = 13
+ASSUME MapThenSumSet(LAMBDA x : x * x, {1, 2, 3}) = 14
+ASSUME FlattenSet({{1}, {2, 3}}) = {1, 2, 3} /\ SymDiff({1, 2}, {2, 3}) = {1, 3}
+ASSUME Quantify(1..10, LAMBDA x : x % 3 = 0) = 3
+ASSUME kSubset(2, {1, 2, 3}) = {{1, 2}, {1, 3}, {2, 3}}
+ASSUME Max({3, 1, 2}) = 3 /\ Min({3, 1, 2}) = 1
+ASSUME Choices({{1, 2}, {3}}) = {{1, 3}, {2, 3}}
+ASSUME ChooseUnique(1..5, LAMBDA x : x * x = 9) = 3
+ASSUME Range(<<1, 1>>) = {1}
+====
+`
+	dir := t.TempDir()
+	for _, c := range []struct {
+		spec string
+		want int
+	}{{spec, ExitOK}, {strings.Replace(spec, "= 14", "= 15", 1), ExitAssume}} {
+		path := writeFiles(t, dir, [2]string{"FSE.tla", c.spec}, [2]string{"FSE.cfg", ""})
+		var out strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != c.want {
+			t.Errorf("exit %d, want %d:\n%s", res.ExitCode, c.want, out.String())
+		}
+	}
+}
+
+// TestTLCGetConfig checks TLCGet("config"), which specs assert on: the mode, the
+// workers, and whether deadlock is checked (the -deadlock flag or the
+// configuration's CHECK_DEADLOCK).
+func TestTLCGetConfig(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		workers    int
+		noDeadlock bool
+		cfg        string
+		mode       string
+		deadlock   string
+	}{
+		{1, false, "", "bfs", "TRUE"},
+		{2, true, "", "bfs", "FALSE"},
+		{1, false, "CHECK_DEADLOCK FALSE\n", "bfs", "FALSE"},
+	} {
+		spec := fmt.Sprintf("---- MODULE G ----\nEXTENDS TLC\nASSUME LET c == TLCGet(\"config\") IN c.mode = %q /\\ c.worker = %d /\\ c.deadlock = %s\n"+
+			"VARIABLE x\nInit == x = 0\nNext == UNCHANGED x\n====\n", c.mode, c.workers, c.deadlock)
+		path := writeFiles(t, dir, [2]string{"G.tla", spec}, [2]string{"G.cfg", "INIT Init\nNEXT Next\n" + c.cfg})
+		var out strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &out, Workers: c.workers, NoDeadlock: c.noDeadlock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != ExitOK {
+			t.Errorf("%+v: exit %d:\n%s", c, res.ExitCode, out.String())
+		}
+	}
+	var out strings.Builder
+	path := writeFiles(t, dir, [2]string{"G.tla", "---- MODULE G ----\nEXTENDS TLC\nASSUME TLCGet(\"config\").mode = \"simulate\" /\\ TLCGet(\"config\").depth = 7\nVARIABLE x\nInit == x = 0\nNext == UNCHANGED x\n====\n"},
+		[2]string{"G.cfg", "INIT Init\nNEXT Next\n"})
+	res, err := CheckFile(context.Background(), path, Options{Out: &out, Simulation: &Simulation{Traces: 1, Depth: 7, Seed: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != ExitOK {
+		t.Errorf("simulation: exit %d:\n%s", res.ExitCode, out.String())
+	}
+}

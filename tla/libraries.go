@@ -39,6 +39,25 @@ MapThenFoldSet(op(_, _), base, f(_), choose(_), S) ==
   IN Fold(S)
 ====
 `,
+	// FiniteSetsExt: folds and sums over a set, counting, k-element subsets, the
+	// extremes of a set of numbers, and choices.
+	"FiniteSetsExt": `---- MODULE FiniteSetsExt ----
+EXTENDS Integers, FiniteSets, Folds, Functions
+FoldSet(op(_, _), base, S) == MapThenFoldSet(op, base, LAMBDA x : x, LAMBDA R : CHOOSE x \in R : TRUE, S)
+SumSet(S) == FoldSet(+, 0, S)
+ProductSet(S) == FoldSet(LAMBDA x, y : x * y, 1, S)
+ReduceSet(op(_, _), S, acc) == FoldSet(op, acc, S)
+MapThenSumSet(op(_), S) == MapThenFoldSet(+, 0, op, LAMBDA R : CHOOSE x \in R : TRUE, S)
+FlattenSet(S) == UNION S
+SymDiff(A, B) == (A \ B) \cup (B \ A)
+Quantify(S, P(_)) == Cardinality({x \in S : P(x)})
+kSubset(k, S) == {T \in SUBSET S : Cardinality(T) = k}
+Max(S) == CHOOSE x \in S : \A y \in S : x >= y
+Min(S) == CHOOSE x \in S : \A y \in S : x =< y
+Choices(Sets) == {Range(f) : f \in {f \in [Sets -> UNION Sets] : \A T \in Sets : f[T] \in T}}
+ChooseUnique(S, P(_)) == CHOOSE x \in S : P(x) /\ \A y \in S : P(y) => y = x
+====
+`,
 	// Functions: restriction, range, inverse, injections, surjections and bijections,
 	// and folding a function's values over its domain (or a subset of it) in the
 	// order CHOOSE takes them.

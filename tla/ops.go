@@ -436,6 +436,9 @@ func standardModules() map[string]map[string]builtinSpec {
 				if x == "level" {
 					return intV(c.level)
 				}
+				if x == "config" && c.p.tlcConfig != nil {
+					return c.p.tlcConfig
+				}
 			case intV:
 				if v, ok := c.registers[int64(x)]; ok {
 					return v

@@ -35,6 +35,7 @@ type program struct {
 	replaced       map[*def]*def // configuration overrides of shared definitions
 	scopes         []*scope
 	unchanged      map[expr]unchangedEntry
+	tlcConfig      Value // TLCGet("config"): how the model is being checked
 }
 
 type override struct {
