@@ -512,3 +512,48 @@ func TestTLCGetConfig(t *testing.T) {
 		t.Errorf("simulation: exit %d:\n%s", res.ExitCode, out.String())
 	}
 }
+
+// TestCommunitySequencesExt checks the built-in SequencesExt module against what
+// each operator means (TLC with the community's own module agrees on every line).
+func TestCommunitySequencesExt(t *testing.T) {
+	spec := `---- MODULE SE ----
+EXTENDS SequencesExt
+ASSUME ToSet(<<1, 2, 1>>) = {1, 2} /\ ToBag(<<1, 2, 1>>) = (1 :> 2 @@ 2 :> 1)
+ASSUME SetToSeq({3, 1, 2}) = <<1, 2, 3>> /\ Cardinality(SetToSeqs({1, 2, 3})) = 6
+ASSUME SetToSortSeq({3, 1, 2}, >) = <<3, 2, 1>> /\ Cardinality(SetToAllKPermutations({1, 2})) = 5
+ASSUME TupleOf({0}, 2) = {<<0, 0>>} /\ SeqOf({0}, 2) = {<<>>, <<0>>, <<0, 0>>} /\ BoundedSeq({0}, 1) = {<<>>, <<0>>}
+ASSUME Contains(<<1, 2>>, 2) /\ ~Contains(<<1, 2>>, 3) /\ IsSorted(<<1, 2, 2>>, <=) /\ ~IsSorted(<<2, 1>>, <=)
+ASSUME Reverse(<<1, 2, 3>>) = <<3, 2, 1>> /\ Remove(<<1, 2, 1>>, 1) = <<2>> /\ ReplaceAll(<<1, 2, 1>>, 1, 0) = <<0, 2, 0>>
+ASSUME SelectInSeq(<<5, 6, 5>>, LAMBDA x : x = 5) = 1 /\ SelectLastInSeq(<<5, 6, 5>>, LAMBDA x : x = 5) = 3 /\ SelectInSeq(<<5>>, LAMBDA x : x = 0) = 0
+ASSUME SelectInSubSeq(<<5, 6, 5>>, 2, 3, LAMBDA x : x = 5) = 2 /\ SelectLastInSubSeq(<<5, 6, 5, 7>>, 1, 2, LAMBDA x : x = 5) = 1
+ASSUME InsertAt(<<1, 3>>, 2, 2) = <<1, 2, 3>> /\ ReplaceAt(<<1, 2>>, 2, 5) = <<1, 5>> /\ RemoveAt(<<1, 2, 3>>, 2) = <<1, 3>>
+ASSUME RemoveFirst(<<1, 2, 1>>, 1) = <<2, 1>> /\ RemoveFirst(<<1>>, 7) = <<1>> /\ RemoveFirstMatch(<<1, 2, 3>>, LAMBDA x : x > 1) = <<1, 3>>
+ASSUME Cons(0, <<1>>) = <<0, 1>> /\ Snoc(0, <<1>>) = <<1, 0>> /\ Front(<<1, 2>>) = <<1>> /\ Last(<<1, 2>>) = 2
+ASSUME IsPrefix(<<1>>, <<1, 2>>) /\ IsPrefix(<<>>, <<>>) /\ ~IsPrefix(<<2>>, <<1, 2>>) /\ IsStrictPrefix(<<1>>, <<1, 2>>) /\ ~IsStrictPrefix(<<1>>, <<1>>)
+ASSUME IsSuffix(<<2>>, <<1, 2>>) /\ ~IsSuffix(<<1>>, <<1, 2>>) /\ IsStrictSuffix(<<2>>, <<1, 2>>) /\ ~IsStrictSuffix(<<2>>, <<2>>)
+ASSUME Prefixes(<<1, 2>>) = {<<>>, <<1>>, <<1, 2>>} /\ Suffixes(<<1, 2>>) = {<<>>, <<2>>, <<1, 2>>}
+ASSUME CommonPrefixes({<<1, 2>>, <<1, 3>>}) = {<<>>, <<1>>} /\ LongestCommonPrefix({<<1, 2>>, <<1, 3>>}) = <<1>>
+ASSUME SeqMod(6, 3) = 3 /\ SeqMod(7, 3) = 1
+ASSUME FoldSeq(+, 0, <<1, 2, 3>>) = 6 /\ FoldLeft(LAMBDA a, b : a - b, 10, <<1, 2>>) = 7 /\ FoldRight(LAMBDA a, b : a - b, <<1, 2>>, 10) = 9
+ASSUME FoldLeftDomain(+, 0, <<7, 7, 7>>) = 6 /\ FoldRightDomain(+, <<7, 7>>, 0) = 3
+ASSUME FlattenSeq(<<<<1>>, <<>>, <<2, 3>>>>) = <<1, 2, 3>> /\ FlattenSeq(<<>>) = <<>>
+ASSUME Zip(<<1, 2>>, <<3, 4, 5>>) = <<<<1, 3>>, <<2, 4>>>>
+ASSUME SubSeqs(<<1, 2>>) = {<<>>, <<1>>, <<2>>, <<1, 2>>}
+====
+`
+	dir := t.TempDir()
+	for _, c := range []struct {
+		spec string
+		want int
+	}{{spec, ExitOK}, {strings.Replace(spec, "= <<3, 2, 1>> /\\ Remove", "= <<1, 2, 3>> /\\ Remove", 1), ExitAssume}} {
+		path := writeFiles(t, dir, [2]string{"SE.tla", c.spec}, [2]string{"SE.cfg", ""})
+		var out strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != c.want {
+			t.Errorf("exit %d, want %d:\n%s", res.ExitCode, c.want, out.String())
+		}
+	}
+}

@@ -58,6 +58,64 @@ Choices(Sets) == {Range(f) : f \in {f \in [Sets -> UNION Sets] : \A T \in Sets :
 ChooseUnique(S, P(_)) == CHOOSE x \in S : P(x) /\ \A y \in S : P(y) => y = x
 ====
 `,
+	// SequencesExt: sequences as sets and sets as sequences, searching, inserting
+	// and removing, prefixes and suffixes, and folds (operators that build
+	// sequences of subsequences, such as Interleave or ReplaceAllSubSeqs, are not
+	// provided).
+	"SequencesExt": `---- MODULE SequencesExt ----
+EXTENDS Sequences, Naturals, FiniteSets, FiniteSetsExt, Folds, Functions, Bags, TLC
+ToSet(s) == {s[i] : i \in DOMAIN s}
+ToBag(s) == [x \in ToSet(s) |-> Cardinality({i \in DOMAIN s : s[i] = x})]
+SetToSeq(S) == CHOOSE f \in [1..Cardinality(S) -> S] : IsInjective(f)
+SetToSeqs(S) == {f \in [1..Cardinality(S) -> S] : IsInjective(f)}
+SetToSortSeq(S, op(_, _)) == SortSeq(SetToSeq(S), op)
+SetToAllKPermutations(S) == UNION {SetToSeqs(T) : T \in SUBSET S}
+TupleOf(S, n) == [1..n -> S]
+SeqOf(S, n) == UNION {[1..m -> S] : m \in 0..n}
+BoundedSeq(S, n) == SeqOf(S, n)
+Contains(s, e) == \E i \in 1..Len(s) : s[i] = e
+IsSorted(s, op(_, _)) == \A i, j \in 1..Len(s) : i < j => op(s[i], s[j])
+Reverse(s) == [i \in 1..Len(s) |-> s[Len(s) - i + 1]]
+Remove(s, e) == SelectSeq(s, LAMBDA x : x # e)
+ReplaceAll(s, old, new) == [i \in 1..Len(s) |-> IF s[i] = old THEN new ELSE s[i]]
+SelectInSeq(s, Test(_)) ==
+  LET I == {i \in 1..Len(s) : Test(s[i])} IN IF I = {} THEN 0 ELSE Min(I)
+SelectInSubSeq(s, from, to, Test(_)) == SelectInSeq(SubSeq(s, from, to), Test)
+SelectLastInSeq(s, Test(_)) ==
+  LET I == {i \in 1..Len(s) : Test(s[i])} IN IF I = {} THEN 0 ELSE Max(I)
+SelectLastInSubSeq(s, from, to, Test(_)) == SelectLastInSeq(SubSeq(s, from, to), Test)
+InsertAt(s, i, e) == SubSeq(s, 1, i - 1) \o <<e>> \o SubSeq(s, i, Len(s))
+ReplaceAt(s, i, e) == [s EXCEPT ![i] = e]
+RemoveAt(s, i) == SubSeq(s, 1, i - 1) \o SubSeq(s, i + 1, Len(s))
+RemoveFirst(s, e) == IF Contains(s, e) THEN RemoveAt(s, SelectInSeq(s, LAMBDA x : x = e)) ELSE s
+RemoveFirstMatch(s, Test(_)) ==
+  IF \E i \in 1..Len(s) : Test(s[i]) THEN RemoveAt(s, SelectInSeq(s, Test)) ELSE s
+Cons(e, s) == <<e>> \o s
+Snoc(e, s) == Append(s, e)
+Front(s) == SubSeq(s, 1, Len(s) - 1)
+Last(s) == s[Len(s)]
+IsPrefix(s, t) == Len(s) <= Len(t) /\ SubSeq(t, 1, Len(s)) = s
+IsStrictPrefix(s, t) == IsPrefix(s, t) /\ s # t
+IsSuffix(s, t) == IsPrefix(Reverse(s), Reverse(t))
+IsStrictSuffix(s, t) == IsSuffix(s, t) /\ s # t
+Prefixes(s) == {SubSeq(s, 1, n) : n \in 0..Len(s)}
+CommonPrefixes(S) == {p \in UNION {Prefixes(s) : s \in S} : \A t \in S : IsPrefix(p, t)}
+LongestCommonPrefix(S) ==
+  CHOOSE p \in CommonPrefixes(S) : \A q \in CommonPrefixes(S) : Len(q) <= Len(p)
+Suffixes(s) == {SubSeq(s, n, Len(s)) : n \in 1..Len(s)} \cup {<<>>}
+SeqMod(a, b) == IF a % b = 0 THEN b ELSE a % b
+FoldSeq(op(_, _), base, s) == FoldFunction(op, base, s)
+FoldLeft(op(_, _), base, s) ==
+  MapThenFoldSet(LAMBDA x, y : op(y, x), base, LAMBDA i : s[i], LAMBDA I : Max(I), DOMAIN s)
+FoldRight(op(_, _), s, base) ==
+  MapThenFoldSet(op, base, LAMBDA i : s[i], LAMBDA I : Min(I), DOMAIN s)
+FoldLeftDomain(op(_, _), base, s) == FoldLeft(op, base, [i \in DOMAIN s |-> i])
+FoldRightDomain(op(_, _), s, base) == FoldRight(op, [i \in DOMAIN s |-> i], base)
+FlattenSeq(ss) == FoldLeft(LAMBDA acc, s : acc \o s, <<>>, ss)
+Zip(s, t) == [i \in 1..Min({Len(s), Len(t)}) |-> <<s[i], t[i]>>]
+SubSeqs(s) == {SubSeq(s, i + 1, j) : i, j \in 0..Len(s)}
+====
+`,
 	// Functions: restriction, range, inverse, injections, surjections and bijections,
 	// and folding a function's values over its domain (or a subset of it) in the
 	// order CHOOSE takes them.
