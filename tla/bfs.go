@@ -132,6 +132,9 @@ func (ch *checker) printViolation(msg string, trace []State, initial bool) {
 
 // stepFor re-runs Next from s to find the action that produces t: its label and
 // its details (nil when Next is not split into named actions or no step matches).
+// Under a VIEW or SYMMETRY a trace's states are the ones stored, and the step that
+// closes a lasso may reach a state equal to t only in the view or up to symmetry: the
+// first such step is taken when none reaches t itself.
 func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 	for _, v := range t {
 		if v == nil {
@@ -139,6 +142,11 @@ func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 		}
 	}
 	want := encodeState(t)
+	var wantKey, alike string
+	var alikeStep *stepInfo
+	if ch.view != nil || ch.symmetry != nil {
+		wantKey = ch.stateKey(t)
+	}
 	c := &evaluator{p: ch.p, cur: s, next: make([]Value, len(s))}
 	c.split = true
 	defer func() {
@@ -146,6 +154,16 @@ func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 			label, step = "<Action>", nil
 		}
 	}()
+	info := func() *stepInfo {
+		if c.label == nil {
+			return nil
+		}
+		st := &stepInfo{name: c.label.Name, module: c.label.Module, sp: c.actSpan, args: c.labelArgs}
+		for _, p := range c.label.Params {
+			st.params = append(st.params, p.Name)
+		}
+		return st
+	}
 	c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
 		for _, v := range c.next {
 			if v == nil {
@@ -153,17 +171,17 @@ func (ch *checker) stepFor(s, t []Value) (label string, step *stepInfo) {
 			}
 		}
 		if encodeState(c.next) == want {
-			label = c.labelString()
-			if c.label != nil {
-				step = &stepInfo{name: c.label.Name, module: c.label.Module, sp: c.actSpan, args: c.labelArgs}
-				for _, p := range c.label.Params {
-					step.params = append(step.params, p.Name)
-				}
-			}
+			label, step = c.labelString(), info()
 			return true
+		}
+		if wantKey != "" && alike == "" && ch.stateKey(c.next) == wantKey {
+			alike, alikeStep = c.labelString(), info()
 		}
 		return false
 	})
+	if label == "" {
+		label, step = alike, alikeStep
+	}
 	if label == "" {
 		label = "<Action>"
 	}

@@ -557,3 +557,30 @@ ASSUME SubSeqs(<<1, 2>>) = {<<>>, <<1>>, <<2>>, <<1, 2>>}
 		}
 	}
 }
+
+// TestLassoClosedInView checks the label of the step that closes a lasso under a
+// VIEW: the step reaches a state equal to the first only in the view, and TLC names
+// its action all the same. The lines are TLC 2.20's.
+func TestLassoClosedInView(t *testing.T) {
+	path := writeFiles(t, t.TempDir(), [2]string{"V.tla", `---- MODULE V ----
+EXTENDS Naturals
+VARIABLES x, y
+Init == x = 0 /\ y = 0
+Step == x' = x + 1 /\ y' = 1 - y
+Next == Step
+Spec == Init /\ [][Next]_<<x, y>> /\ WF_<<x, y>>(Next)
+Parity == y
+Never == <>(y = 2)
+====
+`}, [2]string{"V.cfg", "SPECIFICATION Spec\nPROPERTY Never\nVIEW Parity\n"})
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), path, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "State 2: <Step line 5, col 9 to line 5, col 32 of module V>\n"
+	back := "Back to state 1: <Step line 5, col 9 to line 5, col 32 of module V>\n"
+	if res.ExitCode != ExitTemporal || !strings.Contains(out.String(), want) || !strings.Contains(out.String(), back) {
+		t.Errorf("exit %d, output\n%s\nwant exit %d and\n%s%s", res.ExitCode, out.String(), ExitTemporal, want, back)
+	}
+}
