@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -298,6 +300,13 @@ func (ch *checker) load(m *module, specPath string) *Result {
 	p.ranked[m.Name] = true
 	p.rankTokens(m.text, false)
 	if err := p.build(m, p.root, nil, map[string]bool{m.Name: true}); err != nil {
+		return parseFailure(ch.out, err)
+	}
+	srcs := []string{m.text}
+	for _, name := range slices.Sorted(maps.Keys(p.texts)) {
+		srcs = append(srcs, p.texts[name])
+	}
+	if err := p.loadInstanced(srcs...); err != nil {
 		return parseFailure(ch.out, err)
 	}
 	p.rankLiterals()

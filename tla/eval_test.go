@@ -584,3 +584,20 @@ Never == <>(y = 2)
 		t.Errorf("exit %d, output\n%s\nwant exit %d and\n%s%s", res.ExitCode, out.String(), ExitTemporal, want, back)
 	}
 }
+
+// TestMissingInstancedModuleIsParseError checks that a module named by an INSTANCE
+// inside a LET is read before the check starts, as SANY reads it: a missing one is a
+// parse error, even where no state ever evaluates the LET. The lines are TLC 2.20's.
+func TestMissingInstancedModuleIsParseError(t *testing.T) {
+	path := writeFiles(t, t.TempDir(), [2]string{"L.tla", "---- MODULE L ----\nVARIABLE x\nInit == x = 0\nNext == UNCHANGED x\nP == LET G == INSTANCE Nowhere IN TRUE\n====\n"},
+		[2]string{"L.cfg", "INIT Init\nNEXT Next\n"})
+	var out strings.Builder
+	res, err := CheckFile(context.Background(), path, Options{Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Cannot find source file for module Nowhere imported in module L.\n"
+	if res.ExitCode != ExitParse || !strings.Contains(out.String(), want) {
+		t.Errorf("exit %d, output\n%s\nwant exit %d and %q", res.ExitCode, out.String(), ExitParse, want)
+	}
+}

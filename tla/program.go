@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 var (
@@ -95,6 +96,37 @@ func (p *program) parseModuleNamed(name string) (*module, error) {
 		return nil, &loadError{fmt.Sprintf("File %s does not contain module %s.", file, name)}
 	}
 	return m, nil
+}
+
+// loadInstanced parses every module named after INSTANCE in the module texts srcs or
+// in a module they name, wherever the INSTANCE is (in a LET too): SANY reads them
+// all before the check starts, so a missing one is a parse error (exit 150) rather
+// than an evaluation error when a property first uses it.
+func (p *program) loadInstanced(srcs ...string) error {
+	seen := map[string]bool{}
+	work := slices.Clone(srcs)
+	slices.Reverse(work) // the first is read first
+	for len(work) > 0 {
+		toks := lexAll(work[len(work)-1])
+		work = work[:len(work)-1]
+		for i := 0; i+1 < len(toks); i++ {
+			mod := toks[i+1].text
+			if toks[i].text != "INSTANCE" || toks[i+1].kind != tIdent || seen[mod] {
+				continue
+			}
+			seen[mod] = true
+			if _, std := p.std[mod]; std {
+				continue
+			}
+			if _, err := p.parseModuleNamed(mod); err != nil {
+				return err
+			}
+			if text, ok := p.texts[mod]; ok {
+				work = append(work, text)
+			}
+		}
+	}
+	return nil
 }
 
 func (p *program) findSubmodule(name string) *module {
