@@ -16,8 +16,8 @@
 // Sequences, FiniteSets, TLC, Bags and Randomization are built in; of TLCExt only
 // AssertEq, TLCNoOp and TLCCache evaluate, and Json's operators can be named but
 // not evaluated; TLCGet("config") gives TLC's record. The community modules
-// Functions, Folds, FiniteSetsExt and most of SequencesExt are built in too, and
-// the proof system's library modules (FiniteSetTheorems, NaturalsInduction, ...)
+// Functions, Folds, FiniteSetsExt, Bitwise and most of SequencesExt are built in,
+// and the proof system's library modules (FiniteSetTheorems, NaturalsInduction, ...)
 // stand for the modules they extend, since only proofs use their theorems; a module
 // file of any of these names beside the spec is used instead.
 //

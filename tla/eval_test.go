@@ -601,3 +601,27 @@ func TestMissingInstancedModuleIsParseError(t *testing.T) {
 		t.Errorf("exit %d, output\n%s\nwant exit %d and %q", res.ExitCode, out.String(), ExitParse, want)
 	}
 }
+
+// TestCommunityBitwise checks the built-in Bitwise module: the operators against
+// their meaning, over all pairs of small numbers (TLC with the community's own module
+// passes the same assumptions).
+func TestCommunityBitwise(t *testing.T) {
+	spec := "---- MODULE B ----\nEXTENDS Bitwise, Naturals\n" +
+		"ASSUME (12 & 10) = 8 /\\ (12 | 10) = 14 /\\ (12 ^^ 10) = 6 /\\ Not(5) = 2 /\\ Not(0) = 0 /\\ shiftR(13, 2) = 3\n" +
+		"ASSUME \\A x, y \\in 0..20 : (x ^^ y) ^^ y = x /\\ (x & y) + (x | y) = x + y\n====\n"
+	dir := t.TempDir()
+	for _, c := range []struct {
+		spec string
+		want int
+	}{{spec, ExitOK}, {strings.Replace(spec, "Not(5) = 2", "Not(5) = 5", 1), ExitAssume}} {
+		path := writeFiles(t, dir, [2]string{"B.tla", c.spec}, [2]string{"B.cfg", ""})
+		var out strings.Builder
+		res, err := CheckFile(context.Background(), path, Options{Out: &out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ExitCode != c.want {
+			t.Errorf("exit %d, want %d:\n%s", res.ExitCode, c.want, out.String())
+		}
+	}
+}

@@ -30,6 +30,26 @@ var proofLibraries = map[string]string{
 // communityModules are modules of the TLA+ community's library, written out from
 // what each operator means.
 var communityModules = map[string]string{
+	// Bitwise: and, or, exclusive or and not of natural numbers, bit by bit (not
+	// flips the bits up to the highest one set), and shifting right.
+	"Bitwise": `---- MODULE Bitwise ----
+LOCAL INSTANCE Integers
+RECURSIVE AndBits(_, _), OrBits(_, _), XorBits(_, _), NotBits(_)
+LOCAL AndBits(x, y) ==
+  IF x = 0 \/ y = 0 THEN 0 ELSE 2 * AndBits(x \div 2, y \div 2) + ((x % 2) * (y % 2))
+LOCAL OrBits(x, y) ==
+  IF x = 0 THEN y ELSE IF y = 0 THEN x
+  ELSE 2 * OrBits(x \div 2, y \div 2) + (IF x % 2 = 1 \/ y % 2 = 1 THEN 1 ELSE 0)
+LOCAL XorBits(x, y) ==
+  IF x = 0 THEN y ELSE IF y = 0 THEN x ELSE 2 * XorBits(x \div 2, y \div 2) + ((x + y) % 2)
+LOCAL NotBits(x) == IF x = 0 THEN 0 ELSE 2 * NotBits(x \div 2) + (1 - (x % 2))
+x & y == AndBits(x, y)
+x | y == OrBits(x, y)
+x ^^ y == XorBits(x, y)
+Not(a) == NotBits(a)
+shiftR(n, pos) == n \div 2^pos
+====
+`,
 	// Folds: MapThenFoldSet(op, base, f, choose, S) is op(f(x1), op(f(x2), ...
 	// op(f(xn), base))), where x1 = choose(S), x2 = choose(S \ {x1}), and so on.
 	"Folds": `---- MODULE Folds ----
