@@ -111,7 +111,7 @@ func (p *program) loadInstanced(srcs ...string) error {
 		work = work[:len(work)-1]
 		for i := 0; i+1 < len(toks); i++ {
 			mod := toks[i+1].text
-			if toks[i].text != "INSTANCE" || toks[i+1].kind != tIdent || seen[mod] {
+			if toks[i].kind != tIdent || toks[i].text != "INSTANCE" || toks[i+1].kind != tIdent || seen[mod] {
 				continue
 			}
 			seen[mod] = true
