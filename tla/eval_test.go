@@ -564,3 +564,26 @@ func checkOutput(t *testing.T, path string, opts Options) (*Result, string) {
 	}
 	return res, out.String()
 }
+
+// TestConstantFilterEvaluatedOnce checks that membership in a constant set filter,
+// first met in an invariant, keeps the set: its predicate runs for each element
+// once in the run (TLC evaluates it once, 3 times here), not again in each of the
+// 30 states, whatever the number of workers.
+func TestConstantFilterEvaluatedOnce(t *testing.T) {
+	path := writeFiles(t, t.TempDir(), [2]string{"CF.tla", `---- MODULE CF ----
+EXTENDS Naturals, TLC
+VARIABLES x, y
+Init == x \in 1..3 /\ y = 0
+Next == y < 9 /\ y' = y + 1 /\ UNCHANGED x
+Small == {n \in 1..3 : PrintT("pred") /\ n > 0}
+Inv == x \in Small
+====
+`}, [2]string{"CF.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"})
+	for _, workers := range []int{1, 2} {
+		res, out := checkOutput(t, path, Options{Workers: workers})
+		// One element decided alone, then the set built once: 1 + 3.
+		if n := strings.Count(out, "\"pred\""); res.ExitCode != ExitOK || res.Distinct != 30 || n > 4 {
+			t.Errorf("workers %d: exit %d, %d distinct, predicate evaluated %d times; want 0, 30 and at most 4:\n%s", workers, res.ExitCode, res.Distinct, n, out)
+		}
+	}
+}

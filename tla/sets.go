@@ -237,10 +237,17 @@ func (c *evaluator) memberOf(v Value, s expr, en *env, sc *scope, pos pos) bool 
 		en2, ok := bindPattern(f.B, c.canon(v, pos), fen)
 		in = ok && c.evalBool(f.Pred, en2, fsc)
 	}
-	if d != nil && c.varReads != before {
-		// It reads the state: its value is never kept (see applyDef). One that read
-		// none here may still read it for another element, so it stays undecided.
+	switch {
+	case d == nil:
+	case c.varReads != before:
+		// It reads the state: its value is never kept (see applyDef).
 		d.noCache = true
+	case !d.noCache && !c.primed:
+		// No state read for this element: most likely a constant, such as a type
+		// invariant's SortedSeqs == {s \in Seq(V) : ...}, which must not be decided
+		// element by element in every state. Evaluating it the ordinary way once
+		// keeps its value if it is one (or marks it as reading the state).
+		c.eval(s, en, sc)
 	}
 	return in
 }
