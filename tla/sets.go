@@ -233,20 +233,22 @@ func (c *evaluator) memberOf(v Value, s expr, en *env, sc *scope, pos pos) bool 
 	}
 	before := c.varReads
 	in := c.member(v, c.eval(f.B.Set, fen, fsc), pos)
+	tested := false
 	if in {
 		en2, ok := bindPattern(f.B, c.canon(v, pos), fen)
-		in = ok && c.evalBool(f.Pred, en2, fsc)
+		in, tested = ok && c.evalBool(f.Pred, en2, fsc), ok
 	}
 	switch {
 	case d == nil:
 	case c.varReads != before:
 		// It reads the state: its value is never kept (see applyDef).
 		d.noCache = true
-	case !d.noCache && !c.primed:
-		// No state read for this element: most likely a constant, such as a type
-		// invariant's SortedSeqs == {s \in Seq(V) : ...}, which must not be decided
-		// element by element in every state. Evaluating it the ordinary way once
-		// keeps its value if it is one (or marks it as reading the state).
+	case tested && !d.noCache && !c.primed:
+		// No state read for an element the predicate was tested on: most likely a
+		// constant, such as a type invariant's SortedSeqs == {s \in Seq(V) : ...},
+		// which must not be decided element by element in every state. Evaluating
+		// it the ordinary way once keeps its value if it is one (or marks it as
+		// reading the state).
 		c.eval(s, en, sc)
 	}
 	return in
