@@ -229,6 +229,15 @@ func (c *evaluator) enum(e expr, en *env, sc *scope, k func() bool) bool {
 			sub, en2, sc2 := c.selectSub(x, en, sc)
 			return c.enum(sub, en2, sc2, k)
 		}
+		if x.Args == nil && x.Prefix == nil && x.kind != identGlobal {
+			// An action passed by name (NoStutter(A) == ... /\ A /\ ...): enumerated
+			// where it was written, so that its primed variables are assigned.
+			if v, ok := en.lookup(x.Name); ok {
+				if th, ok := v.(*thunkV); ok {
+					return c.enum(th.expr, th.env, th.scope, k)
+				}
+			}
+		}
 		if d, cl, args := c.expandable(x, en, sc); d != nil {
 			if cl != nil {
 				en2 := cl.env
@@ -618,7 +627,7 @@ func (c *evaluator) actionArgs(args []expr, params []param, en *env, sc *scope) 
 			vals[i] = c.opArg(a, params[i].Arity, en, sc)
 			continue
 		}
-		if hasPrime(a) || c.resolveVar(a, en, sc) != nil {
+		if c.isAction(a, en, sc) || c.resolveVar(a, en, sc) != nil {
 			// by name: the callee may prime it (Lose(q) == ... q' = ...)
 			vals[i] = &thunkV{expr: a, env: en, scope: sc}
 			continue

@@ -309,6 +309,7 @@ type def struct {
 	noCache  bool // depends on state or is being evaluated
 	// recursive function definitions are evaluated lazily with memoization.
 	fcnVal *lazyFcnV
+	action actionLevel // whether the body is an action (see isAction)
 }
 
 // instanceDecl is INSTANCE M WITH a <- e.

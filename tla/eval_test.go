@@ -607,3 +607,16 @@ Inv == {{7}} \notin Parts /\ {1..x} \in Parts
 		t.Errorf("want 3 states generated and 3 distinct:\n%s", out)
 	}
 }
+
+// TestActionArgumentWithoutPrime checks that an operator argument that is an action
+// only through the definitions it calls (Guarded(Inc) has no prime of its own) is
+// passed by name and enumerated where it is used, as TLC does (tlaplus/Examples'
+// LockHS passes NoHistoryChange(l0(self)) so); the counts are TLC 2.20's.
+func TestActionArgumentWithoutPrime(t *testing.T) {
+	spec := "---- MODULE NS ----\nEXTENDS Naturals\nVARIABLES x, s\nInc == x' = x + 1\nGuarded(A) == A /\\ x < 3\n" +
+		"Twice(A) == (s = 0) /\\ A /\\ (s' = s)\nNext == Twice(Guarded(Inc))\nInit == x = 0 /\\ s = 0\n====\n"
+	out := checkSource(t, "NS", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
+	if !strings.Contains(out, "4 states generated, 4 distinct states found, 0 states left on queue.") {
+		t.Errorf("want TLC's 4 states generated and 4 distinct:\n%s", out)
+	}
+}
