@@ -224,6 +224,19 @@ func (c *evaluator) enum(e expr, en *env, sc *scope, k func() bool) bool {
 			return true
 		}
 		return c.enumUnchanged(x.Sub, en, sc, k)
+	case *fcnApp:
+		// f[a] where f is a LET's recursive function: its body is enumerated as an
+		// action, with its bound variable bound to a, as TLC does for a function
+		// not yet made a table (so an \E in it branches, and each branch counts as
+		// a generated state).
+		if lf, ok := c.eval(x.Fcn, en, sc).(*lazyFcnV); ok && lf.env != nil {
+			arg := c.canon(c.fcnArg(x, en, sc), x.pos())
+			if c.member(arg, c.lazyDom(lf, x.pos()), x.pos()) {
+				if en2, ok := lf.bind(arg); ok {
+					return c.enum(lf.def.Body, en2, lf.def.scope, k)
+				}
+			}
+		}
 	case *ident:
 		if x.Sel != nil {
 			sub, en2, sc2 := c.selectSub(x, en, sc)

@@ -246,17 +246,7 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 		return f
 	case *fcnApp:
 		f := c.eval(x.Fcn, en, sc)
-		var arg Value
-		if len(x.Args) == 1 {
-			arg = c.eval(x.Args[0], en, sc)
-		} else {
-			elems := make([]Value, len(x.Args))
-			for i, a := range x.Args {
-				elems[i] = c.canon(c.eval(a, en, sc), a.pos())
-			}
-			arg = &tupleV{Elems: elems}
-		}
-		return c.apply(f, arg, x.pos())
+		return c.apply(f, c.fcnArg(x, en, sc), x.pos())
 	case *dot:
 		r := c.eval(x.Rec, en, sc)
 		return c.apply(r, strV(x.Field), x.pos())
@@ -830,4 +820,16 @@ func (c *evaluator) selectSub(x *ident, en *env, sc *scope) (expr, *env, *scope)
 		e = items[n-1]
 	}
 	return e, en2, d.scope
+}
+
+// fcnArg evaluates the argument of f[a] (a tuple for f[a, b]).
+func (c *evaluator) fcnArg(x *fcnApp, en *env, sc *scope) Value {
+	if len(x.Args) == 1 {
+		return c.eval(x.Args[0], en, sc)
+	}
+	elems := make([]Value, len(x.Args))
+	for i, a := range x.Args {
+		elems[i] = c.canon(c.eval(a, en, sc), a.pos())
+	}
+	return &tupleV{Elems: elems}
 }

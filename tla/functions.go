@@ -100,6 +100,34 @@ func fcnParts(v Value) (dom, vals []Value, ok bool) {
 	return nil, nil, false
 }
 
+// bind binds the function's bound variables to arg (canonical, in its domain), in
+// the environment of its definition.
+func (x *lazyFcnV) bind(arg Value) (*env, bool) {
+	en := x.env
+	bs := x.def.Binders
+	switch {
+	case len(bs) == 1 && len(bs[0].Names) == 1:
+		return en.bind(bs[0].Names[0], arg), true
+	case len(bs) == 1 && bs[0].Tuple:
+		return bindPattern(bs[0], arg, en)
+	}
+	t, ok := arg.(*tupleV)
+	if !ok {
+		return nil, false
+	}
+	k := 0
+	for _, b := range bs {
+		for _, n := range b.Names {
+			if k >= len(t.Elems) {
+				return nil, false
+			}
+			en = en.bind(n, t.Elems[k])
+			k++
+		}
+	}
+	return en, true
+}
+
 // apply is function application f[arg].
 func (c *evaluator) apply(f, arg Value, pos pos) Value {
 	switch x := f.(type) {
@@ -133,28 +161,9 @@ func (c *evaluator) apply(f, arg Value, pos pos) Value {
 				return v
 			}
 		}
-		en := x.env
-		bs := x.def.Binders
-		if len(bs) == 1 && len(bs[0].Names) == 1 {
-			en = en.bind(bs[0].Names[0], arg)
-		} else if len(bs) == 1 && bs[0].Tuple {
-			var ok bool
-			en, ok = bindPattern(bs[0], arg, en)
-			if !ok {
-				break
-			}
-		} else {
-			t, ok := arg.(*tupleV)
-			if !ok {
-				break
-			}
-			k := 0
-			for _, b := range bs {
-				for _, n := range b.Names {
-					en = en.bind(n, t.Elems[k])
-					k++
-				}
-			}
+		en, ok := x.bind(arg)
+		if !ok {
+			break
 		}
 		before := c.varReads
 		v := c.eval(x.def.Body, en, x.def.scope)
