@@ -229,14 +229,25 @@ func (c *evaluator) enum(e expr, en *env, sc *scope, k func() bool) bool {
 		// action, with its bound variable bound to a, as TLC does for a function
 		// not yet made a table (so an \E in it branches, and each branch counts as
 		// a generated state).
-		if lf, ok := c.eval(x.Fcn, en, sc).(*lazyFcnV); ok && lf.env != nil {
-			arg := c.canon(c.fcnArg(x, en, sc), x.pos())
+		f := c.eval(x.Fcn, en, sc)
+		arg := c.fcnArg(x, en, sc)
+		if lf, ok := f.(*lazyFcnV); ok && lf.env != nil {
+			arg = c.canon(arg, x.pos())
 			if c.member(arg, c.lazyDom(lf, x.pos()), x.pos()) {
 				if en2, ok := lf.bind(arg); ok {
 					return c.enum(lf.def.Body, en2, lf.def.scope, k)
 				}
 			}
 		}
+		// Any other f[a] (a guard such as active[self]) is a condition, decided
+		// from the values already computed.
+		v := c.apply(f, arg, x.pos())
+		if b, ok := v.(boolV); !ok {
+			throw(x.pos(), "A non-boolean expression (%s) was used as a condition.", fmtValue(v))
+		} else if b {
+			return k()
+		}
+		return false
 	case *ident:
 		if x.Sel != nil {
 			sub, en2, sc2 := c.selectSub(x, en, sc)
