@@ -141,10 +141,7 @@ func TestJunctionIndentation(t *testing.T) {
 func TestTLCGetLevel(t *testing.T) {
 	spec := "---- MODULE L ----\nEXTENDS Naturals, TLC\nVARIABLE x\nInit == x = 0\nNext == x' = x + 1\n" +
 		"C == TLCGet(\"level\") < 3\n====\n"
-	out := checkSource(t, "L", spec, "INIT Init\nNEXT Next\nCONSTRAINT C\n")
-	if !strings.Contains(out, "3 states generated, 2 distinct states found") {
-		t.Errorf("counts differ from TLC's 3 generated, 2 distinct:\n%s", out)
-	}
+	checkStats(t, "L", spec, "INIT Init\nNEXT Next\nCONSTRAINT C\n", "3 states generated, 2 distinct states found")
 }
 
 // TestNamedAssume checks that ASSUME Name == e defines Name for later ASSUMEs and
@@ -308,10 +305,7 @@ Inv == /\ {1..x} \in Parts
        /\ {{1}, 2..x} \in {DP \in SUBSET SUBSET (1..5) : UNION DP = 1..x} <=> x > 0
 ====
 `
-	out := checkSource(t, "MF", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")
-	if !strings.Contains(out, "3 states generated, 3 distinct states found, 0 states left on queue.") {
-		t.Errorf("want TLC's 3 states generated and 3 distinct:\n%s", out)
-	}
+	checkStats(t, "MF", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n", "3 states generated, 3 distinct states found, 0 states left on queue.")
 }
 
 // TestProofLibraries checks that a spec extending modules of the proof system's
@@ -602,10 +596,7 @@ Parts == {DP \in SUBSET SUBSET (1..5) : UNION DP = 1..x}
 Inv == {{7}} \notin Parts /\ {1..x} \in Parts
 ====
 `
-	out := checkSource(t, "FO", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")
-	if !strings.Contains(out, "3 states generated, 3 distinct states found, 0 states left on queue.") {
-		t.Errorf("want 3 states generated and 3 distinct:\n%s", out)
-	}
+	checkStats(t, "FO", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n", "3 states generated, 3 distinct states found, 0 states left on queue.")
 }
 
 // TestActionArgumentWithoutPrime checks that an operator argument that is an action
@@ -615,10 +606,7 @@ Inv == {{7}} \notin Parts /\ {1..x} \in Parts
 func TestActionArgumentWithoutPrime(t *testing.T) {
 	spec := "---- MODULE NS ----\nEXTENDS Naturals\nVARIABLES x, s\nInc == x' = x + 1\nGuarded(A) == A /\\ x < 3\n" +
 		"Twice(A) == (s = 0) /\\ A /\\ (s' = s)\nNext == Twice(Guarded(Inc))\nInit == x = 0 /\\ s = 0\n====\n"
-	out := checkSource(t, "NS", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
-	if !strings.Contains(out, "4 states generated, 4 distinct states found, 0 states left on queue.") {
-		t.Errorf("want TLC's 4 states generated and 4 distinct:\n%s", out)
-	}
+	checkStats(t, "NS", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", "4 states generated, 4 distinct states found, 0 states left on queue.")
 }
 
 // TestRecursiveFunctionInAction checks that f[a], where f is a LET's recursive
@@ -639,8 +627,15 @@ Next == A1 \/ A2 \/ A3 \/ A4
 Init == x = 0
 ====
 `
-	out := checkSource(t, "B", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")
-	if !strings.Contains(out, "13 states generated, 5 distinct states found, 0 states left on queue.") {
-		t.Errorf("want TLC's 13 states generated and 5 distinct:\n%s", out)
+	checkStats(t, "B", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", "13 states generated, 5 distinct states found, 0 states left on queue.")
+}
+
+// checkStats model-checks a module given as text and checks that it ends with the
+// statistics stats ("N states generated, M distinct states found..."), which the
+// callers take from TLC.
+func checkStats(t *testing.T, name, spec, cfg, stats string) {
+	t.Helper()
+	if out := checkSource(t, name, spec, cfg); !strings.Contains(out, stats) {
+		t.Errorf("want TLC's %q:\n%s", stats, out)
 	}
 }
