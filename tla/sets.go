@@ -2,7 +2,6 @@ package tla
 
 import (
 	"slices"
-	"sort"
 	"sync/atomic"
 )
 
@@ -295,8 +294,19 @@ func (c *evaluator) member(x, s Value, pos pos) bool {
 				throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
 			}
 		}
-		i := sort.Search(n, func(i int) bool { return compare(st.Elems[i], x) >= 0 })
-		return i < n && compare(st.Elems[i], x) == 0
+		lo, hi := 0, n
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			switch c := compare(st.Elems[m], x); {
+			case c == 0:
+				return true
+			case c < 0:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+		return false
 	case *intervalV:
 		n, ok := x.(intV)
 		if !ok {

@@ -178,6 +178,30 @@ func compare(a, b Value) int {
 		if y, ok := b.(*modelV); ok {
 			return x.Idx - y.Idx
 		}
+	// Values of one type are compared without ranking their types, and one value
+	// shared by both sides (an element drawn from the set it is looked up in, a
+	// state's unchanged variable) is equal without a walk.
+	case *tupleV:
+		if y, ok := b.(*tupleV); ok {
+			if x == y {
+				return 0
+			}
+			return compareSeq(x.Elems, y.Elems)
+		}
+	case *recordV:
+		if y, ok := b.(*recordV); ok {
+			if x == y {
+				return 0
+			}
+			return compareRecords(x, y)
+		}
+	case *setV:
+		if y, ok := b.(*setV); ok {
+			if x == y {
+				return 0
+			}
+			return compareSeq(x.Elems, y.Elems)
+		}
 	}
 	ra, rb := typeRank(a), typeRank(b)
 	if ra != rb {
@@ -208,16 +232,7 @@ func compare(a, b Value) int {
 	case *tupleV:
 		return compareSeq(x.Elems, b.(*tupleV).Elems)
 	case *recordV:
-		y := b.(*recordV)
-		if len(x.Names) != len(y.Names) {
-			return len(x.Names) - len(y.Names)
-		}
-		for i := range x.Names {
-			if c := strings.Compare(x.Names[i], y.Names[i]); c != 0 {
-				return c
-			}
-		}
-		return compareSeq(x.Vals, y.Vals)
+		return compareRecords(x, b.(*recordV))
 	case *fcnV:
 		y := b.(*fcnV)
 		if c := compareSeq(x.Dom, y.Dom); c != 0 {
@@ -230,12 +245,50 @@ func compare(a, b Value) int {
 	return 0
 }
 
+// compareRecords orders records by their field names, then by their values.
+func compareRecords(x, y *recordV) int {
+	if len(x.Names) != len(y.Names) {
+		return len(x.Names) - len(y.Names)
+	}
+	// Records built by one constructor share their names.
+	if len(x.Names) > 0 && &x.Names[0] != &y.Names[0] {
+		for i := range x.Names {
+			if c := strings.Compare(x.Names[i], y.Names[i]); c != 0 {
+				return c
+			}
+		}
+	}
+	return compareSeq(x.Vals, y.Vals)
+}
+
 // compareSeq orders value lists by length, then element by element.
 func compareSeq(xs, ys []Value) int {
 	if len(xs) != len(ys) {
 		return len(xs) - len(ys)
 	}
 	for i := range xs {
+		// The scalar fast paths of compare, without its call: tuples of model
+		// values and integers (a graph's edges, a process's pc) are most of what
+		// membership tests walk.
+		switch x := xs[i].(type) {
+		case intV:
+			if y, ok := ys[i].(intV); ok {
+				if x != y {
+					if x < y {
+						return -1
+					}
+					return 1
+				}
+				continue
+			}
+		case *modelV:
+			if y, ok := ys[i].(*modelV); ok {
+				if x.Idx != y.Idx {
+					return x.Idx - y.Idx
+				}
+				continue
+			}
+		}
 		if c := compare(xs[i], ys[i]); c != 0 {
 			return c
 		}
