@@ -194,6 +194,18 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 			return &filterSetV{base: set, b: x.B, pred: x.Pred, env: en, scope: sc}
 		}
 		var out []Value
+		if !x.B.Tuple {
+			// One binding, rebound per element, as \A and \E do: the predicate's
+			// value is a Boolean, so nothing it builds keeps the binding.
+			node := &env{name: x.B.Names[0], next: en}
+			for _, el := range c.enumerate(set, x.pos()) {
+				node.val = el
+				if c.evalBool(x.Pred, node, sc) {
+					out = append(out, el)
+				}
+			}
+			return &setV{Elems: out}
+		}
 		for _, el := range c.enumerate(set, x.pos()) {
 			en2, ok := bindPattern(x.B, el, en)
 			if !ok {
