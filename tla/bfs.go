@@ -67,7 +67,7 @@ func encodeState(vals []Value) string {
 // once built, so sharing them is safe, and it saves decoding, allocating and the
 // hashing of values the symmetry hasher has just seen (sameRef).
 func (ch *checker) decodeState(enc []byte) []Value {
-	d := &decoder{buf: enc, models: ch.p.modelList}
+	d := &decoder{buf: enc, models: ch.p.modelList, names: &ch.recNames}
 	vals := make([]Value, len(ch.p.vars))
 	if len(ch.decoded) != len(vals) {
 		ch.decoded = make([]decodedVar, len(vals))
@@ -81,7 +81,7 @@ func (ch *checker) decodeState(enc []byte) []Value {
 			vals[i] = last.val
 			continue
 		}
-		vals[i] = (&decoder{buf: span, models: d.models}).value()
+		vals[i] = (&decoder{buf: span, models: d.models, names: d.names}).value()
 		last.enc = append(last.enc[:0], span...)
 		last.val = vals[i]
 	}

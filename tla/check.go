@@ -215,6 +215,7 @@ type checker struct {
 	symHashed        bool         // fingerprint mode: symmetryKey is the orbit's smallest hash (symhash.go)
 	symHasher        *symHasher   // symmetryHashKey's hasher, made at its first use
 	decoded          []decodedVar // decodeState's last state, variable by variable
+	recNames         recordNames  // decodeState's field-name lists, one per record shape
 	initProps        []namedExpr
 	cfgText          string
 	specPath         string

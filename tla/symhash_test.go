@@ -2,6 +2,8 @@ package tla
 
 import (
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -224,5 +226,62 @@ func TestDecodeStateSharesUnchangedValues(t *testing.T) {
 			}
 		}
 		prev, prevDecoded = vals, got
+	}
+}
+
+// TestDecodedRecordsShareNames checks that the records decodeState builds share one
+// field-name list per shape, nested records included (compareRecords skips the names
+// of records that share them), and that shapes past the table's bound still decode.
+func TestDecodedRecordsShareNames(t *testing.T) {
+	ch := &checker{p: &program{vars: make([]*def, 2)}}
+	rec := func(names string, vals ...Value) Value {
+		return &recordV{Names: strings.Split(names, ","), Vals: vals}
+	}
+	first := map[string]*string{}
+	var check func(v Value)
+	check = func(v Value) {
+		switch x := v.(type) {
+		case *recordV:
+			shape := strings.Join(x.Names, ",")
+			if p, ok := first[shape]; !ok {
+				first[shape] = &x.Names[0]
+			} else if p != &x.Names[0] {
+				t.Errorf("two decoded records of shape %s have names of their own", shape)
+			}
+			for _, e := range x.Vals {
+				check(e)
+			}
+		case *tupleV:
+			for _, e := range x.Elems {
+				check(e)
+			}
+		}
+	}
+	for i := range 20 {
+		n := intV(i)
+		vals := []Value{
+			rec("a,b", n, rec("a,c", n, &tupleV{Elems: []Value{rec("a,b", intV(1), n)}})),
+			&tupleV{Elems: []Value{rec("c", n), rec("a,c", rec("c", n), n)}},
+		}
+		got := ch.decodeState([]byte(encodeState(vals)))
+		if encodeState(got) != encodeState(vals) {
+			t.Fatalf("state %d: decoded %v, encoded %v", i, got, vals)
+		}
+		for _, v := range got {
+			check(v)
+		}
+	}
+	if len(first) != 3 {
+		t.Errorf("shapes seen: %v, want a,b a,c c", first)
+	}
+	for i := range maxRecordShapes + 10 {
+		vals := []Value{rec("f"+strconv.Itoa(i), intV(i)), intV(i)}
+		got := ch.decodeState([]byte(encodeState(vals)))
+		if encodeState(got) != encodeState(vals) {
+			t.Fatalf("shape %d: decoded %v, encoded %v", i, got, vals)
+		}
+	}
+	if n := len(ch.recNames.byKey); n != maxRecordShapes {
+		t.Errorf("%d shapes kept, want the bound %d", n, maxRecordShapes)
 	}
 }

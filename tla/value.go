@@ -252,9 +252,10 @@ func compareRecords(x, y *recordV) int {
 	}
 	// Records built by one constructor share their names.
 	if len(x.Names) > 0 && &x.Names[0] != &y.Names[0] {
-		for i := range x.Names {
-			if c := strings.Compare(x.Names[i], y.Names[i]); c != 0 {
-				return c
+		for i, a := range x.Names {
+			// equality first: it is the usual outcome, and cheaper to establish
+			if b := y.Names[i]; a != b {
+				return strings.Compare(a, b)
 			}
 		}
 	}
@@ -425,6 +426,40 @@ func encode(buf []byte, v Value) []byte {
 type decoder struct {
 	buf    []byte
 	models []*modelV
+	names  *recordNames // nil: every record gets names of its own
+}
+
+// recordNames gives the records a decoder builds one field-name list per shape
+// (field names), shared: decoding allocates no names, and compareRecords sees at
+// once that two records of one shape have the same fields.
+type recordNames struct {
+	byKey map[string][]string // the shape's encoded names -> the shared list
+	key   []byte              // the names of the records being decoded, innermost last
+}
+
+// maxRecordShapes bounds recordNames: a spec whose records take their fields from
+// data could have very many shapes, and those get names of their own.
+const maxRecordShapes = 4096
+
+// shared returns the list of the names encoded in key (uvarint length, then the
+// name, for each field), adding it if there is room.
+func (rn *recordNames) shared(key []byte) []string {
+	if names, ok := rn.byKey[string(key)]; ok {
+		return names
+	}
+	var names []string
+	for k := key; len(k) > 0; {
+		l, n := binary.Uvarint(k)
+		names = append(names, string(k[n:n+int(l)]))
+		k = k[n+int(l):]
+	}
+	if rn.byKey == nil {
+		rn.byKey = map[string][]string{}
+	}
+	if len(rn.byKey) < maxRecordShapes {
+		rn.byKey[string(key)] = names
+	}
+	return names
 }
 
 func (d *decoder) uvarint() uint64 {
@@ -495,6 +530,22 @@ func (d *decoder) value() Value {
 		return t
 	case 'r':
 		n := d.uvarint()
+		if rn := d.names; rn != nil && n > 0 {
+			r := &recordV{Vals: make([]Value, n)}
+			// Values decoded in between append their own records' names after
+			// these, and take them off again.
+			start := len(rn.key)
+			for i := range r.Vals {
+				l := d.uvarint()
+				rn.key = binary.AppendUvarint(rn.key, l)
+				rn.key = append(rn.key, d.buf[:l]...)
+				d.buf = d.buf[l:]
+				r.Vals[i] = d.value()
+			}
+			r.Names = rn.shared(rn.key[start:])
+			rn.key = rn.key[:start]
+			return r
+		}
 		r := &recordV{Names: make([]string, n), Vals: make([]Value, n)}
 		for i := range r.Names {
 			l := d.uvarint()
