@@ -12,29 +12,68 @@ import (
 // sgraph is the reachable state graph: the states the breadth-first search stored, and
 // every step Next takes between them. Each state also has a stuttering self-loop, so
 // every behaviour of the graph is infinite, as TLA+ behaviours are.
+//
+// The steps leaving state s are edges first[s] up to first[s+1], its stuttering
+// self-loop last: a step costs the liveness check 9 bytes, which on models of millions
+// of steps is most of what it holds.
 type sgraph struct {
 	states  [][]Value
 	initial []int32
 	edges   []sedge
-	out     [][]int32 // edge ids leaving each state
+	first   []int32     // per state, its first edge; one more entry ends the last state's
+	labels  []edgeLabel // per edge, when built for StateGraph (buildGraph's labels)
+	// edges and first live outside the heap, where the collector neither scans
+	// them nor lets the heap grow by a multiple of them: free releases them.
+	edgeMem  bigSlice[sedge]
+	firstMem bigSlice[int32]
 }
 
-// sedge is one step of the graph, labelled by the action that produced it.
+// free releases the memory of edges and first; the graph is unusable afterwards.
+func (g *sgraph) free() {
+	g.edgeMem.free()
+	g.firstMem.free()
+	g.edges, g.first = nil, nil
+}
+
+// sedge is one step of the graph.
 type sedge struct {
 	from, to int32
 	stutter  bool
-	label    *def // nil for stuttering or when Next is not split into named actions
-	args     []Value
-	module   string
-	sp       span
 }
+
+// edgeLabel is the action that produced a step.
+type edgeLabel struct {
+	label *def // nil for stuttering or when Next is not split into named actions
+	args  []Value
+}
+
+// outEdges returns the ids of the edges leaving s: lo up to hi, the last one its
+// stuttering self-loop.
+func (g *sgraph) outEdges(s int32) (lo, hi int32) { return g.first[s], g.first[s+1] }
 
 // buildGraph enumerates Next again from every stored state and keeps the steps whose
 // target was stored (states cut off by a CONSTRAINT are not part of the graph, as in
-// TLC).
-func (ch *checker) buildGraph() *sgraph {
+// TLC). With labels, it also keeps each step's action (sgraph.labels).
+func (ch *checker) buildGraph(labels bool) *sgraph {
 	n := ch.store.len()
-	g := &sgraph{states: make([][]Value, n), out: make([][]int32, n)}
+	g := &sgraph{states: make([][]Value, n)}
+	g.firstMem.grow(n + 1)
+	first := g.firstMem.s[:0]
+	// The search counted the steps it generated: room for them all (and the
+	// stuttering ones) at once, not the doublings of appending.
+	steps := max(int(min(ch.res.Generated, 1<<31))+n, 1)
+	g.edgeMem.grow(steps)
+	edges := g.edgeMem.s[:0]
+	addEdge := func(e sedge) {
+		if len(edges) == len(g.edgeMem.s) {
+			g.edgeMem.grow(len(edges) + 1)
+			edges = g.edgeMem.s[:len(edges)]
+		}
+		edges = append(edges, e)
+	}
+	if labels {
+		g.labels = make([]edgeLabel, 0, steps)
+	}
 	for i := range n {
 		g.states[i] = ch.decodeState(ch.store.enc(int32(i)))
 		if ch.store.parent.s[i] < 0 {
@@ -45,6 +84,7 @@ func (ch *checker) buildGraph() *sgraph {
 	next := make([]Value, len(ch.p.vars))
 	for i, s := range g.states {
 		from := int32(i)
+		first = append(first, int32(len(edges)))
 		c.cur = s
 		for k := range next {
 			next[k] = nil
@@ -64,18 +104,22 @@ func (ch *checker) buildGraph() *sgraph {
 			if !ok {
 				return false
 			}
-			e := sedge{from: from, to: to, label: c.label, sp: c.actSpan}
-			if c.label != nil {
-				e.module = c.label.Module
-				e.args = append([]Value(nil), c.labelArgs...)
+			addEdge(sedge{from: from, to: to})
+			if labels {
+				l := edgeLabel{label: c.label}
+				if c.label != nil {
+					l.args = append([]Value(nil), c.labelArgs...)
+				}
+				g.labels = append(g.labels, l)
 			}
-			g.out[i] = append(g.out[i], int32(len(g.edges)))
-			g.edges = append(g.edges, e)
 			return false
 		})
-		g.out[i] = append(g.out[i], int32(len(g.edges)))
-		g.edges = append(g.edges, sedge{from: from, to: from, stutter: true})
+		addEdge(sedge{from: from, to: from, stutter: true})
+		if labels {
+			g.labels = append(g.labels, edgeLabel{})
+		}
 	}
+	g.first, g.edges = append(first, int32(len(edges))), edges
 	return g
 }
 
@@ -123,7 +167,8 @@ func StateGraph(ctx context.Context, specPath string, opts Options) (*Graph, *Re
 	if ch.next == nil {
 		return &Graph{}, res, nil
 	}
-	sg := ch.buildGraph()
+	sg := ch.buildGraph(true)
+	defer sg.free()
 	g := &Graph{States: sg.states}
 	for _, d := range ch.p.vars {
 		g.Vars = append(g.Vars, d.Name)
@@ -131,13 +176,14 @@ func StateGraph(ctx context.Context, specPath string, opts Options) (*Graph, *Re
 	for _, i := range sg.initial {
 		g.Initial = append(g.Initial, int(i))
 	}
-	for _, e := range sg.edges {
+	for i, e := range sg.edges {
 		if e.stutter {
 			continue
 		}
-		ed := Edge{From: int(e.from), To: int(e.to), Args: e.args}
-		if e.label != nil {
-			ed.Action = e.label.Name
+		l := sg.labels[i]
+		ed := Edge{From: int(e.from), To: int(e.to), Args: l.args}
+		if l.label != nil {
+			ed.Action = l.label.Name
 		}
 		g.Edges = append(g.Edges, ed)
 	}

@@ -157,7 +157,7 @@ func (lb *liveBuilder) enabledIn(a int, s int32) (b bool) {
 			panic(r)
 		}
 		b = false
-		for _, e := range lb.g.out[s] {
+		for e, hi := lb.g.outEdges(s); e < hi; e++ {
 			if !lb.g.edges[e].stutter && lb.holdsEdge(at.enabledOf, e) {
 				b = true
 				return
@@ -553,7 +553,8 @@ func (ch *checker) checkLiveness() *Result {
 		return nil
 	}
 	start := time.Now()
-	g := ch.buildGraph()
+	g := ch.buildGraph(false)
+	defer g.free()
 	lb := newLiveBuilder(ch.p, g)
 	for _, a := range ch.live.assume {
 		lb.addFairness(a.e, a.en, a.sc)
@@ -571,7 +572,9 @@ func (ch *checker) checkLiveness() *Result {
 	badAt := int32(-1)
 	for _, p := range ch.live.props {
 		f := tfJoin(true, append(append([]*tformula(nil), lb.assume...), lb.build(p.e, p.en, p.sc, true))...)
-		l := buildProduct(lb, buildTableau(f)).fairCycle()
+		pr := buildProduct(lb, buildTableau(f))
+		l := pr.fairCycle()
+		pr.free()
 		if l == nil {
 			continue
 		}
@@ -665,7 +668,9 @@ func tlcSafetyPrefix(lb *liveBuilder, f *tformula) (*lasso, int32) {
 		if len(rest) == 0 {
 			continue // no tableau: TLC checks this disjunct on components only
 		}
-		l, at := buildProduct(lb, buildTableau(tfJoin(true, rest...))).badPrefix()
+		pr := buildProduct(lb, buildTableau(tfJoin(true, rest...)))
+		l, at := pr.badPrefix()
+		pr.free()
 		if l != nil && (best == nil || at < bestAt) {
 			best, bestAt = l, at
 		}

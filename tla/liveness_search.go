@@ -32,13 +32,20 @@ type pedge struct {
 }
 
 type product struct {
-	lb     *liveBuilder
-	g      *sgraph
-	tab    *tableau
-	nodes  []pnode
-	adj    [][]pedge
-	parent []int32 // BFS tree: shortest paths from the initial nodes
-	index  map[int64]int32
+	lb    *liveBuilder
+	g     *sgraph
+	tab   *tableau
+	nodes []pnode
+	// The edges leaving node v are adj[adjFirst[v]:adjFirst[v+1]] (see out): nodes
+	// are expanded in order, each once, so their edges are appended together.
+	adj      []pedge
+	adjFirst []int32
+	parent   []int32 // BFS tree: shortest paths from the initial nodes
+	// The id+1 of node (s, q) is dense[s*len(tab.nodes)+q], 0 for none: memory
+	// outside the heap, of which only the pages of states reached are ever touched.
+	// Where the product is too large to map, index holds the ids instead.
+	dense bigSlice[int32]
+	index map[int64]int32
 	// SCC search scratch space
 	tIndex, tLow []int32
 	tOn          []bool
@@ -85,21 +92,42 @@ func (p *product) edgeOK(q int32, e int32) bool {
 
 func (p *product) add(s, q, parent int32) int32 {
 	k := int64(s)*int64(len(p.tab.nodes)) + int64(q)
-	if id, ok := p.index[k]; ok {
-		return id
-	}
 	id := int32(len(p.nodes))
-	p.index[k] = id
+	if p.index == nil {
+		if d := p.dense.s[k]; d > 0 {
+			return d - 1
+		}
+		p.dense.s[k] = id + 1
+	} else {
+		if id, ok := p.index[k]; ok {
+			return id
+		}
+		p.index[k] = id
+	}
 	p.nodes = append(p.nodes, pnode{s, q})
-	p.adj = append(p.adj, nil)
 	p.parent = append(p.parent, parent)
 	return id
 }
 
+// out returns the edges leaving product node v.
+func (p *product) out(v int32) []pedge { return p.adj[p.adjFirst[v]:p.adjFirst[v+1]] }
+
+// maxDenseProduct bounds the product nodes (states times tableau nodes) that are
+// indexed by address (product.dense), 16 GiB of address space at most.
+const maxDenseProduct = 1 << 32
+
+// free returns the memory of the product's index.
+func (p *product) free() { p.dense.free() }
+
 // buildProduct explores the product of the state graph with the tableau from its
 // initial nodes, breadth first.
 func buildProduct(lb *liveBuilder, tab *tableau) *product {
-	p := &product{lb: lb, g: lb.g, tab: tab, index: map[int64]int32{}}
+	p := &product{lb: lb, g: lb.g, tab: tab}
+	if n := int64(len(lb.g.states)) * int64(len(tab.nodes)); n <= maxDenseProduct {
+		p.dense.grow(int(max(n, 1)))
+	} else {
+		p.index = map[int64]int32{}
+	}
 	for _, s := range p.g.initial {
 		for _, q := range tab.initial {
 			if p.stateOK(int32(q), s) {
@@ -108,9 +136,10 @@ func buildProduct(lb *liveBuilder, tab *tableau) *product {
 		}
 	}
 	for i := 0; i < len(p.nodes); i++ {
+		p.adjFirst = append(p.adjFirst, int32(len(p.adj)))
 		n := p.nodes[i]
 		tn := tab.nodes[n.q]
-		for _, e := range p.g.out[n.s] {
+		for e, hi := p.g.outEdges(n.s); e < hi; e++ {
 			if !p.edgeOK(n.q, e) {
 				continue
 			}
@@ -118,11 +147,12 @@ func buildProduct(lb *liveBuilder, tab *tableau) *product {
 			for _, q2 := range tn.succ {
 				if p.stateOK(int32(q2), to) {
 					j := p.add(to, int32(q2), int32(i))
-					p.adj[i] = append(p.adj[i], pedge{j, e})
+					p.adj = append(p.adj, pedge{j, e})
 				}
 			}
 		}
 	}
+	p.adjFirst = append(p.adjFirst, int32(len(p.adj)))
 	return p
 }
 
@@ -180,7 +210,7 @@ func (p *product) badPrefix() (l *lasso, at int32) {
 			slices.Reverse(l.states)
 			return l, key[v]
 		}
-		for _, e := range p.adj[v] {
+		for _, e := range p.out(v) {
 			if t := max(key[v], p.nodes[e.to].s); !done[e.to] && t < key[e.to] {
 				key[e.to], prev[e.to] = t, v
 				heap.Push(h, timed{e.to, t})
@@ -273,8 +303,8 @@ func (p *product) sccs(members []int32) [][]int32 {
 		for len(call) > 0 {
 			f := &call[len(call)-1]
 			v := f.v
-			if f.i < len(p.adj[v]) {
-				w := p.adj[v][f.i].to
+			if f.i < len(p.out(v)) {
+				w := p.out(v)[f.i].to
 				f.i++
 				if !p.alive[w] {
 					continue
@@ -370,7 +400,7 @@ func (p *product) fairSets(members []int32) [][]int32 {
 
 func (p *product) nontrivial(comp []int32, st int32) bool {
 	for _, v := range comp {
-		for _, e := range p.adj[v] {
+		for _, e := range p.out(v) {
 			if p.inside(e.to, st) && p.alive[e.to] {
 				return true
 			}
@@ -409,7 +439,7 @@ func (p *product) weaklyFair(comp []int32, st int32) bool {
 
 func (p *product) taken(comp []int32, st int32, f fairCond) bool {
 	for _, v := range comp {
-		for _, e := range p.adj[v] {
+		for _, e := range p.out(v) {
 			if p.inside(e.to, st) && p.alive[e.to] && p.lb.holdsEdge(f.taken, e.edge) {
 				return true
 			}
@@ -453,7 +483,7 @@ func (p *product) pathIn(v int32, st int32, step1 bool, goal func(int32) bool) (
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
-		for _, e := range p.adj[u] {
+		for _, e := range p.out(u) {
 			w := e.to
 			if seen[w] || !p.inside(w, st) || !p.alive[w] {
 				continue
@@ -508,7 +538,7 @@ func (p *product) lasso(comp []int32) *lasso {
 	}
 	takeEdge := func(ok func(e pedge) bool) {
 		has := func(v int32) bool {
-			for _, e := range p.adj[v] {
+			for _, e := range p.out(v) {
 				if p.inside(e.to, st) && p.alive[e.to] && ok(e) {
 					return true
 				}
@@ -517,7 +547,7 @@ func (p *product) lasso(comp []int32) *lasso {
 		}
 		walk(has)
 		v := cycle[len(cycle)-1]
-		for _, e := range p.adj[v] {
+		for _, e := range p.out(v) {
 			if p.inside(e.to, st) && p.alive[e.to] && ok(e) {
 				cycle = append(cycle, e.to)
 				cycEdges = append(cycEdges, e.edge)

@@ -61,7 +61,8 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 	if n == 0 {
 		t.Fatal("no counterexample")
 	}
-	full := ch.buildGraph()
+	full := ch.buildGraph(false)
+	defer full.free()
 	ids := make([]int32, n) // state id of each position
 	for i, st := range res.Trace {
 		id, ok := ch.store.lookup(ch.stateKeyBytes(st.Values))
@@ -79,7 +80,7 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 	}
 	// step finds the graph edge of the step from position a to position b
 	step := func(a, b int) int32 {
-		for _, e := range full.out[ids[a]] {
+		for e, hi := full.outEdges(ids[a]); e < hi; e++ {
 			if full.edges[e].to == ids[b] {
 				return e
 			}
@@ -99,8 +100,8 @@ func verifyLasso(t *testing.T, specPath, cfgPath string, res *Result) {
 		case res.LoopBack > 0:
 			edges[i] = step(i, back)
 		default:
-			out := full.out[ids[i]]
-			edges[i] = out[len(out)-1] // the stuttering self-loop
+			_, hi := full.outEdges(ids[i])
+			edges[i] = hi - 1 // the stuttering self-loop
 		}
 	}
 	lb := newLiveBuilder(ch.p, full)
