@@ -2,7 +2,6 @@ package tla
 
 import (
 	"fmt"
-	"maps"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -241,7 +240,7 @@ func (w *pworker) build(main *checker) (ok bool) {
 	ch.symHashed = main.symHashed
 	ch.c.split = true
 	ch.c.registers = nil
-	ch.p.rank = maps.Clone(main.p.rank)
+	ch.p.setRanks(main.p.rank)
 	w.ch = ch
 	w.next = make([]Value, len(ch.p.vars))
 	return true
@@ -271,7 +270,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 		pr.hi = int32(len(w.succs))
 	}()
 	if len(ch.p.rank) != len(main.p.rank) {
-		ch.p.rank = maps.Clone(main.p.rank)
+		ch.p.setRanks(main.p.rank)
 	}
 	rank0 := len(ch.p.rank)
 	w.out.wrote = false
@@ -357,7 +356,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 	if len(ch.p.rank) != rank0 {
 		// this worker's string order now differs from the search's
 		ok = false
-		ch.p.rank = maps.Clone(main.p.rank)
+		ch.p.setRanks(main.p.rank)
 		clear(w.checked) // outcomes found meanwhile may rest on that order
 	}
 	if w.out.wrote || c.registers != nil {

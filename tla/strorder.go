@@ -1,6 +1,9 @@
 package tla
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // TLC compares strings by the order in which it first met them (it interns every
 // string), not alphabetically: "b" < "a" if "b" occurs first. That order decides
@@ -17,6 +20,24 @@ type strOrder struct {
 	ranked   map[string]bool // modules whose identifiers are ranked
 	semDone  map[string]bool
 	semOrder []*module
+	// fieldOrders holds fieldOrder's results by the address of a record's first
+	// field name (records of one shape share their names), for as long as rank
+	// stays as it was: a string ranked anew, or ranks taken from another
+	// program (setRanks), empty it.
+	fieldOrders map[*string][]int
+	// the entry of fieldOrders found last
+	lastFields     *string
+	lastFieldOrder []int
+}
+
+// maxFieldOrders bounds strOrder.fieldOrders: records whose names were built one by
+// one (from a function's domain) each have names of their own.
+const maxFieldOrders = 4096
+
+// setRanks replaces the ranks with a copy of rank.
+func (o *strOrder) setRanks(rank map[string]int32) {
+	o.rank = maps.Clone(rank)
+	o.fieldOrders, o.lastFieldOrder = nil, nil
 }
 
 func (p *program) strRank(s string) int32 {
@@ -27,6 +48,7 @@ func (p *program) strRank(s string) int32 {
 	if !ok {
 		r = int32(len(p.rank))
 		p.rank[s] = r
+		p.fieldOrders, p.lastFieldOrder = nil, nil
 	}
 	return r
 }

@@ -2,6 +2,7 @@ package tla
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -283,5 +284,34 @@ func TestDecodedRecordsShareNames(t *testing.T) {
 	}
 	if n := len(ch.recNames.byKey); n != maxRecordShapes {
 		t.Errorf("%d shapes kept, want the bound %d", n, maxRecordShapes)
+	}
+}
+
+// TestFieldOrderFollowsRanks checks that the cached order of a record's fields is
+// TLC's for the ranks in force: records compared after the ranks change (a worker
+// taking the merged ranks, a string met for the first time) are not ordered by the
+// old ones.
+func TestFieldOrderFollowsRanks(t *testing.T) {
+	p := &program{}
+	names := []string{"a", "b", "c"}
+	p.setRanks(map[string]int32{"b": 0, "c": 1, "a": 2})
+	if got := p.fieldOrder(names, nil); !slices.Equal(got, []int{1, 2, 0}) {
+		t.Fatalf("order %v, want [1 2 0] (b, c, a)", got)
+	}
+	p.setRanks(map[string]int32{"c": 0, "a": 1, "b": 2})
+	if got := p.fieldOrder(names, nil); !slices.Equal(got, []int{2, 0, 1}) {
+		t.Fatalf("after new ranks: order %v, want [2 0 1] (c, a, b)", got)
+	}
+	// a name ranked for the first time comes last, and the order of others holds
+	more := []string{"a", "d"}
+	if got := p.fieldOrder(more, nil); !slices.Equal(got, []int{0, 1}) {
+		t.Fatalf("order %v, want [0 1] (a, then the new d)", got)
+	}
+	if got := p.fieldOrder(names, nil); !slices.Equal(got, []int{2, 0, 1}) {
+		t.Fatalf("after ranking d: order %v, want [2 0 1]", got)
+	}
+	// records that share the first names but not their number are not confused
+	if got := p.fieldOrder(names[:2], nil); !slices.Equal(got, []int{0, 1}) {
+		t.Fatalf("order of a, b: %v, want [0 1]", got)
 	}
 }

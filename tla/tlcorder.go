@@ -105,8 +105,33 @@ func b2i(b bool) int {
 	return 0
 }
 
-// fieldOrder returns the indices of names in TLC's order of field names.
+// fieldOrder returns the indices of names in TLC's order of field names. The result
+// may be shared: callers only read it.
 func (p *program) fieldOrder(names []string, buf []int) []int {
+	if len(names) == 0 {
+		return buf[:0]
+	}
+	if idx := p.lastFieldOrder; idx != nil && p.lastFields == &names[0] && len(idx) == len(names) {
+		return idx // most comparisons are of records of one shape
+	}
+	if idx, ok := p.fieldOrders[&names[0]]; ok && len(idx) == len(names) {
+		p.lastFields, p.lastFieldOrder = &names[0], idx
+		return idx
+	}
+	idx := p.rankFields(names, buf)
+	if len(p.fieldOrders) < maxFieldOrders {
+		if p.fieldOrders == nil {
+			p.fieldOrders = map[*string][]int{}
+		}
+		idx = slices.Clone(idx)
+		p.fieldOrders[&names[0]] = idx
+		p.lastFields, p.lastFieldOrder = &names[0], idx
+	}
+	return idx
+}
+
+// rankFields is fieldOrder without its cache.
+func (p *program) rankFields(names []string, buf []int) []int {
 	idx := buf[:0]
 	var small [8]int32
 	ranks := small[:0]
