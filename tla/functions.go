@@ -145,8 +145,7 @@ func (c *evaluator) apply(f, arg Value, pos pos) Value {
 		}
 	case *fcnV:
 		arg = c.canon(arg, pos)
-		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], arg) >= 0 })
-		if i < len(x.Dom) && compare(x.Dom[i], arg) == 0 {
+		if i := search(x.Dom, arg); i >= 0 {
 			return x.Vals[i]
 		}
 	case *lazyFcnV:
@@ -215,7 +214,10 @@ func (c *evaluator) except(f Value, keys []Value, val expr, en *env, sc *scope, 
 		return &recordV{Names: x.Names, Vals: vals}
 	case *fcnV:
 		vals := append([]Value(nil), x.Vals...)
-		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
+		i := search(x.Dom, k)
+		if i < 0 {
+			i = sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
+		}
 		vals[i] = nv
 		return &fcnV{Dom: x.Dom, Vals: vals}
 	}
@@ -238,8 +240,7 @@ func (c *evaluator) tryApply(f, k Value) (Value, bool) {
 			}
 		}
 	case *fcnV:
-		i := sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
-		if i < len(x.Dom) && compare(x.Dom[i], k) == 0 {
+		if i := search(x.Dom, k); i >= 0 {
 			return x.Vals[i], true
 		}
 	default:

@@ -294,19 +294,7 @@ func (c *evaluator) member(x, s Value, pos pos) bool {
 				throw(pos, "Attempted to check if the value %s is an element of %s.", fmtValue(x), fmtValue(s))
 			}
 		}
-		lo, hi := 0, n
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			switch c := compare(st.Elems[m], x); {
-			case c == 0:
-				return true
-			case c < 0:
-				lo = m + 1
-			default:
-				hi = m
-			}
-		}
-		return false
+		return search(st.Elems, x) >= 0
 	case *intervalV:
 		n, ok := x.(intV)
 		if !ok {

@@ -245,6 +245,68 @@ func compare(a, b Value) int {
 	return 0
 }
 
+// search returns the index of v in vs, which is sorted and duplicate-free (a set's
+// elements, a function's domain), or -1. Model values and integers, the usual
+// domains, are compared without compare's call while the elements met are of their
+// kind.
+func search(vs []Value, v Value) int {
+	lo, hi := 0, len(vs)
+	switch x := v.(type) {
+	case *modelV:
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			y, ok := vs[m].(*modelV)
+			if !ok {
+				return searchAny(vs[lo:hi], v, lo)
+			}
+			switch {
+			case y.Idx == x.Idx:
+				return m
+			case y.Idx < x.Idx:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+		return -1
+	case intV:
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			y, ok := vs[m].(intV)
+			if !ok {
+				return searchAny(vs[lo:hi], v, lo)
+			}
+			switch {
+			case y == x:
+				return m
+			case y < x:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+		return -1
+	}
+	return searchAny(vs, v, 0)
+}
+
+// searchAny is search by compare; off is added to the index found.
+func searchAny(vs []Value, v Value, off int) int {
+	lo, hi := 0, len(vs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch c := compare(vs[m], v); {
+		case c == 0:
+			return off + m
+		case c < 0:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return -1
+}
+
 // compareRecords orders records by their field names, then by their values.
 func compareRecords(x, y *recordV) int {
 	if len(x.Names) != len(y.Names) {
