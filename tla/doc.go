@@ -84,7 +84,9 @@
 // exactly on the complete state graph: a tableau of the negated property, its product
 // with the graph, and a search for fair accepting strongly connected components with
 // the spec's WF and SF as acceptance conditions (liveness.go describes it, and where
-// the report differs from TLC's). StateGraph returns the reachable graph with every
+// the report differs from TLC's). The graph is held in memory, where TLC keeps it on
+// disk: each state's values, and 12 bytes a step, the steps and the product's index
+// outside the Go heap. StateGraph returns the reachable graph with every
 // step labelled by its action and arguments; ValidateTrace decides whether a logged
 // NDJSON trace is a behaviour of the spec.
 //
