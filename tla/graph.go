@@ -14,8 +14,8 @@ import (
 // every behaviour of the graph is infinite, as TLA+ behaviours are.
 //
 // The steps leaving state s are edges first[s] up to first[s+1], its stuttering
-// self-loop last: a step costs the liveness check 9 bytes, which on models of millions
-// of steps is most of what it holds.
+// self-loop last: a step costs the liveness check 12 bytes, which on models of
+// millions of steps is most of what it holds.
 type sgraph struct {
 	states  [][]Value
 	initial []int32

@@ -43,7 +43,8 @@ type product struct {
 	parent   []int32 // BFS tree: shortest paths from the initial nodes
 	// The id+1 of node (s, q) is dense[s*len(tab.nodes)+q], 0 for none: memory
 	// outside the heap, of which only the pages of states reached are ever touched.
-	// Where the product is too large to map, index holds the ids instead.
+	// Where the product is too large for that, or the system has no such memory,
+	// index holds the ids instead.
 	dense bigSlice[int32]
 	index map[int64]int32
 	// SCC search scratch space
@@ -113,7 +114,8 @@ func (p *product) add(s, q, parent int32) int32 {
 func (p *product) out(v int32) []pedge { return p.adj[p.adjFirst[v]:p.adjFirst[v+1]] }
 
 // maxDenseProduct bounds the product nodes (states times tableau nodes) that are
-// indexed by address (product.dense), 16 GiB of address space at most.
+// indexed by address (product.dense): 16 GiB of address space at most, of which a
+// search touches the pages of the states it reaches.
 const maxDenseProduct = 1 << 32
 
 // free returns the memory of the product's index.
@@ -123,9 +125,7 @@ func (p *product) free() { p.dense.free() }
 // initial nodes, breadth first.
 func buildProduct(lb *liveBuilder, tab *tableau) *product {
 	p := &product{lb: lb, g: lb.g, tab: tab}
-	if n := int64(len(lb.g.states)) * int64(len(tab.nodes)); n <= maxDenseProduct {
-		p.dense.grow(int(max(n, 1)))
-	} else {
+	if n := int64(len(lb.g.states)) * int64(len(tab.nodes)); n > maxDenseProduct || !p.dense.reserve(int(max(n, 1))) {
 		p.index = map[int64]int32{}
 	}
 	for _, s := range p.g.initial {

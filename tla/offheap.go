@@ -31,6 +31,18 @@ func (b *bigSlice[T]) grow(n int) {
 	b.mem, b.s = mem, s
 }
 
+// reserve makes b an array of n elements whose memory is taken only as they are
+// written (reserveBytes), and reports whether the system gave it. b must be empty.
+func (b *bigSlice[T]) reserve(n int) bool {
+	var zero T
+	mem := reserveBytes(n * int(unsafe.Sizeof(zero)))
+	if mem == nil {
+		return false
+	}
+	b.mem, b.s = mem, unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(mem))), n)
+	return true
+}
+
 // free returns the memory; the slice is empty afterwards.
 func (b *bigSlice[T]) free() {
 	freeBytes(b.mem)

@@ -6,3 +6,6 @@ package tla
 func allocBytes(n int) []byte { return make([]byte, n) }
 
 func freeBytes([]byte) {}
+
+// reserveBytes has no memory that costs only what is touched here: nil.
+func reserveBytes(int) []byte { return nil }

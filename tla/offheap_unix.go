@@ -18,3 +18,15 @@ func freeBytes(b []byte) {
 		_ = syscall.Munmap(b)
 	}
 }
+
+// reserveBytes returns n zeroed bytes outside the Go heap of which only the pages
+// written take memory, nil if the system refuses them. The mapping is not counted
+// against the system's commit limit (MAP_NORESERVE): it is address space for an
+// index of which a search typically touches a small part.
+func reserveBytes(n int) []byte {
+	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE|syscall.MAP_NORESERVE)
+	if err != nil {
+		return nil
+	}
+	return b
+}
