@@ -53,6 +53,9 @@ type Options struct {
 
 	batch    int // queued states per parallel batch; 0 = a default (tests set it small)
 	queueMem int // bytes of queue kept in memory before it spills to disk; 0 = a default
+	// productMap indexes the liveness check's product in a map, as where no memory
+	// can be reserved for its index by address (tests)
+	productMap bool
 }
 
 // State is one state of a behaviour: variable values in declaration order.

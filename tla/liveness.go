@@ -95,11 +95,12 @@ type fairCond struct {
 // liveBuilder turns TLA+ temporal formulas into tformulas over atoms and evaluates the
 // atoms on the state graph, caching every result.
 type liveBuilder struct {
-	c      *evaluator
-	g      *sgraph
-	atoms  []liveAtom
-	fair   []fairCond
-	assume []*tformula // temporal assumptions that are not plain fairness
+	c          *evaluator
+	g          *sgraph
+	productMap bool // Options.productMap
+	atoms      []liveAtom
+	fair       []fairCond
+	assume     []*tformula // temporal assumptions that are not plain fairness
 	// caches: per atom, per state (state atoms) or per edge (action atoms);
 	// 0 unknown, 1 false, 2 true
 	cache    [][]int8
@@ -556,6 +557,7 @@ func (ch *checker) checkLiveness() *Result {
 	g := ch.buildGraph(false)
 	defer g.free()
 	lb := newLiveBuilder(ch.p, g)
+	lb.productMap = ch.opts.productMap
 	for _, a := range ch.live.assume {
 		lb.addFairness(a.e, a.en, a.sc)
 	}

@@ -12,9 +12,10 @@ import (
 	"testing"
 )
 
-// TestFingerprintSameAsExact checks every corpus spec in both storage modes, and with
-// the queue spilling to disk after a few hundred bytes: the counts, the verdict and
-// the counterexample (rebuilt from fingerprints in fingerprint mode) must be the same.
+// TestFingerprintSameAsExact checks every corpus spec in both storage modes, with
+// the queue spilling to disk after a few hundred bytes, and with the liveness
+// product indexed in a map: the counts, the verdict and the counterexample (rebuilt
+// from fingerprints in fingerprint mode) must be the same.
 func TestFingerprintSameAsExact(t *testing.T) {
 	exp, err := readCorpus()
 	if err != nil {
@@ -28,18 +29,21 @@ func TestFingerprintSameAsExact(t *testing.T) {
 			for _, f := range e.Flags {
 				base.NoDeadlock = base.NoDeadlock || f == "-deadlock"
 			}
-			run := func(exact bool, queueMem int) (*Result, string) {
+			run := func(exact bool, queueMem int, productMap bool) (*Result, string) {
 				opts := base
-				opts.Exact, opts.queueMem = exact, queueMem
+				opts.Exact, opts.queueMem, opts.productMap = exact, queueMem, productMap
 				res, err := CheckFile(context.Background(), specPath, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
 				return res, fmt.Sprint(res.ExitCode, res.Violation, res.ViolatedName, res.Generated, res.Distinct, res.Depth, res.LoopBack, res.Trace)
 			}
-			_, exact := run(true, 0)
-			fpRes, fp := run(false, 0)
-			_, spilled := run(false, 256)
+			_, exact := run(true, 0, false)
+			fpRes, fp := run(false, 0, false)
+			_, spilled := run(false, 256, false)
+			if _, mapped := run(false, 0, true); mapped != fp {
+				t.Errorf("liveness product indexed in a map:\n%s\nby address:\n%s", mapped, fp)
+			}
 			if fp != exact {
 				t.Errorf("fingerprint mode:\n%s\nexact mode:\n%s", fp, exact)
 			}
