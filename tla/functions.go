@@ -214,11 +214,7 @@ func (c *evaluator) except(f Value, keys []Value, val expr, en *env, sc *scope, 
 		return &recordV{Names: x.Names, Vals: vals}
 	case *fcnV:
 		vals := append([]Value(nil), x.Vals...)
-		i := search(x.Dom, k)
-		if i < 0 {
-			i = sort.Search(len(x.Dom), func(i int) bool { return compare(x.Dom[i], k) >= 0 })
-		}
-		vals[i] = nv
+		vals[search(x.Dom, k)] = nv // in the domain: tryApply found it
 		return &fcnV{Dom: x.Dom, Vals: vals}
 	}
 	throw(pos, "EXCEPT applied to a non-function %s.", fmtValue(f))

@@ -207,6 +207,7 @@ func compare(a, b Value) int {
 	if ra != rb {
 		return ra - rb
 	}
+	// one type on both sides, of a kind the switch above leaves to here
 	switch x := a.(type) {
 	case boolV:
 		y := b.(boolV)
@@ -217,30 +218,12 @@ func compare(a, b Value) int {
 			return -1
 		}
 		return 1
-	case intV:
-		y := b.(intV)
-		if x < y {
-			return -1
-		} else if x > y {
-			return 1
-		}
-		return 0
-	case strV:
-		return strings.Compare(string(x), string(b.(strV)))
-	case *modelV:
-		return x.Idx - b.(*modelV).Idx
-	case *tupleV:
-		return compareSeq(x.Elems, b.(*tupleV).Elems)
-	case *recordV:
-		return compareRecords(x, b.(*recordV))
 	case *fcnV:
 		y := b.(*fcnV)
 		if c := compareSeq(x.Dom, y.Dom); c != 0 {
 			return c
 		}
 		return compareSeq(x.Vals, y.Vals)
-	case *setV:
-		return compareSeq(x.Elems, b.(*setV).Elems)
 	}
 	return 0
 }
