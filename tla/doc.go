@@ -43,7 +43,7 @@
 // # Checking
 //
 // The search is breadth first. By default, as in TLC, the seen set holds a 64-bit
-// fingerprint of each distinct state (8 to 16 bytes a state, outside the Go heap; the
+// fingerprint of each distinct state (11 to 14 bytes a state, outside the Go heap; the
 // parents a counterexample needs go to a temporary file, as TLC's trace file does),
 // and the queue of unexplored states spills to a temporary file beyond 256 KB,
 // so the memory a run needs grows slowly with the model: large models are what people

@@ -179,3 +179,61 @@ func TestFingerprintTracePrintsOnce(t *testing.T) {
 		t.Errorf("fingerprint mode printed\n%s\nexact mode\n%s", outputs[false], outputs[true])
 	}
 }
+
+// TestStoreTablesGrowByAQuarter stores many states and checks, as the store grows,
+// that no table is more than 3/4 full and that large ones stay well filled: a table
+// grows by a quarter, not by doubling.
+func TestStoreTablesGrowByAQuarter(t *testing.T) {
+	st := newStateStore(false, 0)
+	defer st.free()
+	const n = 600_000
+	for i := range n {
+		st.add(fmt.Appendf(nil, "s%d", i), nil, -1)
+		if i%50_000 != 0 && i != n-1 {
+			continue
+		}
+		for j := range st.shards {
+			sh := &st.shards[j]
+			size := len(sh.table.s)
+			if size%shardPage != 0 || 4*sh.used > 3*size {
+				t.Fatalf("after %d states, shard %d: %d of %d entries used", i+1, j, sh.used, size)
+			}
+			if size >= 16*shardPage && float64(sh.used) < 0.55*float64(size) {
+				t.Fatalf("after %d states, shard %d: only %d of %d entries used", i+1, j, sh.used, size)
+			}
+		}
+	}
+	for i := range n {
+		if _, ok := st.lookup(fmt.Appendf(nil, "s%d", i)); !ok {
+			t.Fatalf("state %d not found", i)
+		}
+	}
+}
+
+// TestStoreProbesWrapAround stores states whose first slot is a table's last, so
+// that their probes wrap to its start, in both modes.
+func TestStoreProbesWrapAround(t *testing.T) {
+	for _, exact := range []bool{false, true} {
+		st := newStateStore(exact, 0)
+		// shard 0, and every bit that chooses the slot set (in exact mode those
+		// of the high half): the first slot is the last of any table
+		fp := func(i int) uint64 { return (uint64(1)<<58 - 1) &^ uint64(i) }
+		key := func(i int) []byte { return fmt.Appendf(nil, "k%d", i) }
+		for i := range 5 {
+			st.addFP(fp(i), key(i), nil, -1)
+		}
+		tab := st.shards[0].table.s
+		if tab[len(tab)-1] == 0 || tab[0] == 0 || tab[3] == 0 {
+			t.Fatalf("exact=%v: entries not at the end and the start of the table", exact)
+		}
+		for i := range 5 {
+			if _, ok := st.lookupFP(fp(i), key(i)); !ok {
+				t.Fatalf("exact=%v: state %d not found", exact, i)
+			}
+		}
+		if _, ok := st.lookupFP(fp(9), key(9)); ok {
+			t.Fatalf("exact=%v: found a state never stored", exact)
+		}
+		st.free()
+	}
+}
