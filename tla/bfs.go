@@ -473,8 +473,8 @@ func (ch *checker) bfs() (res *Result) {
 		batchLeft = len(batch) - bpos
 		ch.queueLeft = ch.left(batchLeft)
 		if pl != nil {
-			if succs, ok := pl.take(q.id); ok {
-				ch.mergeClean(q, succs)
+			if succs, arena, ok := pl.take(q.id); ok {
+				ch.mergeClean(q, succs, arena)
 				ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 				continue
 			}

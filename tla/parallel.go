@@ -50,15 +50,23 @@ func (o Options) workers() int {
 // batch stay a small fraction of the memory the seen set takes.
 const defaultBatch = 512
 
-// psucc is one successor as a worker computed it.
+// psucc is one successor as a worker computed it. Its bytes live in the worker's
+// arena, so that a batch's successors hold no pointers: the collector, which runs
+// often with the store off the heap, then has nothing of them to mark.
 type psucc struct {
-	key   string // seen-set key; "" when seen
-	enc   string // stored encoding when it differs from key (VIEW, SYMMETRY)
-	fp    uint64 // the key's fingerprint, so that the merge need not hash it again
-	old   int32  // id of the equal state stored before the batch (exact mode), or -1
-	seen  bool   // an equal state was stored before the batch
+	key   arenaSpan // seen-set key in the arena; empty when seen
+	enc   arenaSpan // stored encoding when it differs from key (VIEW, SYMMETRY)
+	fp    uint64    // the key's fingerprint, so that the merge need not hash it again
+	old   int32     // id of the equal state stored before the batch (exact mode), or -1
+	seen  bool      // an equal state was stored before the batch
 	flags uint8
 }
+
+// arenaSpan is a range of a worker's arena.
+type arenaSpan struct{ lo, hi int32 }
+
+// in returns the bytes of sp in arena.
+func (sp arenaSpan) in(arena []byte) []byte { return arena[sp.lo:sp.hi:sp.hi] }
 
 const (
 	succSkip    uint8 = 1 << iota // an ACTION_CONSTRAINT excludes the step
@@ -80,16 +88,68 @@ type pworker struct {
 	out   *touchWriter
 	next  []Value
 	succs []psucc
-	// checked holds the successors this worker checked in this batch, keyed by
-	// their seen-set key: TLC's states often have many predecessors in one level.
-	checked map[string]checkedSucc
+	arena []byte // the bytes of this batch's successors
+	// checked holds the successors this worker checked in this batch, by the
+	// fingerprint of their seen-set key (TLC's states often have many predecessors
+	// in one level); equal fingerprints are chained through checkedSucc.next.
+	checked map[uint64]int32
+	outcome []checkedSucc
 }
 
 // checkedSucc is the outcome of a successor's state checks.
 type checkedSucc struct {
-	key   string
+	key   arenaSpan
+	next  int32 // index of the next outcome with the same fingerprint, or -1
 	flags uint8
 	depth int32 // of the state it succeeds (TLCGet("level") may be read)
+}
+
+// lookupChecked returns the outcome recorded for key, whose fingerprint is fp.
+func (w *pworker) lookupChecked(fp uint64, key []byte) (checkedSucc, bool) {
+	i, ok := w.checked[fp]
+	for ok && i >= 0 {
+		o := w.outcome[i]
+		if string(o.key.in(w.arena)) == string(key) {
+			return o, true
+		}
+		i = o.next
+	}
+	return checkedSucc{}, false
+}
+
+// recordChecked records the outcome o of a key whose fingerprint is fp.
+func (w *pworker) recordChecked(fp uint64, o checkedSucc) {
+	o.next = -1
+	if i, ok := w.checked[fp]; ok {
+		o.next = i
+	}
+	w.checked[fp] = int32(len(w.outcome))
+	w.outcome = append(w.outcome, o)
+}
+
+// add appends b to the arena and returns its range.
+func (w *pworker) add(b []byte) arenaSpan {
+	lo := len(w.arena)
+	w.arena = append(w.arena, b...)
+	return arenaSpan{int32(lo), int32(len(w.arena))}
+}
+
+// addEncoding appends the encoding of vals to the arena and returns its span.
+func (w *pworker) addEncoding(vals []Value) arenaSpan {
+	lo := len(w.arena)
+	for _, v := range vals {
+		w.arena = encode(w.arena, v)
+	}
+	return arenaSpan{int32(lo), int32(len(w.arena))}
+}
+
+// reset empties the worker's successors, arena and outcomes for a new batch.
+func (w *pworker) reset() {
+	w.succs, w.arena, w.outcome = w.succs[:0], w.arena[:0], w.outcome[:0]
+	if w.checked == nil {
+		w.checked = map[uint64]int32{}
+	}
+	clear(w.checked)
 }
 
 // touchWriter records that something was printed.
@@ -161,11 +221,7 @@ func (pl *pool) expand(batch []queued) {
 	// states taken at a time: few enough that every worker gets some of a small batch
 	chunk := int64(max(1, min(8, len(pl.ids)/(4*len(pl.workers)))))
 	work := func(w *pworker) {
-		w.succs = w.succs[:0]
-		if w.checked == nil {
-			w.checked = map[string]checkedSucc{}
-		}
-		clear(w.checked)
+		w.reset()
 		if pl.ch.opts.batch > 0 {
 			// tests: deal the states round robin, so that every worker gets some
 			// however the goroutines happen to be scheduled
@@ -195,9 +251,10 @@ func (pl *pool) expand(batch []queued) {
 	wg.Wait()
 }
 
-// take returns the successors of the next state of the batch, which must be id, and
-// whether they can be merged without evaluating anything.
-func (pl *pool) take(id int32) ([]psucc, bool) {
+// take returns the successors of the next state of the batch, which must be id, the
+// arena that holds their bytes, and whether they can be merged without evaluating
+// anything.
+func (pl *pool) take(id int32) ([]psucc, []byte, bool) {
 	i := pl.pos
 	pl.pos++
 	if pl.ids[i] != id {
@@ -210,9 +267,10 @@ func (pl *pool) take(id int32) ([]psucc, bool) {
 		pl.off = true
 	}
 	if !r.clean || pl.off {
-		return nil, false
+		return nil, nil, false
 	}
-	return pl.workers[r.w].succs[r.lo:r.hi], true
+	w := pl.workers[r.w]
+	return w.succs[r.lo:r.hi], w.arena, true
 }
 
 // build loads the worker's own copy of the program.
@@ -250,6 +308,7 @@ func (w *pworker) build(main *checker) (ok bool) {
 // the single-worker search makes, in the same order.
 func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 	pr = pparent{w: w.idx, lo: int32(len(w.succs))}
+	arena0, outcome0 := len(w.arena), len(w.outcome)
 	if w.ch == nil && !w.build(main) {
 		pr.hi = pr.lo
 		return pr
@@ -263,9 +322,17 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 			w.ch = nil
 			pr.clean = false
 			clear(w.checked)
+			w.outcome = w.outcome[:0]
 		}
 		if !pr.clean {
 			w.succs = w.succs[:pr.lo]
+			w.arena = w.arena[:arena0]
+			if len(w.outcome) > outcome0 {
+				// outcomes of this state's successors point into the bytes just
+				// dropped: forget every outcome rather than unchain them one by one
+				clear(w.checked)
+				w.outcome = w.outcome[:0]
+			}
 		}
 		pr.hi = int32(len(w.succs))
 	}()
@@ -311,7 +378,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 			sc.old, sc.seen = old, true
 		} else {
 			byValue := ch.view == nil && ch.symmetry == nil
-			if prev, found := w.checked[string(kb)]; found && (prev.flags == 0 || byValue && prev.depth == int32(depth)) {
+			if prev, found := w.lookupChecked(sc.fp, kb); found && (prev.flags == 0 || byValue && prev.depth == int32(depth)) {
 				// Met before in this batch. The same state from a state of the
 				// same level has the same outcome. An equal one (the same key)
 				// that was within the constraints and passed every check is
@@ -320,12 +387,12 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 				// single worker does not make them either.
 				sc.key, sc.flags = prev.key, prev.flags // sc.fp is the same
 				if !byValue {
-					sc.enc = encodeState(next) // as if first, should the argument ever fail
+					sc.enc = w.addEncoding(next) // as if first, should the argument ever fail
 				}
 			} else {
-				sc.key = string(kb)
+				sc.key = w.add(kb)
 				if !byValue {
-					sc.enc = encodeState(next)
+					sc.enc = w.addEncoding(next)
 				}
 				if !ch.satisfies(ch.constraints, next) {
 					sc.flags = succOutside
@@ -337,7 +404,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 					}
 				}
 				if byValue || sc.flags == 0 {
-					w.checked[sc.key] = checkedSucc{key: sc.key, flags: sc.flags, depth: int32(depth)}
+					w.recordChecked(sc.fp, checkedSucc{key: sc.key, flags: sc.flags, depth: int32(depth)})
 				}
 			}
 		}
@@ -358,6 +425,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 		ok = false
 		ch.p.setRanks(main.p.rank)
 		clear(w.checked) // outcomes found meanwhile may rest on that order
+		w.outcome = w.outcome[:0]
 	}
 	if w.out.wrote || c.registers != nil {
 		ok = false
@@ -373,7 +441,7 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 
 // mergeClean does what the single-worker search does with the successors of state
 // q when every check on them holds: count, deduplicate, store and queue them.
-func (ch *checker) mergeClean(q queued, succs []psucc) {
+func (ch *checker) mergeClean(q queued, succs []psucc, arena []byte) {
 	r := ch.res
 	pid, depth := q.id, q.depth
 	for i := range succs {
@@ -384,7 +452,7 @@ func (ch *checker) mergeClean(q queued, succs []psucc) {
 		}
 		old, seen := sc.old, sc.seen
 		if !seen {
-			old, seen = ch.store.lookupFP(sc.fp, unsafeBytes(sc.key))
+			old, seen = ch.store.lookupFP(sc.fp, sc.key.in(arena))
 		}
 		if seen {
 			if ch.dotOut != nil {
@@ -396,10 +464,10 @@ func (ch *checker) mergeClean(q queued, succs []psucc) {
 			continue
 		}
 		var enc []byte
-		if sc.enc != "" {
-			enc = unsafeBytes(sc.enc)
+		if sc.enc.hi > sc.enc.lo {
+			enc = sc.enc.in(arena)
 		}
-		id := ch.addState(sc.fp, unsafeBytes(sc.key), nil, enc, pid, depth+1)
+		id := ch.addState(sc.fp, sc.key.in(arena), nil, enc, pid, depth+1)
 		r.Distinct++
 		if int(depth+1) > r.Depth {
 			r.Depth = int(depth + 1)

@@ -160,3 +160,31 @@ func diffParallel(t *testing.T, what string, want, got parallelRun) {
 		t.Errorf("%s: state graph differs from one worker's", what)
 	}
 }
+
+// TestCheckedOutcomesByKey records outcomes of different keys under one fingerprint
+// and finds each by its key, never another's; a new batch forgets them.
+func TestCheckedOutcomesByKey(t *testing.T) {
+	w := &pworker{}
+	w.reset()
+	const fp = 42
+	a, b := w.add([]byte("state a")), w.add([]byte("state b"))
+	w.recordChecked(fp, checkedSucc{key: a, flags: succOutside, depth: 1})
+	w.recordChecked(fp, checkedSucc{key: b, depth: 2})
+	w.recordChecked(fp+1, checkedSucc{key: w.add([]byte("state c")), depth: 3})
+	for _, c := range []struct {
+		key   string
+		depth int32
+	}{{"state a", 1}, {"state b", 2}} {
+		o, ok := w.lookupChecked(fp, []byte(c.key))
+		if !ok || o.depth != c.depth || string(o.key.in(w.arena)) != c.key {
+			t.Errorf("%s: outcome %+v %v, want depth %d", c.key, o, ok, c.depth)
+		}
+	}
+	if o, ok := w.lookupChecked(fp, []byte("state c")); ok {
+		t.Errorf("state c found under another fingerprint: %+v", o)
+	}
+	w.reset()
+	if o, ok := w.lookupChecked(fp, []byte("state a")); ok {
+		t.Errorf("outcome kept across batches: %+v", o)
+	}
+}
