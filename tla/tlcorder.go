@@ -123,9 +123,10 @@ func (p *program) fieldOrder(names []string, buf []int) []int {
 		if p.fieldOrders == nil {
 			p.fieldOrders = map[*string][]int{}
 		}
-		idx = slices.Clone(idx)
-		p.fieldOrders[&names[0]] = idx
-		p.lastFields, p.lastFieldOrder = &names[0], idx
+		kept := slices.Clone(idx) // a new variable: buf itself must not flow into the cache, or it escapes
+		p.fieldOrders[&names[0]] = kept
+		p.lastFields, p.lastFieldOrder = &names[0], kept
+		return kept
 	}
 	return idx
 }
