@@ -17,48 +17,34 @@ type queued struct {
 
 // stateKeyBytes returns the seen-set key of a state in a reused buffer.
 func (ch *checker) stateKeyBytes(vals []Value) []byte {
-	if ch.symmetry != nil && ch.view == nil {
-		return ch.symmetryKey(vals)
-	}
 	if ch.view != nil {
-		return []byte(ch.stateKey(vals))
-	}
-	b := ch.buf[:0]
-	for _, v := range vals {
-		b = encode(b, v)
-	}
-	ch.buf = b
-	return b
-}
-
-func (ch *checker) stateKey(vals []Value) string {
-	c := ch.c
-	if ch.view != nil {
+		c := ch.c
 		save := c.cur
 		c.cur = vals
 		v := c.canon(c.eval(ch.view.expr, nil, ch.view.sc), pos{})
 		c.cur = save
 		ch.buf = encode(ch.buf[:0], v)
-		return string(ch.buf)
+		return ch.buf
 	}
 	if ch.symmetry != nil {
-		return string(ch.symmetryKey(vals))
+		return ch.symmetryKey(vals)
 	}
-	b := ch.buf[:0]
-	for _, v := range vals {
-		b = encode(b, v)
-	}
-	ch.buf = b
-	return string(b)
+	ch.buf = appendState(ch.buf[:0], vals)
+	return ch.buf
 }
 
-func encodeState(vals []Value) string {
-	var b []byte
+// stateKey is stateKeyBytes as a string of its own.
+func (ch *checker) stateKey(vals []Value) string { return string(ch.stateKeyBytes(vals)) }
+
+// appendState appends the encoding of a state to b.
+func appendState(b []byte, vals []Value) []byte {
 	for _, v := range vals {
 		b = encode(b, v)
 	}
-	return string(b)
+	return b
 }
+
+func encodeState(vals []Value) string { return string(appendState(nil, vals)) }
 
 // decodeState builds the state whose encoding is enc. A variable encoded as in the
 // state decoded last gets that state's value, not a copy: the states of the queue
@@ -276,7 +262,9 @@ func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
 // addState stores a new state and queues it.
 func (ch *checker) addState(fp uint64, key []byte, vals []Value, enc []byte, parent, depth int32) int32 {
 	if enc == nil && (ch.view != nil || ch.symmetry != nil) {
-		enc = []byte(encodeState(vals))
+		// a buffer of its own: key may be ch.buf
+		ch.encBuf = appendState(ch.encBuf[:0], vals)
+		enc = ch.encBuf
 	}
 	id := ch.store.addFP(fp, key, enc, parent)
 	if ch.store.exact {

@@ -232,8 +232,9 @@ type checker struct {
 
 	store     *stateStore
 	queue     *stateQueue
-	keepGraph bool // StateGraph reads the graph afterwards: store states exactly
-	buf       []byte
+	keepGraph bool   // StateGraph reads the graph afterwards: store states exactly
+	buf       []byte // stateKeyBytes's
+	encBuf    []byte // addState's encoding of a state
 	res       *Result
 	dotOut    io.Writer
 	cov       *coverage // Options.Coverage's counts
