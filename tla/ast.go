@@ -204,6 +204,7 @@ type dot struct {
 	exprBase
 	Rec   expr
 	Field string
+	field Value // Field as a value, boxed once rather than at every access
 }
 
 // ifThen is IF c THEN a ELSE b.

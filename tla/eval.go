@@ -261,7 +261,7 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 		return c.apply(f, c.fcnArg(x, en, sc), x.pos())
 	case *dot:
 		r := c.eval(x.Rec, en, sc)
-		return c.apply(r, strV(x.Field), x.pos())
+		return c.apply(r, x.field, x.pos())
 	case *prime:
 		if c.next == nil && !c.primed {
 			throw(x.pos(), "Attempted to evaluate a primed expression in a state predicate.")

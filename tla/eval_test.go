@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -637,5 +638,36 @@ func checkStats(t *testing.T, name, spec, cfg, stats string) {
 	t.Helper()
 	if out := checkSource(t, name, spec, cfg); !strings.Contains(out, stats) {
 		t.Errorf("want TLC's %q:\n%s", stats, out)
+	}
+}
+
+// TestFieldAccessAllocatesNothing evaluates r.a on a record: the field's name is a
+// value made once, when the expression is parsed, not at every access.
+func TestFieldAccessAllocatesNothing(t *testing.T) {
+	m, err := parseModule("M.tla", "---- MODULE M ----\nR == [a |-> 1, b |-> 2]\nF == R.b\n====\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseConfig("M.cfg", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &checker{out: io.Discard, cfg: cfg, res: &Result{}}
+	if r := ch.load(m, "M.tla"); r != nil {
+		t.Fatalf("load: %s", r.Message)
+	}
+	f := ch.p.root.lookup("F")
+	if f == nil {
+		t.Fatal("no definition F")
+	}
+	body, ok := f.Body.(*dot)
+	if !ok {
+		t.Fatalf("F's body is %T, want a field access", f.Body)
+	}
+	if v := ch.c.eval(body, nil, f.scope); v != intV(2) {
+		t.Fatalf("R.b = %v, want 2", fmtValue(v))
+	}
+	if n := testing.AllocsPerRun(100, func() { ch.c.eval(body, nil, f.scope) }); n != 0 {
+		t.Errorf("R.b allocates %v times an evaluation", n)
 	}
 }

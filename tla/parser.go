@@ -566,7 +566,7 @@ func (p *parser) parsePostfix() expr {
 				p.fail(f, "expected a field name after '.'")
 			}
 			p.advance()
-			e = &dot{exprBase: p.spanFrom(start), Rec: e, Field: f.text}
+			e = &dot{exprBase: p.spanFrom(start), Rec: e, Field: f.text, field: strV(f.text)}
 		case "'":
 			p.advance()
 			e = &prime{exprBase: p.spanFrom(start), X: e}
