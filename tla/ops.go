@@ -75,12 +75,12 @@ func (c *evaluator) evalOp(x *opApp, en *env, sc *scope) Value {
 		if lf, ok := f.(*lazyFcnV); ok {
 			return c.lazyDom(lf, pos)
 		}
+		if t, ok := f.(*tupleV); ok {
+			return &intervalV{1, int64(len(t.Elems))} // without building 1..n
+		}
 		dom, _, ok := fcnParts(f)
 		if !ok {
 			throw(pos, "Attempted to apply DOMAIN to %s, which is not a function.", fmtValue(f))
-		}
-		if t, ok := f.(*tupleV); ok {
-			return &intervalV{1, int64(len(t.Elems))}
 		}
 		return &setV{Elems: dom}
 	case "ENABLED":
