@@ -72,7 +72,9 @@ type evaluator struct {
 	primedReads int
 	registers   map[int64]Value // TLCSet/TLCGet registers
 	sawThunk    bool            // a by-name argument was followed (results depend on the call)
-	split       bool            // still splitting Next into actions the way TLC names them
+	// freeNodes[n] holds parameter bindings of n nodes that calls left free
+	freeNodes [maxPooledParams + 1][][]env
+	split     bool // still splitting Next into actions the way TLC names them
 	// RandomElement's generators (random.go)
 	rngInit, rngState *javaRandom
 	rngFor            []Value
@@ -715,7 +717,7 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
 	}
 	// one allocation for all parameter bindings, the arguments evaluated into them
-	nodes := make([]env, len(d.Params))
+	nodes := c.paramNodes(len(d.Params))
 	var en2 *env
 	for i, p := range d.Params {
 		var v Value
@@ -727,7 +729,39 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 		nodes[i] = env{name: p.Name, val: v, next: en2}
 		en2 = &nodes[i]
 	}
-	return c.eval(d.Body, en2, d.scope)
+	v := c.eval(d.Body, en2, d.scope)
+	switch v.(type) {
+	case boolV, intV, strV, *modelV:
+		// Nothing can refer to the bindings any more: only the value leaves the
+		// call, and a lazy value that keeps an environment (a filter of an
+		// infinite set, a recursive function, an operator) is none of these.
+		c.freeParamNodes(nodes)
+	}
+	return v
+}
+
+// maxPooledParams is the largest number of parameters whose bindings are reused.
+const maxPooledParams = 4
+
+// paramNodes returns n environment nodes for the parameters of a call, reused from
+// an earlier call where one left them free.
+func (c *evaluator) paramNodes(n int) []env {
+	if n <= maxPooledParams {
+		if free := c.freeNodes[n]; len(free) > 0 {
+			nodes := free[len(free)-1]
+			c.freeNodes[n] = free[:len(free)-1]
+			return nodes
+		}
+	}
+	return make([]env, n)
+}
+
+// freeParamNodes gives back the nodes of a call that nothing refers to any more.
+func (c *evaluator) freeParamNodes(nodes []env) {
+	if n := len(nodes); n <= maxPooledParams {
+		clear(nodes) // keep no value alive
+		c.freeNodes[n] = append(c.freeNodes[n], nodes)
+	}
 }
 
 // canon materializes lazily represented values so they can be stored and compared.

@@ -641,10 +641,11 @@ func checkStats(t *testing.T, name, spec, cfg, stats string) {
 	}
 }
 
-// TestFieldAccessAllocatesNothing evaluates r.a on a record: the field's name is a
-// value made once, when the expression is parsed, not at every access.
-func TestFieldAccessAllocatesNothing(t *testing.T) {
-	m, err := parseModule("M.tla", "---- MODULE M ----\nR == [a |-> 1, b |-> 2]\nF == R.b\n====\n")
+// loadModule loads a module with an empty configuration and returns its checker
+// and the body of its definition name.
+func loadModule(t *testing.T, src, name string) (*checker, *def) {
+	t.Helper()
+	m, err := parseModule("M.tla", src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -656,10 +657,17 @@ func TestFieldAccessAllocatesNothing(t *testing.T) {
 	if r := ch.load(m, "M.tla"); r != nil {
 		t.Fatalf("load: %s", r.Message)
 	}
-	f := ch.p.root.lookup("F")
-	if f == nil {
-		t.Fatal("no definition F")
+	d := ch.p.root.lookup(name)
+	if d == nil {
+		t.Fatalf("no definition %s", name)
 	}
+	return ch, d
+}
+
+// TestFieldAccessAllocatesNothing evaluates r.a on a record: the field's name is a
+// value made once, when the expression is parsed, not at every access.
+func TestFieldAccessAllocatesNothing(t *testing.T) {
+	ch, f := loadModule(t, "---- MODULE M ----\nR == [a |-> 1, b |-> 2]\nF == R.b\n====\n", "F")
 	body, ok := f.Body.(*dot)
 	if !ok {
 		t.Fatalf("F's body is %T, want a field access", f.Body)
@@ -669,5 +677,36 @@ func TestFieldAccessAllocatesNothing(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { ch.c.eval(body, nil, f.scope) }); n != 0 {
 		t.Errorf("R.b allocates %v times an evaluation", n)
+	}
+}
+
+// TestParameterBindingsReused checks that a call whose value is a Boolean, integer,
+// string or model value leaves its parameters' bindings to the next call, and that
+// a call whose value may keep them (a filter of an infinite set) does not.
+func TestParameterBindingsReused(t *testing.T) {
+	const src = `---- MODULE M ----
+EXTENDS Naturals
+P(x) == x > 2
+Sum(n) == IF n = 0 THEN 0 ELSE n + Sum(n - 1)
+Above(x) == {y \in Nat : y > x}
+F == P(5)
+G == LET S == Above(3) IN /\ P(7) /\ Sum(4) = 10 /\ 5 \in S /\ ~(2 \in S) /\ Sum(3) = 6 /\ ~(3 \in S)
+====
+`
+	ch, f := loadModule(t, src, "F")
+	if v := ch.c.eval(f.Body, nil, f.scope); v != boolV(true) {
+		t.Fatalf("P(5) = %v", fmtValue(v))
+	}
+	if n := testing.AllocsPerRun(100, func() { ch.c.eval(f.Body, nil, f.scope) }); n != 0 {
+		t.Errorf("P(5) allocates %v times an evaluation", n)
+	}
+	g := ch.p.root.lookup("G")
+	defer func() {
+		if x := recover(); x != nil {
+			t.Errorf("G failed: %v: a kept filter lost its binding to a later call", x)
+		}
+	}()
+	if v := ch.c.eval(g.Body, nil, g.scope); v != boolV(true) {
+		t.Errorf("G = %v: a kept filter lost its binding to a later call", fmtValue(v))
 	}
 }
