@@ -73,8 +73,9 @@ type evaluator struct {
 	registers   map[int64]Value // TLCSet/TLCGet registers
 	sawThunk    bool            // a by-name argument was followed (results depend on the call)
 	// freeNodes[n] holds parameter bindings of n nodes that calls left free
-	freeNodes [maxPooledParams + 1][][]env
-	split     bool // still splitting Next into actions the way TLC names them
+	freeNodes  [maxPooledParams + 1][][]env
+	freeFrames [maxPooledParams + 1][][]letBinding // the same for LET definitions
+	split      bool                                // still splitting Next into actions the way TLC names them
 	// RandomElement's generators (random.go)
 	rngInit, rngState *javaRandom
 	rngFor            []Value
@@ -143,7 +144,15 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 		}
 		panic(&evalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
 	case *let:
-		return c.eval(x.Body, c.bindLet(x, en, sc), sc)
+		frame := c.letFrame(len(x.Defs))
+		v := c.eval(x.Body, bindLetInto(frame, x, en, sc), sc)
+		switch v.(type) {
+		case boolV, intV, strV, *modelV:
+			// as for an operator call's parameters (applyDef): a scalar keeps
+			// no environment, so nothing refers to the frame any more
+			c.freeLetFrame(frame)
+		}
+		return v
 	case *quant:
 		if len(x.Binders) == 1 && len(x.Binders[0].Names) == 1 && !x.Binders[0].Tuple && x.Binders[0].Set != nil {
 			// common case without closures: \A x \in S : P
@@ -309,7 +318,11 @@ func (c *evaluator) unchangedHolds(sub expr, en *env, sc *scope) bool {
 
 func (c *evaluator) bindLet(l *let, en *env, sc *scope) *env {
 	// one allocation for every definition's binding and closure
-	bs := make([]letBinding, len(l.Defs))
+	return bindLetInto(make([]letBinding, len(l.Defs)), l, en, sc)
+}
+
+// bindLetInto binds l's definitions in bs, one per definition.
+func bindLetInto(bs []letBinding, l *let, en *env, sc *scope) *env {
 	for i, d := range l.Defs {
 		d.scope = sc
 		b := &bs[i]
@@ -740,8 +753,30 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 	return v
 }
 
-// maxPooledParams is the largest number of parameters whose bindings are reused.
+// maxPooledParams is the largest number of parameters, or of LET definitions,
+// whose bindings are reused.
 const maxPooledParams = 4
+
+// letFrame returns bindings for n LET definitions, reused from an earlier LET
+// where one left them free.
+func (c *evaluator) letFrame(n int) []letBinding {
+	if n <= maxPooledParams {
+		if free := c.freeFrames[n]; len(free) > 0 {
+			frame := free[len(free)-1]
+			c.freeFrames[n] = free[:len(free)-1]
+			return frame
+		}
+	}
+	return make([]letBinding, n)
+}
+
+// freeLetFrame gives back the bindings of a LET that nothing refers to any more.
+func (c *evaluator) freeLetFrame(frame []letBinding) {
+	if n := len(frame); n <= maxPooledParams {
+		clear(frame) // keep no value alive, and no cached value for the next LET
+		c.freeFrames[n] = append(c.freeFrames[n], frame)
+	}
+}
 
 // paramNodes returns n environment nodes for the parameters of a call, reused from
 // an earlier call where one left them free.

@@ -680,9 +680,9 @@ func TestFieldAccessAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestParameterBindingsReused checks that a call whose value is a Boolean, integer,
-// string or model value leaves its parameters' bindings to the next call, and that
-// a call whose value may keep them (a filter of an infinite set) does not.
+// TestParameterBindingsReused checks that a call or LET whose value is a Boolean,
+// integer, string or model value leaves its bindings to the next one, and that one
+// whose value may keep them (a filter of an infinite set) does not.
 func TestParameterBindingsReused(t *testing.T) {
 	const src = `---- MODULE M ----
 EXTENDS Naturals
@@ -691,6 +691,9 @@ Sum(n) == IF n = 0 THEN 0 ELSE n + Sum(n - 1)
 Above(x) == {y \in Nat : y > x}
 F == P(5)
 G == LET S == Above(3) IN /\ P(7) /\ Sum(4) = 10 /\ 5 \in S /\ ~(2 \in S) /\ Sum(3) = 6 /\ ~(3 \in S)
+L == LET a == 2 IN a > 1
+Kept == LET k == 3 IN {y \in Nat : y > k}
+H == LET S == Kept IN /\ LET j == 7 IN j > 1 /\ 5 \in S /\ ~(3 \in S)
 ====
 `
 	ch, f := loadModule(t, src, "F")
@@ -700,13 +703,21 @@ G == LET S == Above(3) IN /\ P(7) /\ Sum(4) = 10 /\ 5 \in S /\ ~(2 \in S) /\ Sum
 	if n := testing.AllocsPerRun(100, func() { ch.c.eval(f.Body, nil, f.scope) }); n != 0 {
 		t.Errorf("P(5) allocates %v times an evaluation", n)
 	}
-	g := ch.p.root.lookup("G")
-	defer func() {
-		if x := recover(); x != nil {
-			t.Errorf("G failed: %v: a kept filter lost its binding to a later call", x)
-		}
-	}()
-	if v := ch.c.eval(g.Body, nil, g.scope); v != boolV(true) {
-		t.Errorf("G = %v: a kept filter lost its binding to a later call", fmtValue(v))
+	l := ch.p.root.lookup("L")
+	if n := testing.AllocsPerRun(100, func() { ch.c.eval(l.Body, nil, l.scope) }); n != 0 {
+		t.Errorf("L allocates %v times an evaluation", n)
+	}
+	for _, name := range []string{"G", "H"} {
+		func() {
+			defer func() {
+				if x := recover(); x != nil {
+					t.Errorf("%s failed: %v: a kept filter lost its binding to a later call", name, x)
+				}
+			}()
+			d := ch.p.root.lookup(name)
+			if v := ch.c.eval(d.Body, nil, d.scope); v != boolV(true) {
+				t.Errorf("%s = %v: a kept filter lost its binding to a later call", name, fmtValue(v))
+			}
+		}()
 	}
 }
