@@ -70,12 +70,11 @@ type evaluator struct {
 	level      int // TLCGet("level")
 	// reads of primed variables (LET caching must not keep values that read them)
 	primedReads int
-	registers   map[int64]Value // TLCSet/TLCGet registers
-	sawThunk    bool            // a by-name argument was followed (results depend on the call)
-	// freeNodes[n] holds parameter bindings of n nodes that calls left free
-	freeNodes  [maxPooledParams + 1][][]env
-	freeFrames [maxPooledParams + 1][][]letBinding // the same for LET definitions
-	split      bool                                // still splitting Next into actions the way TLC names them
+	registers   map[int64]Value      // TLCSet/TLCGet registers
+	sawThunk    bool                 // a by-name argument was followed (results depend on the call)
+	freeNodes   freeList[env]        // parameter bindings that calls left free
+	freeFrames  freeList[letBinding] // LET frames that LETs left free
+	split       bool                 // still splitting Next into actions the way TLC names them
 	// RandomElement's generators (random.go)
 	rngInit, rngState *javaRandom
 	rngFor            []Value
@@ -144,13 +143,13 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 		}
 		panic(&evalError{Pos: x.pos(), Code: ExitUnassigned, Kind: "eval", Msg: "Attempted to evaluate a CASE with no conditions true."})
 	case *let:
-		frame := c.letFrame(len(x.Defs))
+		frame := c.freeFrames.get(len(x.Defs))
 		v := c.eval(x.Body, bindLetInto(frame, x, en, sc), sc)
 		switch v.(type) {
 		case boolV, intV, strV, *modelV:
 			// as for an operator call's parameters (applyDef): a scalar keeps
 			// no environment, so nothing refers to the frame any more
-			c.freeLetFrame(frame)
+			c.freeFrames.put(frame)
 		}
 		return v
 	case *quant:
@@ -730,7 +729,7 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 		throw(pos, "The operator %s requires %d arguments.", d.Name, len(d.Params))
 	}
 	// one allocation for all parameter bindings, the arguments evaluated into them
-	nodes := c.paramNodes(len(d.Params))
+	nodes := c.freeNodes.get(len(d.Params))
 	var en2 *env
 	for i, p := range d.Params {
 		var v Value
@@ -748,7 +747,7 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 		// Nothing can refer to the bindings any more: only the value leaves the
 		// call, and a lazy value that keeps an environment (a filter of an
 		// infinite set, a recursive function, an operator) is none of these.
-		c.freeParamNodes(nodes)
+		c.freeNodes.put(nodes)
 	}
 	return v
 }
@@ -757,45 +756,27 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 // whose bindings are reused.
 const maxPooledParams = 4
 
-// letFrame returns bindings for n LET definitions, reused from an earlier LET
-// where one left them free.
-func (c *evaluator) letFrame(n int) []letBinding {
+// freeList keeps, by length up to maxPooledParams, slices that nothing refers to
+// any more, for the next call or LET of that length.
+type freeList[T any] [maxPooledParams + 1][][]T
+
+// get returns a slice of n zero elements, reused where one is free.
+func (f *freeList[T]) get(n int) []T {
 	if n <= maxPooledParams {
-		if free := c.freeFrames[n]; len(free) > 0 {
-			frame := free[len(free)-1]
-			c.freeFrames[n] = free[:len(free)-1]
-			return frame
+		if free := f[n]; len(free) > 0 {
+			s := free[len(free)-1]
+			f[n] = free[:len(free)-1]
+			return s
 		}
 	}
-	return make([]letBinding, n)
+	return make([]T, n)
 }
 
-// freeLetFrame gives back the bindings of a LET that nothing refers to any more.
-func (c *evaluator) freeLetFrame(frame []letBinding) {
-	if n := len(frame); n <= maxPooledParams {
-		clear(frame) // keep no value alive, and no cached value for the next LET
-		c.freeFrames[n] = append(c.freeFrames[n], frame)
-	}
-}
-
-// paramNodes returns n environment nodes for the parameters of a call, reused from
-// an earlier call where one left them free.
-func (c *evaluator) paramNodes(n int) []env {
-	if n <= maxPooledParams {
-		if free := c.freeNodes[n]; len(free) > 0 {
-			nodes := free[len(free)-1]
-			c.freeNodes[n] = free[:len(free)-1]
-			return nodes
-		}
-	}
-	return make([]env, n)
-}
-
-// freeParamNodes gives back the nodes of a call that nothing refers to any more.
-func (c *evaluator) freeParamNodes(nodes []env) {
-	if n := len(nodes); n <= maxPooledParams {
-		clear(nodes) // keep no value alive
-		c.freeNodes[n] = append(c.freeNodes[n], nodes)
+// put gives back s, which nothing may refer to any more.
+func (f *freeList[T]) put(s []T) {
+	if n := len(s); n <= maxPooledParams {
+		clear(s) // keep no value alive, and no cached value for the next user
+		f[n] = append(f[n], s)
 	}
 }
 
