@@ -145,10 +145,7 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 	case *let:
 		frame := c.freeFrames.get(len(x.Defs))
 		v := c.eval(x.Body, bindLetInto(frame, x, en, sc), sc)
-		switch v.(type) {
-		case boolV, intV, strV, *modelV:
-			// as for an operator call's parameters (applyDef): a scalar keeps
-			// no environment, so nothing refers to the frame any more
+		if keepsNoEnv(v) {
 			c.freeFrames.put(frame)
 		}
 		return v
@@ -742,14 +739,23 @@ func (c *evaluator) applyDef(d *def, args []expr, pos pos, en *env, sc *scope) V
 		en2 = &nodes[i]
 	}
 	v := c.eval(d.Body, en2, d.scope)
-	switch v.(type) {
-	case boolV, intV, strV, *modelV:
-		// Nothing can refer to the bindings any more: only the value leaves the
-		// call, and a lazy value that keeps an environment (a filter of an
-		// infinite set, a recursive function, an operator) is none of these.
+	if keepsNoEnv(v) {
 		c.freeNodes.put(nodes)
 	}
 	return v
+}
+
+// keepsNoEnv reports whether v, the value of an operator call or a LET, certainly
+// refers to no environment, so that nothing refers to the call's bindings or the
+// LET's frame once it returns: only the value leaves them, and a lazy value that
+// keeps an environment (a filter of an infinite set, a recursive function, an
+// operator) is never a Boolean, integer, string or model value.
+func keepsNoEnv(v Value) bool {
+	switch v.(type) {
+	case boolV, intV, strV, *modelV:
+		return true
+	}
+	return false
 }
 
 // maxPooledParams is the largest number of parameters, or of LET definitions,
