@@ -24,6 +24,10 @@ type stateQueue struct {
 	spare    [][]byte
 	file     *os.File
 	fileEnd  int64
+	// The file's segments are read back in the order they were written: bytes
+	// before consumed have been read, those before punched have been freed.
+	consumed, punched int64
+	punchBatch        int64
 	n        int
 	err      error
 }
@@ -36,7 +40,7 @@ type qseg struct {
 }
 
 func newStateQueue(memLimit int) *stateQueue {
-	return &stateQueue{segSize: min(256<<10, max(memLimit/4, 256)), memLimit: memLimit}
+	return &stateQueue{segSize: min(256<<10, max(memLimit/4, 256)), memLimit: memLimit, punchBatch: punchBatch}
 }
 
 // len is the number of queued states.
@@ -136,8 +140,34 @@ func (q *stateQueue) advance() {
 	if _, err := q.file.ReadAt(buf, s.off); err != nil && err != io.EOF {
 		panic(&evalError{Code: ExitEval, Kind: "eval", Msg: fmt.Sprintf("cannot read the state queue from disk: %v", err)})
 	}
-	punchHole(q.file, s.off, int64(s.size))
+	q.consumed = s.off + int64(s.size)
+	q.release()
 	q.head = buf
+}
+
+// punchBatch is how many bytes read back from the queue file are freed at once: a hole
+// punched per segment cost as much system time as writing the segments.
+const punchBatch = 8 << 20
+
+// punchAlign is what holes are aligned to: a filesystem frees only the whole blocks
+// of a hole (it zeroes the rest), so unaligned holes would leave a block or two of
+// every batch taking disk space.
+const punchAlign = 64 << 10
+
+// release frees the disk space of what has been read back from the file: all of the
+// file, by truncation, once nothing in it is still to be read; otherwise, the whole
+// aligned blocks read since the last release, once there are q.punchBatch bytes of them.
+func (q *stateQueue) release() {
+	if q.consumed == q.fileEnd {
+		if q.file.Truncate(0) == nil {
+			q.fileEnd, q.consumed, q.punched = 0, 0, 0
+		}
+		return
+	}
+	if end := q.consumed &^ (punchAlign - 1); end-q.punched >= q.punchBatch {
+		punchHole(q.file, q.punched, end-q.punched)
+		q.punched = end
+	}
 }
 
 // close frees the queue's memory and file.

@@ -7,8 +7,10 @@ import (
 	"maps"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -89,6 +91,50 @@ func TestStateQueueSpills(t *testing.T) {
 	}
 	if _, _, _, ok := q.pop(); ok {
 		t.Fatal("pop from an empty queue succeeded")
+	}
+}
+
+// TestStateQueueFreesDisk checks that what is read back from the queue file stops
+// taking disk space: in batches while the file still holds unread states, and all of
+// it once the file holds none.
+func TestStateQueueFreesDisk(t *testing.T) {
+	q := newStateQueue(2000)
+	q.segSize, q.punchBatch = 1000, 8000
+	defer q.close()
+	rec := bytes.Repeat([]byte{7}, 90)
+	allocated := func() int64 {
+		var st syscall.Stat_t
+		if err := syscall.Fstat(int(q.file.Fd()), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Blocks * 512
+	}
+	const backlog = 500 // about 50 kB queued at any time, most of it on disk
+	maxAlloc := int64(0)
+	for i := range 20000 {
+		q.push(int32(i), 0, rec)
+		if i >= backlog {
+			if id, _, _, ok := q.pop(); !ok || int(id) != i-backlog {
+				t.Fatalf("pop %d: got %d, %v", i-backlog, id, ok)
+			}
+		}
+		if q.file != nil && i%100 == 0 {
+			maxAlloc = max(maxAlloc, allocated())
+		}
+	}
+	if q.file == nil {
+		t.Fatal("the queue never spilled to disk")
+	}
+	// 2 MB went through the file; what it holds is the backlog, what awaits the next
+	// batch, and the parts of aligned blocks at both ends.
+	if limit := int64(backlog*100) + q.punchBatch + 2*punchAlign; maxAlloc > limit && runtime.GOOS == "linux" {
+		t.Errorf("the queue file took up to %d bytes on disk; at most %d expected", maxAlloc, limit)
+	}
+	for q.len() > 0 {
+		q.pop()
+	}
+	if fi, err := q.file.Stat(); err != nil || fi.Size() != 0 {
+		t.Errorf("the queue file, read to its end, is %d bytes long (%v); want it truncated", fi.Size(), err)
 	}
 }
 
