@@ -60,15 +60,16 @@ func (ch *checker) decodeState(enc []byte) []Value {
 	}
 	for i := range vals {
 		rest := d.buf
-		d.skip()
-		span := rest[:len(rest)-len(d.buf)]
 		last := &ch.decoded[i]
-		if last.val != nil && bytes.Equal(span, last.enc) {
+		// A value's encoding ends where its decoding does (no encoding is a prefix
+		// of another), so one that starts with the last state's is that one.
+		if last.val != nil && bytes.HasPrefix(rest, last.enc) {
 			vals[i] = last.val
+			d.buf = rest[len(last.enc):]
 			continue
 		}
-		vals[i] = (&decoder{buf: span, models: d.models, names: d.names}).value()
-		last.enc = append(last.enc[:0], span...)
+		vals[i] = d.value()
+		last.enc = append(last.enc[:0], rest[:len(rest)-len(d.buf)]...)
 		last.val = vals[i]
 	}
 	return vals

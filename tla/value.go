@@ -513,40 +513,6 @@ func (d *decoder) uvarint() uint64 {
 	return n
 }
 
-// skip moves past one encoded value without building it.
-func (d *decoder) skip() {
-	tag := d.buf[0]
-	d.buf = d.buf[1:]
-	switch tag {
-	case 'T', 'F':
-	case 'i':
-		_, k := binary.Varint(d.buf)
-		d.buf = d.buf[k:]
-	case 's':
-		n := d.uvarint()
-		d.buf = d.buf[n:]
-	case 'm':
-		d.uvarint()
-	case 't', 'S':
-		for n := d.uvarint(); n > 0; n-- {
-			d.skip()
-		}
-	case 'r':
-		for n := d.uvarint(); n > 0; n-- {
-			l := d.uvarint()
-			d.buf = d.buf[l:]
-			d.skip()
-		}
-	case 'f':
-		for n := d.uvarint(); n > 0; n-- {
-			d.skip()
-			d.skip()
-		}
-	default:
-		panic("corrupt state encoding")
-	}
-}
-
 func (d *decoder) value() Value {
 	tag := d.buf[0]
 	d.buf = d.buf[1:]
