@@ -235,6 +235,11 @@ func (c *evaluator) binaryOp(op string, a, b Value, pos pos) Value {
 	}
 	switch op {
 	case "\\cup":
+		if x, ok := a.(*setV); ok {
+			if y, ok := b.(*setV); ok {
+				return unionSets(x, y)
+			}
+		}
 		as, bs := c.enumerate(a, pos), c.enumerate(b, pos)
 		out := make([]Value, 0, len(as)+len(bs))
 		out = append(out, as...)

@@ -367,6 +367,44 @@ func newSet(elems []Value) *setV {
 	return &setV{Elems: out}
 }
 
+// unionSets is x \cup y, merged from their sorted elements rather than sorted again:
+// a set extended by a few elements (S \cup {e}) costs a binary search per element.
+func unionSets(x, y *setV) *setV {
+	switch {
+	case len(y.Elems) == 0:
+		return x
+	case len(x.Elems) == 0:
+		return y
+	}
+	a, b := x.Elems, y.Elems
+	if len(b) > len(a) {
+		a, b = b, a
+	}
+	out := make([]Value, 0, len(a)+len(b))
+	if len(b) <= len(a)/8 {
+		for _, e := range b {
+			i, found := slices.BinarySearchFunc(a, e, compare)
+			out = append(out, a[:i]...)
+			a = a[i:]
+			if !found {
+				out = append(out, e)
+			}
+		}
+		return &setV{Elems: append(out, a...)}
+	}
+	for len(a) > 0 && len(b) > 0 {
+		switch c := compare(a[0], b[0]); {
+		case c < 0:
+			out, a = append(out, a[0]), a[1:]
+		case c > 0:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return &setV{Elems: append(append(out, a...), b...)}
+}
+
 // newFcn builds a canonical function from a sorted, duplicate-free domain.
 func newFcn(dom, vals []Value) Value {
 	if len(dom) == 0 {

@@ -42,3 +42,33 @@ func TestSearchFindsEveryElement(t *testing.T) {
 		}
 	}
 }
+
+// TestUnionSetsMerges checks the merge of two sets against sorting their elements
+// together, for sets of every relative size (one element added to many, and alike).
+func TestUnionSetsMerges(t *testing.T) {
+	ms := []*modelV{{Name: "m1", Idx: 0}, {Name: "m2", Idx: 1}}
+	r := rand.New(rand.NewPCG(5, 6))
+	set := func(n int) *setV {
+		var elems []Value
+		for range n {
+			elems = append(elems, randomStateValue(r, ms, 2))
+		}
+		return newSet(elems)
+	}
+	for i := range 3000 {
+		x, y := set(r.IntN(40)), set(r.IntN(1+r.IntN(40)))
+		if i%2 == 1 {
+			x, y = y, x
+		}
+		got := unionSets(x, y)
+		want := newSet(append(append([]Value(nil), x.Elems...), y.Elems...))
+		if len(got.Elems) != len(want.Elems) {
+			t.Fatalf("%v \\cup %v: %d elements, want %d", x, y, len(got.Elems), len(want.Elems))
+		}
+		for j := range want.Elems {
+			if compare(got.Elems[j], want.Elems[j]) != 0 {
+				t.Fatalf("%v \\cup %v: element %d is %v, want %v", x, y, j, got.Elems[j], want.Elems[j])
+			}
+		}
+	}
+}
