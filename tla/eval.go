@@ -231,11 +231,14 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 		})
 		return newSet(out)
 	case *tupleLit:
-		elems := make([]Value, len(x.Elems))
-		for i, el := range x.Elems {
-			elems[i] = c.canon(c.eval(el, en, sc), el.pos())
+		if len(x.Elems) == 0 {
+			return emptyTuple
 		}
-		return &tupleV{Elems: elems}
+		t := newTuple(len(x.Elems))
+		for i, el := range x.Elems {
+			t.Elems[i] = c.canon(c.eval(el, en, sc), el.pos())
+		}
+		return t
 	case *fcnCons:
 		return c.fcnCons(x.Binders, x.Body, en, sc, x.pos())
 	case *fcnSet:

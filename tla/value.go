@@ -367,6 +367,43 @@ func newSet(elems []Value) *setV {
 	return &setV{Elems: out}
 }
 
+// newTuple returns a tuple of n elements, all nil, to fill. Up to four elements share
+// one allocation with the tuple: tuples are what specs build most (edges, pairs, a
+// process's step), and one object instead of two halves what the collector sees of them.
+func newTuple(n int) *tupleV {
+	switch n {
+	case 1:
+		p := new(struct {
+			t tupleV
+			a [1]Value
+		})
+		p.t.Elems = p.a[:]
+		return &p.t
+	case 2:
+		p := new(struct {
+			t tupleV
+			a [2]Value
+		})
+		p.t.Elems = p.a[:]
+		return &p.t
+	case 3:
+		p := new(struct {
+			t tupleV
+			a [3]Value
+		})
+		p.t.Elems = p.a[:]
+		return &p.t
+	case 4:
+		p := new(struct {
+			t tupleV
+			a [4]Value
+		})
+		p.t.Elems = p.a[:]
+		return &p.t
+	}
+	return &tupleV{Elems: make([]Value, n)}
+}
+
 // unionSets is x \cup y, merged from their sorted elements rather than sorted again:
 // a set extended by a few elements (S \cup {e}) costs a binary search per element.
 func unionSets(x, y *setV) *setV {
@@ -572,7 +609,7 @@ func (d *decoder) value() Value {
 		return d.models[d.uvarint()]
 	case 't':
 		n := d.uvarint()
-		t := &tupleV{Elems: make([]Value, n)}
+		t := newTuple(int(n))
 		for i := range t.Elems {
 			t.Elems[i] = d.value()
 		}
