@@ -28,8 +28,8 @@ type stateQueue struct {
 	// before consumed have been read, those before punched have been freed.
 	consumed, punched int64
 	punchBatch        int64
-	n        int
-	err      error
+	n                 int
+	err               error
 }
 
 // qseg is a full segment, in memory or at off in the file.
