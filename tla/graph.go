@@ -17,7 +17,10 @@ import (
 // self-loop last: a step costs the liveness check 12 bytes, which on models of
 // millions of steps is most of what it holds.
 type sgraph struct {
-	states  [][]Value
+	n       int       // states
+	states  [][]Value // every state decoded, when built for StateGraph (buildGraph's labels)
+	decode  func(int32) []Value
+	recent  []decodedState // the states decoded last, by id modulo its length
 	initial []int32
 	edges   []sedge
 	first   []int32     // per state, its first edge; one more entry ends the last state's
@@ -33,6 +36,31 @@ func (g *sgraph) free() {
 	g.edgeMem.free()
 	g.firstMem.free()
 	g.edges, g.first = nil, nil
+}
+
+// recentStates is how many decoded states state keeps: the liveness check reads a
+// state's atoms and then its steps' together, and its search mostly moves between
+// neighbours, so a small cache saves most decoding without holding every state.
+const recentStates = 1 << 14
+
+type decodedState struct {
+	id   int32
+	vals []Value
+}
+
+// state returns the values of state s. Unless the graph was built with every state
+// decoded (for StateGraph), it decodes s from the checker's store: a million states
+// decoded take a hundred megabytes and more, which the liveness check does not need.
+// The slice is the caller's to read, not to change.
+func (g *sgraph) state(s int32) []Value {
+	if g.states != nil {
+		return g.states[s]
+	}
+	r := &g.recent[int(s)%len(g.recent)]
+	if r.vals == nil || r.id != s {
+		r.id, r.vals = s, g.decode(s)
+	}
+	return r.vals
 }
 
 // sedge is one step of the graph.
@@ -56,7 +84,12 @@ func (g *sgraph) outEdges(s int32) (lo, hi int32) { return g.first[s], g.first[s
 // TLC). With labels, it also keeps each step's action (sgraph.labels).
 func (ch *checker) buildGraph(labels bool) *sgraph {
 	n := ch.store.len()
-	g := &sgraph{states: make([][]Value, n)}
+	g := &sgraph{n: n, decode: func(s int32) []Value { return ch.decodeState(ch.store.enc(s)) }}
+	if labels {
+		g.states = make([][]Value, n)
+	} else {
+		g.recent = make([]decodedState, max(1, min(n, recentStates)))
+	}
 	g.firstMem.grow(n + 1)
 	first := g.firstMem.s[:0]
 	// The search counted the steps it generated: room for them all (and the
@@ -75,15 +108,18 @@ func (ch *checker) buildGraph(labels bool) *sgraph {
 		g.labels = make([]edgeLabel, 0, steps)
 	}
 	for i := range n {
-		g.states[i] = ch.decodeState(ch.store.enc(int32(i)))
 		if ch.store.parent.s[i] < 0 {
 			g.initial = append(g.initial, int32(i))
 		}
 	}
 	c := &evaluator{p: ch.p, out: io.Discard}
 	next := make([]Value, len(ch.p.vars))
-	for i, s := range g.states {
+	for i := range n {
 		from := int32(i)
+		s := ch.decodeState(ch.store.enc(from))
+		if g.states != nil {
+			g.states[i] = s
+		}
 		first = append(first, int32(len(edges)))
 		c.cur = s
 		for k := range next {

@@ -114,7 +114,7 @@ func newLiveBuilder(p *program, g *sgraph) *liveBuilder {
 
 func (lb *liveBuilder) atom(e expr, en *env, sc *scope) int {
 	lb.atoms = append(lb.atoms, liveAtom{e: e, en: en, sc: sc, action: lb.isAction(e, en, sc, 0), enabledOf: -1})
-	n := len(lb.g.states)
+	n := lb.g.n
 	if lb.atoms[len(lb.atoms)-1].action {
 		n = len(lb.g.edges)
 	}
@@ -129,7 +129,7 @@ func (lb *liveBuilder) holdsState(a int, s int32) bool {
 	}
 	at := lb.atoms[a]
 	c := lb.c
-	c.cur, c.next, c.primed, c.split = lb.g.states[s], nil, false, false
+	c.cur, c.next, c.primed, c.split = lb.g.state(s), nil, false, false
 	var b bool
 	if at.enabledOf >= 0 {
 		b = lb.enabledIn(a, s)
@@ -176,7 +176,7 @@ func (lb *liveBuilder) holdsEdge(a int, e int32) bool {
 	at := lb.atoms[a]
 	ed := lb.g.edges[e]
 	c := lb.c
-	c.cur, c.next, c.primed, c.split = lb.g.states[ed.from], lb.g.states[ed.to], false, false
+	c.cur, c.next, c.primed, c.split = lb.g.state(ed.from), lb.g.state(ed.to), false, false
 	b := c.evalBool(at.e, at.en, at.sc)
 	lb.cache[a][e] = boolCache(b)
 	return b
@@ -562,7 +562,7 @@ func (ch *checker) checkLiveness() *Result {
 		lb.addFairness(a.e, a.en, a.sc)
 	}
 	fmt.Fprintf(ch.out, "Checking %d temporal properties for the complete state space with %d total distinct states at (%s)\n",
-		len(ch.live.props), len(g.states), time.Now().Format("2006-01-02 15:04:05"))
+		len(ch.live.props), g.n, time.Now().Format("2006-01-02 15:04:05"))
 	// Every property is checked exactly: a counterexample is a fair accepting lasso.
 	// How it is reported follows TLC, which finds some violations while it explores
 	// the state space, before its liveness check: when a finite prefix violates the
@@ -611,9 +611,9 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 	g := l.g
 	var tr []State
 	for i, s := range l.states {
-		st := State{Vars: names, Values: g.states[s], Action: "<Initial predicate>"}
+		st := State{Vars: names, Values: g.state(s), Action: "<Initial predicate>"}
 		if i > 0 {
-			st.Action, st.step = ch.stepFor(g.states[l.states[i-1]], g.states[s])
+			st.Action, st.step = ch.stepFor(g.state(l.states[i-1]), g.state(s))
 		}
 		tr = append(tr, st)
 	}
@@ -635,8 +635,8 @@ func (ch *checker) reportLasso(l *lasso, start time.Time) *Result {
 		r.LoopBack = 0
 		r.back = &State{Action: tr[len(tr)-1].Action, step: tr[len(tr)-1].step}
 	} else {
-		last := g.states[l.states[len(l.states)-1]]
-		label, step := ch.stepFor(last, g.states[l.states[l.back]])
+		last := g.state(l.states[len(l.states)-1])
+		label, step := ch.stepFor(last, g.state(l.states[l.back]))
 		r.back = &State{Action: label, step: step}
 		fmt.Fprintf(ch.out, "Back to state %d: %s\n", l.back+1, label)
 	}

@@ -125,7 +125,7 @@ func (p *product) free() { p.dense.free() }
 // initial nodes, breadth first.
 func buildProduct(lb *liveBuilder, tab *tableau) *product {
 	p := &product{lb: lb, g: lb.g, tab: tab}
-	if n := int64(len(lb.g.states)) * int64(len(tab.nodes)); lb.productMap || n > maxDenseProduct || !p.dense.reserve(int(max(n, 1))) {
+	if n := int64(lb.g.n) * int64(len(tab.nodes)); lb.productMap || n > maxDenseProduct || !p.dense.reserve(int(max(n, 1))) {
 		p.index = map[int64]int32{}
 	}
 	for _, s := range p.g.initial {
