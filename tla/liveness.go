@@ -3,6 +3,7 @@ package tla
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -43,7 +44,7 @@ type liveSpec struct {
 	prepareOnly bool
 	// counts after the search expanded each state (in state id order), so a violation
 	// TLC finds during its search can be reported with TLC's counts
-	afterExpand []searchCounts
+	afterExpand expansionLog
 }
 
 type searchCounts struct {
@@ -56,7 +57,66 @@ func (ls *liveSpec) expanded(generated, distinct int64, depth int) {
 	if len(ls.props) == 0 || ls.skip {
 		return
 	}
-	ls.afterExpand = append(ls.afterExpand, searchCounts{generated, distinct, depth})
+	ls.afterExpand.add(searchCounts{generated, distinct, depth})
+}
+
+// expansionLog is the search's counts after each expansion, in 8 bytes a state, not
+// 24: the counts only grow, so each entry keeps what the expansion added to them (an
+// addition past 32 bits aside), and the depth, which changes once a level, is kept per
+// level.
+type expansionLog struct {
+	gen, dist []uint32
+	big       map[int]searchCounts // additions past 32 bits, by entry
+	levels    []levelStart
+	last      searchCounts
+}
+
+// levelStart is the first entry of a depth.
+type levelStart struct {
+	at    int
+	depth int
+}
+
+func (l *expansionLog) add(c searchCounts) {
+	i := len(l.gen)
+	dg, dd := c.generated-l.last.generated, c.distinct-l.last.distinct
+	if dg < 0 || dd < 0 || dg >= math.MaxUint32 || dd >= math.MaxUint32 {
+		if l.big == nil {
+			l.big = map[int]searchCounts{}
+		}
+		l.big[i] = searchCounts{generated: dg, distinct: dd}
+		dg, dd = math.MaxUint32, math.MaxUint32
+	}
+	l.gen, l.dist = append(l.gen, uint32(dg)), append(l.dist, uint32(dd))
+	if i == 0 || c.depth != l.last.depth {
+		l.levels = append(l.levels, levelStart{at: i, depth: c.depth})
+	}
+	l.last = c
+}
+
+func (l *expansionLog) len() int { return len(l.gen) }
+
+// at returns the counts after expansion i.
+func (l *expansionLog) at(i int) searchCounts {
+	var c searchCounts
+	for k := 0; k <= i; k++ {
+		if l.gen[k] == math.MaxUint32 && l.dist[k] == math.MaxUint32 {
+			if b, ok := l.big[k]; ok {
+				c.generated += b.generated
+				c.distinct += b.distinct
+				continue
+			}
+		}
+		c.generated += int64(l.gen[k])
+		c.distinct += int64(l.dist[k])
+	}
+	for _, lv := range l.levels {
+		if lv.at > i {
+			break
+		}
+		c.depth = lv.depth
+	}
+	return c
 }
 
 // liveExpr is a formula with the bindings it is evaluated in.
@@ -587,8 +647,8 @@ func (ch *checker) checkLiveness() *Result {
 	}
 	if bad != nil {
 		// TLC stops when it notices the prefix: report its counts at that moment
-		if badAt >= 0 && int(badAt) < len(ch.live.afterExpand) {
-			c := ch.live.afterExpand[badAt]
+		if badAt >= 0 && int(badAt) < ch.live.afterExpand.len() {
+			c := ch.live.afterExpand.at(int(badAt))
 			ch.res.Generated, ch.res.Distinct, ch.res.Depth = c.generated, c.distinct, c.depth
 			ch.queueLeft = int(c.distinct) - int(badAt) - 1
 		}

@@ -3,6 +3,8 @@ package tla
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -373,5 +375,38 @@ Refines == A!Spec
 				verifyLasso(t, specPath, cfg, res)
 			}
 		})
+	}
+}
+
+// TestExpansionLogKeepsCounts records growing counts, with additions past 32 bits and
+// depths that change between entries, and reads every entry back.
+func TestExpansionLogKeepsCounts(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var l expansionLog
+	var want []searchCounts
+	var c searchCounts
+	for i := range 5000 {
+		switch {
+		case i%997 == 5:
+			c.generated += 1 << 33
+		case i%1009 == 7:
+			c.distinct += math.MaxUint32
+		default:
+			c.generated += int64(r.IntN(40))
+			c.distinct += int64(r.IntN(3))
+		}
+		if r.IntN(300) == 0 {
+			c.depth++
+		}
+		l.add(c)
+		want = append(want, c)
+	}
+	if l.len() != len(want) {
+		t.Fatalf("%d entries, want %d", l.len(), len(want))
+	}
+	for i := 0; i < len(want); i += 1 + r.IntN(7) {
+		if got := l.at(i); got != want[i] {
+			t.Fatalf("entry %d: %+v, want %+v", i, got, want[i])
+		}
 	}
 }
