@@ -373,35 +373,26 @@ func newSet(elems []Value) *setV {
 func newTuple(n int) *tupleV {
 	switch n {
 	case 1:
-		p := new(struct {
-			t tupleV
-			a [1]Value
-		})
-		p.t.Elems = p.a[:]
-		return &p.t
+		return tupleWith(func(a *[1]Value) []Value { return a[:] })
 	case 2:
-		p := new(struct {
-			t tupleV
-			a [2]Value
-		})
-		p.t.Elems = p.a[:]
-		return &p.t
+		return tupleWith(func(a *[2]Value) []Value { return a[:] })
 	case 3:
-		p := new(struct {
-			t tupleV
-			a [3]Value
-		})
-		p.t.Elems = p.a[:]
-		return &p.t
+		return tupleWith(func(a *[3]Value) []Value { return a[:] })
 	case 4:
-		p := new(struct {
-			t tupleV
-			a [4]Value
-		})
-		p.t.Elems = p.a[:]
-		return &p.t
+		return tupleWith(func(a *[4]Value) []Value { return a[:] })
 	}
 	return &tupleV{Elems: make([]Value, n)}
+}
+
+// tupleWith allocates a tuple together with A, an array of its elements, which
+// elems slices.
+func tupleWith[A any](elems func(*A) []Value) *tupleV {
+	p := new(struct {
+		t tupleV
+		a A
+	})
+	p.t.Elems = elems(&p.a)
+	return &p.t
 }
 
 // unionSets is x \cup y, merged from their sorted elements rather than sorted again:
