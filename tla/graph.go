@@ -107,15 +107,13 @@ func (ch *checker) buildGraph(labels bool) *sgraph {
 	if labels {
 		g.labels = make([]edgeLabel, 0, steps)
 	}
-	for i := range n {
-		if ch.store.parent.s[i] < 0 {
-			g.initial = append(g.initial, int32(i))
-		}
-	}
 	c := &evaluator{p: ch.p, out: io.Discard}
 	next := make([]Value, len(ch.p.vars))
 	for i := range n {
 		from := int32(i)
+		if ch.store.parent.s[i] < 0 {
+			g.initial = append(g.initial, from)
+		}
 		s := ch.decodeState(ch.store.enc(from))
 		if g.states != nil {
 			g.states[i] = s

@@ -100,12 +100,10 @@ func (l *expansionLog) len() int { return len(l.gen) }
 func (l *expansionLog) at(i int) searchCounts {
 	var c searchCounts
 	for k := 0; k <= i; k++ {
-		if l.gen[k] == math.MaxUint32 && l.dist[k] == math.MaxUint32 {
-			if b, ok := l.big[k]; ok {
-				c.generated += b.generated
-				c.distinct += b.distinct
-				continue
-			}
+		if l.gen[k] == math.MaxUint32 { // add kept this one in big
+			c.generated += l.big[k].generated
+			c.distinct += l.big[k].distinct
+			continue
 		}
 		c.generated += int64(l.gen[k])
 		c.distinct += int64(l.dist[k])
