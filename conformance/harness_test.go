@@ -28,10 +28,17 @@ func refHarness(bug string, stats *Stats) func(*rapid.T) {
 func TestHarnessPassesTheReferenceWrapper(t *testing.T) {
 	atLeastChecks(t, 500)
 	var stats Stats
-	rapid.Check(t, refHarness("", &stats))
+	// Random cases reach a pair such as (Paused, Pause) only through a few draws in a
+	// row, and under load, with more operations timing out, some runs of 500 miss
+	// one: more cases are run before a pair counts as unreachable.
+	const batches = 4
 	ts := stats.Snapshot("ref")
+	for i := 0; i < batches && (i == 0 || len(ts.Missing()) > 0); i++ {
+		rapid.Check(t, refHarness("", &stats))
+		ts = stats.Snapshot("ref")
+	}
 	if miss := ts.Missing(); len(miss) > 0 {
-		t.Errorf("(state, operation) pairs never exercised: %v", miss)
+		t.Errorf("(state, operation) pairs never exercised in %d cases: %v", ts.Cases, miss)
 	}
 	if ts.Results[steptrace.Refused] == 0 || ts.Results[steptrace.Unknown] == 0 || ts.Results[steptrace.Failed] == 0 {
 		t.Errorf("results %v: every kind should occur", ts.Results)
