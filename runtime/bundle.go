@@ -21,6 +21,10 @@ type Bundle struct {
 	Dir  string      // absolute, symlink-free bundle directory
 	Spec *specs.Spec // its config.json
 	Root string      // absolute, symlink-free root filesystem
+
+	// parsed is the cache entry Spec came from (specCache), shared with every other
+	// Bundle loaded from the same config.json contents; nil for LoadBundle's.
+	parsed *parsedSpec
 }
 
 // LoadBundle reads dir/config.json into a specs.Spec and validates what runsc relies
@@ -32,29 +36,46 @@ func LoadBundle(dir string) (*Bundle, error) { return loadBundle(dir, false) }
 // loadBundle is LoadBundle; a client's bundle (ClientCreate) may also ask for a terminal
 // and keep a writable root outside the bundle, as runc clients' bundles do.
 func loadBundle(dir string, client bool) (*Bundle, error) {
-	berr := func(field, reason string, err error) error {
-		return &BundleError{Bundle: dir, Field: field, Reason: reason, Err: err}
-	}
-	abs, err := filepath.Abs(dir)
+	real, data, err := readBundle(dir)
 	if err != nil {
-		return nil, berr("", err.Error(), err)
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return nil, berr("", "cannot resolve bundle directory", err)
-	}
-	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
-		return nil, berr("", "not a directory", err)
-	}
-	data, err := os.ReadFile(filepath.Join(real, "config.json"))
-	if err != nil {
-		return nil, berr("", "cannot read config.json", err)
+		return nil, err
 	}
 	return parseBundle(dir, real, data, client)
 }
 
+// readBundle resolves the bundle directory dir and reads its config.json.
+func readBundle(dir string) (real string, data []byte, err error) {
+	berr := func(reason string, err error) error {
+		return &BundleError{Bundle: dir, Reason: reason, Err: err}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", nil, berr(err.Error(), err)
+	}
+	if real, err = filepath.EvalSymlinks(abs); err != nil {
+		return "", nil, berr("cannot resolve bundle directory", err)
+	}
+	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+		return "", nil, berr("not a directory", err)
+	}
+	if data, err = os.ReadFile(filepath.Join(real, "config.json")); err != nil {
+		return "", nil, berr("cannot read config.json", err)
+	}
+	return real, data, nil
+}
+
 // parseBundle validates data as the config.json of the bundle dir (resolved: real).
 func parseBundle(dir, real string, data []byte, client bool) (*Bundle, error) {
+	s, err := parseSpec(dir, data, client)
+	if err != nil {
+		return nil, err
+	}
+	return checkRoot(dir, real, s, client)
+}
+
+// parseSpec parses and validates data as the config.json of the bundle dir, all but
+// its root filesystem (checkRoot): the result depends on data and client alone.
+func parseSpec(dir string, data []byte, client bool) (*specs.Spec, error) {
 	berr := func(field, reason string, err error) error {
 		return &BundleError{Bundle: dir, Field: field, Reason: reason, Err: err}
 	}
@@ -90,6 +111,15 @@ func parseBundle(dir, real string, data []byte, client bool) (*Bundle, error) {
 	if s.Root == nil || s.Root.Path == "" {
 		return nil, berr("root.path", "missing", nil)
 	}
+	return &s, nil
+}
+
+// checkRoot checks the root filesystem of s, the parsed config.json of the bundle dir
+// (resolved: real), and returns the bundle.
+func checkRoot(dir, real string, s *specs.Spec, client bool) (*Bundle, error) {
+	berr := func(field, reason string, err error) error {
+		return &BundleError{Bundle: dir, Field: field, Reason: reason, Err: err}
+	}
 	rootPath := s.Root.Path
 	if !filepath.IsAbs(rootPath) {
 		rootPath = filepath.Join(real, rootPath)
@@ -104,19 +134,43 @@ func parseBundle(dir, real string, data []byte, client bool) (*Bundle, error) {
 	if !within(real, rootReal) && !s.Root.Readonly && !client {
 		return nil, berr("root.path", fmt.Sprintf("%q escapes the bundle (resolves to %q) and is not read-only", s.Root.Path, rootReal), nil)
 	}
-	return &Bundle{Dir: real, Spec: &s, Root: rootReal}, nil
+	return &Bundle{Dir: real, Spec: s, Root: rootReal}, nil
 }
 
 // hostnamed returns the bundle directory to give runsc for container id: b's own when
-// its config.json names a hostname; else a copy of its config.json in a fresh directory
-// under dir, naming id as hostname, with the root filesystem and relative bind sources
-// made absolute so that they stay b's. drop removes the copy.
-func (b *Bundle) hostnamed(dir, id string) (bundleDir string, drop func(), err error) {
+// its config.json names a hostname; else a copy of its config.json in an empty
+// directory under dir (from dirs), naming id as hostname, with the root filesystem and
+// relative bind sources made absolute so that they stay b's. drop removes the copy.
+func (b *Bundle) hostnamed(dirs *copyDirs, dir, id string) (bundleDir string, drop func(), err error) {
 	if b.Spec.Hostname != "" {
 		return b.Dir, func() {}, nil
 	}
+	var hostless []byte
+	if b.parsed != nil {
+		hostless, err = b.parsed.hostless(b)
+	} else {
+		hostless, err = hostlessConfig(b)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	d, err := dirs.get(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	drop = func() { dirs.put(d) }
+	if err := os.WriteFile(filepath.Join(d, "config.json"), withHostname(hostless, id), 0o600); err != nil {
+		drop()
+		return "", nil, err
+	}
+	return d, drop, nil
+}
+
+// hostlessConfig is the config.json of b's copy (hostnamed) without its hostname: b's
+// spec, which names none, with the root filesystem and relative bind sources made
+// absolute.
+func hostlessConfig(b *Bundle) ([]byte, error) {
 	s := *b.Spec
-	s.Hostname = id
 	root := *s.Root
 	root.Path = b.Root
 	s.Root = &root
@@ -126,20 +180,21 @@ func (b *Bundle) hostnamed(dir, id string) (bundleDir string, drop func(), err e
 			s.Mounts[i].Source = filepath.Join(b.Dir, m.Source)
 		}
 	}
-	data, err := json.Marshal(&s)
-	if err != nil {
-		return "", nil, err
+	return json.Marshal(&s)
+}
+
+// withHostname adds "hostname": host to hostless, a JSON object without that member
+// (hostlessConfig), as its first member: the order of members means nothing to runsc's
+// JSON decoder, and so one encoding of the spec serves every container.
+func withHostname(hostless []byte, host string) []byte {
+	h, _ := json.Marshal(host) // a string always encodes
+	out := make([]byte, 0, len(hostless)+len(h)+len(`"hostname":,`))
+	out = append(out, `{"hostname":`...)
+	out = append(out, h...)
+	if rest := hostless[1:]; len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
 	}
-	d, err := os.MkdirTemp(dir, "bundle-")
-	if err != nil {
-		return "", nil, err
-	}
-	drop = func() { os.RemoveAll(d) }
-	if err := os.WriteFile(filepath.Join(d, "config.json"), data, 0o600); err != nil {
-		drop()
-		return "", nil, err
-	}
-	return d, drop, nil
+	return append(out, hostless[1:]...)
 }
 
 // within reports whether p is dir or below it (both clean, absolute).

@@ -106,7 +106,7 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 	if opts == nil {
 		opts = &CreateOpts{}
 	}
-	b, err := loadBundle(bundle, opts.Client != nil)
+	b, err := r.specs.load(bundle, opts.Client != nil)
 	if err == nil {
 		err = opts.Client.check(b)
 	}
@@ -114,23 +114,21 @@ func (r *Runtime) Create(ctx context.Context, id, bundle string, opts *CreateOpt
 		r.forget(c)
 		return r.refuse(id, op, fsm.Absent, err)
 	}
-	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec), r.cgroupRecord(id))
+	// A client's bundle is used as it is: its runtime names the hostname.
+	bdir, drop, err := r.prepare(c, b, opts.Client == nil)
+	if err != nil {
+		r.forget(c)
+		return r.refuse(id, op, fsm.Absent, err)
+	}
+	c.dropBundle = drop // runsc start reads it too: it goes when the container does
 	var cl call
 	var rel *relay
-	bdir := b.Dir
 	if opts.Client != nil {
 		if cl, err = opts.Client.stdio(opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
 			r.forget(c)
 			return r.refuse(id, op, fsm.Absent, err)
 		}
 	} else {
-		var drop func()
-		bdir, drop, err = b.hostnamed(r.work, id)
-		if err != nil {
-			r.forget(c)
-			return r.refuse(id, op, fsm.Absent, err)
-		}
-		c.dropBundle = drop // runsc start reads it too: it goes when the container does
 		if cl, rel, err = stdio(id, opts.Stdin, opts.Stdout, opts.Stderr); err != nil {
 			r.forget(c)
 			return r.refuse(id, op, fsm.Absent, err)
@@ -362,6 +360,27 @@ func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 	return out, err
 }
 
+// prepare writes to the state directory what a create of c from b needs before runsc
+// starts: the record of the cgroups runsc will make (c.cgroups, see cgroupsBefore) and,
+// if hostname, the copy of the bundle that names c's ID as hostname (hostnamed), which
+// drop removes; without it, the bundle is b's own directory. The two are written side
+// by side: each is a file created on the state directory's file system, the larger
+// part of what the library adds to a run before runsc starts.
+func (r *Runtime) prepare(c *container, b *Bundle, hostname bool) (bdir string, drop func(), err error) {
+	if !hostname {
+		c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(c.id, b.Spec), r.cgroupRecord(c.id))
+		return b.Dir, nil, nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(c.id, b.Spec), r.cgroupRecord(c.id))
+	}()
+	bdir, drop, err = b.hostnamed(&r.copyDirs, r.work, c.id)
+	<-done
+	return bdir, drop, err
+}
+
 // Run runs a container to completion (runsc run: create, start, wait, delete) and
 // returns the workload's exit status. runsc exits with the workload's status, so a
 // non-zero exit counts as a runsc failure only when runsc logged an error; a status
@@ -380,11 +399,15 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	}
 	defer c.mu.Unlock()
 	defer r.forget(c)
-	b, err := LoadBundle(bundle)
+	b, err := r.specs.load(bundle, false)
 	if err != nil {
 		return -1, r.refuse(id, op, fsm.Absent, err)
 	}
-	c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(id, b.Spec), r.cgroupRecord(id))
+	bdir, drop, err := r.prepare(c, b, true)
+	if err != nil {
+		return -1, r.refuse(id, op, fsm.Absent, err)
+	}
+	defer drop()
 	if opts == nil {
 		opts = &RunOpts{}
 	}
@@ -394,11 +417,6 @@ func (r *Runtime) Run(ctx context.Context, id, bundle string, opts *RunOpts) (in
 	}
 	// After any cleanup below: the sandbox is gone, and its last output with it.
 	defer rel.finish(relayGrace)
-	bdir, drop, err := b.hostnamed(r.work, id)
-	if err != nil {
-		return -1, r.refuse(id, op, fsm.Absent, err)
-	}
-	defer drop()
 	cl.sub, cl.id, cl.args, cl.watch = "run", id, []string{"--bundle", bdir, id}, true
 	o, err := r.execRunsc(ctx, cl)
 	rel.handedOver()

@@ -61,6 +61,9 @@ type Runtime struct {
 	// cgroupMounts lists the cgroup hierarchies' mount points, read once (see the
 	// function of that name).
 	cgroupMounts func() []string
+
+	specs    specCache // the bundles' config.json files parsed lately
+	copyDirs copyDirs  // directories for the copies of config.json (Bundle.hostnamed)
 }
 
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
