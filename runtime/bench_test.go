@@ -65,9 +65,14 @@ func BenchmarkRunTrue(b *testing.B) {
 	names := []string{"library", "direct", "bare", "go-runc"}
 	ways := []func(i int) error{
 		func(i int) error {
+			calls := r.RunscCalls()
 			code, err := r.Run(ctx, "lib"+strconv.Itoa(i), bundle, nil)
 			if err == nil && code != 0 {
 				err = fmt.Errorf("exit %d", code)
+			}
+			// The comparison holds only while a Run is one runsc command.
+			if n := r.RunscCalls() - calls; err == nil && n != 1 {
+				err = fmt.Errorf("Run started %d runsc commands, not one", n)
 			}
 			return err
 		},
