@@ -11,6 +11,11 @@ import (
 // runs a handful of bundle shapes over and over.
 const specCacheSize = 8
 
+// specCacheMaxBytes bounds the config.json files kept (a few kB is usual; a large
+// seccomp profile makes tens): a larger one is parsed on every load, so the cache
+// never holds more than specCacheSize of these.
+const specCacheMaxBytes = 1 << 20
+
 // specCache keeps a runtime's recently parsed config.json files, keyed by their bytes.
 // Every create still reads the bundle's config.json and checks its root filesystem;
 // only the parse, which is a pure function of the bytes, and the encoding of the copy
@@ -47,7 +52,9 @@ func (sc *specCache) load(dir string, client bool) (*Bundle, error) {
 			return nil, err
 		}
 		p = &parsedSpec{data: data, client: client, spec: s}
-		sc.add(p)
+		if len(data) <= specCacheMaxBytes {
+			p = sc.add(p)
+		}
 	}
 	b, err := checkRoot(dir, real, p.spec, client)
 	if err != nil {
@@ -70,14 +77,21 @@ func (sc *specCache) lookup(data []byte, client bool) *parsedSpec {
 	return nil
 }
 
-// add keeps p, dropping the least recently used entry when full.
-func (sc *specCache) add(p *parsedSpec) {
+// add keeps p, dropping the least recently used entry when full, and returns it; or
+// returns the entry for the same contents that a concurrent load added first.
+func (sc *specCache) add(p *parsedSpec) *parsedSpec {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
+	for _, q := range sc.entries {
+		if q.client == p.client && bytes.Equal(q.data, p.data) {
+			return q
+		}
+	}
 	if len(sc.entries) == specCacheSize {
 		sc.entries = append(sc.entries[:0:0], sc.entries[1:]...)
 	}
 	sc.entries = append(sc.entries, p)
+	return p
 }
 
 // hostless is hostlessConfig(b) for a b made from p, encoded once per bundle and root.

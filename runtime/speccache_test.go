@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -223,5 +225,43 @@ func TestCopyDirsReused(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(parent); len(ents) != copyDirsKept {
 		t.Errorf("get made a directory while %d were kept", copyDirsKept)
+	}
+}
+
+// A config.json over specCacheMaxBytes is parsed on every load and never kept; loads
+// of one contents at once share one entry.
+func TestSpecCacheKeepsNoLargeConfig(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "rootfs"), 0o755)
+	writeConfig(t, dir, func(m map[string]any) {
+		m["annotations"] = map[string]string{"pad": strings.Repeat("x", specCacheMaxBytes)}
+	})
+	var sc specCache
+	b1, err := sc.load(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := sc.load(dir, false)
+	if len(sc.entries) != 0 || b1.Spec == b2.Spec {
+		t.Errorf("a config.json of %d bytes was kept", specCacheMaxBytes+100)
+	}
+	writeConfig(t, dir, nil)
+	var wg sync.WaitGroup
+	got := make([]*specs.Spec, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if b, err := sc.load(dir, false); err == nil {
+				got[i] = b.Spec
+			}
+		}()
+	}
+	wg.Wait()
+	if len(sc.entries) != 1 {
+		t.Errorf("%d entries for one contents loaded at once", len(sc.entries))
+	}
+	if b, _ := sc.load(dir, false); b.Spec != sc.entries[0].spec {
+		t.Error("a later load does not share the entry")
 	}
 }
