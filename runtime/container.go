@@ -367,14 +367,15 @@ func (r *Runtime) List(ctx context.Context) ([]ContainerState, error) {
 // by side: each is a file created on the state directory's file system, the larger
 // part of what the library adds to a run before runsc starts.
 func (r *Runtime) prepare(c *container, b *Bundle, hostname bool) (bdir string, drop func(), err error) {
+	record := func() { c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(c.id, b.Spec), r.cgroupRecord(c.id)) }
 	if !hostname {
-		c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(c.id, b.Spec), r.cgroupRecord(c.id))
+		record()
 		return b.Dir, nil, nil
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.cgroups = cgroupsBefore(r.cgroupMounts(), cgroupPath(c.id, b.Spec), r.cgroupRecord(c.id))
+		record()
 	}()
 	bdir, drop, err = b.hostnamed(&r.copyDirs, r.work, c.id)
 	<-done
