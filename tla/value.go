@@ -269,6 +269,34 @@ func search(vs []Value, v Value) int {
 			}
 		}
 		return -1
+	case *recordV:
+		// The records of a set share their name list with the others built by the
+		// same constructor, but not with x (decoded, or built elsewhere): the names
+		// are compared once per list, and only the values at the other probes.
+		var same []string // a name list found equal to x's
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			var c int
+			y, ok := vs[m].(*recordV)
+			switch {
+			case ok && len(same) > 0 && len(y.Names) == len(same) && &y.Names[0] == &same[0]:
+				c = compareSeq(y.Vals, x.Vals)
+			case ok && len(y.Names) > 0 && slices.Equal(y.Names, x.Names):
+				same = y.Names
+				c = compareSeq(y.Vals, x.Vals)
+			default:
+				c = compare(vs[m], v)
+			}
+			switch {
+			case c == 0:
+				return m
+			case c < 0:
+				lo = m + 1
+			default:
+				hi = m
+			}
+		}
+		return -1
 	}
 	return searchAny(vs, v, 0)
 }

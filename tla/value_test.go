@@ -6,30 +6,50 @@ import (
 )
 
 // TestSearchFindsEveryElement checks search against a scan of the whole list, on sets
-// of model values, integers and mixed kinds (where its fast paths must hand over to
-// compare part way), for members and non-members alike.
+// of model values, integers, records and mixed kinds (where its fast paths must hand
+// over to compare part way), for members and non-members alike. Records of one shape
+// share their name list or have one of their own, as records built by one
+// constructor and decoded ones do, and may nest.
 func TestSearchFindsEveryElement(t *testing.T) {
 	ms := []*modelV{{Name: "m1", Idx: 0}, {Name: "m2", Idx: 1}, {Name: "m3", Idx: 2}, {Name: "m4", Idx: 3}}
+	shapes := [][]string{{"a"}, {"a", "b"}, {"a", "c"}, {"b", "c"}}
 	r := rand.New(rand.NewPCG(5, 6))
-	pool := func() Value {
-		switch r.IntN(4) {
+	var pool func(depth int) Value
+	record := func(depth int) Value {
+		names := shapes[r.IntN(len(shapes))]
+		if r.IntN(2) == 0 {
+			names = append([]string(nil), names...) // a list of its own
+		}
+		vals := make([]Value, len(names))
+		for i := range vals {
+			vals[i] = intV(r.IntN(3))
+			if depth < 1 && r.IntN(4) == 0 {
+				vals[i] = pool(depth + 1)
+			}
+		}
+		return &recordV{Names: names, Vals: vals}
+	}
+	pool = func(depth int) Value {
+		switch r.IntN(6) {
 		case 0:
 			return ms[r.IntN(len(ms))]
 		case 1:
 			return strV([]string{"a", "b"}[r.IntN(2)])
 		case 2:
 			return &tupleV{Elems: []Value{intV(r.IntN(3))}}
+		case 3, 4:
+			return record(depth)
 		}
 		return intV(r.IntN(12) - 3)
 	}
 	for round := range 3000 {
 		var elems []Value
 		for range r.IntN(12) {
-			elems = append(elems, pool())
+			elems = append(elems, pool(0))
 		}
 		set := newSet(elems).Elems
 		for range 8 {
-			v := pool()
+			v := pool(0)
 			want := -1
 			for i, e := range set {
 				if compare(e, v) == 0 {
