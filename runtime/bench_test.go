@@ -35,7 +35,11 @@ func median(d []time.Duration) time.Duration {
 // each round's own ratio (the calls of a round run back to back, so they share the
 // machine's load at that moment, which the ratio of medians over the whole run does not
 // cancel). So library/direct is what the library adds to the runsc command it runs, and
-// bare/direct what that command's --log and socket stdio cost runsc. Each iteration
+// bare/direct what that command's --log and socket stdio cost runsc. Those ratios move
+// by a few percent between runs of the benchmark (a sandbox's start spreads from 0.1
+// to 0.3 s), so it also reports, within each library call, the library's own time: the
+// Run's wall time less that of its runsc command, timed by the runtime from just before
+// the start to the return of Wait, and the median ratio of the two. Each iteration
 // starts 20 sandboxes (five rounds of four); -benchtime=Nx sets the number of iterations.
 func BenchmarkRunTrue(b *testing.B) {
 	ctx := context.Background()
@@ -62,9 +66,18 @@ func BenchmarkRunTrue(b *testing.B) {
 	devnull, _ := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	defer devnull.Close()
 
+	// The library's own share of each Run: its wall time less its runsc command's.
+	var runscWall time.Duration
+	r.runscWall = func(sub string, d time.Duration) {
+		if sub == "run" {
+			runscWall = d
+		}
+	}
+	var own, ownRatio []time.Duration // ratios scaled by 1e6, as below
 	names := []string{"library", "direct", "bare", "go-runc"}
 	ways := []func(i int) error{
 		func(i int) error {
+			runscWall = 0
 			calls := r.RunscCalls()
 			code, err := r.Run(ctx, "lib"+strconv.Itoa(i), bundle, nil)
 			if err == nil && code != 0 {
@@ -131,6 +144,11 @@ func BenchmarkRunTrue(b *testing.B) {
 			}
 			wall[w] = append(wall[w], time.Since(t0))
 			cpu[w] = append(cpu[w], selfCPU()-c0)
+			if w == 0 {
+				d := wall[w][len(wall[w])-1]
+				own = append(own, d-runscWall)
+				ownRatio = append(ownRatio, d*1e6/runscWall)
+			}
 			reapOthers(r)
 		}
 	}
@@ -154,6 +172,10 @@ func BenchmarkRunTrue(b *testing.B) {
 			b.ReportMetric(paired, key+"/direct-paired")
 		}
 	}
+	fmt.Printf("  library's own time a Run (its wall time less its runsc command's): %.2f ms, Run/runsc command %.4fx (medians)\n",
+		ms(median(own)), float64(median(ownRatio))/1e6)
+	b.ReportMetric(ms(median(own)), "lib-own-ms")
+	b.ReportMetric(float64(median(ownRatio))/1e6, "lib/runsc-command")
 	b.ReportMetric(0, "ns/op") // the per-way medians above are the result
 	b.ReportMetric(ms(median(cpu[0])), "lib-self-cpu-ms")
 }

@@ -187,6 +187,7 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
+	t0 := time.Now()
 	pidMu.Lock()
 	runErr := r.bin.start(cmd)
 	if runErr == nil {
@@ -203,6 +204,9 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 			stop = r.reaper.watchDescendants(cmd.Process.Pid, forks, func(e childEnd) { o.children = append(o.children, e) })
 		}
 		runErr = cmd.Wait()
+		if r.runscWall != nil {
+			r.runscWall(c.sub, time.Since(t0))
+		}
 		o.descendants = stop()
 		pidMu.Lock()
 		delete(inFlight, cmd.Process.Pid)

@@ -64,6 +64,11 @@ type Runtime struct {
 
 	specs    specCache // the bundles' config.json files parsed lately
 	copyDirs copyDirs  // directories for the copies of config.json (Bundle.hostnamed)
+
+	// runscWall, when set (BenchmarkRunTrue), is told how long each runsc command
+	// took, from just before its start to the return of its Wait: a Run's wall time
+	// less its runsc command's is what the library itself adds.
+	runscWall func(sub string, d time.Duration)
 }
 
 // New resolves runsc (ResolvePath), validates and holds it, checks its version and that
