@@ -184,10 +184,10 @@ func (r *Runtime) execRunsc(ctx context.Context, c call) (outcome, error) {
 	defer goruntime.UnlockOSThread()
 	// Before the start: the command's first forks must not be missed.
 	forks := r.reaper.listenForks()
+	t0 := time.Now() // for runscWall
 	// While it runs it is os/exec's to wait for: no reaper may wait4 it. It is
 	// recorded under pidMu in the same critical section as its start, so no adoption
 	// can see the new pid before it is excluded.
-	t0 := time.Now()
 	pidMu.Lock()
 	runErr := r.bin.start(cmd)
 	if runErr == nil {
