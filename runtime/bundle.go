@@ -145,12 +145,11 @@ func (b *Bundle) hostnamed(dirs *copyDirs, dir, id string) (bundleDir string, dr
 	if b.Spec.Hostname != "" {
 		return b.Dir, func() {}, nil
 	}
-	var hostless []byte
-	if b.parsed != nil {
-		hostless, err = b.parsed.hostless(b)
-	} else {
-		hostless, err = hostlessConfig(b)
+	p := b.parsed
+	if p == nil { // not loaded through a runtime's specCache
+		p = &parsedSpec{spec: b.Spec}
 	}
+	hostless, err := p.hostless(b)
 	if err != nil {
 		return "", nil, err
 	}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -68,13 +69,13 @@ func (sc *specCache) load(dir string, client bool) (*Bundle, error) {
 func (sc *specCache) lookup(data []byte, client bool) *parsedSpec {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	for i, p := range sc.entries {
-		if p.client == client && bytes.Equal(p.data, data) {
-			sc.entries = append(append(sc.entries[:i:i], sc.entries[i+1:]...), p)
-			return p
-		}
+	i := sc.find(data, client)
+	if i < 0 {
+		return nil
 	}
-	return nil
+	p := sc.entries[i]
+	sc.entries = append(append(sc.entries[:i:i], sc.entries[i+1:]...), p)
+	return p
 }
 
 // add keeps p, dropping the least recently used entry when full, and returns it; or
@@ -82,16 +83,21 @@ func (sc *specCache) lookup(data []byte, client bool) *parsedSpec {
 func (sc *specCache) add(p *parsedSpec) *parsedSpec {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	for _, q := range sc.entries {
-		if q.client == p.client && bytes.Equal(q.data, p.data) {
-			return q
-		}
+	if i := sc.find(p.data, p.client); i >= 0 {
+		return sc.entries[i]
 	}
 	if len(sc.entries) == specCacheSize {
 		sc.entries = append(sc.entries[:0:0], sc.entries[1:]...)
 	}
 	sc.entries = append(sc.entries, p)
 	return p
+}
+
+// find is the index of the entry for data and client, or -1; sc.mu is held.
+func (sc *specCache) find(data []byte, client bool) int {
+	return slices.IndexFunc(sc.entries, func(p *parsedSpec) bool {
+		return p.client == client && bytes.Equal(p.data, data)
+	})
 }
 
 // hostless is hostlessConfig(b) for a b made from p, encoded once per bundle and root.
