@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +43,11 @@ func median(d []time.Duration) time.Duration {
 // Run's wall time less that of its runsc command, timed by the runtime from just before
 // the start to the return of Wait, and the median ratio of the two. Each iteration
 // starts 20 sandboxes (five rounds of four); -benchtime=Nx sets the number of iterations.
+//
+// How far a ratio can be trusted is printed beside it: a 90% bootstrap interval of the
+// ratio of medians. Runs of one round are as good as independent here (their times
+// correlate by about 0.05), so only more runs narrow it: at 100 runs a way it spans
+// about ±4%, at 1,000 about ±1%. RUN_TRUE_WAYS=library,direct times only those two.
 func BenchmarkRunTrue(b *testing.B) {
 	ctx := context.Background()
 	r := benchRuntime(b)
@@ -129,6 +136,12 @@ func BenchmarkRunTrue(b *testing.B) {
 			return err
 		},
 	}
+	// The ways to time: all by default; library and direct always.
+	timed := make([]bool, len(ways))
+	want := strings.Split(os.Getenv("RUN_TRUE_WAYS"), ",")
+	for w, name := range names {
+		timed[w] = w <= 1 || want[0] == "" || slices.Contains(want, name)
+	}
 	wall := make([][]time.Duration, len(ways))
 	cpu := make([][]time.Duration, len(ways)) // this process's own CPU time
 	// Several rounds per iteration, so that even the default -benchtime (one
@@ -138,6 +151,9 @@ func BenchmarkRunTrue(b *testing.B) {
 	for i := 0; i < b.N*rounds; i++ {
 		for k := range ways {
 			w := (i + k) % len(ways) // rotate the order
+			if !timed[w] {
+				continue
+			}
 			c0, t0 := selfCPU(), time.Now()
 			if err := ways[w](i); err != nil {
 				b.Fatalf("%s: %v", names[w], err)
@@ -155,8 +171,11 @@ func BenchmarkRunTrue(b *testing.B) {
 	b.StopTimer()
 	const direct = 1
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	fmt.Printf("Run(/bin/true), %d runs each, medians (ratio of medians; median of per-round ratios; self CPU: this process's, runsc's excluded):\n", len(wall[0]))
+	fmt.Printf("Run(/bin/true), %d runs each, medians (ratio of medians [its 90%% bootstrap interval]; median of per-round ratios; self CPU: this process's, runsc's excluded):\n", len(wall[0]))
 	for w, name := range names {
+		if !timed[w] {
+			continue
+		}
 		// Per-round ratios, kept as durations (scaled by 1e6) so that median applies.
 		var perRound []time.Duration
 		for i := range wall[direct] {
@@ -164,11 +183,18 @@ func BenchmarkRunTrue(b *testing.B) {
 		}
 		ratio := float64(median(wall[w])) / float64(median(wall[direct]))
 		paired := float64(median(perRound)) / 1e6
-		fmt.Printf("  %-8s %7.1f ms  %.3fx  %.3fx paired  self CPU %5.1f ms\n", name, ms(median(wall[w])), ratio, paired, ms(median(cpu[w])))
+		lo, hi := ratioInterval(wall[w], wall[direct])
+		interval := fmt.Sprintf("[%.3f, %.3f]", lo, hi)
+		if w == direct {
+			interval = ""
+		}
+		fmt.Printf("  %-8s %7.1f ms  %.3fx %-14s  %.3fx paired  self CPU %5.1f ms\n", name, ms(median(wall[w])), ratio, interval, paired, ms(median(cpu[w])))
 		key := map[string]string{"library": "lib", "direct": "direct", "bare": "bare", "go-runc": "gorunc"}[name]
 		b.ReportMetric(ms(median(wall[w])), key+"-ms")
 		if w != direct {
 			b.ReportMetric(ratio, key+"/direct")
+			b.ReportMetric(lo, key+"/direct-lo")
+			b.ReportMetric(hi, key+"/direct-hi")
 			b.ReportMetric(paired, key+"/direct-paired")
 		}
 	}
@@ -178,6 +204,27 @@ func BenchmarkRunTrue(b *testing.B) {
 	b.ReportMetric(float64(median(ownRatio))/1e6, "lib/runsc-command")
 	b.ReportMetric(0, "ns/op") // the per-way medians above are the result
 	b.ReportMetric(ms(median(cpu[0])), "lib-self-cpu-ms")
+}
+
+// ratioInterval is a 90% bootstrap interval of median(a)/median(b): the 5th and 95th
+// percentiles of that ratio over 2,000 resamples of each, drawn with a fixed seed so
+// that the same times give the same interval.
+func ratioInterval(a, b []time.Duration) (lo, hi float64) {
+	const resamples = 2000
+	rng := rand.New(rand.NewPCG(1, 2))
+	resampledMedian := func(d []time.Duration) float64 {
+		s := make([]time.Duration, len(d))
+		for i := range s {
+			s[i] = d[rng.IntN(len(d))]
+		}
+		return float64(median(s))
+	}
+	ratios := make([]float64, resamples)
+	for i := range ratios {
+		ratios[i] = resampledMedian(a) / resampledMedian(b)
+	}
+	slices.Sort(ratios)
+	return ratios[resamples*5/100], ratios[resamples*95/100]
 }
 
 // reapOthers waits, untimed, for the zombie children of this process that r does not
@@ -261,4 +308,25 @@ func benchRuntime(b *testing.B) *Runtime {
 	}
 	b.Cleanup(func() { r.Close(ctx) })
 	return r
+}
+
+func TestRatioInterval(t *testing.T) {
+	// Times spread like a sandbox's start, and the same times 10% slower.
+	var a, b []time.Duration
+	for i := range 400 {
+		d := time.Duration(150+i%7*10+i%13*3) * time.Millisecond
+		b = append(b, d)
+		a = append(a, d*11/10)
+	}
+	lo, hi := ratioInterval(a, b)
+	if !(lo <= 1.1 && 1.1 <= hi) || hi-lo > 0.1 {
+		t.Errorf("interval [%.3f, %.3f] for a ratio of 1.1", lo, hi)
+	}
+	if lo2, hi2 := ratioInterval(a, b); lo2 != lo || hi2 != hi {
+		t.Errorf("the same times gave [%.3f, %.3f], then [%.3f, %.3f]", lo, hi, lo2, hi2)
+	}
+	// Fewer runs, a wider interval.
+	if lo3, hi3 := ratioInterval(a[:40], b[:40]); hi3-lo3 <= hi-lo {
+		t.Errorf("40 runs gave [%.3f, %.3f], no wider than 400 runs' [%.3f, %.3f]", lo3, hi3, lo, hi)
+	}
 }
