@@ -51,8 +51,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// A program written from the package documentation alone: two workloads at once, a
-// timeout, a handover in a child, and nothing left behind.
+// A program written from the package documentation alone: two workloads at once,
+// timeouts, captured output, a handover in a child, and nothing left behind.
 func TestEmbedding(t *testing.T) {
 	if os.Getenv("EMBED_HANDOVER_BUNDLE") != "" {
 		err := runtime.ExecWithOCIBundle(runtime.NewID(), os.Getenv("EMBED_HANDOVER_BUNDLE"),
@@ -112,6 +112,11 @@ func TestEmbedding(t *testing.T) {
 	cancel()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Run past its deadline: %v", err)
+	}
+	// Output captured, each stream up to a limit.
+	got, err := r.Output(ctx, runtime.NewID(), bundle("/bin/sh", "-c", "echo out; echo err >&2; exit 4"), 1<<10)
+	if err != nil || got.Status != 4 || string(got.Stdout) != "out\n" || string(got.Stderr) != "err\n" {
+		t.Fatalf("Output: status %d, stdout %q, stderr %q, %v", got.Status, got.Stdout, got.Stderr, err)
 	}
 	if err := r.Delete(ctx, a, &runtime.DeleteOpts{Force: true}); err != nil {
 		t.Fatal(err)
