@@ -310,7 +310,12 @@ type def struct {
 	noCache  bool // depends on state or is being evaluated
 	// recursive function definitions are evaluated lazily with memoization.
 	fcnVal *lazyFcnV
-	action actionLevel // whether the body is an action (see isAction)
+	// a LET definition without parameters found constant (keepLetConst): its value
+	// in letConstScope; letOpen once it is found not to be
+	letConst      Value
+	letConstScope *scope
+	letOpen       bool
+	action        actionLevel // whether the body is an action (see isAction)
 }
 
 // instanceDecl is INSTANCE M WITH a <- e.

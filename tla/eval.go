@@ -70,11 +70,14 @@ type evaluator struct {
 	level      int // TLCGet("level")
 	// reads of primed variables (LET caching must not keep values that read them)
 	primedReads int
-	registers   map[int64]Value      // TLCSet/TLCGet registers
-	sawThunk    bool                 // a by-name argument was followed (results depend on the call)
-	freeNodes   freeList[env]        // parameter bindings that calls left free
-	freeFrames  freeList[letBinding] // LET frames that LETs left free
-	split       bool                 // still splitting Next into actions the way TLC names them
+	// evaluations whose outcome depends on when they run: printing, TLCSet, random
+	// draws (a LET definition that made one is never kept as a constant)
+	effects    int
+	registers  map[int64]Value      // TLCSet/TLCGet registers
+	sawThunk   bool                 // a by-name argument was followed (results depend on the call)
+	freeNodes  freeList[env]        // parameter bindings that calls left free
+	freeFrames freeList[letBinding] // LET frames that LETs left free
+	split      bool                 // still splitting Next into actions the way TLC names them
 	// RandomElement's generators (random.go)
 	rngInit, rngState *javaRandom
 	rngFor            []Value
@@ -592,10 +595,16 @@ func (c *evaluator) applyClosure(cl *closureV, args []expr, pos pos, en *env, sc
 		if cl.cache != nil {
 			return cl.cache
 		}
-		before := c.primedReads
+		if d.letConst != nil && d.letConstScope == cl.scope {
+			return d.letConst
+		}
+		before, reads, effects := c.primedReads, c.varReads, c.effects
 		v := c.eval(d.Body, cl.env, cl.scope)
 		if c.primedReads == before {
 			cl.cache = v
+			if !d.letOpen && c.varReads == reads && c.effects == effects {
+				c.keepLetConst(cl, v)
+			}
 		}
 		return v
 	}
@@ -605,6 +614,98 @@ func (c *evaluator) applyClosure(cl *closureV, args []expr, pos pos, en *env, sc
 		en2 = en2.bind(p.Name, vals[i])
 	}
 	return c.eval(d.Body, en2, cl.scope)
+}
+
+// keepLetConst keeps v, the value of cl's LET definition (no parameters) computed
+// without reading the state or doing anything whose outcome depends on when it runs,
+// as the definition's value in every later evaluation of the LET in the same scope,
+// provided the body names nothing bound around it: such a definition is a constant
+// (nbrs == {-1, 0, 1} \X {-1, 0, 1} inside an operator called for every cell of
+// every state), which TLC recomputes each time. A value that still refers to an
+// environment (a lazy function, a filter of an infinite set) is not kept: the LET's
+// frame is reused once it returns.
+func (c *evaluator) keepLetConst(cl *closureV, v Value) {
+	d := cl.def
+	if !plainValue(v) || mentionsLocal(d.Body, cl.env) {
+		d.letOpen = true
+		return
+	}
+	d.letConst, d.letConstScope = v, cl.scope
+}
+
+// mentionsLocal reports whether e names a binding of en (a parameter, a bound
+// variable, a LET definition) or @, or uses a positional selector (which this does
+// not follow), so that its value may depend on where it is evaluated. A name that e
+// binds itself and en also binds counts as a mention: that errs on the safe side.
+func mentionsLocal(e expr, en *env) bool {
+	switch x := e.(type) {
+	case nil:
+		return false
+	case *at:
+		return true
+	case *ident:
+		if x.Sel != nil {
+			return true
+		}
+		if _, ok := en.lookup(x.Name); ok {
+			return true
+		}
+		for _, r := range x.Prefix {
+			if _, ok := en.lookup(r.Name); ok {
+				return true
+			}
+		}
+	case *let:
+		for _, d := range x.Defs {
+			if d.Kind == defInstance || mentionsLocal(d.Body, en) {
+				return true
+			}
+			for _, b := range d.Binders {
+				if mentionsLocal(b.Set, en) {
+					return true
+				}
+			}
+		}
+	}
+	return anySub(e, func(sub expr) bool { return mentionsLocal(sub, en) })
+}
+
+// plainValue reports whether v is made of values only, with no environment, operator
+// or expression in it.
+func plainValue(v Value) bool {
+	all := func(vs []Value) bool {
+		for _, x := range vs {
+			if !plainValue(x) {
+				return false
+			}
+		}
+		return true
+	}
+	switch x := v.(type) {
+	case boolV, intV, strV, *modelV, *intervalV, *infSetV:
+		return true
+	case *tupleV:
+		return all(x.Elems)
+	case *recordV:
+		return all(x.Vals)
+	case *setV:
+		return all(x.Elems)
+	case *fcnV:
+		return all(x.Dom) && all(x.Vals)
+	case *fcnSetV:
+		return plainValue(x.Dom) && plainValue(x.Rng)
+	case *powerSetV:
+		return plainValue(x.Base)
+	case *recordSetV:
+		return all(x.Sets)
+	case *productSetV:
+		return all(x.Sets)
+	case *seqSetV:
+		return plainValue(x.Base)
+	case *setOpV:
+		return plainValue(x.A) && plainValue(x.B)
+	}
+	return false
 }
 
 // callValues applies an operator closure to already evaluated arguments.

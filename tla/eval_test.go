@@ -721,3 +721,62 @@ H == LET S == Kept IN /\ LET j == 7 IN j > 1 /\ 5 \in S /\ ~(3 \in S)
 		}()
 	}
 }
+
+// TestConstantLetKept checks which LET definitions are kept as constants across
+// evaluations (keepLetConst): one that names nothing bound around it and reads no
+// state is; one that names a parameter, a sibling, a bound variable or @, or whose
+// value keeps an environment, is not.
+func TestConstantLetKept(t *testing.T) {
+	const src = `---- MODULE M ----
+EXTENDS Naturals, FiniteSets
+Const(p) == LET n == {x \in {-1, 0, 1} \X {-1, 0, 1} : x /= <<0, 0>>} IN Cardinality(n) + p
+Param(p) == LET a == p + 1 IN a
+Sibling(p) == LET a == p  b == {a, 9} IN Cardinality(b)
+Lazy(p) == LET s == {k \in Nat : k > 3} IN p \in s
+G == /\ Const(1) = 9 /\ Const(2) = 10
+     /\ Param(1) = 2 /\ Param(2) = 3
+     /\ Sibling(1) = 2 /\ Sibling(9) = 1
+     /\ Lazy(1) = FALSE /\ Lazy(5) = TRUE
+====
+`
+	ch, g := loadModule(t, src, "G")
+	for range 2 {
+		if v := ch.c.eval(g.Body, nil, g.scope); v != boolV(true) {
+			t.Fatalf("G = %v", fmtValue(v))
+		}
+	}
+	for name, kept := range map[string][]bool{"Const": {true}, "Param": {false}, "Sibling": {false, false}, "Lazy": {false}} {
+		l, ok := ch.p.root.lookup(name).Body.(*let)
+		if !ok {
+			t.Fatalf("%s's body is not a LET", name)
+		}
+		for i, d := range l.Defs {
+			if got := d.letConst != nil; got != kept[i] {
+				t.Errorf("%s's %s kept: %v, want %v", name, d.Name, got, kept[i])
+			}
+		}
+	}
+}
+
+// TestConstantLetEffects checks that a LET definition that prints or draws at random
+// is evaluated each time, as TLC evaluates it, and that one naming an instance's
+// constant is kept per instance.
+func TestConstantLetEffects(t *testing.T) {
+	path := writeFiles(t, t.TempDir(), [2]string{"LE.tla", `---- MODULE LE ----
+EXTENDS Naturals, FiniteSets, TLC
+VARIABLES x, y
+P(k) == INSTANCE Inner WITH K <- k
+Init == x = 0 /\ y = {}
+Next == /\ x < 3 /\ x' = x + 1
+        /\ y' = y \cup {LET r == RandomElement(1..1000000) IN r}
+Inv == /\ LET m == PrintT("evaluated") IN m
+       /\ Cardinality(y) = x
+       /\ P(x)!Get = 10 * x
+====
+`}, [2]string{"Inner.tla", "---- MODULE Inner ----\nEXTENDS Naturals\nCONSTANT K\nGet == LET c == 10 * K IN c\n====\n"},
+		[2]string{"LE.cfg", "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n"})
+	res, out := checkOutput(t, path, Options{})
+	if n := strings.Count(out, `"evaluated"`); res.ExitCode != ExitOK || res.Distinct != 4 || n != 4 {
+		t.Errorf("exit %d, %d distinct, the LET printed %d times; want 0, 4 and 4 (once a state):\n%s", res.ExitCode, res.Distinct, n, out)
+	}
+}

@@ -454,6 +454,7 @@ func standardModules() map[string]map[string]builtinSpec {
 			return nil
 		}, nil},
 		"TLCSet": {2, func(c *evaluator, a []Value, p pos) Value {
+			c.effects++
 			if i, ok := a[0].(intV); ok {
 				if c.registers == nil {
 					c.registers = map[int64]Value{}
@@ -693,6 +694,7 @@ func permute(elems []Value, fn func([]Value)) {
 }
 
 func (c *evaluator) print(s string) {
+	c.effects++
 	if c.out != nil {
 		fmt.Fprintln(c.out, s)
 	}

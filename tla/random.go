@@ -46,6 +46,7 @@ const randomSeed int64 = 0
 // rng returns the generator for the current evaluation: per state while computing
 // successors, per evaluation context otherwise.
 func (c *evaluator) rng() *javaRandom {
+	c.effects++
 	if c.initMode || len(c.cur) == 0 {
 		if c.rngInit == nil {
 			c.rngInit = newJavaRandom(randomSeed)
