@@ -245,20 +245,18 @@ func (c *evaluator) binaryOp(op string, a, b Value, pos pos) Value {
 		out = append(out, as...)
 		out = append(out, bs...)
 		return newSet(out)
-	case "\\cap":
-		var out []Value
-		for _, e := range c.enumerate(a, pos) {
-			if c.member(e, b, pos) {
+	case "\\cap", "\\":
+		// S \ {x} (a recursion's step) and S \cap T keep most of S: one allocation
+		as := c.enumerate(a, pos)
+		out := make([]Value, 0, len(as))
+		keep := op == "\\cap"
+		for _, e := range as {
+			if c.member(e, b, pos) == keep {
 				out = append(out, e)
 			}
 		}
-		return &setV{Elems: out}
-	case "\\":
-		var out []Value
-		for _, e := range c.enumerate(a, pos) {
-			if !c.member(e, b, pos) {
-				out = append(out, e)
-			}
+		if len(out) == 0 {
+			out = nil
 		}
 		return &setV{Elems: out}
 	case "\\o":
