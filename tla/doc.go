@@ -30,10 +30,12 @@
 // agree: conjuncts left to right, x' = e and x' \in S assign, disjunctions and \E
 // branch (the first bound variable varying fastest, as in TLC), \A is the
 // conjunction of its instances, P => A enumerates A when P holds, operator arguments
-// that name variables are passed by name, LET definitions are evaluated once per LET,
-// sets are walked in TLC's value order (strings, field names and model values by
-// TLC's interning order), once every variable has a value the rest of the action is
-// only checked, and an unassigned primed variable is an error.
+// that name variables are passed by name, LET definitions are evaluated once per LET
+// (once per scope when constant: naming nothing bound around them, reading no state,
+// printing or drawing nothing), sets are walked in TLC's value order (strings, field
+// names and model values by TLC's interning order), once every variable has a value
+// the rest of the action is only checked, and an unassigned primed variable is an
+// error.
 //
 // The configuration: SPECIFICATION or INIT/NEXT, CONSTANT(S) with = values and <-
 // substitutions (also [Mod]-scoped), INVARIANT(S), PROPERTY/PROPERTIES,
