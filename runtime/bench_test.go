@@ -34,15 +34,15 @@ func median(d []time.Duration) time.Duration {
 // (no --log, stdio on /dev/null, which runsc hands to the sandbox user: a reference,
 // not a practice); and through containerd/go-runc pointed at runsc. It reports each
 // median and the ratios to the direct call: the ratio of the medians, and the median of
-// each round's own ratio (the calls of a round run back to back, so they share the
-// machine's load at that moment, which the ratio of medians over the whole run does not
-// cancel). So library/direct is what the library adds to the runsc command it runs, and
+// each round's own ratio (the calls of a round run back to back and share the machine's
+// load at that moment; here that cancels little, see below). So library/direct is what the library adds to the runsc command it runs, and
 // bare/direct what that command's --log and socket stdio cost runsc. Those ratios move
 // by a few percent between runs of the benchmark (a sandbox's start spreads from 0.1
 // to 0.3 s), so it also reports, within each library call, the library's own time: the
 // Run's wall time less that of its runsc command, timed by the runtime from just before
-// the start to the return of Wait, and the median ratio of the two. Each iteration
-// starts 20 sandboxes (five rounds of four); -benchtime=Nx sets the number of iterations.
+// the start to the return of Wait, and the median ratio of the two. Each iteration is
+// five rounds, each starting one sandbox a way timed; -benchtime=Nx sets the number of
+// iterations.
 //
 // How far a ratio can be trusted is printed beside it: a 90% bootstrap interval of the
 // ratio of medians. Runs of one round are as good as independent here (their times
