@@ -208,15 +208,16 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 			// One binding, rebound per element, as \A and \E do: the predicate's
 			// value is a Boolean, so nothing it builds keeps the binding.
 			node := &env{name: x.B.Names[0], next: en}
-			for _, el := range c.enumerate(set, x.pos()) {
+			c.each(set, x.pos(), func(el Value) bool {
 				node.val = el
 				if c.evalBool(x.Pred, node, sc) {
 					out = append(out, el)
 				}
-			}
+				return false
+			})
 			return &setV{Elems: out}
 		}
-		for _, el := range c.enumerate(set, x.pos()) {
+		c.each(set, x.pos(), func(el Value) bool {
 			en2, ok := bindPattern(x.B, el, en)
 			if !ok {
 				throw(x.pos(), "Cannot match %s against a tuple pattern.", fmtValue(el))
@@ -224,7 +225,8 @@ func (c *evaluator) eval(e expr, en *env, sc *scope) Value {
 			if c.evalBool(x.Pred, en2, sc) {
 				out = append(out, el)
 			}
-		}
+			return false
+		})
 		return &setV{Elems: out}
 	case *setMap:
 		var out []Value

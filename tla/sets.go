@@ -59,6 +59,54 @@ func (c *evaluator) enumerate(v Value, pos pos) []Value {
 	return m.put(c.enumerateLazy(v, pos))
 }
 
+// streamMin is the size from which a record set or a Cartesian product that is
+// walked once, by a filter over it, is streamed rather than listed: such a set is too
+// large to be kept (setMemo), and listing it first held all of it at once, where the
+// filter usually keeps a fraction (Init == x \in {r \in [a : 0..N, b : 0..N] : P}).
+const streamMin = 1 << 16
+
+// each calls fn with the elements of the finite set v in TLC's normalized order, as
+// enumerate lists them, until fn returns true. Large record sets and products are
+// built one element at a time: their odometer order is already the normalized one,
+// since records of one set share their field names and compare field by field, and
+// tuples compare element by element.
+func (c *evaluator) each(v Value, pos pos, fn func(Value) bool) {
+	var sets []Value
+	var names []string
+	var m *setMemo
+	switch s := v.(type) {
+	case *recordSetV:
+		sets, names, m = s.Sets, s.Names, &s.memo
+	case *productSetV:
+		sets, m = s.Sets, &s.memo
+	}
+	if m != nil {
+		if _, ok := m.get(); !ok {
+			parts := make([][]Value, len(sets))
+			total := 1
+			for i, st := range sets {
+				parts[i] = c.enumerate(st, pos)
+				total *= len(parts[i])
+				total = min(total, streamMin)
+			}
+			if total >= streamMin {
+				cartesian(parts, func(vals []Value) bool {
+					if names != nil {
+						return fn(&recordV{Names: names, Vals: vals})
+					}
+					return fn(&tupleV{Elems: vals})
+				})
+				return
+			}
+		}
+	}
+	for _, e := range c.enumerate(v, pos) {
+		if fn(e) {
+			return
+		}
+	}
+}
+
 // smallInts holds the integers smallIntLo, smallIntLo+1, ... as values, shared by the
 // enumerations of the intervals within them; like a set's elements, callers only
 // read them.
@@ -147,8 +195,9 @@ func (c *evaluator) enumerateLazy(v Value, pos pos) []Value {
 			sets[i] = c.enumerate(st, pos)
 		}
 		var out []Value
-		cartesian(sets, func(vals []Value) {
+		cartesian(sets, func(vals []Value) bool {
 			out = append(out, &recordV{Names: s.Names, Vals: vals})
+			return false
 		})
 		return newSet(out).Elems
 	case *productSetV:
@@ -157,8 +206,9 @@ func (c *evaluator) enumerateLazy(v Value, pos pos) []Value {
 			sets[i] = c.enumerate(st, pos)
 		}
 		var out []Value
-		cartesian(sets, func(vals []Value) {
+		cartesian(sets, func(vals []Value) bool {
 			out = append(out, &tupleV{Elems: vals})
+			return false
 		})
 		return out
 	case *setOpV:
@@ -192,7 +242,9 @@ func (c *evaluator) enumerateLazy(v Value, pos pos) []Value {
 	return nil
 }
 
-func cartesian(sets [][]Value, fn func([]Value)) {
+// cartesian calls fn with each tuple of sets' elements in odometer order (the last
+// set's element changing fastest), each in a new slice, until fn returns true.
+func cartesian(sets [][]Value, fn func([]Value) bool) {
 	for _, s := range sets {
 		if len(s) == 0 {
 			return
@@ -204,7 +256,9 @@ func cartesian(sets [][]Value, fn func([]Value)) {
 		for i, k := range idx {
 			vals[i] = sets[i][k]
 		}
-		fn(vals)
+		if fn(vals) {
+			return
+		}
 		i := len(idx) - 1
 		for i >= 0 {
 			idx[i]++
