@@ -5,7 +5,8 @@ import "unsafe"
 // Large arrays of the state store (the seen set, the stored encodings, the parent of
 // every state) live outside the Go heap. The collector would not scan them (they hold
 // no pointers) but would count them: with the store in the heap, the heap may grow
-// to several times the store before a collection (tlacheck runs with GOGC=200), and
+// to several times the store before a collection (up to 5 times in tlacheck on
+// several workers, which collects at GOGC 400 while the kept heap is small), and
 // the memory a run needs would be that multiple of what it stores. Outside the heap
 // the collector only paces the evaluation's short-lived values.
 

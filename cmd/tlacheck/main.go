@@ -45,7 +45,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -55,15 +54,6 @@ import (
 )
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// State search allocates many short-lived values; collecting less often
-		// trades memory for speed, as TLC's large default heap does. The stored
-		// states live outside the heap, so this costs a fixed amount (the heap's
-		// floor grows from 4 to 8 MB), not a multiple of the states. At 400 (16 MB)
-		// a model of 700 k states took 10% less CPU time and 7 MB more memory,
-		// 10 bytes a state more than the fingerprint table itself takes.
-		debug.SetGCPercent(200)
-	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -256,6 +246,7 @@ func run(args []string) int {
 	if !strings.HasSuffix(spec, ".tla") {
 		spec += ".tla"
 	}
+	defer paceGC(opts.Workers)()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	opts.Out = os.Stdout
