@@ -651,6 +651,19 @@ func (c *evaluator) actionArgs(args []expr, params []param, en *env, sc *scope) 
 			vals[i] = c.opArg(a, params[i].Arity, en, sc)
 			continue
 		}
+		if x, ok := a.(*ident); ok && x.Args == nil && x.Prefix == nil && x.Sel == nil && x.kind != identGlobal {
+			// A bound name (\E p \in Proc : Request(p)), the usual argument: its
+			// value, unless it is itself passed by name or an operator, is what
+			// isAction, resolveVar and eval would each look up and settle on.
+			if v, ok := en.lookup(x.Name); ok {
+				switch v.(type) {
+				case *thunkV, *closureV:
+				default:
+					vals[i] = v
+					continue
+				}
+			}
+		}
 		if c.isAction(a, en, sc) || c.resolveVar(a, en, sc) != nil {
 			// by name: the callee may prime it (Lose(q) == ... q' = ...)
 			vals[i] = &thunkV{expr: a, env: en, scope: sc}
