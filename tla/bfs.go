@@ -290,6 +290,15 @@ func (ch *checker) bfs() (res *Result) {
 	}
 	ch.queue = newStateQueue(qmem)
 	defer ch.queue.close()
+	if ch.store.exact && len(ch.live.props) > 0 && !ch.live.skip && !ch.opts.replaySteps {
+		ch.steps = &stepLog{}
+		defer func() {
+			if ch.steps != nil { // the liveness check did not take it
+				ch.steps.free()
+				ch.steps = nil
+			}
+		}()
+	}
 	if !ch.keepGraph && (len(ch.live.props) == 0 || ch.live.skip) {
 		// nothing reads the store once the search is over
 		defer ch.store.free()
@@ -480,6 +489,9 @@ func (ch *checker) bfs() (res *Result) {
 		ch.errID = q.id
 		nsucc := 0
 		var stop *Result
+		if ch.steps != nil {
+			ch.steps.begin(q.id)
+		}
 		c.level = int(depth) // TLCGet("level") while computing successors
 		c.enum(ch.next.expr, nil, ch.next.sc, func() bool {
 			// checks of the successor see its own level
@@ -522,6 +534,9 @@ func (ch *checker) bfs() (res *Result) {
 			kb := ch.stateKeyBytes(t)
 			fp := ch.store.fingerprint(kb)
 			if old, ok := ch.store.lookupFP(fp, kb); ok {
+				if ch.steps != nil {
+					ch.steps.step(q.id, old)
+				}
 				if ch.dotOut != nil {
 					fmt.Fprintf(ch.dotOut, "%d -> %d;\n", q.id, old)
 				}
@@ -539,6 +554,9 @@ func (ch *checker) bfs() (res *Result) {
 			}
 			id := ch.addState(fp, kb, t, nil, q.id, depth+1) // the constraints' evaluation leaves kb's buffer alone
 			r.Distinct++
+			if ch.steps != nil {
+				ch.steps.step(q.id, id)
+			}
 			if act != nil {
 				act.distinct++
 			}
@@ -561,6 +579,9 @@ func (ch *checker) bfs() (res *Result) {
 		})
 		if stop != nil {
 			return stop
+		}
+		if ch.steps != nil {
+			ch.steps.end(q.id)
 		}
 		ch.live.expanded(r.Generated, r.Distinct, r.Depth)
 		if nsucc == 0 && ch.checkDeadlock {

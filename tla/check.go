@@ -56,6 +56,9 @@ type Options struct {
 	// productMap indexes the liveness check's product in a map, as where no memory
 	// can be reserved for its index by address (tests)
 	productMap bool
+	// replaySteps builds the liveness check's state graph by enumerating Next again
+	// from every state instead of from the steps the search took (tests)
+	replaySteps bool
 }
 
 // State is one state of a behaviour: variable values in declaration order.
@@ -238,6 +241,7 @@ type checker struct {
 	res       *Result
 	dotOut    io.Writer
 	cov       *coverage // Options.Coverage's counts
+	steps     *stepLog  // the search's steps, for the liveness check
 }
 
 func (ch *checker) run(m *module, specPath string) (res *Result) {

@@ -79,11 +79,88 @@ type edgeLabel struct {
 // stuttering self-loop.
 func (g *sgraph) outEdges(s int32) (lo, hi int32) { return g.first[s], g.first[s+1] }
 
+// stepLog keeps the steps of the search as it takes them, in the form of sgraph's
+// edges, so that the liveness check need not enumerate Next from every state again
+// (buildGraph): that second enumeration took as long as the search itself. The
+// search expands states in id order, so each state's steps come together; a state
+// expanded out of that order (which the search never does) makes the log unusable,
+// and the graph is then built the old way.
+type stepLog struct {
+	firstMem bigSlice[int32]
+	edgeMem  bigSlice[sedge]
+	nFirst   int
+	nEdges   int
+	broken   bool
+}
+
+// begin starts the steps of state from.
+func (l *stepLog) begin(from int32) {
+	if int(from) != l.nFirst {
+		l.broken = true
+		return
+	}
+	l.firstMem.grow(l.nFirst + 2)
+	l.firstMem.s[l.nFirst] = int32(l.nEdges)
+	l.nFirst++
+}
+
+// step records a step from state from to the stored state to.
+func (l *stepLog) step(from, to int32) { l.add(sedge{from: from, to: to}) }
+
+// end closes the steps of state from with its stuttering self-loop.
+func (l *stepLog) end(from int32) { l.add(sedge{from: from, to: from, stutter: true}) }
+
+func (l *stepLog) add(e sedge) {
+	if l.broken {
+		return
+	}
+	l.edgeMem.grow(l.nEdges + 1)
+	l.edgeMem.s[l.nEdges] = e
+	l.nEdges++
+}
+
+// graph hands the log's memory to a graph of n states, or returns nil if the log
+// does not hold exactly the steps of states 0 to n-1 (and then frees it).
+func (l *stepLog) graph(ch *checker, n int) *sgraph {
+	if l.broken || l.nFirst != n {
+		l.free()
+		return nil
+	}
+	g := &sgraph{n: n, decode: func(s int32) []Value { return ch.decodeState(ch.store.enc(s)) }}
+	g.recent = make([]decodedState, max(1, min(n, recentStates)))
+	for i := range n {
+		if ch.store.parent.s[i] < 0 {
+			g.initial = append(g.initial, int32(i))
+		}
+	}
+	l.firstMem.grow(n + 1)
+	l.firstMem.s[n] = int32(l.nEdges)
+	g.firstMem, g.edgeMem = l.firstMem, l.edgeMem
+	g.first, g.edges = g.firstMem.s[:n+1], g.edgeMem.s[:l.nEdges]
+	l.firstMem, l.edgeMem = bigSlice[int32]{}, bigSlice[sedge]{}
+	return g
+}
+
+// free releases the log's memory.
+func (l *stepLog) free() {
+	l.firstMem.free()
+	l.edgeMem.free()
+}
+
 // buildGraph enumerates Next again from every stored state and keeps the steps whose
 // target was stored (states cut off by a CONSTRAINT are not part of the graph, as in
 // TLC). With labels, it also keeps each step's action (sgraph.labels).
 func (ch *checker) buildGraph(labels bool) *sgraph {
 	n := ch.store.len()
+	if ch.steps != nil {
+		steps := ch.steps
+		ch.steps = nil
+		if g := steps.graph(ch, n); g != nil && !labels {
+			return g
+		} else if g != nil {
+			g.free()
+		}
+	}
 	g := &sgraph{n: n, decode: func(s int32) []Value { return ch.decodeState(ch.store.enc(s)) }}
 	if labels {
 		g.states = make([][]Value, n)

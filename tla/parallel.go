@@ -444,6 +444,10 @@ func (w *pworker) expand(main *checker, q queued) (pr pparent) {
 func (ch *checker) mergeClean(q queued, succs []psucc, arena []byte) {
 	r := ch.res
 	pid, depth := q.id, q.depth
+	if ch.steps != nil {
+		ch.steps.begin(pid)
+		defer ch.steps.end(pid)
+	}
 	for i := range succs {
 		sc := &succs[i]
 		r.Generated++
@@ -455,6 +459,9 @@ func (ch *checker) mergeClean(q queued, succs []psucc, arena []byte) {
 			old, seen = ch.store.lookupFP(sc.fp, sc.key.in(arena))
 		}
 		if seen {
+			if ch.steps != nil {
+				ch.steps.step(pid, old)
+			}
 			if ch.dotOut != nil {
 				fmt.Fprintf(ch.dotOut, "%d -> %d;\n", pid, old)
 			}
@@ -469,6 +476,9 @@ func (ch *checker) mergeClean(q queued, succs []psucc, arena []byte) {
 		}
 		id := ch.addState(sc.fp, sc.key.in(arena), nil, enc, pid, depth+1)
 		r.Distinct++
+		if ch.steps != nil {
+			ch.steps.step(pid, id)
+		}
 		if int(depth+1) > r.Depth {
 			r.Depth = int(depth + 1)
 		}

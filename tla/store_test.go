@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -15,9 +16,12 @@ import (
 )
 
 // TestFingerprintSameAsExact checks every corpus spec in both storage modes, with
-// the queue spilling to disk after a few hundred bytes, and with the liveness
-// product indexed in a map: the counts, the verdict and the counterexample (rebuilt
-// from fingerprints in fingerprint mode) must be the same.
+// the queue spilling to disk after a few hundred bytes, with the liveness product
+// indexed in a map, and, where there are temporal properties, with the liveness
+// check's graph built by enumerating Next again rather than from the search's steps
+// and with those steps merged from two workers: the counts,
+// the verdict and the counterexample (rebuilt from fingerprints in fingerprint mode)
+// must be the same.
 func TestFingerprintSameAsExact(t *testing.T) {
 	exp, err := readCorpus()
 	if err != nil {
@@ -31,9 +35,12 @@ func TestFingerprintSameAsExact(t *testing.T) {
 			for _, f := range e.Flags {
 				base.NoDeadlock = base.NoDeadlock || f == "-deadlock"
 			}
-			run := func(exact bool, queueMem int, productMap bool) (*Result, string) {
+			run := func(exact bool, queueMem int, productMap bool, more ...func(*Options)) (*Result, string) {
 				opts := base
 				opts.Exact, opts.queueMem, opts.productMap = exact, queueMem, productMap
+				for _, f := range more {
+					f(&opts)
+				}
 				res, err := CheckFile(context.Background(), specPath, opts)
 				if err != nil {
 					t.Fatal(err)
@@ -45,6 +52,14 @@ func TestFingerprintSameAsExact(t *testing.T) {
 			_, spilled := run(false, 256, false)
 			if _, mapped := run(false, 0, true); mapped != fp {
 				t.Errorf("liveness product indexed in a map:\n%s\nby address:\n%s", mapped, fp)
+			}
+			if cfg, err := os.ReadFile(strings.TrimSuffix(specPath, ".tla") + ".cfg"); err == nil && bytes.Contains(cfg, []byte("PROPERT")) {
+				if _, replayed := run(false, 0, false, func(o *Options) { o.replaySteps = true }); replayed != fp {
+					t.Errorf("graph of Next enumerated again:\n%s\nof the search's steps:\n%s", replayed, fp)
+				}
+				if _, merged := run(false, 0, false, func(o *Options) { o.Workers, o.batch = 2, 3 }); merged != fp {
+					t.Errorf("steps merged from 2 workers' batches of 3:\n%s\none worker's:\n%s", merged, fp)
+				}
 			}
 			if fp != exact {
 				t.Errorf("fingerprint mode:\n%s\nexact mode:\n%s", fp, exact)
