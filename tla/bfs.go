@@ -3,6 +3,7 @@ package tla
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -257,6 +258,51 @@ func (ch *checker) exactStore() bool {
 // to disk.
 const defaultQueueMem = 256 << 10
 
+// queueMem is how many bytes of the queue stay in memory.
+func (ch *checker) queueMem() int {
+	if ch.opts.queueMem > 0 {
+		return ch.opts.queueMem
+	}
+	return defaultQueueMem
+}
+
+// checkpointEvery is how many expansions apart the search looks at the time to see
+// whether a checkpoint is due.
+const checkpointEvery = 1024
+
+// checkpoint writes a checkpoint of the search, as TLC's -checkpoint does, and
+// reports a failure without ending the search.
+func (ch *checker) checkpoint() {
+	dir := ch.checkpointDir()
+	fmt.Fprintf(ch.out, "Checkpointing of run %s\n", dir)
+	if err := ch.writeCheckpoint(dir); err != nil {
+		fmt.Fprintf(ch.out, "Warning: the checkpoint was not written: %v\n", err)
+		return
+	}
+	fmt.Fprintf(ch.out, "Checkpointing completed at (%s)\n", time.Now().Format("2006-01-02 15:04:05"))
+}
+
+// checkpointDir is where checkpoints go: Options.CheckpointDir, or, as TLC's
+// metadata directory, states/<time of the first checkpoint> beside the spec.
+func (ch *checker) checkpointDir() string {
+	if ch.opts.CheckpointDir == "" {
+		ch.opts.CheckpointDir = filepath.Join(filepath.Dir(ch.specPath), "states", time.Now().Format("06-01-02-15-04-05"))
+	}
+	return ch.opts.CheckpointDir
+}
+
+// checkpointRefused reports a checkpoint asked of a search that cannot take one.
+func (ch *checker) checkpointRefused(flag string) *Result {
+	msg := flag + " needs a search in fingerprint mode: not -exact, no temporal properties and no state graph (-dump, StateGraph)"
+	if flag == "-recover" && ch.opts.Coverage > 0 {
+		msg = "-recover cannot be combined with -coverage: a checkpoint does not keep the coverage counts"
+	}
+	fmt.Fprintf(ch.out, "Error: %s.\n", msg)
+	r := ch.res
+	r.ExitCode, r.Violation, r.Message = ExitEval, "eval", msg
+	return r
+}
+
 // queueLeft is the number of states waiting to be expanded.
 func (ch *checker) left(batchLeft int) int { return ch.queue.len() + batchLeft }
 
@@ -282,13 +328,27 @@ func (ch *checker) addState(fp uint64, key []byte, vals []Value, enc []byte, par
 func (ch *checker) bfs() (res *Result) {
 	c := ch.c
 	r := ch.res
-	ch.store = newStateStore(ch.exactStore(), ch.opts.FP)
-	ch.symHashed = ch.symmetry != nil && !ch.store.exact
-	qmem := ch.opts.queueMem
-	if qmem == 0 {
-		qmem = defaultQueueMem
+	var recovered *checkpointMeta
+	if dir := ch.opts.Recover; dir != "" {
+		if ch.exactStore() || ch.opts.Coverage > 0 {
+			return ch.checkpointRefused("-recover")
+		}
+		fmt.Fprintf(ch.out, "Starting recovery from checkpoint %s\n", dir)
+		st, q, meta, err := ch.readCheckpoint(dir)
+		if err != nil {
+			fmt.Fprintf(ch.out, "Error: %v\n", err)
+			r.ExitCode, r.Violation, r.Message = ExitEval, "eval", err.Error()
+			return r
+		}
+		ch.store, ch.queue, recovered = st, q, &meta
+	} else {
+		if ch.opts.Checkpoint > 0 && ch.exactStore() {
+			return ch.checkpointRefused("-checkpoint")
+		}
+		ch.store = newStateStore(ch.exactStore(), ch.opts.FP)
+		ch.queue = newStateQueue(ch.queueMem())
 	}
-	ch.queue = newStateQueue(qmem)
+	ch.symHashed = ch.symmetry != nil && !ch.store.exact
 	defer ch.queue.close()
 	if ch.store.exact && len(ch.live.props) > 0 && !ch.live.skip && !ch.opts.replaySteps {
 		ch.steps = &stepLog{}
@@ -311,7 +371,6 @@ func (ch *checker) bfs() (res *Result) {
 	} else {
 		fmt.Fprintf(ch.out, "Storing states as 64-bit fingerprints (fp %d).\n", ch.opts.FP)
 	}
-	fmt.Fprintf(ch.out, "Computing initial states...\n")
 	if ch.dotOut = ch.opts.DumpDot; ch.dotOut != nil {
 		fmt.Fprintln(ch.dotOut, "strict digraph DiskGraph {")
 		defer fmt.Fprintln(ch.dotOut, "}")
@@ -357,71 +416,79 @@ func (ch *checker) bfs() (res *Result) {
 		}
 	}()
 
-	// initial states
-	ch.errID = -1
-	c.initMode = true
-	c.cur = make([]Value, nv)
-	c.next = nil
-	var initRes *Result
-	var initStates [][]Value
-	c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
-		for i, v := range c.cur {
-			if v == nil {
-				panic(&evalError{Code: ExitUnassigned, Kind: "eval",
-					Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
+	if recovered != nil {
+		r.Generated, r.Distinct, r.Depth = recovered.Generated, recovered.Distinct, recovered.Depth
+		ch.p.setRanks(recovered.Ranks)
+		fmt.Fprintf(ch.out, "Recovery completed. %d states examined. %d states on queue.\n", r.Distinct, ch.queue.len())
+	} else {
+		fmt.Fprintf(ch.out, "Computing initial states...\n")
+		// initial states
+		ch.errID = -1
+		c.initMode = true
+		c.cur = make([]Value, nv)
+		c.next = nil
+		var initRes *Result
+		var initStates [][]Value
+		c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
+			for i, v := range c.cur {
+				if v == nil {
+					panic(&evalError{Code: ExitUnassigned, Kind: "eval",
+						Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
+				}
 			}
-		}
-		initStates = append(initStates, append([]Value(nil), c.cur...))
-		return false
-	})
-	c.initMode = false
-	c.level = 1
-	for _, s := range initStates {
-		r.Generated++
-		ch.errSucc = s
-		key := ch.stateKeyBytes(s)
-		if _, ok := ch.store.lookup(key); ok {
-			continue
-		}
-		if !ch.satisfies(ch.constraints, s) {
-			if res := ch.checkInvariants(s, -1, violation, true); res != nil {
+			initStates = append(initStates, append([]Value(nil), c.cur...))
+			return false
+		})
+		c.initMode = false
+		c.level = 1
+		for _, s := range initStates {
+			r.Generated++
+			ch.errSucc = s
+			key := ch.stateKeyBytes(s)
+			if _, ok := ch.store.lookup(key); ok {
+				continue
+			}
+			if !ch.satisfies(ch.constraints, s) {
+				if res := ch.checkInvariants(s, -1, violation, true); res != nil {
+					return res
+				}
+				continue
+			}
+			key = ch.stateKeyBytes(s)
+			id := ch.addState(ch.store.fingerprint(key), key, s, nil, -1, 1)
+			r.Distinct++
+			r.Depth = 1
+			if ch.dotOut != nil {
+				fmt.Fprintf(ch.dotOut, "%d [label=\"%s\",style = filled]\n", id, dotEscape(s, ch.p))
+			}
+			if res := ch.checkInvariants(s, id, violation, true); res != nil {
 				return res
 			}
-			continue
-		}
-		key = ch.stateKeyBytes(s)
-		id := ch.addState(ch.store.fingerprint(key), key, s, nil, -1, 1)
-		r.Distinct++
-		r.Depth = 1
-		if ch.dotOut != nil {
-			fmt.Fprintf(ch.dotOut, "%d [label=\"%s\",style = filled]\n", id, dotEscape(s, ch.p))
-		}
-		if res := ch.checkInvariants(s, id, violation, true); res != nil {
-			return res
-		}
-		for _, ip := range ch.initProps {
-			if !ch.holds(ip, s, nil) {
-				return violation("temporal", ip.name, "Temporal properties were violated.", ExitTemporal, ch.trace(id, nil), false)
+			for _, ip := range ch.initProps {
+				if !ch.holds(ip, s, nil) {
+					return violation("temporal", ip.name, "Temporal properties were violated.", ExitTemporal, ch.trace(id, nil), false)
+				}
 			}
 		}
-	}
-	ch.errSucc = nil
-	if initRes != nil {
-		return initRes
-	}
-	plural := "s"
-	if r.Distinct == 1 {
-		plural = ""
-	}
-	fmt.Fprintf(ch.out, "Finished computing initial states: %d distinct state%s generated at %s.\n", r.Distinct, plural, time.Now().Format("2006-01-02 15:04:05"))
-	if ch.opts.Coverage > 0 {
-		ch.cov = newCoverage(ch.opts.Coverage, ch.init, ch.next)
-		ch.cov.init.distinct, ch.cov.init.generated = r.Distinct, r.Generated
+		ch.errSucc = nil
+		if initRes != nil {
+			return initRes
+		}
+		plural := "s"
+		if r.Distinct == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(ch.out, "Finished computing initial states: %d distinct state%s generated at %s.\n", r.Distinct, plural, time.Now().Format("2006-01-02 15:04:05"))
+		if ch.opts.Coverage > 0 {
+			ch.cov = newCoverage(ch.opts.Coverage, ch.init, ch.next)
+			ch.cov.init.distinct, ch.cov.init.generated = r.Distinct, r.Generated
+		}
 	}
 
 	next := make([]Value, nv)
 	c.split = true
 	lastProgress := time.Now()
+	lastCheckpoint, nextCheckpoint := time.Now(), 0
 	lastGen, lastDistinct := r.Generated, r.Distinct
 	var pl *pool
 	if n := ch.opts.workers(); n > 1 && ch.cov == nil { // the workers do not name actions
@@ -450,6 +517,14 @@ func (ch *checker) bfs() (res *Result) {
 		}
 		if ch.cov != nil && expanded%4096 == 0 && ch.cov.due() {
 			ch.cov.print(ch.out, time.Now())
+		}
+		if ch.opts.Checkpoint > 0 && (pl == nil || bpos == len(batch)) && expanded >= nextCheckpoint {
+			// between expansions: every state found is stored and queued
+			nextCheckpoint = expanded + checkpointEvery
+			if time.Since(lastCheckpoint) >= ch.opts.Checkpoint {
+				ch.checkpoint()
+				lastCheckpoint = time.Now()
+			}
 		}
 		if pl != nil && bpos == len(batch) {
 			if pl.off {

@@ -45,6 +45,15 @@ type Options struct {
 	// FP selects the fingerprint function, like TLC's -fp: runs with different
 	// values collide on different pairs of states, if any.
 	FP int
+	// Checkpoint, if positive, writes a checkpoint of the search (see
+	// checkpoint.go) every Checkpoint, as TLC's -checkpoint does, to
+	// CheckpointDir, or to states/<time> beside the spec if that is empty.
+	// Recover, if set, is a checkpoint's directory: the search goes on from it
+	// instead of starting from the initial states (TLC's -recover). Both need
+	// fingerprint mode.
+	Checkpoint    time.Duration
+	CheckpointDir string
+	Recover       string
 	// Coverage, if positive, prints TLC's coverage report of the actions (for
 	// each, the distinct states it found first and the states it generated)
 	// every Coverage during the search and at its end, as TLC's -coverage does.

@@ -68,6 +68,10 @@
 // (Result.WriteTraceTLA writes its tla form), and
 // Options.Coverage prints TLC's coverage report of the actions (distinct states each
 // found first, states each generated) during the search and at its end.
+// Options.Checkpoint writes the search's seen set, trail, queue and counts to a
+// directory at intervals, and Options.Recover goes on from such a checkpoint (TLC's
+// -checkpoint and -recover), with the counts and counterexample the uninterrupted run
+// finds; only fingerprint mode is checkpointed (checkpoint.go).
 //
 // Options.Workers (tlacheck -workers N, or auto for one per CPU) computes successors
 // on several goroutines. The queue is expanded in batches, each worker with its own

@@ -2,13 +2,18 @@
 //
 // Usage:
 //
-//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-coverage N] [-dump dot[,actionlabels] FILE] Spec.tla
+//	tlacheck [-config FILE] [-deadlock] [-continue] [-simulate [num=N] [-depth N] [-seed N]] [-workers N] [-exact] [-fp N] [-coverage N] [-checkpoint N] [-metadir DIR] [-recover DIR] [-dump dot[,actionlabels] FILE] Spec.tla
 //	tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 //
 // Output lines and exit codes follow TLC 2.20, so scripts written for TLC keep working,
 // and so do TLC's command lines: the flags that only steer TLC's own files (-noTE,
-// -noGenerateSpecTE, -metadir DIR, -nowarning, -terse, -cleanup) are accepted and do
-// nothing. -h or -help prints the flags.
+// -noGenerateSpecTE, -nowarning, -terse, -cleanup) are accepted and do nothing. -h or
+// -help prints the flags.
+//
+// -checkpoint N writes a checkpoint of the search every N minutes (0, the default:
+// none) to -metadir DIR, or to states/<time> beside the spec, as TLC does; -recover
+// DIR goes on from the checkpoint in DIR. Both need fingerprint mode (see
+// tla.Options.Checkpoint).
 //
 // -workers N computes successors on N goroutines (auto: one per CPU). Unlike TLC's,
 // the results do not depend on it: counts, verdict, counterexample and state graph
@@ -57,7 +62,7 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-const usageText = `usage: tlacheck [-config FILE] [-deadlock] [-continue] [-workers N] [-exact] [-fp N] [-dump dot[,actionlabels] FILE] Spec.tla
+const usageText = `usage: tlacheck [-config FILE] [-deadlock] [-continue] [-workers N] [-exact] [-fp N] [-checkpoint N] [-recover DIR] [-dump dot[,actionlabels] FILE] Spec.tla
        tlacheck [-config FILE] -trace FILE [-trace-ignore-unknown] Spec.tla
 `
 
@@ -73,6 +78,9 @@ const helpText = `
   -fp N                 pick the fingerprint function (as TLC's -fp)
   -coverage N           print, every N minutes and at the end, how many distinct states
                         each action found and how many it generated (as TLC's -coverage)
+  -checkpoint N         write a checkpoint every N minutes (default 0: none), as TLC's
+  -metadir DIR          where checkpoints go (default: states/<time> beside the spec)
+  -recover DIR          go on from the checkpoint in DIR instead of the initial states
   -dump dot[,actionlabels] FILE
                         write the state graph in Graphviz format
   -dumpTrace json|tla FILE
@@ -81,7 +89,7 @@ const helpText = `
   -trace-ignore-unknown ignore trace fields that are not variables of the spec
   -cpuprofile FILE, -memprofile FILE
                         write Go CPU and heap profiles of the run
-  -noTE, -noGenerateSpecTE, -metadir DIR, -nowarning, -terse, -cleanup
+  -noTE, -noGenerateSpecTE, -nowarning, -terse, -cleanup
                         accepted for TLC's command lines; they change nothing here
   -h, -help             print this help
 `
@@ -145,24 +153,30 @@ func run(args []string) int {
 			} else {
 				seed, seedSet = n, true
 			}
-		case "-fp", "-coverage":
+		case "-fp", "-coverage", "-checkpoint":
 			if i+1 >= len(args) {
 				return usage()
 			}
 			i++
 			least, what := 0, "a number (0 or more)"
-			if a == "-coverage" {
+			switch a {
+			case "-coverage":
 				least, what = 1, "a number of minutes (at least 1)"
+			case "-checkpoint":
+				what = "a number of minutes (0 or more)"
 			}
 			n, err := strconv.Atoi(args[i])
 			if err != nil || n < least {
 				fmt.Fprintf(os.Stderr, "tlacheck: %s needs %s, not %q\n", a, what, args[i])
 				return usage()
 			}
-			if a == "-fp" {
+			switch a {
+			case "-fp":
 				opts.FP = n
-			} else {
+			case "-coverage":
 				opts.Coverage = time.Duration(n) * time.Minute
+			default:
+				opts.Checkpoint = time.Duration(n) * time.Minute
 			}
 		case "-workers":
 			if i+1 >= len(args) {
@@ -223,12 +237,16 @@ func run(args []string) int {
 			return 0
 		case "-noTE", "-noGenerateSpecTE", "-cleanup", "-nowarning", "-terse":
 			// accepted for compatibility with TLC command lines; nothing to do
-		case "-metadir":
-			// TLC's directory for its own files (states, fingerprints): none here
+		case "-metadir", "-recover":
 			if i+1 >= len(args) {
 				return usage()
 			}
 			i++
+			if a == "-metadir" {
+				opts.CheckpointDir = args[i] // where TLC writes its checkpoints too
+			} else {
+				opts.Recover = args[i]
+			}
 		default:
 			if strings.HasPrefix(a, "-") {
 				fmt.Fprintf(os.Stderr, "tlacheck: unknown flag %s\n", a)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gvisorfsm/gvisorfsm/tla"
 )
 
 // runCaptured runs tlacheck with args and returns its exit code, stdout and stderr.
@@ -260,6 +264,46 @@ func TestCoverageFlag(t *testing.T) {
 	for _, bad := range []string{"0", "x"} {
 		if code, _, stderr := runCaptured(t, "-coverage", bad, spec); code != 1 || !strings.Contains(stderr, "-coverage needs") {
 			t.Errorf("-coverage %s: exit %d, stderr %q", bad, code, stderr)
+		}
+	}
+}
+
+// TestRecover checks -recover on a checkpoint the library took mid-search: the run
+// says it recovers, ends with the counts of an uninterrupted run, and exits 0; and
+// that -checkpoint takes only a number of minutes, and -recover only an existing
+// checkpoint.
+func TestRecover(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "R.tla")
+	if err := os.WriteFile(spec, []byte(`---- MODULE R ----
+EXTENDS Naturals
+VARIABLES x, y
+Init == x = 0 /\ y = 0
+Next == \/ x < 60 /\ x' = x + 1 /\ y' = y
+        \/ y < 60 /\ y' = y + 1 /\ x' = x
+====
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "R.cfg"), []byte("INIT Init\nNEXT Next\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(dir, "cp")
+	res, err := tla.CheckFile(context.Background(), spec, tla.Options{NoDeadlock: true, Checkpoint: time.Nanosecond, CheckpointDir: cp})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("checkpointed run: %v, %+v", err, res)
+	}
+	code, out, stderr := runCaptured(t, "-deadlock", "-recover", cp, spec)
+	want := fmt.Sprintf("%d states generated, %d distinct states found, 0 states left on queue.", res.Generated, res.Distinct)
+	if code != 0 || !strings.Contains(out, "Starting recovery from checkpoint "+cp) || !strings.Contains(out, want) {
+		t.Errorf("-recover: exit %d (stderr %q), want 0 and %q:\n%s", code, stderr, want, out)
+	}
+	if code, out, _ := runCaptured(t, "-deadlock", "-recover", filepath.Join(dir, "none"), spec); code != 255 || !strings.Contains(out, "no checkpoint in") {
+		t.Errorf("-recover of no checkpoint: exit %d, want 255:\n%s", code, out)
+	}
+	for _, bad := range []string{"-1", "soon"} {
+		if code, _, stderr := runCaptured(t, "-checkpoint", bad, spec); code != 1 || !strings.Contains(stderr, "-checkpoint needs a number of minutes") {
+			t.Errorf("-checkpoint %s: exit %d, stderr %q", bad, code, stderr)
 		}
 	}
 }
