@@ -258,6 +258,27 @@ func (ch *checker) exactStore() bool {
 // to disk.
 const defaultQueueMem = 256 << 10
 
+// initialStates enumerates Init and returns its states, each a copy of its own. A
+// variable Init leaves unassigned is an error, with TLC's message.
+func (ch *checker) initialStates() [][]Value {
+	c := ch.c
+	c.initMode = true
+	c.cur, c.next = make([]Value, len(ch.p.vars)), nil
+	var out [][]Value
+	c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
+		for i, v := range c.cur {
+			if v == nil {
+				panic(&evalError{Code: ExitUnassigned, Kind: "eval",
+					Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
+			}
+		}
+		out = append(out, append([]Value(nil), c.cur...))
+		return false
+	})
+	c.initMode = false
+	return out
+}
+
 // queueMem is how many bytes of the queue stay in memory.
 func (ch *checker) queueMem() int {
 	if ch.opts.queueMem > 0 {
@@ -424,22 +445,8 @@ func (ch *checker) bfs() (res *Result) {
 		fmt.Fprintf(ch.out, "Computing initial states...\n")
 		// initial states
 		ch.errID = -1
-		c.initMode = true
-		c.cur = make([]Value, nv)
-		c.next = nil
 		var initRes *Result
-		var initStates [][]Value
-		c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
-			for i, v := range c.cur {
-				if v == nil {
-					panic(&evalError{Code: ExitUnassigned, Kind: "eval",
-						Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
-				}
-			}
-			initStates = append(initStates, append([]Value(nil), c.cur...))
-			return false
-		})
-		c.initMode = false
+		initStates := ch.initialStates()
 		c.level = 1
 		for _, s := range initStates {
 			r.Generated++

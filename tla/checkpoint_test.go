@@ -1,8 +1,6 @@
 package tla
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,19 +21,6 @@ Inv == x + y < Limit
 ====
 `
 
-// runCheckpointed checks the spec with cfg, in a directory of its own, with the
-// given options; it returns the result, the output and the spec's path.
-func runCheckpointed(t *testing.T, path string, opts Options) (*Result, string) {
-	t.Helper()
-	var out bytes.Buffer
-	opts.Out = &out
-	res, err := CheckFile(context.Background(), path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, out.String()
-}
-
 func summary(r *Result) string {
 	return fmt.Sprint(r.ExitCode, r.Violation, r.ViolatedName, r.Generated, r.Distinct, r.Depth, r.Trace)
 }
@@ -52,16 +37,16 @@ func TestCheckpointRecover(t *testing.T) {
 				dir := t.TempDir()
 				path := writeFiles(t, dir, [2]string{"CP.tla", checkpointSpec},
 					[2]string{"CP.cfg", "CONSTANTS N = 150\nLimit = " + c.limit + "\nINIT Init\nNEXT Next\nINVARIANT Inv\n"})
-				plain, _ := runCheckpointed(t, path, Options{Workers: workers})
+				plain, _ := checkOutput(t, path, Options{Workers: workers})
 				cp := filepath.Join(dir, "cp")
-				taken, out := runCheckpointed(t, path, Options{Workers: workers, Checkpoint: time.Nanosecond, CheckpointDir: cp})
+				taken, out := checkOutput(t, path, Options{Workers: workers, Checkpoint: time.Nanosecond, CheckpointDir: cp})
 				if summary(taken) != summary(plain) {
 					t.Fatalf("with checkpoints:\n%s\nwithout:\n%s", summary(taken), summary(plain))
 				}
 				if n := strings.Count(out, "Checkpointing completed at"); n < 2 {
 					t.Fatalf("%d checkpoints taken, want several:\n%s", n, out)
 				}
-				rec, out := runCheckpointed(t, path, Options{Workers: workers, Recover: cp})
+				rec, out := checkOutput(t, path, Options{Workers: workers, Recover: cp})
 				if !strings.Contains(out, "Starting recovery from checkpoint "+cp+"\n") || !strings.Contains(out, "Recovery completed. ") {
 					t.Errorf("no recovery report:\n%s", out)
 				}
@@ -84,12 +69,12 @@ func TestCheckpointRefused(t *testing.T) {
 	path := writeFiles(t, dir, [2]string{"CP.tla", checkpointSpec},
 		[2]string{"CP.cfg", "CONSTANTS N = 150\nLimit = 1000\nINIT Init\nNEXT Next\nINVARIANT Inv\n"})
 	cp := filepath.Join(dir, "cp")
-	if res, out := runCheckpointed(t, path, Options{Checkpoint: time.Nanosecond, CheckpointDir: cp}); res.ExitCode != ExitOK {
+	if res, out := checkOutput(t, path, Options{Checkpoint: time.Nanosecond, CheckpointDir: cp}); res.ExitCode != ExitOK {
 		t.Fatalf("exit %d:\n%s", res.ExitCode, out)
 	}
 	refused := func(name string, opts Options, want string) {
 		t.Helper()
-		res, out := runCheckpointed(t, path, opts)
+		res, out := checkOutput(t, path, opts)
 		if res.ExitCode != ExitEval || !strings.Contains(res.Message, want) || !strings.Contains(out, want) {
 			t.Errorf("%s: exit %d, message %q; want %d and %q:\n%s", name, res.ExitCode, res.Message, ExitEval, want, out)
 		}

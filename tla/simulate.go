@@ -57,20 +57,7 @@ func (ch *checker) simulate() (res *Result) {
 		}
 	}()
 
-	var inits [][]Value
-	c.initMode = true
-	c.cur, c.next = make([]Value, nv), nil
-	c.enum(ch.init.expr, nil, ch.init.sc, func() bool {
-		for i, v := range c.cur {
-			if v == nil {
-				panic(&evalError{Code: ExitUnassigned, Kind: "eval",
-					Msg: fmt.Sprintf("The variable %s was not assigned a value by the initial predicate.", ch.p.vars[i].Name)})
-			}
-		}
-		inits = append(inits, append([]Value(nil), c.cur...))
-		return false
-	})
-	c.initMode = false
+	inits := ch.initialStates()
 	fmt.Fprintf(ch.out, "Computed %d initial states...\n", len(inits))
 	plural := "s"
 	if len(inits) == 1 {
