@@ -152,13 +152,12 @@ func (l *stepLog) free() {
 // TLC). With labels, it also keeps each step's action (sgraph.labels).
 func (ch *checker) buildGraph(labels bool) *sgraph {
 	n := ch.store.len()
-	if ch.steps != nil {
-		steps := ch.steps
+	if steps := ch.steps; steps != nil && !labels {
+		// the log has no actions: a labelled graph enumerates, and the search
+		// frees the log
 		ch.steps = nil
-		if g := steps.graph(ch, n); g != nil && !labels {
+		if g := steps.graph(ch, n); g != nil {
 			return g
-		} else if g != nil {
-			g.free()
 		}
 	}
 	g := &sgraph{n: n, decode: func(s int32) []Value { return ch.decodeState(ch.store.enc(s)) }}
